@@ -1,0 +1,123 @@
+"""What the price table knows, as reports: the list of models on a date, and one model's history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .cost import today
+from .pricing import ModelInfo, PriceEntry, PriceTable, Source, load_pricing, resolve_model
+from .pricing.lookup import FAMILIES
+
+__all__ = ["ModelDetail", "ModelList", "ModelSummary", "Status", "describe_model", "list_models", "model_status"]
+
+Status = Literal["current", "legacy", "retired", "unreleased"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def model_status(table: PriceTable, model: ModelInfo, at: date) -> Status:
+    """``current`` (newest of its family), ``legacy``, ``retired`` or ``unreleased`` on ``at``."""
+    if model.released > at:
+        return "unreleased"
+    if model.is_retired(at):
+        return "retired"
+    newest = resolve_model(table, model.family, at) if model.family in FAMILIES else model
+    return "current" if newest.id == model.id else "legacy"
+
+
+class ModelSummary(_Frozen):
+    """One row of ``claude-quote models``."""
+
+    id: str
+    short_name: str
+    name: str
+    status: Status
+    released: date
+    retired: date | None
+    context_window: int | None
+    max_output: int | None
+    batch: bool
+    prices: PriceEntry | None
+    """The standard rates in effect on the list's date (None before release)."""
+    uncertain: bool
+    """Whether any fact or the rates in effect are flagged UNCERTAIN."""
+
+
+class ModelList(_Frozen):
+    """Every model (or the available ones) with the rates in effect on ``at``."""
+
+    at: date
+    pricing_version: str
+    pricing_sha256: str
+    batch_factor: str
+    models: tuple[ModelSummary, ...]
+
+
+class ModelDetail(_Frozen):
+    """One model with its whole price history and sources."""
+
+    at: date
+    pricing_version: str
+    pricing_sha256: str
+    status: Status
+    model: ModelInfo
+    sources: dict[str, Source]
+
+
+def list_models(
+    *, at: date | None = None, include_all: bool = False, table: PriceTable | None = None
+) -> ModelList:
+    """Models released and not retired on ``at`` (every model with ``include_all``), newest first."""
+    table = table or load_pricing()
+    at = at or today()
+    rows = []
+    for model in table.models:
+        status = model_status(table, model, at)
+        if not include_all and status in ("retired", "unreleased"):
+            continue
+        entry = model.price_at(at)
+        rows.append(
+            ModelSummary(
+                id=model.id,
+                short_name=model.short_name,
+                name=model.name,
+                status=status,
+                released=model.released,
+                retired=model.retired,
+                context_window=model.context_window_at(at),
+                max_output=model.max_output,
+                batch=model.batch,
+                prices=entry,
+                uncertain=bool(model.uncertain) or bool(entry and entry.uncertain),
+            )
+        )
+    family = {m.id: FAMILIES.index(m.family) for m in table.models}
+    rows.sort(key=lambda r: (family[r.id], -r.released.toordinal(), r.id))
+    return ModelList(
+        at=at,
+        pricing_version=table.version,
+        pricing_sha256=table.sha256,
+        batch_factor=format(table.batch.factor, "f"),
+        models=tuple(rows),
+    )
+
+
+def describe_model(name: str, *, at: date | None = None, table: PriceTable | None = None) -> ModelDetail:
+    """One model, by any of its names, with its price history and the sources it cites."""
+    table = table or load_pricing()
+    at = at or today()
+    model = resolve_model(table, name, at)
+    cited = {s for e in (*model.prices, *model.fast_mode) for s in e.sources} | set(model.sources)
+    return ModelDetail(
+        at=at,
+        pricing_version=table.version,
+        pricing_sha256=table.sha256,
+        status=model_status(table, model, at),
+        model=model,
+        sources={k: v for k, v in table.sources.items() if k in cited},
+    )

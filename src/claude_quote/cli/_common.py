@@ -1,0 +1,102 @@
+"""What every command shares: option types, argument parsers, and turning errors into exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import ClaudeQuoteError
+from ..pricing import ENV_VAR, PriceTable, load_pricing
+from ..usage import parse_token_count
+
+__all__ = [
+    "AtOption",
+    "FormatOption",
+    "OutputFormat",
+    "PricingOption",
+    "emit",
+    "parse_date",
+    "table_from",
+    "tokens_option",
+    "user_errors",
+]
+
+
+class OutputFormat(str, Enum):
+    """Output formats every pricing command offers."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+def _parse_tokens(text: str | int) -> int:
+    if isinstance(text, int):  # the default, passed through the parser by typer
+        return text
+    try:
+        return parse_token_count(text)
+    except ClaudeQuoteError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def tokens_option(flag: str, help_text: str) -> typer.models.OptionInfo:
+    """An option that takes a human token count (5M, 2.5k, 1,000,000)."""
+    return typer.Option(flag, parser=_parse_tokens, metavar="TOKENS", help=help_text)
+
+
+def parse_date(text: str | None) -> date | None:
+    """``YYYY-MM-DD`` → date, with a clear message otherwise."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2026-09-01") from None
+
+
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
+]
+PricingOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--pricing",
+        envvar=ENV_VAR,
+        metavar="FILE",
+        help="A custom price table (same format as the bundled one; may `extends = \"builtin\"`).",
+    ),
+]
+AtOption = Annotated[
+    str | None,
+    typer.Option("--at", metavar="YYYY-MM-DD", help="Price as of this date (default: today, UTC)."),
+]
+
+
+def table_from(path: Path | None) -> PriceTable:
+    """The bundled table, or the custom one named by --pricing / $CLAUDE_QUOTE_PRICING."""
+    return load_pricing(path)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn claude-quote errors into one line on stderr and the error's exit code (no traceback)."""
+    try:
+        yield
+    except ClaudeQuoteError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def emit(text: str) -> None:
+    """Write a rendered report to stdout."""
+    sys.stdout.write(text)
+    sys.stdout.flush()

@@ -1,0 +1,31 @@
+"""``claude-quote models``: the price table, or one model's price history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ._common import AtOption, FormatOption, OutputFormat, PricingOption, emit, parse_date, table_from, user_errors
+
+
+def models(
+    model: Annotated[str | None, typer.Argument(metavar="[MODEL]", help="Show this model's details and price history.")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Include retired and not-yet-released models.")] = False,
+    at: AtOption = None,
+    pricing: PricingOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """List models with the prices in effect on a date, or show one model in full."""
+    from ..catalog import describe_model, list_models
+    from ..render import render
+
+    with user_errors():
+        table = table_from(pricing)
+        day = parse_date(at)
+        report = (
+            describe_model(model, at=day, table=table)
+            if model
+            else list_models(at=day, include_all=show_all, table=table)
+        )
+        emit(render(report, output_format.value))

@@ -1,0 +1,99 @@
+"""Every error claude-quote raises on purpose.
+
+The hierarchy, with the built-in each class also subclasses so callers can catch either::
+
+    ClaudeQuoteError                         (Exception)
+    ├── UnknownModelError                    (LookupError)   a name matches no model in the table
+    ├── PriceNotAvailableError               (LookupError)   the model exists but has no price for what was asked
+    ├── PricingDataError                     (ValueError)    a pricing table file is malformed or breaks an invariant
+    ├── UsageError                           (ValueError)    a token count or option is invalid
+    ├── WorkloadError                        (ValueError)    an input file (requests, results, table) is invalid
+    ├── ConfigError                          (ValueError)    a claude-quote config file is invalid
+    └── TokenizerUnavailableError            (RuntimeError)  no offline tokenizer data could be loaded
+
+Each carries ``exit_code`` (2 for all of these: bad input) which the CLI uses, and a message that quotes
+the offending value and says what to do. A budget that is exceeded is a result, not an error: ``check``
+reports it and exits 1.
+
+>>> from claude_quote import UnknownModelError, quote, Usage
+>>> try:
+...     quote(Usage(input_tokens=1), "sonet-4.6")
+... except LookupError as exc:
+...     print(exc)
+unknown model 'sonet-4.6'; did you mean 'sonnet-4.6', 'sonnet-4.5' or 'sonnet-4'? Run `claude-quote models --all` to list every model.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ClaudeQuoteError",
+    "ConfigError",
+    "PriceNotAvailableError",
+    "PricingDataError",
+    "TokenizerUnavailableError",
+    "UnknownModelError",
+    "UsageError",
+    "WorkloadError",
+]
+
+
+class ClaudeQuoteError(Exception):
+    """Base class of every error claude-quote raises on purpose."""
+
+    exit_code: int = 2
+
+
+class UnknownModelError(ClaudeQuoteError, LookupError):
+    """A model name matched nothing in the price table. Never priced as $0."""
+
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        self.name = name
+        self.suggestions = suggestions
+        if suggestions:
+            quoted = [repr(s) for s in suggestions]
+            hint = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+            did_you_mean = f"; did you mean {hint}?"
+        else:
+            did_you_mean = "."
+        super().__init__(
+            f"unknown model {name!r}{did_you_mean} "
+            "Run `claude-quote models --all` to list every model."
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class PriceNotAvailableError(ClaudeQuoteError, LookupError):
+    """The model is known but has no price for the date, mode or option asked for."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class PricingDataError(ClaudeQuoteError, ValueError):
+    """A pricing table is malformed or breaks an invariant; the message names the file and field."""
+
+
+class UsageError(ClaudeQuoteError, ValueError):
+    """A token count, request count or option is invalid; the message quotes the value."""
+
+
+class WorkloadError(ClaudeQuoteError, ValueError):
+    """An input file is invalid; the message names the file and line."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        where = ""
+        if path is not None:
+            where = f"{path}:{line}: " if line is not None else f"{path}: "
+        super().__init__(where + message)
+
+
+class ConfigError(ClaudeQuoteError, ValueError):
+    """A claude-quote config file is invalid; the message names the file and key."""
+
+
+class TokenizerUnavailableError(ClaudeQuoteError, RuntimeError):
+    """No offline tokenizer data could be loaded; the message says how to install it."""

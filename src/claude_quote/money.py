@@ -1,0 +1,67 @@
+"""Exact money arithmetic: the units prices are quoted in, and the one Decimal context we compute in.
+
+No float ever touches a price. Rates are ``Decimal`` per unit (``PER_MTOK`` tokens, ``PER_THOUSAND``
+searches); amounts are computed exactly and never rounded here — rounding belongs to the renderers
+(:mod:`claude_quote.render.format`).
+
+>>> amount(Decimal("3"), 5_000_000, PER_MTOK)
+Decimal('15')
+>>> decimal_str(Decimal("7.50"))
+'7.5'
+>>> decimal_str(Decimal("1E+2"))
+'100'
+"""
+
+from __future__ import annotations
+
+import decimal
+from decimal import Decimal
+
+__all__ = ["EXACT", "PER_MTOK", "PER_THOUSAND", "amount", "decimal_str", "to_decimal"]
+
+PER_MTOK = 1_000_000
+"""Token prices are quoted in USD per million tokens (keys ending ``_per_mtok``)."""
+
+PER_THOUSAND = 1_000
+"""Per-use fees such as web search are quoted in USD per thousand uses (keys ending ``_per_thousand``)."""
+
+EXACT = decimal.Context(
+    prec=60,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.Inexact, decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+"""The context money is computed in: any operation that would have to round raises instead."""
+
+
+def amount(rate: Decimal, quantity: int, per: int) -> Decimal:
+    """``rate`` × ``quantity`` ÷ ``per``, exactly (raises ``decimal.Inexact`` rather than round)."""
+    with decimal.localcontext(EXACT):
+        return rate * quantity / per
+
+
+def to_decimal(value: object, *, what: str = "value") -> Decimal:
+    """Convert an int, str or Decimal to Decimal, refusing floats and bools (which carry binary error)."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise TypeError(
+            f"{what} must be written as a decimal string or integer, not {type(value).__name__} "
+            f"{value!r} (floats cannot represent most prices exactly)"
+        )
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int | str):
+        try:
+            result = Decimal(value)
+        except decimal.InvalidOperation:
+            raise ValueError(f"{what} {value!r} is not a decimal number") from None
+    else:
+        raise TypeError(f"{what} must be a decimal string or integer, got {type(value).__name__}")
+    if not result.is_finite():
+        raise ValueError(f"{what} {value!r} is not a finite number")
+    return result
+
+
+def decimal_str(value: Decimal) -> str:
+    """The exact value as a plain decimal string: no exponent, no trailing zeros (``7.50`` → ``"7.5"``)."""
+    if value.is_zero():
+        return "0"
+    return format(value.normalize(), "f")

@@ -1,0 +1,136 @@
+"""Reading price tables: the bundled one (cached) or a user's file, validated exactly alike."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import tomllib
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import PricingDataError
+from .model import PriceTable
+
+__all__ = ["BUILTIN", "ENV_VAR", "builtin_pricing_path", "load_pricing", "parse_pricing"]
+
+BUILTIN = "builtin"
+"""The name of the bundled table, usable as ``extends = "builtin"`` in a custom table."""
+
+ENV_VAR = "CLAUDE_QUOTE_PRICING"
+"""Environment variable the CLI reads for a custom table (same as ``--pricing``)."""
+
+
+def builtin_pricing_path() -> Path:
+    """Where the bundled ``anthropic.toml`` is: inside the installed package, else the source tree."""
+    packaged = resources.files("claude_quote").joinpath("_data").joinpath("anthropic.toml")
+    if packaged.is_file():
+        return Path(str(packaged))
+    source_tree = Path(__file__).resolve().parents[3] / "pricing" / "anthropic.toml"
+    if source_tree.is_file():
+        return source_tree
+    raise PricingDataError(  # pragma: no cover - only a broken install gets here
+        f"the bundled price table is missing (looked in {packaged} and {source_tree}); "
+        "reinstall claude-quote"
+    )
+
+
+def load_pricing(path: str | Path | None = None) -> PriceTable:
+    """Load and validate a price table.
+
+    With no ``path``, returns the bundled table (parsed once, then cached). A custom table has the same
+    format; with ``extends = "builtin"`` at the top it only needs the models and keys it changes.
+
+    Raises:
+        PricingDataError: the file is missing, not TOML, or breaks the schema; the message names the
+            file and the field.
+    """
+    if path is None or str(path) == BUILTIN:
+        return _builtin()
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise PricingDataError(f"cannot read pricing table {str(file)!r}: {exc.strerror}") from None
+    return parse_pricing(data, origin=str(file))
+
+
+@functools.cache
+def _builtin() -> PriceTable:
+    path = builtin_pricing_path()
+    return parse_pricing(path.read_bytes(), origin=BUILTIN)
+
+
+def parse_pricing(data: bytes, *, origin: str) -> PriceTable:
+    """Parse TOML bytes into a validated :class:`PriceTable`; ``origin`` names the file in errors."""
+    raw = _parse_toml(data, origin)
+    digest = hashlib.sha256(data)
+    if raw.get("extends") is not None:
+        if raw["extends"] != BUILTIN:
+            raise PricingDataError(
+                f"{origin}: extends = {raw['extends']!r} is not supported; use extends = {BUILTIN!r}"
+            )
+        base_bytes = builtin_pricing_path().read_bytes()
+        base = _parse_toml(base_bytes, BUILTIN)
+        raw = _merge(base, raw)
+        digest = hashlib.sha256(base_bytes + b"\0" + data)
+    try:
+        table = PriceTable.model_validate(raw)
+    except ValidationError as exc:
+        raise PricingDataError(_describe(exc, raw, origin)) from None
+    table._origin = origin
+    table._sha256 = digest.hexdigest()
+    return table
+
+
+def _parse_toml(data: bytes, origin: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(data.decode("utf-8"), parse_float=Decimal)
+    except UnicodeDecodeError:
+        raise PricingDataError(f"{origin}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PricingDataError(f"{origin}: not valid TOML: {exc}") from None
+
+
+def _merge(base: dict[str, Any], custom: dict[str, Any]) -> dict[str, Any]:
+    """A custom table on top of the bundled one: models replace or add by id, other keys override."""
+    merged = {**base, **{k: v for k, v in custom.items() if k not in ("extends", "models", "sources")}}
+    merged["sources"] = {**base.get("sources", {}), **custom.get("sources", {})}
+    models = {m["id"]: m for m in base.get("models", [])}
+    for model in custom.get("models", []):
+        models[model.get("id")] = model
+    merged["models"] = sorted(models.values(), key=lambda m: str(m.get("id")))
+    if "version" not in custom:
+        merged["version"] = f"{base['version']}+custom"
+    return merged
+
+
+def _describe(exc: ValidationError, raw: dict[str, Any], origin: str) -> str:
+    lines = [f"{origin}: invalid pricing table ({exc.error_count()} problem(s)):"]
+    for error in exc.errors(include_url=False):
+        where = _location(error["loc"], raw)
+        value = error.get("input")
+        shown = "" if isinstance(value, dict | list) or where == "(table)" else f" (got {value!r})"
+        lines.append(f"  {where}: {error['msg']}{shown}")
+    return "\n".join(lines)
+
+
+def _location(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
+    """``('models', 3, 'prices', 0, 'input_per_mtok')`` → ``models[claude-x].prices[0].input_per_mtok``."""
+    parts: list[str] = []
+    node: Any = raw
+    for key in loc:
+        if isinstance(key, int):
+            label = str(key)
+            if isinstance(node, list) and key < len(node):
+                node = node[key]
+                if parts and parts[-1] == "models" and isinstance(node, dict) and "id" in node:
+                    label = str(node["id"])
+            parts[-1] += f"[{label}]"
+        else:
+            node = node.get(key) if isinstance(node, dict) else None
+            parts.append(str(key))
+    return ".".join(parts) or "(table)"

@@ -1,0 +1,111 @@
+"""How ``claude-quote models`` reports look."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..catalog import ModelDetail, ModelList
+from ..pricing import Rates
+from .document import Cell, Document, Table
+from .json import SCHEMA_VERSION
+
+__all__ = ["detail_document", "detail_json", "list_document", "list_json"]
+
+
+def list_json(report: ModelList) -> dict[str, Any]:
+    """Models with the rates in effect on the date."""
+    return {"schema_version": SCHEMA_VERSION, "kind": "models", **report.model_dump(mode="python")}
+
+
+def detail_json(report: ModelDetail) -> dict[str, Any]:
+    """One model, all of its data."""
+    return {"schema_version": SCHEMA_VERSION, "kind": "model", **report.model_dump(mode="python")}
+
+
+def _rate_cells(rates: Rates | None) -> list[Cell | str]:
+    if rates is None:
+        return [Cell.rate(None)] * 5
+    return [
+        Cell.rate(rates.input_per_mtok),
+        Cell.rate(rates.output_per_mtok),
+        Cell.rate(rates.cache_write_5m_per_mtok),
+        Cell.rate(rates.cache_write_1h_per_mtok),
+        Cell.rate(rates.cache_read_per_mtok),
+    ]
+
+
+_RATE_COLUMNS = ["input", "output", "5m write", "1h write", "cache read"]
+
+
+def list_document(report: ModelList) -> Document:
+    """The table of models."""
+    rows: list[list[Cell | str]] = []
+    for m in report.models:
+        flag = " *" if m.uncertain else ""
+        extra = []
+        if m.prices is not None and m.prices.tiers:
+            extra.append(f"> {m.prices.tiers[0].above_prompt_tokens // 1000}K prompt tier")
+        if not m.batch:
+            extra.append("no batch")
+        rows.append(
+            [m.short_name + flag, m.id, m.status, *_rate_cells(m.prices),
+             _context(m.context_window), ", ".join(extra)]
+        )
+    table = Table(columns=["model", "API id", "status", *_RATE_COLUMNS, "context", "notes"], rows=rows)
+    factor = report.batch_factor
+    notes = [
+        f"USD per million tokens on {report.at.isoformat()} (table {report.pricing_version}). "
+        f"Batch: every rate × {factor}.",
+        "* some facts are marked UNCERTAIN in the data: `claude-quote models MODEL` shows which.",
+    ]
+    return Document(title="Claude models and prices", tables=[table], notes=notes)
+
+
+def _context(tokens: int | None) -> Cell | str:
+    if tokens is None:
+        return "-"
+    return f"{tokens // 1_000_000}M" if tokens % 1_000_000 == 0 else f"{tokens // 1000}K"
+
+
+def detail_document(report: ModelDetail) -> Document:
+    """One model: facts, price history, fast mode, sources, and what is uncertain."""
+    m = report.model
+    names = ", ".join(n for n in m.names if n != m.id)
+    facts = [
+        ("API id", m.id),
+        ("also accepted", names),
+        ("status", f"{report.status} on {report.at.isoformat()}" + (f" ({m.status_note})" if m.status_note else "")),
+        ("released", m.released.isoformat()),
+    ]
+    if m.retired:
+        facts.append(("retired", m.retired.isoformat()))
+    if m.retires_not_before:
+        facts.append(("retires no earlier than", m.retires_not_before.isoformat()))
+    facts += [
+        ("context window", "unknown" if m.context_window is None else f"{m.context_window:,} tokens"),
+        ("max output", "unknown" if m.max_output is None else f"{m.max_output:,} tokens"),
+        ("tokenizer", m.tokenizer),
+        ("batch", "yes" if m.batch else "no"),
+        ("US data residency", "yes" if m.us_data_residency else "no"),
+        ("checked", m.checked.isoformat()),
+    ]
+    history = Table(columns=["from", *_RATE_COLUMNS, "note"], title="Price history (USD per million tokens)")
+    for entry in m.prices:
+        note = " ".join(x for x in (entry.note, f"UNCERTAIN: {entry.uncertain}" if entry.uncertain else None) if x)
+        history.rows.append([entry.effective_from.isoformat(), *_rate_cells(entry), note])
+        for tier in entry.tiers:
+            history.rows.append(
+                [f"  prompt > {tier.above_prompt_tokens:,}", *_rate_cells(tier), "whole request at these rates"]
+            )
+    tables = [history]
+    if m.fast_mode:
+        fast = Table(columns=["from", *_RATE_COLUMNS, "note"], title="Fast mode (not available in batch)")
+        for f in m.fast_mode:
+            note = " ".join(x for x in (f.note, f"UNCERTAIN: {f.uncertain}" if f.uncertain else None) if x)
+            fast.rows.append([f.effective_from.isoformat(), *_rate_cells(f), note])
+        if m.fast_mode_removed:
+            fast.rows.append([m.fast_mode_removed.isoformat(), *[""] * 5, "fast mode withdrawn"])
+        tables.append(fast)
+    notes = [f"[{key}] {src.title}" + (f" <{src.url}>" if src.url else "") for key, src in report.sources.items()]
+    warnings = [f"{field} is UNCERTAIN: {why}" for field, why in m.uncertain.items()]
+    return Document(title=f"{m.name}", facts=facts, tables=tables, notes=notes, warnings=warnings)
