@@ -11,7 +11,15 @@ from .cost import today
 from .pricing import ModelInfo, PriceEntry, PriceTable, Source, load_pricing, resolve_model
 from .pricing.lookup import FAMILIES
 
-__all__ = ["ModelDetail", "ModelList", "ModelSummary", "Status", "describe_model", "list_models", "model_status"]
+__all__ = [
+    "ModelDetail",
+    "ModelList",
+    "ModelSummary",
+    "Status",
+    "describe_model",
+    "list_models",
+    "model_status",
+]
 
 Status = Literal["current", "legacy", "retired", "unreleased"]
 
@@ -112,7 +120,8 @@ def describe_model(name: str, *, at: date | None = None, table: PriceTable | Non
     table = table or load_pricing()
     at = at or today()
     model = resolve_model(table, name, at)
-    cited = {s for e in (*model.prices, *model.fast_mode) for s in e.sources} | set(model.sources)
+    cited = {s for e in model.prices for s in e.sources} | set(model.sources)
+    cited |= {s for f in model.fast_mode for s in f.sources}
     return ModelDetail(
         at=at,
         pricing_version=table.version,

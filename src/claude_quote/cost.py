@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from .errors import PriceNotAvailableError, UsageError
-from .money import EXACT, PER_MTOK, PER_THOUSAND, amount
+from .money import EXACT, PER_MTOK, PER_THOUSAND, amount, plain
 from .pricing import ModelInfo, PriceTable, Rates, load_pricing, resolve_model
 from .usage import Usage
 
@@ -42,9 +42,7 @@ __all__ = [
 
 Mode = Literal["realtime", "batch"]
 Geo = Literal["global", "us"]
-LineKind = Literal[
-    "input", "cache_write_5m", "cache_write_1h", "cache_read", "output", "web_search"
-]
+LineKind = Literal["input", "cache_write_5m", "cache_write_1h", "cache_read", "output", "web_search"]
 
 _TOKEN_LINES: tuple[tuple[LineKind, str, str], ...] = (
     ("input", "input_tokens", "input_per_mtok"),
@@ -154,7 +152,7 @@ class Savings(_Frozen):
         if realtime.total.is_zero():
             return cls(amount=saved, percent=Decimal(0))
         with decimal.localcontext(prec=28):
-            percent = saved * 100 / realtime.total
+            percent = plain(saved * 100 / realtime.total)
         return cls(amount=saved, percent=percent)
 
 
@@ -170,7 +168,11 @@ class PricedModel(_Frozen):
 
 
 def price_model(
-    model: str | ModelInfo, *, at: date | None = None, fast: bool = False, table: PriceTable | None = None
+    model: str | ModelInfo,
+    *,
+    at: date | None = None,
+    fast: bool = False,
+    table: PriceTable | None = None,
 ) -> PricedModel:
     """Resolve ``model`` on ``at`` and find the rates in effect, or raise PriceNotAvailableError."""
     table = table or load_pricing()
@@ -179,12 +181,15 @@ def price_model(
     entry = info.price_at(at)
     if entry is None:
         raise PriceNotAvailableError(
-            f"{info.id} was released on {info.released.isoformat()}; "
-            f"there is no price for {at.isoformat()}"
+            f"{info.id} was released on {info.released.isoformat()}; there is no price for {at.isoformat()}"
         )
     if not fast:
         return PricedModel(
-            model=info, at=at, rates=entry, effective_from=entry.effective_from, uncertain=entry.uncertain
+            model=info,
+            at=at,
+            rates=entry,
+            effective_from=entry.effective_from,
+            uncertain=entry.uncertain,
         )
     fast_entry = info.fast_mode_at(at)
     if fast_entry is None:
@@ -268,14 +273,20 @@ def cost(
         with decimal.localcontext(EXACT):
             rate = base * multiplier
         lines.append(
-            CostLine(kind=kind, quantity=quantity, rate=rate, amount=amount(rate, quantity, PER_MTOK), tier=tier_label)
+            CostLine(
+                kind=kind,
+                quantity=quantity,
+                rate=rate,
+                amount=amount(rate, quantity, PER_MTOK),
+                tier=tier_label,
+            )
         )
     if usage.web_search_requests:
         lines.append(_web_search_line(table, usage.web_search_requests, at, mode))
     return Cost(mode=mode, requests=requests, lines=tuple(lines))
 
 
-def _check_requests(requests: int | None) -> None:
+def _check_requests(requests: object) -> None:
     if requests is None:
         return
     if isinstance(requests, bool) or not isinstance(requests, int) or requests < 1:
@@ -316,7 +327,9 @@ def _web_search_line(table: PriceTable, searches: int, at: date, mode: Mode) -> 
     if mode == "batch" and fee.batch_discount:
         with decimal.localcontext(EXACT):
             rate = rate * table.batch.factor
-    return CostLine(kind="web_search", quantity=searches, rate=rate, amount=amount(rate, searches, PER_THOUSAND))
+    return CostLine(
+        kind="web_search", quantity=searches, rate=rate, amount=amount(rate, searches, PER_THOUSAND)
+    )
 
 
 class Quote(_Frozen):

@@ -56,8 +56,7 @@ class UnknownModelError(ClaudeQuoteError, LookupError):
         else:
             did_you_mean = "."
         super().__init__(
-            f"unknown model {name!r}{did_you_mean} "
-            "Run `claude-quote models --all` to list every model."
+            f"unknown model {name!r}{did_you_mean} Run `claude-quote models --all` to list every model."
         )
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import decimal
 from decimal import Decimal
 
-__all__ = ["EXACT", "PER_MTOK", "PER_THOUSAND", "amount", "decimal_str", "to_decimal"]
+__all__ = ["EXACT", "PER_MTOK", "PER_THOUSAND", "amount", "decimal_str", "plain", "to_decimal"]
 
 PER_MTOK = 1_000_000
 """Token prices are quoted in USD per million tokens (keys ending ``_per_mtok``)."""
@@ -41,7 +41,7 @@ def amount(rate: Decimal, quantity: int, per: int) -> Decimal:
 
 def to_decimal(value: object, *, what: str = "value") -> Decimal:
     """Convert an int, str or Decimal to Decimal, refusing floats and bools (which carry binary error)."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypeError(
             f"{what} must be written as a decimal string or integer, not {type(value).__name__} "
             f"{value!r} (floats cannot represent most prices exactly)"
@@ -58,6 +58,16 @@ def to_decimal(value: object, *, what: str = "value") -> Decimal:
     if not result.is_finite():
         raise ValueError(f"{what} {value!r} is not a finite number")
     return result
+
+
+def plain(value: Decimal) -> Decimal:
+    """The same value without trailing zeros or an exponent: ``50.0`` → ``50``, ``5E+1`` → ``50``.
+
+    >>> plain(Decimal("50.0")), plain(Decimal("5E+1")), plain(Decimal("0.50"))
+    (Decimal('50'), Decimal('50'), Decimal('0.5'))
+    """
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
 
 
 def decimal_str(value: Decimal) -> str:

@@ -73,7 +73,7 @@ class Usage(BaseModel):
             return NotImplemented
         return Usage(**{k: getattr(self, k) + getattr(other, k) for k in type(self).model_fields})
 
-    def __mul__(self, factor: int) -> Usage:
+    def __mul__(self, factor: object) -> Usage:
         if isinstance(factor, bool) or not isinstance(factor, int) or factor < 0:
             return NotImplemented
         return Usage(**{k: getattr(self, k) * factor for k in type(self).model_fields})
@@ -134,9 +134,7 @@ def parse_token_count(text: str, *, what: str = "token count") -> int:
     if raw.startswith("-"):
         raise UsageError(f"{what} {text!r} is negative; counts must be 0 or more")
     if not match:
-        raise UsageError(
-            f"{what} {text!r} is not a number; write e.g. 42, 5M, 2.5k, 1,000,000 or 1_000_000"
-        )
+        raise UsageError(f"{what} {text!r} is not a number; write e.g. 42, 5M, 2.5k, 1,000,000 or 1_000_000")
     number = match["number"]
     if "," in number and not _GROUPED.match(number):
         raise UsageError(f"{what} {text!r} has misplaced thousands separators")

@@ -26,7 +26,7 @@ def _root(
     version: bool = typer.Option(False, "--version", help="Show the version and exit.", is_eager=True),
 ) -> None:
     if version:
-        from .._version import __version__
+        from claude_quote._version import __version__
 
         typer.echo(f"claude-quote {__version__}")
         raise typer.Exit()

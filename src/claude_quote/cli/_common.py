@@ -6,15 +6,15 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..errors import ClaudeQuoteError
-from ..pricing import ENV_VAR, PriceTable, load_pricing
-from ..usage import parse_token_count
+from claude_quote.errors import ClaudeQuoteError
+from claude_quote.pricing import ENV_VAR, PriceTable, load_pricing
+from claude_quote.usage import parse_token_count
 
 __all__ = [
     "AtOption",
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """Output formats every pricing command offers."""
 
     table = "table"
@@ -49,7 +49,10 @@ def _parse_tokens(text: str | int) -> int:
 
 def tokens_option(flag: str, help_text: str) -> typer.models.OptionInfo:
     """An option that takes a human token count (5M, 2.5k, 1,000,000)."""
-    return typer.Option(flag, parser=_parse_tokens, metavar="TOKENS", help=help_text)
+    option: typer.models.OptionInfo = typer.Option(
+        flag, parser=_parse_tokens, metavar="TOKENS", help=help_text
+    )
+    return option
 
 
 def parse_date(text: str | None) -> date | None:
@@ -72,7 +75,7 @@ PricingOption = Annotated[
         "--pricing",
         envvar=ENV_VAR,
         metavar="FILE",
-        help="A custom price table (same format as the bundled one; may `extends = \"builtin\"`).",
+        help='A custom price table (same format as the bundled one; may `extends = "builtin"`).',
     ),
 ]
 AtOption = Annotated[

@@ -6,19 +6,33 @@ from typing import Annotated
 
 import typer
 
-from ._common import AtOption, FormatOption, OutputFormat, PricingOption, emit, parse_date, table_from, user_errors
+from ._common import (
+    AtOption,
+    FormatOption,
+    OutputFormat,
+    PricingOption,
+    emit,
+    parse_date,
+    table_from,
+    user_errors,
+)
 
 
 def models(
-    model: Annotated[str | None, typer.Argument(metavar="[MODEL]", help="Show this model's details and price history.")] = None,
-    show_all: Annotated[bool, typer.Option("--all", help="Include retired and not-yet-released models.")] = False,
+    model: Annotated[
+        str | None,
+        typer.Argument(metavar="[MODEL]", help="Show this model's details and price history."),
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Include retired and not-yet-released models.")
+    ] = False,
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """List models with the prices in effect on a date, or show one model in full."""
-    from ..catalog import describe_model, list_models
-    from ..render import render
+    from claude_quote.catalog import describe_model, list_models
+    from claude_quote.render import render
 
     with user_errors():
         table = table_from(pricing)

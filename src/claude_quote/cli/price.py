@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from ._common import AtOption, FormatOption, OutputFormat, PricingOption, emit, parse_date, tokens_option, user_errors
+from ._common import (
+    AtOption,
+    FormatOption,
+    OutputFormat,
+    PricingOption,
+    emit,
+    parse_date,
+    tokens_option,
+    user_errors,
+)
 
 
-class GeoChoice(str, Enum):
+class GeoChoice(StrEnum):
     """Where inference runs."""
 
     global_ = "global"
@@ -18,12 +27,20 @@ class GeoChoice(str, Enum):
 
 
 def price(
-    model: Annotated[str, typer.Argument(metavar="MODEL", help="Model: API id, snapshot id, short name (sonnet-4.6) or family (sonnet).")],
+    model: Annotated[
+        str,
+        typer.Argument(
+            metavar="MODEL",
+            help="Model: API id, snapshot id, short name (sonnet-4.6) or family (sonnet).",
+        ),
+    ],
     input_tokens: Annotated[int, tokens_option("--input", "Uncached input tokens (usage.input_tokens).")] = 0,
     output_tokens: Annotated[int, tokens_option("--output", "Output tokens, thinking included.")] = 0,
     cache_read: Annotated[int, tokens_option("--cache-read", "Tokens read from the prompt cache.")] = 0,
     cache_write: Annotated[int, tokens_option("--cache-write", "Tokens written to the 5-minute cache.")] = 0,
-    cache_write_1h: Annotated[int, tokens_option("--cache-write-1h", "Tokens written to the 1-hour cache.")] = 0,
+    cache_write_1h: Annotated[
+        int, tokens_option("--cache-write-1h", "Tokens written to the 1-hour cache.")
+    ] = 0,
     requests: Annotated[
         int | None,
         typer.Option(
@@ -33,14 +50,22 @@ def price(
             "then applied per request. Without it, no tier is applied (and the quote says so).",
         ),
     ] = None,
-    web_searches: Annotated[int, typer.Option("--web-searches", min=0, help="Web searches ($10 per 1,000).")] = 0,
-    geo: Annotated[GeoChoice, typer.Option("--geo", help="us: US-only inference (×1.1, Claude 4.6+).")] = GeoChoice.global_,
+    web_searches: Annotated[
+        int, typer.Option("--web-searches", min=0, help="Web searches ($10 per 1,000).")
+    ] = 0,
+    geo: Annotated[
+        GeoChoice, typer.Option("--geo", help="us: US-only inference (×1.1, Claude 4.6+).")
+    ] = GeoChoice.global_,
     fast: Annotated[bool, typer.Option("--fast", help="Fast-mode rates (real time only).")] = False,
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
     fail_on_retired: Annotated[
-        bool, typer.Option("--fail-on-retired", help="Exit 2 instead of warning when the model is retired on the date.")
+        bool,
+        typer.Option(
+            "--fail-on-retired",
+            help="Exit 2 instead of warning when the model is retired on the date.",
+        ),
     ] = False,
 ) -> None:
     """Quote real-time vs Message Batches cost for a number of tokens.
@@ -48,9 +73,9 @@ def price(
     Token counts accept 42, 5M, 2.5k, 1,000,000 or 1_000_000. --input is uncached input; the cache
     flags add to it, as in the API's usage object.
     """
-    from ..cost import quote
-    from ..render import render
-    from ..usage import Usage
+    from claude_quote.cost import quote
+    from claude_quote.render import render
+    from claude_quote.usage import Usage
 
     with user_errors():
         usage = Usage(

@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import PricingDataError
+from claude_quote.errors import PricingDataError
+
 from .model import PriceTable
 
 __all__ = ["BUILTIN", "ENV_VAR", "builtin_pricing_path", "load_pricing", "parse_pricing"]
@@ -33,8 +34,7 @@ def builtin_pricing_path() -> Path:
     if source_tree.is_file():
         return source_tree
     raise PricingDataError(  # pragma: no cover - only a broken install gets here
-        f"the bundled price table is missing (looked in {packaged} and {source_tree}); "
-        "reinstall claude-quote"
+        f"the bundled price table is missing (looked in {packaged} and {source_tree}); reinstall claude-quote"
     )
 
 
@@ -97,7 +97,10 @@ def _parse_toml(data: bytes, origin: str) -> dict[str, Any]:
 
 def _merge(base: dict[str, Any], custom: dict[str, Any]) -> dict[str, Any]:
     """A custom table on top of the bundled one: models replace or add by id, other keys override."""
-    merged = {**base, **{k: v for k, v in custom.items() if k not in ("extends", "models", "sources")}}
+    merged = {
+        **base,
+        **{k: v for k, v in custom.items() if k not in ("extends", "models", "sources")},
+    }
     merged["sources"] = {**base.get("sources", {}), **custom.get("sources", {})}
     models = {m["id"]: m for m in base.get("models", [])}
     for model in custom.get("models", []):

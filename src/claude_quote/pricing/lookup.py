@@ -6,7 +6,8 @@ import re
 from datetime import date
 from typing import get_args
 
-from ..errors import PriceNotAvailableError, UnknownModelError
+from claude_quote.errors import PriceNotAvailableError, UnknownModelError
+
 from .model import Family, ModelInfo, PriceTable, _normalise
 
 __all__ = ["FAMILIES", "resolve_model"]

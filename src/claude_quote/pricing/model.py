@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from ..money import to_decimal
+from claude_quote.money import to_decimal
 
 __all__ = [
     "BatchModifier",
@@ -380,12 +380,11 @@ class PriceTable(_Model):
         for model in self.models:
             for name in {_normalise(n) for n in model.names}:
                 if name in owner and owner[name] != model.id:
-                    raise ValueError(
-                        f"name {name!r} is claimed by both {owner[name]!r} and {model.id!r}"
-                    )
+                    raise ValueError(f"name {name!r} is claimed by both {owner[name]!r} and {model.id!r}")
                 owner[name] = model.id
         cited = {s for m in self.models for s in m.sources}
-        cited |= {s for m in self.models for e in (*m.prices, *m.fast_mode) for s in e.sources}
+        cited |= {s for m in self.models for e in m.prices for s in e.sources}
+        cited |= {s for m in self.models for f in m.fast_mode for s in f.sources}
         cited |= {*self.batch.sources, *self.data_residency.sources, *self.web_search.sources}
         missing = sorted(cited - set(self.sources))
         if missing:

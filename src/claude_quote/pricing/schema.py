@@ -15,7 +15,7 @@ from typing import Any
 
 from .model import PriceTable
 
-__all__ = ["schema_text", "main"]
+__all__ = ["main", "schema_text"]
 
 
 def schema_text() -> str:

@@ -18,7 +18,9 @@ _BUILDERS: dict[type, tuple[Callable[[Any], dict[str, Any]], Callable[[Any], Doc
 
 
 def register(
-    report_type: type, to_json_dict: Callable[[Any], dict[str, Any]], to_doc: Callable[[Any], Document]
+    report_type: type,
+    to_json_dict: Callable[[Any], dict[str, Any]],
+    to_doc: Callable[[Any], Document],
 ) -> None:
     """Teach the renderers a report type: how it looks as JSON and as a document."""
     _BUILDERS[report_type] = (to_json_dict, to_doc)
@@ -27,8 +29,9 @@ def register(
 def _ensure_registered() -> None:
     if _BUILDERS:
         return
-    from ..catalog import ModelDetail, ModelList
-    from ..cost import Quote
+    from claude_quote.catalog import ModelDetail, ModelList
+    from claude_quote.cost import Quote
+
     from .catalog import detail_document, detail_json, list_document, list_json
     from .quote import quote_document, quote_json
 

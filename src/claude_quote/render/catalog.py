@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..catalog import ModelDetail, ModelList
-from ..pricing import Rates
+from claude_quote.catalog import ModelDetail, ModelList
+from claude_quote.pricing import Rates
+
 from .document import Cell, Document, Table
 from .json import SCHEMA_VERSION
 
@@ -48,8 +49,14 @@ def list_document(report: ModelList) -> Document:
         if not m.batch:
             extra.append("no batch")
         rows.append(
-            [m.short_name + flag, m.id, m.status, *_rate_cells(m.prices),
-             _context(m.context_window), ", ".join(extra)]
+            [
+                m.short_name + flag,
+                m.id,
+                m.status,
+                *_rate_cells(m.prices),
+                _context(m.context_window),
+                ", ".join(extra),
+            ]
         )
     table = Table(columns=["model", "API id", "status", *_RATE_COLUMNS, "context", "notes"], rows=rows)
     factor = report.batch_factor
@@ -74,7 +81,10 @@ def detail_document(report: ModelDetail) -> Document:
     facts = [
         ("API id", m.id),
         ("also accepted", names),
-        ("status", f"{report.status} on {report.at.isoformat()}" + (f" ({m.status_note})" if m.status_note else "")),
+        (
+            "status",
+            f"{report.status} on {report.at.isoformat()}" + (f" ({m.status_note})" if m.status_note else ""),
+        ),
         ("released", m.released.isoformat()),
     ]
     if m.retired:
@@ -82,7 +92,10 @@ def detail_document(report: ModelDetail) -> Document:
     if m.retires_not_before:
         facts.append(("retires no earlier than", m.retires_not_before.isoformat()))
     facts += [
-        ("context window", "unknown" if m.context_window is None else f"{m.context_window:,} tokens"),
+        (
+            "context window",
+            "unknown" if m.context_window is None else f"{m.context_window:,} tokens",
+        ),
         ("max output", "unknown" if m.max_output is None else f"{m.max_output:,} tokens"),
         ("tokenizer", m.tokenizer),
         ("batch", "yes" if m.batch else "no"),
@@ -91,11 +104,17 @@ def detail_document(report: ModelDetail) -> Document:
     ]
     history = Table(columns=["from", *_RATE_COLUMNS, "note"], title="Price history (USD per million tokens)")
     for entry in m.prices:
-        note = " ".join(x for x in (entry.note, f"UNCERTAIN: {entry.uncertain}" if entry.uncertain else None) if x)
+        note = " ".join(
+            x for x in (entry.note, f"UNCERTAIN: {entry.uncertain}" if entry.uncertain else None) if x
+        )
         history.rows.append([entry.effective_from.isoformat(), *_rate_cells(entry), note])
         for tier in entry.tiers:
             history.rows.append(
-                [f"  prompt > {tier.above_prompt_tokens:,}", *_rate_cells(tier), "whole request at these rates"]
+                [
+                    f"  prompt > {tier.above_prompt_tokens:,}",
+                    *_rate_cells(tier),
+                    "whole request at these rates",
+                ]
             )
     tables = [history]
     if m.fast_mode:
@@ -106,6 +125,8 @@ def detail_document(report: ModelDetail) -> Document:
         if m.fast_mode_removed:
             fast.rows.append([m.fast_mode_removed.isoformat(), *[""] * 5, "fast mode withdrawn"])
         tables.append(fast)
-    notes = [f"[{key}] {src.title}" + (f" <{src.url}>" if src.url else "") for key, src in report.sources.items()]
+    notes = [
+        f"[{key}] {src.title}" + (f" <{src.url}>" if src.url else "") for key, src in report.sources.items()
+    ]
     warnings = [f"{field} is UNCERTAIN: {why}" for field, why in m.uncertain.items()]
     return Document(title=f"{m.name}", facts=facts, tables=tables, notes=notes, warnings=warnings)

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..money import decimal_str
+from claude_quote.money import decimal_str
 
 __all__ = ["SCHEMA_VERSION", "jsonable", "to_json"]
 

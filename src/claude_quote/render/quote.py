@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..cost import Cost, CostLine, Quote
+from claude_quote.cost import Cost, CostLine, Quote
+
 from . import format as fmt
 from .document import Cell, Document, Table
 from .json import SCHEMA_VERSION
@@ -22,7 +23,12 @@ def line_json(line: CostLine) -> dict[str, Any]:
             "amount": line.amount,
         }
     else:
-        out = {"kind": line.kind, "tokens": line.quantity, "rate_per_mtok": line.rate, "amount": line.amount}
+        out = {
+            "kind": line.kind,
+            "tokens": line.quantity,
+            "rate_per_mtok": line.rate,
+            "amount": line.amount,
+        }
     if line.tier:
         out["tier"] = line.tier
     return out
@@ -63,7 +69,12 @@ def cost_rows(realtime: Cost, batch: Cost | None) -> tuple[list[list[Cell | str]
     batch_lines = {(ln.kind, ln.tier): ln for ln in (batch.lines if batch else ())}
     rows: list[list[Cell | str]] = []
     for line in realtime.lines:
-        row: list[Cell | str] = [line.label, Cell.tokens(line.quantity), _rate(line), Cell.usd(line.amount)]
+        row: list[Cell | str] = [
+            line.label,
+            Cell.tokens(line.quantity),
+            _rate(line),
+            Cell.usd(line.amount),
+        ]
         if batch is not None:
             twin = batch_lines.get((line.kind, line.tier))
             row += [_rate(twin) if twin else "", Cell.usd(twin.amount if twin else None)]
@@ -81,7 +92,7 @@ def _rate(line: CostLine) -> Cell:
 def cost_columns(batch: bool) -> list[str]:
     """Column headings of a real-time (and batch) cost table."""
     cols = ["", "quantity", "real-time rate", "real-time cost"]
-    return cols + ["batch rate", "batch cost"] if batch else cols
+    return [*cols, "batch rate", "batch cost"] if batch else cols
 
 
 def quote_document(q: Quote) -> Document:
@@ -128,8 +139,16 @@ def _csv_table(q: Quote) -> Table:
             unit = "searches" if line.kind == "web_search" else "tokens"
             per = "per_thousand" if line.kind == "web_search" else "per_mtok"
             rows.append(
-                [cost.mode, line.kind, line.tier or "", Cell(line.quantity, "count"), unit,
-                 Cell.rate(line.rate), per, Cell.usd(line.amount)]
+                [
+                    cost.mode,
+                    line.kind,
+                    line.tier or "",
+                    Cell(line.quantity, "count"),
+                    unit,
+                    Cell.rate(line.rate),
+                    per,
+                    Cell.usd(line.amount),
+                ]
             )
         rows.append([cost.mode, "total", "", "", "", "", "", Cell.usd(cost.total)])
     columns = ["mode", "kind", "tier", "quantity", "unit", "rate", "rate_unit", "amount"]

@@ -30,7 +30,11 @@ def to_table(doc: Document, *, width: int | None = None) -> str:
     for table in doc.tables:
         console.print()
         rich = RichTable(
-            box=box.SIMPLE_HEAD, title=table.title, title_justify="left", show_edge=False, pad_edge=False
+            box=box.SIMPLE_HEAD,
+            title=table.title,
+            title_justify="left",
+            show_edge=False,
+            pad_edge=False,
         )
         for i, column in enumerate(table.columns):
             numeric = table.numeric(i)
