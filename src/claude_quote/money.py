@@ -42,7 +42,7 @@ def amount(rate: Decimal, quantity: int, per: int) -> Decimal:
 def to_decimal(value: object, *, what: str = "value") -> Decimal:
     """Convert an int, str or Decimal to Decimal, refusing floats and bools (which carry binary error)."""
     if isinstance(value, (bool, float)):
-        raise TypeError(
+        raise ValueError(
             f"{what} must be written as a decimal string or integer, not {type(value).__name__} "
             f"{value!r} (floats cannot represent most prices exactly)"
         )
@@ -54,7 +54,7 @@ def to_decimal(value: object, *, what: str = "value") -> Decimal:
         except decimal.InvalidOperation:
             raise ValueError(f"{what} {value!r} is not a decimal number") from None
     else:
-        raise TypeError(f"{what} must be a decimal string or integer, got {type(value).__name__}")
+        raise ValueError(f"{what} must be a decimal string or integer, got {type(value).__name__}")
     if not result.is_finite():
         raise ValueError(f"{what} {value!r} is not a finite number")
     return result
