@@ -289,7 +289,7 @@ class TestWarningsAndErrors:
         with pytest.raises(ValidationError):
             Usage(input_tokens=-1)
         with pytest.raises(ValidationError):
-            Usage(input_tokens=1.5)  # type: ignore[arg-type]
+            Usage(input_tokens=1.5)
         with pytest.raises(ValidationError):
             Usage(inptu_tokens=1)  # type: ignore[call-arg]
 
