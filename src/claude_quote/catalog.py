@@ -16,9 +16,12 @@ __all__ = [
     "ModelList",
     "ModelSummary",
     "Status",
+    "UncertainFact",
+    "UncertainFacts",
     "describe_model",
     "list_models",
     "model_status",
+    "uncertain_facts",
 ]
 
 Status = Literal["current", "legacy", "retired", "unreleased"]
@@ -130,3 +133,49 @@ def describe_model(name: str, *, at: date | None = None, table: PriceTable | Non
         model=model,
         sources={k: v for k, v in table.sources.items() if k in cited},
     )
+
+
+class UncertainFact(_Frozen):
+    """One fact in the table that rests on weak or conflicting sources."""
+
+    subject: str
+    """A model id, or ``data_residency`` / ``web_search``."""
+    fact: str
+    """Which field or price entry."""
+    why: str
+
+
+class UncertainFacts(_Frozen):
+    """Every fact flagged UNCERTAIN in a price table."""
+
+    pricing_version: str
+    pricing_sha256: str
+    facts: tuple[UncertainFact, ...]
+
+
+def uncertain_facts(*, table: PriceTable | None = None) -> UncertainFacts:
+    """Everything the table flags as UNCERTAIN, model by model, then the table-wide modifiers."""
+    table = table or load_pricing()
+    facts: list[UncertainFact] = []
+    for model in table.models:
+        for field, why in model.uncertain.items():
+            facts.append(UncertainFact(subject=model.id, fact=field, why=why))
+        for entry in model.prices:
+            if entry.uncertain:
+                facts.append(
+                    UncertainFact(
+                        subject=model.id, fact=f"prices from {entry.effective_from}", why=entry.uncertain
+                    )
+                )
+        for fast in model.fast_mode:
+            if fast.uncertain:
+                facts.append(
+                    UncertainFact(
+                        subject=model.id, fact=f"fast mode from {fast.effective_from}", why=fast.uncertain
+                    )
+                )
+    for name in ("data_residency", "web_search"):
+        why = getattr(table, name).uncertain
+        if why:
+            facts.append(UncertainFact(subject=name, fact="modifier", why=why))
+    return UncertainFacts(pricing_version=table.version, pricing_sha256=table.sha256, facts=tuple(facts))

@@ -111,7 +111,7 @@ class Cost(_Frozen):
     def total(self) -> Decimal:
         """The exact sum of the lines."""
         with decimal.localcontext(EXACT):
-            return sum((line.amount for line in self.lines), Decimal(0))
+            return plain(sum((line.amount for line in self.lines), Decimal(0)))
 
     def __add__(self, other: Cost) -> Cost:
         if not isinstance(other, Cost):
@@ -124,7 +124,7 @@ class Cost(_Frozen):
             if key in merged:
                 prev = merged[key]
                 with decimal.localcontext(EXACT):
-                    total = prev.amount + line.amount
+                    total = plain(prev.amount + line.amount)
                 merged[key] = prev.model_copy(
                     update={"quantity": prev.quantity + line.quantity, "amount": total}
                 )
@@ -148,7 +148,7 @@ class Savings(_Frozen):
     def between(cls, realtime: Cost, batch: Cost) -> Savings:
         """Savings of ``batch`` against ``realtime``."""
         with decimal.localcontext(EXACT):
-            saved = realtime.total - batch.total
+            saved = plain(realtime.total - batch.total)
         if realtime.total.is_zero():
             return cls(amount=saved, percent=Decimal(0))
         with decimal.localcontext(prec=28):
@@ -260,10 +260,11 @@ def cost(
                 rates, tier_label = tier, f"prompt > {tier.above_prompt_tokens:,} tokens"
 
     lines: list[CostLine] = []
+    nothing = usage.total_tokens == 0 and usage.web_search_requests == 0
     for kind, field, rate_key in _TOKEN_LINES:
         quantity: int = getattr(usage, field)
-        if quantity == 0 and kind not in ("input", "output"):
-            continue
+        if quantity == 0 and not (nothing and kind in ("input", "output")):
+            continue  # only the buckets used; an empty usage still shows input and output at $0
         base: Decimal | None = getattr(rates, rate_key)
         if base is None:
             raise PriceNotAvailableError(
@@ -271,7 +272,7 @@ def cost(
                 f"remove the {_LABELS[kind]} tokens or use a table that prices them"
             )
         with decimal.localcontext(EXACT):
-            rate = base * multiplier
+            rate = plain(base * multiplier)
         lines.append(
             CostLine(
                 kind=kind,
@@ -326,7 +327,7 @@ def _web_search_line(table: PriceTable, searches: int, at: date, mode: Mode) -> 
     rate = fee.usd_per_thousand
     if mode == "batch" and fee.batch_discount:
         with decimal.localcontext(EXACT):
-            rate = rate * table.batch.factor
+            rate = plain(rate * table.batch.factor)
     return CostLine(
         kind="web_search", quantity=searches, rate=rate, amount=amount(rate, searches, PER_THOUSAND)
     )

@@ -34,9 +34,12 @@ EXACT = decimal.Context(
 
 
 def amount(rate: Decimal, quantity: int, per: int) -> Decimal:
-    """``rate`` × ``quantity`` ÷ ``per``, exactly (raises ``decimal.Inexact`` rather than round)."""
+    """``rate`` × ``quantity`` ÷ ``per``, exactly (raises ``decimal.Inexact`` rather than round).
+
+    The result carries no trailing zeros: ``amount(Decimal("7.50"), 2_000_000, PER_MTOK)`` is ``15``.
+    """
     with decimal.localcontext(EXACT):
-        return rate * quantity / per
+        return plain(rate * quantity / per)
 
 
 def to_decimal(value: object, *, what: str = "value") -> Decimal:
@@ -66,8 +69,9 @@ def plain(value: Decimal) -> Decimal:
     >>> plain(Decimal("50.0")), plain(Decimal("5E+1")), plain(Decimal("0.50"))
     (Decimal('50'), Decimal('50'), Decimal('0.5'))
     """
-    normal = value.normalize()
-    return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
+    with decimal.localcontext(EXACT):
+        normal = value.normalize()
+        return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
 
 
 def decimal_str(value: Decimal) -> str:

@@ -26,20 +26,32 @@ def models(
     show_all: Annotated[
         bool, typer.Option("--all", help="Include retired and not-yet-released models.")
     ] = False,
+    uncertain: Annotated[
+        bool, typer.Option("--uncertain", help="List every fact the table flags as UNCERTAIN.")
+    ] = False,
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """List models with the prices in effect on a date, or show one model in full."""
-    from claude_quote.catalog import describe_model, list_models
+    from claude_quote.catalog import (
+        ModelDetail,
+        ModelList,
+        UncertainFacts,
+        describe_model,
+        list_models,
+        uncertain_facts,
+    )
     from claude_quote.render import render
 
     with user_errors():
         table = table_from(pricing)
         day = parse_date(at)
-        report = (
-            describe_model(model, at=day, table=table)
-            if model
-            else list_models(at=day, include_all=show_all, table=table)
-        )
+        report: ModelDetail | ModelList | UncertainFacts
+        if uncertain:
+            report = uncertain_facts(table=table)
+        elif model:
+            report = describe_model(model, at=day, table=table)
+        else:
+            report = list_models(at=day, include_all=show_all, table=table)
         emit(render(report, output_format.value))

@@ -112,12 +112,18 @@ def _merge(base: dict[str, Any], custom: dict[str, Any]) -> dict[str, Any]:
 
 
 def _describe(exc: ValidationError, raw: dict[str, Any], origin: str) -> str:
-    lines = [f"{origin}: invalid pricing table ({exc.error_count()} problem(s)):"]
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    # An error inside an item makes pydantic also complain about the container; keep the precise one.
+    locs = [tuple(e["loc"]) for e in errors]
+    precise = [e for e in errors if not any(o != e["loc"] and o[: len(e["loc"])] == e["loc"] for o in locs)]
+    noun = "problem" if len(precise) == 1 else "problems"
+    lines = [f"{origin}: invalid pricing table ({len(precise)} {noun}):"]
+    for error in precise:
         where = _location(error["loc"], raw)
+        message = error["msg"].removeprefix("Value error, ")
         value = error.get("input")
-        shown = "" if isinstance(value, dict | list) or where == "(table)" else f" (got {value!r})"
-        lines.append(f"  {where}: {error['msg']}{shown}")
+        quoted = repr(value) in message or isinstance(value, dict | list) or where == "(table)"
+        lines.append(f"  {where}: {message}" + ("" if quoted else f" (got {value!r})"))
     return "\n".join(lines)
 
 

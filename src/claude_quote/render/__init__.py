@@ -29,15 +29,23 @@ def register(
 def _ensure_registered() -> None:
     if _BUILDERS:
         return
-    from claude_quote.catalog import ModelDetail, ModelList
+    from claude_quote.catalog import ModelDetail, ModelList, UncertainFacts
     from claude_quote.cost import Quote
 
-    from .catalog import detail_document, detail_json, list_document, list_json
+    from .catalog import (
+        detail_document,
+        detail_json,
+        list_document,
+        list_json,
+        uncertain_document,
+        uncertain_json,
+    )
     from .quote import quote_document, quote_json
 
     register(Quote, quote_json, quote_document)
     register(ModelList, list_json, list_document)
     register(ModelDetail, detail_json, detail_document)
+    register(UncertainFacts, uncertain_json, uncertain_document)
 
 
 def render(report: object, fmt: Format | str, *, width: int | None = None) -> str:

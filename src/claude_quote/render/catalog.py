@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from claude_quote.catalog import ModelDetail, ModelList
+from claude_quote.catalog import ModelDetail, ModelList, UncertainFacts
 from claude_quote.pricing import Rates
 
 from .document import Cell, Document, Table
 from .json import SCHEMA_VERSION
 
-__all__ = ["detail_document", "detail_json", "list_document", "list_json"]
+__all__ = [
+    "detail_document",
+    "detail_json",
+    "list_document",
+    "list_json",
+    "uncertain_document",
+    "uncertain_json",
+]
 
 
 def list_json(report: ModelList) -> dict[str, Any]:
@@ -130,3 +137,17 @@ def detail_document(report: ModelDetail) -> Document:
     ]
     warnings = [f"{field} is UNCERTAIN: {why}" for field, why in m.uncertain.items()]
     return Document(title=f"{m.name}", facts=facts, tables=tables, notes=notes, warnings=warnings)
+
+
+def uncertain_json(report: UncertainFacts) -> dict[str, Any]:
+    """Every flagged fact."""
+    return {"schema_version": SCHEMA_VERSION, "kind": "uncertain", **report.model_dump(mode="python")}
+
+
+def uncertain_document(report: UncertainFacts) -> Document:
+    """A table of flagged facts."""
+    rows: list[list[Cell | str]] = [[f.subject, f.fact, f.why] for f in report.facts]
+    return Document(
+        title=f"Facts marked UNCERTAIN in price table {report.pricing_version}",
+        tables=[Table(columns=["model", "fact", "why"], rows=rows)],
+    )
