@@ -1,29 +1,50 @@
-"""The public API is exactly what ``__all__`` declares, and every name in it is documented."""
+"""The public API is exactly what ``__all__`` declares, every name resolves and is documented."""
 
 from __future__ import annotations
 
-import types
+import importlib
+import subprocess
+import sys
 
 import claude_quote
 
 
-def test_all_matches_public_names() -> None:
+def test_all_is_sorted_unique_and_listed_by_dir() -> None:
+    assert claude_quote.__all__ == sorted(set(claude_quote.__all__))
+    assert dir(claude_quote) == claude_quote.__all__
+
+
+def test_every_public_name_resolves_and_has_a_docstring() -> None:
+    for name in claude_quote.__all__:
+        value = getattr(claude_quote, name)
+        if name != "__version__":
+            assert value.__doc__, name
+
+
+def test_no_undeclared_public_names() -> None:
     public = sorted(
         name
         for name, value in vars(claude_quote).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+        if not name.startswith("_") and not isinstance(value, type(importlib))
     )
     assert sorted(set(claude_quote.__all__) - {"__version__"}) == public
 
 
-def test_all_is_sorted_and_unique() -> None:
-    assert claude_quote.__all__ == sorted(set(claude_quote.__all__))
-
-
-def test_every_public_name_has_a_docstring() -> None:
-    missing = [n for n in claude_quote.__all__ if n != "__version__" and not getattr(claude_quote, n).__doc__]
-    assert missing == []
+def test_functions_are_not_shadowed_by_their_modules() -> None:
+    importlib.import_module("claude_quote.cost")
+    importlib.import_module("claude_quote.render")
+    assert callable(claude_quote.cost)
+    assert callable(claude_quote.render)
 
 
 def test_version_is_set() -> None:
     assert claude_quote.__version__.count(".") == 2
+
+
+def test_importing_the_cli_loads_no_heavy_modules() -> None:
+    code = (
+        "import sys, claude_quote.cli; "
+        "print(sorted(m for m in ('pandas', 'tiktoken', 'rich', 'matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

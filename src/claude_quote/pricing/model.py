@@ -62,7 +62,9 @@ Family = Literal["opus", "sonnet", "haiku", "fable", "mythos"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # Attribute docstrings document the fields; schema.py copies them into schema.json (reading them
+    # here with use_attribute_docstrings=True would parse the source at every start-up).
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Source(_Model):
