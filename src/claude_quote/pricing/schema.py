@@ -56,11 +56,7 @@ def _describe(schema: dict[str, Any]) -> None:
             continue
         docs: dict[str, str] = {}
         for klass in reversed(cls.__mro__):
-            if (
-                isinstance(klass, type)
-                and issubclass(klass, BaseModel)
-                and klass.__module__ == schema_models.__name__
-            ):
+            if issubclass(klass, BaseModel) and klass.__module__ == schema_models.__name__:
                 docs.update(_attribute_docstrings(klass))
         if cls.__doc__:
             definition["description"] = inspect.cleandoc(cls.__doc__)
