@@ -333,3 +333,20 @@ def test_builtin_table_is_cached_and_found(table: PriceTable) -> None:
     assert builtin_pricing_path().name == "anthropic.toml"
     assert table.version == "2026.11.25"
     assert table.origin == "builtin"
+
+
+def test_the_installed_package_carries_the_same_table() -> None:
+    """From a wheel the table is read from inside the package; it must be the committed file."""
+    import claude_quote
+    from tests.conftest import ROOT
+
+    package = Path(claude_quote.__file__).parent
+    path = builtin_pricing_path()
+    if ROOT / "src" in package.parents:  # an editable install reads the source tree
+        assert path == ROOT / "pricing" / "anthropic.toml"
+    else:  # pip install . (what CI does): the wheel's copy
+        assert path == package / "_data" / "anthropic.toml"
+        assert (package / "_data" / "schema.json").read_bytes() == (
+            ROOT / "pricing" / "schema.json"
+        ).read_bytes()
+    assert path.read_bytes() == (ROOT / "pricing" / "anthropic.toml").read_bytes()
