@@ -29,6 +29,7 @@ def register(
 def _ensure_registered() -> None:
     if _BUILDERS:
         return
+    from claude_quote.budget import CheckReport
     from claude_quote.catalog import ModelDetail, ModelList, UncertainFacts
     from claude_quote.cost import Quote
 
@@ -40,12 +41,14 @@ def _ensure_registered() -> None:
         uncertain_document,
         uncertain_json,
     )
+    from .check import check_document, check_json
     from .quote import quote_document, quote_json
 
     register(Quote, quote_json, quote_document)
     register(ModelList, list_json, list_document)
     register(ModelDetail, detail_json, detail_document)
     register(UncertainFacts, uncertain_json, uncertain_document)
+    register(CheckReport, check_json, check_document)
 
 
 def render(report: object, fmt: Format | str, *, width: int | None = None) -> str:

@@ -1,0 +1,164 @@
+"""How a ``claude-quote check`` report looks: JSON (the baseline format), table, Markdown, PR comment."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from claude_quote.budget import REPORT_SCHEMA_VERSION, CheckReport, Delta, Violation, WorkloadResult
+from claude_quote.render import format as fmt
+from claude_quote.render.document import Cell, Document, Table
+
+__all__ = ["COMMENT_MARKER", "check_document", "check_json", "delta_text", "github_comment", "violation_text"]
+
+COMMENT_MARKER = "<!-- claude-quote check -->"
+"""First line of the PR comment, so a workflow finds and updates its own comment instead of adding one."""
+
+_STAT = {"expected": "expected", "worst_case": "worst case"}
+
+
+def violation_text(v: Violation, report: CheckReport) -> str:
+    """One violation as a sentence naming the workload, the limit and the amount."""
+    stat = _STAT[report.statistic]
+    who = f"workload {v.workload!r}" if v.workload else "all workloads"
+    source = report.baseline.source if report.baseline else "the baseline"
+    if v.rule in ("monthly", "workload_monthly"):
+        return f"{who} cost {fmt.usd(v.actual)}/month ({stat}), over the {fmt.usd(v.limit)}/month budget"
+    if v.rule == "per_request":
+        return f"{who} costs {fmt.usd(v.actual)} per request ({stat}), over the {fmt.usd(v.limit)} limit"
+    if v.rule == "max_increase":
+        return f"monthly cost rises by {fmt.usd(v.actual)} against {source}, more than the {fmt.usd(v.limit)} allowed"
+    if v.rule == "max_increase_percent":
+        return (
+            f"monthly cost rises by {fmt.percent(v.actual)} against {source}, "
+            f"more than the {fmt.percent(v.limit)} allowed"
+        )
+    return f"{who} saves {fmt.percent(v.actual)} in batch, less than the {fmt.percent(v.limit)} minimum"
+
+
+def delta_text(delta: Delta) -> str:
+    """``+$312.40/month (+18%)``."""
+    sign = "+" if delta.change >= 0 else "-"
+    text = f"{sign}{fmt.usd(abs(delta.change))}/month"
+    if delta.percent is not None:
+        text += f" ({sign}{fmt.percent(abs(delta.percent))})"
+    return text
+
+
+def _workload_json(r: WorkloadResult) -> dict[str, Any]:
+    c = r.cost
+    return {
+        "name": c.name,
+        "mode": c.mode,
+        "models": list(c.models),
+        "requests_per_month": c.requests_per_month,
+        "billed": r.billed,
+        "status": r.status,
+        "expected": {"realtime": c.realtime, "batch": c.batch},
+        "worst_case": {"realtime": c.worst_realtime, "batch": c.worst_batch},
+        "per_request": {"expected": c.per_request, "worst_case": c.worst_per_request},
+        "limits": c.limits.model_dump(mode="python"),
+        "token_method": c.token_method,
+        "warnings": list(c.warnings),
+    }
+
+
+def check_json(report: CheckReport) -> dict[str, Any]:
+    """The versioned report; ``--baseline`` reads it back."""
+    return {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "kind": "check",
+        "status": report.status,
+        "exit_code": report.exit_code,
+        "at": report.at,
+        "pricing_version": report.pricing_version,
+        "pricing_sha256": report.pricing_sha256,
+        "freshness": report.freshness.model_dump(mode="python"),
+        "config": report.config,
+        "statistic": report.statistic,
+        "total": report.total,
+        "total_expected": report.total_expected,
+        "total_worst_case": report.total_worst_case,
+        "budgets": report.budgets.model_dump(mode="python"),
+        "workloads": [_workload_json(r) for r in report.workloads],
+        "violations": [
+            {**v.model_dump(mode="python"), "message": violation_text(v, report)} for v in report.violations
+        ],
+        "baseline": None if report.baseline is None else report.baseline.model_dump(mode="python"),
+        "warnings": list(report.warnings),
+    }
+
+
+def _headline(report: CheckReport) -> str:
+    if report.status == "stale":
+        return "claude-quote check: price table too old"
+    if report.violations:
+        n = len(report.violations)
+        return f"claude-quote check: over budget ({n} violation{'s' if n > 1 else ''})"
+    return "claude-quote check: within budget"
+
+
+def check_document(report: CheckReport) -> Document:
+    """Workloads with their monthly cost, limits and change, then every violation."""
+    stat = _STAT[report.statistic]
+    facts = [
+        ("config", report.config),
+        (
+            "prices",
+            f"table {report.pricing_version}, checked {report.freshness.checked.isoformat()} "
+            f"({report.freshness.age_days} days before {report.at.isoformat()})",
+        ),
+        ("statistic", stat),
+        (
+            "total",
+            f"{fmt.usd(report.total)}/month"
+            + (f" of {fmt.usd(report.budgets.monthly)}" if report.budgets.monthly is not None else ""),
+        ),
+    ]
+    diff = report.baseline
+    if diff is not None:
+        facts.append(("vs baseline", f"{delta_text(diff.total)} vs {diff.source}"))
+    columns = ["workload", "mode", "model", "requests/month", "monthly cost", "budget"]
+    if diff is not None:
+        columns.append("change")
+    columns.append("status")
+    rows: list[list[Cell | str]] = []
+    for r in report.workloads:
+        c = r.cost
+        row: list[Cell | str] = [
+            c.name,
+            c.mode,
+            ", ".join(c.models),
+            Cell(_requests(c.requests_per_month), "text"),
+            Cell.usd(r.billed),
+            Cell.usd(c.limits.monthly),
+        ]
+        if diff is not None:
+            row.append(delta_text(diff.workloads[c.name]) if c.name in diff.workloads else "new")
+        row.append("over" if r.status == "fail" else "ok")
+        rows.append(row)
+    notes = [f"Over budget: {violation_text(v, report)}." for v in report.violations]
+    if diff is not None and diff.removed:
+        notes.append(f"Removed since the baseline: {', '.join(diff.removed)}.")
+    methods = sorted({r.cost.token_method for r in report.workloads})
+    notes.append(f"Token counts: {'; '.join(methods)}.")
+    warnings = list(report.warnings) + [w for r in report.workloads for w in r.cost.warnings]
+    return Document(
+        title=_headline(report),
+        facts=facts,
+        tables=[Table(columns=columns, rows=rows)],
+        notes=notes,
+        warnings=warnings,
+    )
+
+
+def _requests(value: Decimal) -> str:
+    whole = value.to_integral_value()
+    return f"{whole:,}" if whole == value else f"{value:,.2f}"
+
+
+def github_comment(report: CheckReport) -> str:
+    """Markdown for a pull-request comment, led by a hidden marker so one comment is updated in place."""
+    from claude_quote.render.text import to_markdown
+
+    return f"{COMMENT_MARKER}\n" + to_markdown(check_document(report))
