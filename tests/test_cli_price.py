@@ -6,12 +6,11 @@ import csv
 import io
 import json
 import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import console_script, run_cli
+from tests.conftest import ROOT, console_script, run_cli
 
 AT = "--at 2026-11-25"
 
@@ -144,38 +143,16 @@ def test_requests_apply_tiers_per_request() -> None:
 
 # --- custom tables -----------------------------------------------------------------------------------
 
-NEGOTIATED = """
-extends = "builtin"
-version = "acme-negotiated"
-
-[[models]]
-id = "claude-sonnet-4-6"
-name = "Claude Sonnet 4.6 (negotiated)"
-family = "sonnet"
-version = "4.6"
-released = 2026-02-17
-context_window = 1_000_000
-max_output = 64_000
-tokenizer = "claude-3"
-sources = ["P-SEP26"]
-checked = 2026-11-25
-
-[[models.prices]]
-effective_from = 2026-02-17
-input_per_mtok = 2.40
-output_per_mtok = 12
-sources = ["P-SEP26"]
-note = "20% negotiated discount"
-"""
+NEGOTIATED = ROOT / "examples" / "negotiated-pricing.toml"
+"""The example custom table from docs/pricing-data.md: Sonnet 4.6 at $2.40 / $12."""
 
 
-def test_custom_pricing_by_flag_and_environment(tmp_path: Path) -> None:
-    path = tmp_path / "acme.toml"
-    path.write_text(textwrap.dedent(NEGOTIATED))
+def test_custom_pricing_by_flag_and_environment() -> None:
+    path = NEGOTIATED
     by_flag = json.loads(run_cli(f"price sonnet-4.6 --input 1M --pricing {path} --format json {AT}").stdout)
     # 1M × $2.40 = $2.40
     assert by_flag["realtime"]["total"] == "2.4"
-    assert by_flag["pricing_version"] == "acme-negotiated"
+    assert by_flag["pricing_version"] == "acme-negotiated-2026-11"
     by_env = run_cli(
         f"price sonnet-4.6 --input 1M --format json {AT}", env={"CLAUDE_QUOTE_PRICING": str(path)}
     )
@@ -184,7 +161,7 @@ def test_custom_pricing_by_flag_and_environment(tmp_path: Path) -> None:
 
 def test_broken_custom_table_names_the_file_and_field(tmp_path: Path) -> None:
     path = tmp_path / "broken.toml"
-    path.write_text(textwrap.dedent(NEGOTIATED).replace("input_per_mtok = 2.40", "input_per_mtok = -1"))
+    path.write_text(NEGOTIATED.read_text().replace("input_per_mtok = 2.40", "input_per_mtok = -1"))
     result = run_cli(f"price sonnet-4.6 --input 1M --pricing {path} {AT}")
     assert result.exit_code == 2
     assert f"error: {path}: invalid pricing table" in result.stderr
