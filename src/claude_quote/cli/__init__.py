@@ -6,6 +6,7 @@ import typer
 
 from .models import models
 from .price import price
+from .reconcile import reconcile
 
 __all__ = ["app", "main"]
 
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.command("price")(price)
 app.command("models")(models)
+app.command("reconcile")(reconcile)
 
 
 @app.callback()

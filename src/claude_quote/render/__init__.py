@@ -38,6 +38,25 @@ def _ensure_registered() -> None:
     register(Quote, quote_json, quote_document)
     register(ModelList, list_json, list_document)
     register(ModelDetail, detail_json, detail_document)
+    _register_reconcile()
+
+
+def _register_reconcile() -> None:
+    from claude_quote.reconcile import BatchActuals, Reconciliation
+    from claude_quote.reconcile_org import OrgReconciliation
+
+    from .reconcile import (
+        actuals_document,
+        actuals_json,
+        org_document,
+        org_json,
+        reconciliation_document,
+        reconciliation_json,
+    )
+
+    register(BatchActuals, actuals_json, actuals_document)
+    register(Reconciliation, reconciliation_json, reconciliation_document)
+    register(OrgReconciliation, org_json, org_document)
 
 
 def render(report: object, fmt: Format | str, *, width: int | None = None) -> str:
