@@ -46,10 +46,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from .cost import Cost, Geo, LineKind, Mode, Savings, cost, today
-from .money import EXACT, amount, plain
+from .money import EXACT, PER_MTOK, PER_THOUSAND, plain
 from .pricing import ModelInfo, PriceTable, load_pricing, resolve_model
 from .usage import Usage
-from .workloads.results import BatchResult, InvalidLine, ResultsReader, ResultType
+from .workloads.results import BatchResult, InvalidLine, ResultsReader
 
 __all__ = [
     "WORST_DEFAULT",
@@ -57,7 +57,6 @@ __all__ = [
     "ModelActual",
     "ModelComparison",
     "Reconciliation",
-    "RequestActual",
     "RequestComparison",
     "ResultCounts",
     "compare",
@@ -148,6 +147,7 @@ class _TierGroups:
         self.groups: dict[_GroupKey, _Group] = {}
         self._thresholds: dict[str, tuple[int, ...]] = {}
         self._costs: dict[tuple[_GroupKey, Mode], Cost] = {}
+        self._rates: dict[tuple[_GroupKey, Mode], tuple[tuple[str, Decimal | None], ...]] = {}
 
     def key(self, info: ModelInfo, geo: Geo, usage: Usage) -> _GroupKey:
         thresholds = self._thresholds.get(info.id)
@@ -187,15 +187,34 @@ class _TierGroups:
 
     def amount(self, key: _GroupKey, usage: Usage, mode: Mode) -> Decimal:
         """One request's exact cost, at the rates its group was priced at."""
-        lines = {line.kind: line for line in self.cost(key, mode).lines}
-        total = Decimal(0)
+        rates = self._rates.get((key, mode))
+        if rates is None:
+            # Within a group every bucket has one rate (one model, geo, tier and mode); a bucket a
+            # request uses is non-zero in the group's total, so the group priced it.
+            lines = {line.kind: line for line in self.cost(key, mode).lines}
+            rates = self._rates[(key, mode)] = tuple(
+                (name, lines[kind].rate if kind in lines else None) for kind, name in _KIND_FIELD.items()
+            )
         with decimal.localcontext(EXACT):
-            for kind, name in _KIND_FIELD.items():
+            tokens = Decimal(0)
+            searches = Decimal(0)
+            for name, rate in rates:
                 quantity: int = getattr(usage, name)
                 if quantity:
-                    line = lines[kind]  # the group's total has this bucket, so the group priced it
-                    total += amount(line.rate, quantity, line.per)
-        return total
+                    assert rate is not None
+                    if name == "web_search_requests":
+                        searches = rate * quantity / PER_THOUSAND
+                    else:
+                        tokens += rate * quantity
+            return tokens / PER_MTOK + searches
+
+
+def _sum_usage(usages: Iterable[Usage]) -> Usage:
+    totals = [0] * len(_FIELDS)
+    for usage in usages:
+        for i, name in enumerate(_FIELDS):
+            totals[i] += getattr(usage, name)
+    return Usage(**dict(zip(_FIELDS, totals, strict=True)))
 
 
 # --- batch results ---------------------------------------------------------------------------------
@@ -265,19 +284,6 @@ class BatchActuals(_Frozen):
         return self.counts.succeeded
 
 
-class RequestActual(_Frozen):
-    """One request of a results file, kept for comparison with its estimate."""
-
-    custom_id: str
-    line: int
-    type: ResultType
-    model: str | None = None
-    """Canonical id (succeeded only)."""
-    geo: Geo = "global"
-    usage: Usage | None = None
-    """Billed usage (succeeded only)."""
-
-
 def reconcile_results(
     path: str | Path,
     *,
@@ -308,15 +314,18 @@ def read_actuals(
     table: PriceTable | None = None,
     skip_invalid: bool = False,
     keep_requests: bool = True,
-) -> tuple[BatchActuals, dict[str, RequestActual]]:
-    """:func:`reconcile_results`, plus every request by ``custom_id`` (when ``keep_requests``)."""
+) -> tuple[BatchActuals, dict[str, BatchResult]]:
+    """:func:`reconcile_results`, plus every line by ``custom_id`` (when ``keep_requests``).
+
+    The lines (:class:`~claude_quote.workloads.results.BatchResult`) are what :func:`compare` takes.
+    """
     table = table or load_pricing()
     at = at or today()
     reader = ResultsReader(path, at=at, table=table, skip_invalid=skip_invalid)
     groups = _TierGroups(at, table)
     counts = dict.fromkeys(("succeeded", "errored", "canceled", "expired"), 0)
     errors: dict[str, int] = {}
-    requests: dict[str, RequestActual] = {}
+    requests: dict[str, BatchResult] = {}
     missing_split = missing_split_tokens = 0
     tiers: dict[str, int] = {}
     for result in reader:
@@ -333,11 +342,11 @@ def read_actuals(
                 missing_split += 1
                 missing_split_tokens += result.usage.cache_write_5m_tokens
         if keep_requests:
-            requests[result.custom_id] = _request_actual(result)
+            requests[result.custom_id] = result
     by_model = _by_model(groups)
     batch = _sum_costs((m.batch for m in by_model), "batch")
     realtime = _sum_costs((m.realtime for m in by_model), "realtime")
-    usage = sum((m.usage for m in by_model), Usage())
+    usage = _sum_usage(m.usage for m in by_model)
     warnings = _result_warnings(reader, table, at, usage, missing_split, missing_split_tokens, tiers)
     actuals = BatchActuals(
         path=str(path),
@@ -359,17 +368,6 @@ def read_actuals(
     return actuals, requests
 
 
-def _request_actual(result: BatchResult) -> RequestActual:
-    return RequestActual(
-        custom_id=result.custom_id,
-        line=result.line,
-        type=result.type,
-        model=result.model,
-        geo=result.geo,
-        usage=result.usage,
-    )
-
-
 def _by_model(groups: _TierGroups) -> tuple[ModelActual, ...]:
     per_model: dict[str, list[_GroupKey]] = {}
     for key in groups.groups:
@@ -383,7 +381,7 @@ def _by_model(groups: _TierGroups) -> tuple[ModelActual, ...]:
                 model=model_id,
                 model_name=info.name,
                 requests=sum(groups.groups[k].requests for k in keys),
-                usage=sum((groups.groups[k].usage() for k in keys), Usage()),
+                usage=_sum_usage(groups.groups[k].usage() for k in keys),
                 batch=_sum_costs((groups.cost(k, "batch") for k in keys), "batch"),
                 realtime=_sum_costs((groups.cost(k, "realtime") for k in keys), "realtime"),
             )
@@ -511,7 +509,7 @@ class Reconciliation(_Frozen):
 
 def compare(
     actuals: BatchActuals,
-    requests: Mapping[str, RequestActual],
+    requests: Mapping[str, BatchResult],
     estimates: Mapping[str, tuple[str, Usage]],
     *,
     table: PriceTable | None = None,
@@ -534,9 +532,9 @@ def compare(
             models[name] = resolve_model(table, name, at)
         return models[name]
 
-    pairs: list[tuple[RequestActual, ModelInfo, Usage, _GroupKey, _GroupKey]] = []
+    pairs: list[tuple[BatchResult, ModelInfo, Usage, _GroupKey, _GroupKey]] = []
     not_billed: dict[str, int] = {}
-    unestimated: list[RequestActual] = []
+    unestimated: list[BatchResult] = []
     unestimated_keys: list[_GroupKey] = []
     not_billed_items: list[tuple[_GroupKey, Usage]] = []
     for custom_id, request in requests.items():
@@ -599,8 +597,8 @@ def compare(
     return Reconciliation(
         actuals=actuals,
         compared=len(rows),
-        estimate_usage=sum((r.estimate_usage for r in rows), Usage()),
-        actual_usage=sum((r.actual_usage for r in rows), Usage()),
+        estimate_usage=_sum_usage(r.estimate_usage for r in rows),
+        actual_usage=_sum_usage(r.actual_usage for r in rows),
         estimate=total_estimate,
         actual=total_actual,
         error=total_error,
@@ -648,7 +646,7 @@ def _compare_warnings(
     rows: list[RequestComparison],
     not_billed: Mapping[str, int],
     missing: list[str],
-    unestimated: list[RequestActual],
+    unestimated: list[BatchResult],
 ) -> list[str]:
     out: list[str] = []
     switched = sum(1 for r in rows if r.model != r.estimate_model)

@@ -79,9 +79,9 @@ class InvalidLine(BaseModel):
     """What was wrong with it, quoting the value."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BatchResult:
-    """One validated line of a results file."""
+    """One validated line of a results file (treat as read-only)."""
 
     line: int
     """1-based line number."""
@@ -262,21 +262,33 @@ class ResultsReader:
         return info
 
 
+def _count_ok(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
 def _check_usage(usage: Mapping[str, Any]) -> None:
     for key in _USAGE_COUNTS:
         value = usage.get(key)
-        if value is not None and (why := check_token_count(value, f"usage.{key}")):
-            raise _Invalid(why)
+        if value is not None and not _count_ok(value):
+            raise _Invalid(
+                f"usage.{key} is {json.dumps(value)}; token counts must be whole numbers of 0 or more"
+            )
     split = usage.get("cache_creation")
     if split is not None:
         if not isinstance(split, dict):
             raise _Invalid(f"usage.cache_creation must be an object, got {_kind(split)}")
+        parts = 0
         for key in _SPLIT_COUNTS:
             value = split.get(key)
-            if value is not None and (why := check_token_count(value, f"usage.cache_creation.{key}")):
-                raise _Invalid(why)
+            if value is None:
+                continue
+            if not _count_ok(value):
+                raise _Invalid(
+                    f"usage.cache_creation.{key} is {json.dumps(value)}; "
+                    "token counts must be whole numbers of 0 or more"
+                )
+            parts += value
         total = usage.get("cache_creation_input_tokens")
-        parts = sum(int(split.get(key) or 0) for key in _SPLIT_COUNTS)
         if split and total is not None and total != parts:
             raise _Invalid(
                 f"usage.cache_creation splits {parts:,} cache-write tokens but "
@@ -288,8 +300,10 @@ def _check_usage(usage: Mapping[str, Any]) -> None:
             raise _Invalid(f"usage.server_tool_use must be an object, got {_kind(tools)}")
         for key in _TOOL_COUNTS:
             value = tools.get(key)
-            if value is not None and (why := check_token_count(value, f"usage.server_tool_use.{key}")):
-                raise _Invalid(why.replace("token counts", "counts"))
+            if value is not None and not _count_ok(value):
+                raise _Invalid(
+                    f"usage.server_tool_use.{key} is {json.dumps(value)}; counts must be whole numbers of 0 or more"
+                )
 
 
 def _error_type(result: Mapping[str, Any]) -> str | None:
