@@ -346,3 +346,20 @@ def test_batch_is_exactly_half_of_real_time_without_web_search(
     assert a.batch.total * 2 == a.realtime.total
     assert a.batch.total >= 0
     assert a.savings.percent == 50 or a.realtime.total == 0
+
+
+def test_uncertain_rates_are_flagged(tmp_path: Path) -> None:
+    # Sonnet 5.5's cache-read cut from 2026-10-07 rests on third-party sources only.
+    line = succeeded("a", "claude-sonnet-5-5", {"input_tokens": 1_000, "output_tokens": 0})
+    a = reconcile_results(write(tmp_path / "r.jsonl", [line]), at=DAY)
+    assert any(
+        "claude-sonnet-5-5 rates in effect from 2026-10-07 are marked UNCERTAIN" in w for w in a.warnings
+    )
+
+
+def test_a_non_batch_service_tier_is_flagged(tmp_path: Path) -> None:
+    usage = {"input_tokens": 1_000_000, "output_tokens": 0, "service_tier": "standard"}
+    a = reconcile_results(write(tmp_path / "r.jsonl", [succeeded("a", "claude-sonnet-4-6", usage)]), at=DAY)
+    assert a.batch.total == Decimal("1.5")
+    assert any("usage.service_tier other than batch (standard 1)" in w for w in a.warnings)
+    assert not any("service_tier" in w for w in reconcile_results(MIXED, at=DAY).warnings)

@@ -328,6 +328,7 @@ def read_actuals(
     requests: dict[str, BatchResult] = {}
     missing_split = missing_split_tokens = 0
     tiers: dict[str, int] = {}
+    other_tiers: dict[str, int] = {}
     for result in reader:
         counts[result.type] += 1
         if result.type == "errored":
@@ -338,6 +339,8 @@ def read_actuals(
             key = groups.add(info, result.geo, result.usage)
             if key[2]:
                 tiers[result.model] = tiers.get(result.model, 0) + 1
+            if result.service_tier not in (None, "batch"):
+                other_tiers[result.service_tier] = other_tiers.get(result.service_tier, 0) + 1
             if result.cache_split_missing:
                 missing_split += 1
                 missing_split_tokens += result.usage.cache_write_5m_tokens
@@ -347,7 +350,9 @@ def read_actuals(
     batch = _sum_costs((m.batch for m in by_model), "batch")
     realtime = _sum_costs((m.realtime for m in by_model), "realtime")
     usage = _sum_usage(m.usage for m in by_model)
-    warnings = _result_warnings(reader, table, at, usage, missing_split, missing_split_tokens, tiers)
+    warnings = _result_warnings(
+        reader, table, at, usage, missing_split, missing_split_tokens, tiers, other_tiers
+    )
     actuals = BatchActuals(
         path=str(path),
         at=at,
@@ -397,8 +402,15 @@ def _result_warnings(
     missing_split: int,
     missing_split_tokens: int,
     tiers: Mapping[str, int],
+    other_tiers: Mapping[str, int],
 ) -> list[str]:
     out: list[str] = []
+    if other_tiers:
+        kinds = ", ".join(f"{tier} {n}" for tier, n in sorted(other_tiers.items()))
+        out.append(
+            f"some succeeded results report usage.service_tier other than batch ({kinds}); is this a "
+            "Message Batches results file? They were priced at batch prices"
+        )
     if missing_split:
         out.append(
             f"{missing_split} succeeded result(s) report cache writes without the 5-minute/1-hour split "
