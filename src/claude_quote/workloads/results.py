@@ -148,12 +148,13 @@ class ResultsReader:
         self.skipped = 0
         self.skipped_lines: list[InvalidLine] = []
         self._models: dict[str, ModelInfo] = {}
+        self._by_id: dict[str, ModelInfo] = {}
         self._seen: dict[str, int] = {}
 
     @property
     def models(self) -> dict[str, ModelInfo]:
         """The models met so far, by canonical id."""
-        return {info.id: info for info in self._models.values()}
+        return self._by_id
 
     def __iter__(self) -> Iterator[BatchResult]:
         name = str(self.path)
@@ -259,6 +260,7 @@ class ResultsReader:
                 line=number,
             )
         self._models[name] = info
+        self._by_id[info.id] = info
         return info
 
 
