@@ -21,10 +21,14 @@ from .errors import (
     WorkloadError,
 )
 from .pricing import ModelInfo, PriceEntry, PriceTable, load_pricing, resolve_model
+from .reconcile import BatchActuals, Reconciliation, reconcile_results
+from .reconcile_org import OrgReconciliation, reconcile_usage_report
 from .render import render
+from .tokens_exact import count_exact
 from .usage import Usage, parse_token_count
 
 __all__ = [
+    "BatchActuals",
     "ClaudeQuoteError",
     "ConfigError",
     "Cost",
@@ -32,11 +36,13 @@ __all__ = [
     "ModelDetail",
     "ModelInfo",
     "ModelList",
+    "OrgReconciliation",
     "PriceEntry",
     "PriceNotAvailableError",
     "PriceTable",
     "PricingDataError",
     "Quote",
+    "Reconciliation",
     "Savings",
     "TokenizerUnavailableError",
     "UnknownModelError",
@@ -45,11 +51,14 @@ __all__ = [
     "WorkloadError",
     "__version__",
     "cost",
+    "count_exact",
     "describe_model",
     "list_models",
     "load_pricing",
     "parse_token_count",
     "quote",
+    "reconcile_results",
+    "reconcile_usage_report",
     "render",
     "resolve_model",
     "today",

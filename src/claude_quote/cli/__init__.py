@@ -8,6 +8,7 @@ import typer
 
 from .models import models
 from .price import price
+from .reconcile import reconcile
 
 __all__ = ["app", "main"]
 
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 app.command("price")(price)
 app.command("models")(models)
+app.command("reconcile")(reconcile)
 
 
 def _show_version(value: bool) -> None:

@@ -49,6 +49,25 @@ def _ensure_registered() -> None:
     register(ModelDetail, detail_json, detail_document)
     register(UncertainFacts, uncertain_json, uncertain_document)
     register(CheckReport, check_json, check_document)
+    _register_reconcile()
+
+
+def _register_reconcile() -> None:
+    from claude_quote.reconcile import BatchActuals, Reconciliation
+    from claude_quote.reconcile_org import OrgReconciliation
+
+    from .reconcile import (
+        actuals_document,
+        actuals_json,
+        org_document,
+        org_json,
+        reconciliation_document,
+        reconciliation_json,
+    )
+
+    register(BatchActuals, actuals_json, actuals_document)
+    register(Reconciliation, reconciliation_json, reconciliation_document)
+    register(OrgReconciliation, org_json, org_document)
 
 
 def render(report: object, fmt: Format | str, *, width: int | None = None) -> str:

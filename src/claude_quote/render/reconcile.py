@@ -1,0 +1,394 @@
+"""How ``claude-quote reconcile`` reports look: batch actuals, estimate vs actual, organisation bills."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from claude_quote.cost import Cost
+from claude_quote.reconcile import (
+    BatchActuals,
+    ModelActual,
+    Reconciliation,
+    RequestComparison,
+)
+from claude_quote.reconcile_org import OrgLine, OrgReconciliation
+from claude_quote.usage import Usage
+
+from . import format as fmt
+from .document import Cell, Document, Table
+from .json import SCHEMA_VERSION
+from .quote import cost_json
+
+__all__ = [
+    "actuals_document",
+    "actuals_json",
+    "org_document",
+    "org_json",
+    "reconciliation_document",
+    "reconciliation_json",
+]
+
+
+# --- JSON ------------------------------------------------------------------------------------------
+
+
+def _actual_block(batch: Cost, realtime: Cost) -> dict[str, Any]:
+    return {"batch": cost_json(batch), "realtime_equivalent": cost_json(realtime)}
+
+
+def _model_json(m: ModelActual) -> dict[str, Any]:
+    return {
+        "model": m.model,
+        "model_name": m.model_name,
+        "requests": m.requests,
+        "usage": m.usage,
+        "actual": _actual_block(m.batch, m.realtime),
+    }
+
+
+def actuals_json(a: BatchActuals) -> dict[str, Any]:
+    """The JSON contract of ``reconcile RESULTS``: ``actual`` (batch and real-time equivalent)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "reconcile",
+        "source": "batch_results",
+        "pricing_version": a.pricing_version,
+        "pricing_sha256": a.pricing_sha256,
+        "file": a.path,
+        "at": a.at,
+        "results": {
+            "succeeded": a.counts.succeeded,
+            "errored": a.counts.errored,
+            "canceled": a.counts.canceled,
+            "expired": a.counts.expired,
+            "total": a.counts.total,
+        },
+        "errors_by_type": a.errors_by_type,
+        "billed_requests": a.billed_requests,
+        "usage": a.usage,
+        "actual": _actual_block(a.batch, a.realtime),
+        "savings": {"amount": a.savings.amount, "percent": a.savings.percent},
+        "by_model": [_model_json(m) for m in a.by_model],
+        "cache_split_missing": a.cache_split_missing,
+        "skipped": {"count": a.skipped, "lines": [s.model_dump() for s in a.skipped_lines]},
+        "estimate": None,
+        "error": None,
+        "error_percent": None,
+        "comparison": None,
+        "warnings": list(a.warnings),
+    }
+
+
+def _request_json(r: RequestComparison) -> dict[str, Any]:
+    return {
+        "custom_id": r.custom_id,
+        "line": r.line,
+        "model": r.model,
+        "estimate_model": r.estimate_model,
+        "estimate": r.estimate,
+        "actual": r.actual,
+        "error": r.error,
+        "error_percent": r.error_percent,
+        "estimate_usage": r.estimate_usage,
+        "actual_usage": r.actual_usage,
+    }
+
+
+def reconciliation_json(r: Reconciliation) -> dict[str, Any]:
+    """``reconcile RESULTS --requests REQUESTS``: the actuals plus ``estimate``, ``error_percent``."""
+    out = actuals_json(r.actuals)
+    out["estimate"] = r.estimate
+    out["error"] = r.error
+    out["error_percent"] = r.error_percent
+    out["comparison"] = {
+        "requests": r.compared,
+        "estimate": {"total": r.estimate, "usage": r.estimate_usage},
+        "actual": {"total": r.actual, "usage": r.actual_usage},
+        "error": r.error,
+        "error_percent": r.error_percent,
+        "by_model": [m.model_dump() for m in r.by_model],
+        "worst": [_request_json(w) for w in r.worst],
+        "not_billed": {"by_type": r.not_billed, "estimate": r.not_billed_estimate},
+        "missing_results": {"count": r.missing_results, "custom_ids": list(r.missing_result_ids)},
+        "unestimated": {"count": r.unestimated, "actual": r.unestimated_actual},
+    }
+    out["warnings"] = [*r.actuals.warnings, *r.warnings]
+    return out
+
+
+# --- documents -------------------------------------------------------------------------------------
+
+
+def _usage_cells(u: Usage, searches: bool) -> list[Cell | str]:
+    cells: list[Cell | str] = [
+        Cell.tokens(u.input_tokens),
+        Cell.tokens(u.cache_write_5m_tokens),
+        Cell.tokens(u.cache_write_1h_tokens),
+        Cell.tokens(u.cache_read_tokens),
+        Cell.tokens(u.output_tokens),
+    ]
+    if searches:
+        cells.append(Cell.tokens(u.web_search_requests))
+    return cells
+
+
+_USAGE_COLUMNS = ["input", "5m cache writes", "1h cache writes", "cache reads", "output"]
+
+
+def _counts_text(a: BatchActuals) -> str:
+    c = a.counts
+    parts = [f"{c.succeeded:,} succeeded", f"{c.errored:,} errored", f"{c.canceled:,} canceled"]
+    parts.append(f"{c.expired:,} expired")
+    text = f"{c.total:,} ({', '.join(parts)})"
+    if a.errors_by_type:
+        kinds = ", ".join(f"{kind} {n:,}" for kind, n in a.errors_by_type.items())
+        text += f"; errors: {kinds}"
+    return text
+
+
+def _model_table(a: BatchActuals) -> Table:
+    searches = a.usage.web_search_requests > 0
+    columns = ["model", "requests", *_USAGE_COLUMNS, *(["web searches"] if searches else [])]
+    columns += ["batch (actual)", "real time (equivalent)"]
+    table = Table(columns=columns, title="Succeeded requests by model")
+    for m in a.by_model:
+        table.rows.append(
+            [
+                m.model,
+                Cell(m.requests, "count"),
+                *_usage_cells(m.usage, searches),
+                Cell.usd(m.batch.total),
+                Cell.usd(m.realtime.total),
+            ]
+        )
+    table.footer = [
+        "total",
+        Cell(a.billed_requests, "count"),
+        *_usage_cells(a.usage, searches),
+        Cell.usd(a.batch.total),
+        Cell.usd(a.realtime.total),
+    ]
+    return table
+
+
+def _actuals_parts(a: BatchActuals) -> tuple[list[tuple[str, str]], list[str]]:
+    facts = [
+        ("file", a.path),
+        ("results", _counts_text(a)),
+        (
+            "billed",
+            f"{a.billed_requests:,} succeeded request(s); errored, canceled and expired are not billed",
+        ),
+        (
+            "prices",
+            f"as of {a.at.isoformat()}, table {a.pricing_version} "
+            "(results carry no dates: --at the day the batch ran)",
+        ),
+    ]
+    if a.skipped:
+        facts.append(("skipped", f"{a.skipped:,} invalid line(s)"))
+    notes = [
+        f"Actual batch cost {fmt.usd(a.batch.total)}; the same usage in real time would have cost "
+        f"{fmt.usd(a.realtime.total)}: batch saved {fmt.usd(a.savings.amount)} "
+        f"({fmt.percent(a.savings.percent)}).",
+    ]
+    return facts, notes
+
+
+def actuals_document(a: BatchActuals) -> Document:
+    """The human-readable actuals of a batch."""
+    facts, notes = _actuals_parts(a)
+    return Document(
+        title="Batch results: what it cost",
+        facts=facts,
+        tables=[_model_table(a)],
+        notes=notes,
+        warnings=list(a.warnings),
+    )
+
+
+def _pct(value: Decimal | None) -> Cell:
+    return Cell.percent(value)
+
+
+def reconciliation_document(r: Reconciliation) -> Document:
+    """Actuals, then estimate vs actual per model and the worst misses."""
+    a = r.actuals
+    facts, notes = _actuals_parts(a)
+    facts.append(
+        (
+            "compared",
+            f"{r.compared:,} request(s) with an estimate and a succeeded result (batch prices)",
+        )
+    )
+    per_model = Table(
+        columns=["model", "requests", "estimate", "actual", "error", "error %"],
+        title="Estimate vs actual by model",
+    )
+    for m in r.by_model:
+        per_model.rows.append(
+            [
+                m.model,
+                Cell(m.requests, "count"),
+                Cell.usd(m.estimate),
+                Cell.usd(m.actual),
+                Cell.usd(m.error),
+                _pct(m.error_percent),
+            ]
+        )
+    per_model.footer = [
+        "total",
+        Cell(r.compared, "count"),
+        Cell.usd(r.estimate),
+        Cell.usd(r.actual),
+        Cell.usd(r.error),
+        _pct(r.error_percent),
+    ]
+    worst = Table(
+        columns=[
+            "custom_id",
+            "line",
+            "model",
+            "est. prompt",
+            "prompt",
+            "est. output",
+            "output",
+            "estimate",
+            "actual",
+            "error",
+            "error %",
+        ],
+        title=f"Worst misses (largest dollar error first, {len(r.worst)} shown)",
+    )
+    for w in r.worst:
+        worst.rows.append(_request_row(w))
+    err = "n/a" if r.error_percent is None else fmt.percent(r.error_percent)
+    notes.append(
+        f"Estimate {fmt.usd(r.estimate)} against actual {fmt.usd(r.actual)}: error "
+        f"{fmt.usd(r.error)} ({err}; positive means the estimate was too high)."
+    )
+    csv = Table(columns=worst.columns, rows=[_request_row(x) for x in r.requests])
+    return Document(
+        title="Batch results: estimate vs actual",
+        facts=facts,
+        tables=[_model_table(a), per_model, worst],
+        notes=notes,
+        warnings=[*a.warnings, *r.warnings],
+        csv=csv,
+    )
+
+
+def _request_row(w: RequestComparison) -> list[Cell | str]:
+    return [
+        w.custom_id,
+        Cell(w.line, "count"),
+        w.model,
+        Cell.tokens(w.estimate_usage.prompt_tokens),
+        Cell.tokens(w.actual_usage.prompt_tokens),
+        Cell.tokens(w.estimate_usage.output_tokens),
+        Cell.tokens(w.actual_usage.output_tokens),
+        Cell.usd(w.estimate),
+        Cell.usd(w.actual),
+        Cell.usd(w.error),
+        _pct(w.error_percent),
+    ]
+
+
+# --- organisation bills ----------------------------------------------------------------------------
+
+
+def _org_line_json(line: OrgLine) -> dict[str, Any]:
+    return {
+        "model": line.model,
+        "model_name": line.model_name,
+        "service_tier": line.service_tier,
+        "rows": line.rows,
+        "usage": line.usage,
+        "priced": cost_json(line.priced),
+        "unpriced_reason": line.unpriced_reason,
+        "lower_bound": line.lower_bound,
+        "billed": line.billed,
+        "difference": line.difference,
+        "error_percent": line.error_percent,
+    }
+
+
+def org_json(r: OrgReconciliation) -> dict[str, Any]:
+    """``reconcile --usage-report U [--cost-report C]``: ``actual`` = our prices on the usage, and the bill."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "reconcile",
+        "source": "admin_api",
+        "pricing_version": r.pricing_version,
+        "pricing_sha256": r.pricing_sha256,
+        "usage_report": r.usage_report,
+        "cost_report": r.cost_report,
+        "period": {"first_day": r.first_day, "last_day": r.last_day},
+        "buckets": r.buckets,
+        "rows": r.rows,
+        "usage": r.usage,
+        "actual": {"priced": r.priced, "billed": r.billed},
+        "difference": r.difference,
+        "error_percent": r.error_percent,
+        "lines": [_org_line_json(line) for line in r.lines],
+        "billed_not_compared": r.billed_not_compared,
+        "skipped": {"count": r.skipped, "lines": [s.model_dump() for s in r.skipped_lines]},
+        "warnings": list(r.warnings),
+    }
+
+
+def _org_note(line: OrgLine) -> str:
+    if line.unpriced_reason is not None:
+        return "not priced"
+    return "lower bound" if line.lower_bound else ""
+
+
+def org_document(r: OrgReconciliation) -> Document:
+    """The organisation's usage at our prices, beside the bill."""
+    period = "no usage rows"
+    if r.first_day is not None and r.last_day is not None:
+        period = r.first_day.isoformat()
+        if r.last_day != r.first_day:
+            period += f" to {r.last_day.isoformat()}"
+    facts = [
+        ("usage report", f"{r.usage_report} ({r.buckets:,} bucket(s), {r.rows:,} row(s))"),
+        ("cost report", r.cost_report or "none (--cost-report FILE to compare with the bill)"),
+        ("period", f"{period} (UTC bucket starts; each row priced at its day's prices)"),
+        ("prices", f"table {r.pricing_version}"),
+    ]
+    if r.skipped:
+        facts.append(("skipped", f"{r.skipped:,} invalid row(s)"))
+    searches = any(line.usage.web_search_requests for line in r.lines)
+    billed = r.cost_report is not None
+    columns = ["model", "service tier", *_USAGE_COLUMNS, *(["web searches"] if searches else [])]
+    columns += ["our price", *(["billed", "difference", "error %"] if billed else []), "note"]
+    table = Table(columns=columns, title="Usage by model and service tier")
+    for line in r.lines:
+        row: list[Cell | str] = [
+            line.model or "(not grouped)",
+            line.service_tier or "(not grouped)",
+            *_usage_cells(line.usage, searches),
+            Cell.usd(line.priced.total if line.priced else None),
+        ]
+        if billed:
+            row += [Cell.usd(line.billed), Cell.usd(line.difference), _pct(line.error_percent)]
+        table.rows.append([*row, _org_note(line)])
+    footer: list[Cell | str] = ["total priced", "", *_usage_cells(r.usage, searches), Cell.usd(r.priced)]
+    if billed:
+        footer += [Cell.usd(r.billed), Cell.usd(r.difference), _pct(r.error_percent)]
+    table.footer = [*footer, ""]
+    notes = [f"Our prices on this usage: {fmt.usd(r.priced)}."]
+    if r.billed is not None:
+        err = "n/a" if r.error_percent is None else fmt.percent(r.error_percent)
+        notes.append(
+            f"Billed for the same models and tiers: {fmt.usd(r.billed)}; difference "
+            f"{fmt.usd(r.difference or Decimal(0))} ({err}; positive means our prices come out higher)."
+        )
+    return Document(
+        title="Organisation usage: our prices vs the bill",
+        facts=facts,
+        tables=[table],
+        notes=notes,
+        warnings=list(r.warnings),
+    )

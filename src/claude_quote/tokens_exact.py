@@ -1,0 +1,406 @@
+"""Exact input-token counts from Anthropic's free ``count_tokens`` endpoint (optional extra: ``exact``).
+
+``POST /v1/messages/count_tokens`` returns the input tokens a Messages request would have, for the
+model's own tokenizer, without running it. It is free but rate-limited (Tier 1: 100 requests per
+minute; its limits are separate from the Messages API's). This module wraps the official SDK call
+``anthropic.Anthropic(api_key=..., base_url=...).messages.count_tokens(model=..., messages=...,
+system=..., tools=..., tool_choice=..., thinking=...)`` with:
+
+- a content-hash cache: sha256 of the canonical JSON of the parameters that affect the count
+  (:data:`COUNT_KEYS`), in memory and, optionally, on disk (one small JSON file per hash under
+  ``<cache dir>/count_tokens/``; see :func:`default_cache_dir`);
+- a client-side rate limiter (a sliding one-minute window, ``rpm`` requests per minute);
+- retries on 429 (honouring ``retry-after-ms`` / ``retry-after``), 529 and 5xx, with backoff otherwise;
+- clear errors when the ``anthropic`` package is missing (``pip install 'claude-quote[exact]'``) or
+  ``ANTHROPIC_API_KEY`` is unset. The key is never part of a message, a repr or a log line of ours.
+
+Use :func:`count_exact` for one count (a shared client built from the environment), or build an
+:class:`ExactCounter` to control the key, endpoint, rate, cache and clock::
+
+    counter = ExactCounter(rpm=2_000, cache_dir=default_cache_dir())
+    counter.count({"model": "claude-sonnet-4-6", "messages": [{"role": "user", "content": "Hi"}]})
+
+Counts are estimates by Anthropic's own account: they may include a few system tokens that are not
+billed, and they know nothing of caching.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import ClaudeQuoteError
+
+__all__ = [
+    "API_KEY_ENV",
+    "CACHE_DIR_ENV",
+    "COUNT_KEYS",
+    "DEFAULT_RPM",
+    "RPM_ENV",
+    "ExactCountError",
+    "ExactCounter",
+    "ExactStats",
+    "RateLimiter",
+    "cache_key",
+    "count_exact",
+    "default_cache_dir",
+]
+
+API_KEY_ENV = "ANTHROPIC_API_KEY"
+"""Where the API key is read from."""
+
+CACHE_DIR_ENV = "CLAUDE_QUOTE_CACHE_DIR"
+"""Overrides the user cache directory (``count_tokens/`` is created inside it)."""
+
+RPM_ENV = "CLAUDE_QUOTE_COUNT_TOKENS_RPM"
+"""Requests per minute for the shared client of :func:`count_exact` (default :data:`DEFAULT_RPM`)."""
+
+DEFAULT_RPM = 100
+"""count_tokens requests per minute at usage Tier 1 (Tier 2: 2,000; Tier 3: 4,000; Tier 4: 8,000)."""
+
+COUNT_KEYS = ("model", "messages", "system", "tools", "tool_choice", "thinking")
+"""The request parameters that change a count; everything else (max_tokens, temperature, ...) is ignored."""
+
+_CACHE_VERSION = "count_tokens/v1"
+_WINDOW = 60.0
+_MAX_WAIT = 600.0
+_RETRY_STATUS = {429, 500, 502, 503, 504, 529}
+
+
+class ExactCountError(ClaudeQuoteError, RuntimeError):
+    """Exact counting is unavailable (no SDK, no key) or count_tokens failed; the message says what to do."""
+
+
+@dataclass
+class ExactStats:
+    """What an :class:`ExactCounter` has done."""
+
+    requests: int = 0
+    """HTTP requests sent (retries included)."""
+    memory_hits: int = 0
+    disk_hits: int = 0
+    retries: int = 0
+    waited: float = 0.0
+    """Seconds slept for the rate limiter and retries."""
+
+
+class RateLimiter:
+    """At most ``rpm`` acquisitions in any 60 seconds of ``clock``; waits with ``sleep`` when full."""
+
+    def __init__(
+        self,
+        rpm: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        valid: object = rpm
+        if isinstance(valid, bool) or not isinstance(valid, int) or valid < 1:
+            raise ExactCountError(f"requests per minute must be a whole number of at least 1, got {rpm!r}")
+        self.rpm = rpm
+        self._clock = clock
+        self._sleep = sleep
+        self._sent: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Wait until a request may be sent; return the seconds waited."""
+        waited = 0.0
+        with self._lock:
+            while True:
+                now = self._clock()
+                while self._sent and now - self._sent[0] >= _WINDOW:
+                    self._sent.popleft()
+                if len(self._sent) < self.rpm:
+                    self._sent.append(now)
+                    return waited
+                pause = _WINDOW - (now - self._sent[0])
+                self._sleep(pause)
+                waited += pause
+
+
+def cache_key(params: Mapping[str, Any]) -> str:
+    """sha256 of the canonical JSON of the counted parameters (:data:`COUNT_KEYS`).
+
+    >>> a = cache_key({"model": "claude-sonnet-4-6", "messages": [{"role": "user", "content": "Hi"}],
+    ...                "max_tokens": 10})
+    >>> a == cache_key({"messages": [{"content": "Hi", "role": "user"}], "model": "claude-sonnet-4-6"})
+    True
+    >>> a == cache_key({"model": "claude-opus-4-7", "messages": [{"role": "user", "content": "Hi"}]})
+    False
+    """
+    body = _counted(params)
+    try:
+        text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ExactCountError(f"count_tokens parameters must be plain JSON: {exc}") from None
+    return hashlib.sha256(f"{_CACHE_VERSION}\n{text}".encode()).hexdigest()
+
+
+def default_cache_dir() -> Path:
+    """Where the on-disk cache lives: ``$CLAUDE_QUOTE_CACHE_DIR``, else the user cache directory.
+
+    ``$XDG_CACHE_HOME/claude-quote`` or ``~/.cache/claude-quote`` on Linux, ``~/Library/Caches/claude-quote``
+    on macOS, ``%LOCALAPPDATA%\\claude-quote\\Cache`` on Windows. Counts go in ``count_tokens/`` inside it.
+    """
+    override = os.environ.get(CACHE_DIR_ENV)
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        return (
+            Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+            / "claude-quote"
+            / "Cache"
+        )
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "claude-quote"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "claude-quote"
+
+
+def _counted(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: params[key] for key in COUNT_KEYS if key in params and params[key] is not None}
+
+
+class ExactCounter:
+    """A count_tokens client with a cache, a rate limiter and retries. Thread-safe.
+
+    Args:
+        api_key: the Anthropic API key (default ``$ANTHROPIC_API_KEY``). Never shown.
+        base_url: the API endpoint (default: the SDK's, which honours ``$ANTHROPIC_BASE_URL``).
+        rpm: count_tokens requests per minute (default :data:`DEFAULT_RPM`, the Tier 1 limit).
+        cache_dir: keep counts on disk under ``cache_dir/count_tokens/`` (default: memory only).
+        max_retries: retries of a 429 / 529 / 5xx / connection error before giving up.
+        timeout: seconds per HTTP request.
+        clock, sleep: injectable time, for tests (monotonic seconds; a sleep that takes seconds).
+
+    Raises:
+        ExactCountError: the ``anthropic`` package is not installed, or no API key is set.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        rpm: int = DEFAULT_RPM,
+        cache_dir: str | Path | None = None,
+        max_retries: int = 5,
+        timeout: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        try:
+            import anthropic
+        except ImportError:
+            raise ExactCountError(
+                "exact token counts need the official anthropic SDK: pip install 'claude-quote[exact]'"
+            ) from None
+        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        if not key:
+            raise ExactCountError(
+                f"{API_KEY_ENV} is not set: exact counts call Anthropic's count_tokens endpoint (free, "
+                "rate-limited), which needs an API key; set it, or count offline without --exact"
+            )
+        self.__key = key
+        self.base_url = base_url
+        self.rpm = rpm
+        self.cache_dir = None if cache_dir is None else Path(cache_dir) / "count_tokens"
+        self.max_retries = max_retries
+        self.stats = ExactStats()
+        self._limiter = RateLimiter(rpm, clock=clock, sleep=sleep)
+        self._sleep = sleep
+        self._memory: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._sdk = anthropic
+        self._client = anthropic.Anthropic(api_key=key, base_url=base_url, max_retries=0, timeout=timeout)
+
+    def __repr__(self) -> str:
+        where = self.base_url or "the SDK's default endpoint"
+        disk = f", cache_dir={str(self.cache_dir)!r}" if self.cache_dir else ""
+        return f"ExactCounter({where}, rpm={self.rpm}{disk}, api_key=<hidden>)"
+
+    __str__ = __repr__
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._client.close()
+
+    def __enter__(self) -> ExactCounter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __reduce__(self) -> Any:
+        raise TypeError("an ExactCounter holds an API key and cannot be pickled")
+
+    def count(self, params: Mapping[str, Any]) -> int:
+        """Input tokens of the Messages request ``params`` (``model``, ``messages``, ``system``, ...).
+
+        Cached by content hash; identical parameters are only ever sent once per cache.
+        """
+        body = _counted(params)
+        if not isinstance(body.get("model"), str) or not isinstance(body.get("messages"), list):
+            raise ExactCountError("count_tokens needs a model (string) and messages (list) in the parameters")
+        key = cache_key(body)
+        with self._lock:
+            if key in self._memory:
+                self.stats.memory_hits += 1
+                return self._memory[key]
+        cached = self._read_disk(key)
+        if cached is not None:
+            with self._lock:
+                self.stats.disk_hits += 1
+                self._memory[key] = cached
+            return cached
+        tokens = self._request(body)
+        with self._lock:
+            self._memory[key] = tokens
+        self._write_disk(key, body["model"], tokens)
+        return tokens
+
+    def _request(self, body: dict[str, Any]) -> int:
+        sdk = self._sdk
+        for attempt in range(self.max_retries + 1):
+            waited = self._limiter.acquire()
+            with self._lock:
+                self.stats.requests += 1
+                self.stats.waited += waited
+            try:
+                result = self._client.messages.count_tokens(**body)
+            except (TypeError, AttributeError) as exc:
+                raise ExactCountError(
+                    f"the installed anthropic SDK cannot send this count_tokens request ({self._scrub(str(exc))}); "
+                    "upgrade it: pip install -U 'claude-quote[exact]'"
+                ) from None
+            except sdk.APIStatusError as exc:
+                status = exc.status_code
+                if status not in _RETRY_STATUS or attempt == self.max_retries:
+                    raise ExactCountError(
+                        self._failure(body, f"HTTP {status}: {_api_message(exc)}", attempt)
+                    ) from None
+                self._pause(_retry_after(exc.response.headers) or _backoff(attempt))
+                continue
+            except sdk.APIConnectionError as exc:
+                if attempt == self.max_retries:
+                    raise ExactCountError(self._failure(body, exc.__class__.__name__, attempt)) from None
+                self._pause(_backoff(attempt))
+                continue
+            tokens = getattr(result, "input_tokens", None)
+            if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
+                raise ExactCountError(f"count_tokens answered without a valid input_tokens ({tokens!r})")
+            return tokens
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _pause(self, seconds: float) -> None:
+        seconds = min(max(seconds, 0.0), _MAX_WAIT)
+        with self._lock:
+            self.stats.retries += 1
+            self.stats.waited += seconds
+        self._sleep(seconds)
+
+    def _failure(self, body: Mapping[str, Any], what: str, attempt: int) -> str:
+        tries = f" after {attempt + 1} attempts" if attempt else ""
+        where = f" at {self.base_url}" if self.base_url else ""
+        return self._scrub(f"count_tokens for {body['model']}{where} failed{tries}: {what}")
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self.__key, "<hidden>")
+
+    def _read_disk(self, key: str) -> int | None:
+        if self.cache_dir is None:
+            return None
+        try:
+            data = json.loads((self.cache_dir / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        tokens = data.get("input_tokens") if isinstance(data, dict) else None
+        return tokens if isinstance(tokens, int) and not isinstance(tokens, bool) and tokens >= 0 else None
+
+    def _write_disk(self, key: str, model: str, tokens: int) -> None:
+        if self.cache_dir is None:
+            return
+        record = {"input_tokens": tokens, "model": model, "counted_at": datetime.now(UTC).isoformat()}
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(
+                "w", dir=self.cache_dir, suffix=".tmp", delete=False, encoding="utf-8"
+            ) as handle:
+                json.dump(record, handle)
+            Path(handle.name).replace(self.cache_dir / f"{key}.json")
+        except OSError:
+            return  # a cache that cannot be written only costs a request next time
+
+
+def _api_message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return str(error["message"])
+    return str(getattr(exc, "message", "") or exc.__class__.__name__)
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return float(millis) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def _backoff(attempt: int) -> float:
+    return float(min(2**attempt, 60))
+
+
+@functools.cache
+def _shared() -> ExactCounter:
+    rpm_text = os.environ.get(RPM_ENV)
+    try:
+        rpm = int(rpm_text) if rpm_text else DEFAULT_RPM
+    except ValueError:
+        raise ExactCountError(
+            f"{RPM_ENV} must be a whole number of requests per minute, got {rpm_text!r}"
+        ) from None
+    return ExactCounter(rpm=rpm, cache_dir=default_cache_dir())
+
+
+def count_exact(params: Mapping[str, Any], *, client: ExactCounter | None = None) -> int:
+    """Input tokens of one Messages request by Anthropic's count_tokens endpoint.
+
+    ``params`` are Messages API parameters (a batch request's ``params``); only :data:`COUNT_KEYS`
+    are sent. Without ``client``, a shared :class:`ExactCounter` is built on first use from
+    ``$ANTHROPIC_API_KEY`` (and ``$ANTHROPIC_BASE_URL`` if set), at ``$CLAUDE_QUOTE_COUNT_TOKENS_RPM``
+    (default 100) requests per minute, caching on disk under :func:`default_cache_dir`.
+
+    Raises:
+        ExactCountError: no SDK, no key, bad parameters, or the endpoint kept failing.
+    """
+    return (client or _shared()).count(params)

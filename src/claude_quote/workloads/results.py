@@ -1,0 +1,322 @@
+"""Reading Message Batches results JSONL: one validated :class:`BatchResult` per line, streamed.
+
+Each line of a results file (``client.messages.batches.results(batch_id)``, or the file behind the
+batch's ``results_url``) is one request's outcome::
+
+    {"custom_id": "a", "result": {"type": "succeeded", "message": {"model": "...", "usage": {...}}}}
+    {"custom_id": "b", "result": {"type": "errored", "error": {"type": "error", "error": {...}}}}
+    {"custom_id": "c", "result": {"type": "canceled"}}
+    {"custom_id": "d", "result": {"type": "expired"}}
+
+Only ``succeeded`` requests are billed. Their model comes from ``result.message.model`` and their
+usage from ``result.message.usage`` (:meth:`claude_quote.usage.Usage.from_api`): uncached input,
+the ``cache_creation`` 5-minute / 1-hour split (or ``cache_creation_input_tokens`` as 5-minute writes
+when an older response has no split, flagged on the line), cache reads, output and web searches.
+
+A line that is not valid JSON, has no ``custom_id``, an unknown result type or a token count that is
+not a whole number of 0 or more is a :class:`~claude_quote.errors.WorkloadError` naming the file and
+line; with ``skip_invalid`` it is skipped and recorded instead. A model the price table does not know
+(or cannot price on the quote date) always stops the read: skipping a billed request would understate
+what the batch cost.
+
+>>> import json, tempfile, pathlib
+>>> from datetime import date
+>>> line = {"custom_id": "q1", "result": {"type": "succeeded", "message": {
+...     "model": "claude-sonnet-4-6", "usage": {"input_tokens": 1200, "output_tokens": 300}}}}
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "results.jsonl"
+>>> _ = path.write_text(json.dumps(line) + "\\n" + json.dumps({"custom_id": "q2", "result": {"type": "expired"}}))
+>>> [(r.custom_id, r.type, r.model, r.usage and r.usage.input_tokens) for r in ResultsReader(path, at=date(2026, 11, 25))]
+[('q1', 'succeeded', 'claude-sonnet-4-6', 1200), ('q2', 'expired', None, None)]
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict
+
+from claude_quote.cost import Geo, price_model
+from claude_quote.errors import ClaudeQuoteError, WorkloadError
+from claude_quote.pricing import ModelInfo, PriceTable, load_pricing, resolve_model
+from claude_quote.usage import Usage
+
+__all__ = [
+    "MAX_SKIPPED_SHOWN",
+    "RESULT_TYPES",
+    "BatchResult",
+    "InvalidLine",
+    "ResultType",
+    "ResultsReader",
+    "check_token_count",
+]
+
+ResultType = Literal["succeeded", "errored", "canceled", "expired"]
+RESULT_TYPES: tuple[str, ...] = get_args(ResultType)
+"""Every result type the Message Batches API writes. Only ``succeeded`` is billed."""
+
+MAX_SKIPPED_SHOWN = 20
+"""How many skipped lines a reader remembers in detail (all are counted)."""
+
+_USAGE_COUNTS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+_SPLIT_COUNTS = ("ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens")
+_TOOL_COUNTS = ("web_search_requests", "web_fetch_requests", "code_execution_requests")
+_GEOS: dict[str | None, Geo] = {None: "global", "global": "global", "not_available": "global", "us": "us"}
+
+
+class InvalidLine(BaseModel):
+    """A line that was skipped (``--skip-invalid``), and why."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    line: int | None
+    """1-based line number in the file; None in a whole-file JSON export (the reason says where)."""
+    reason: str
+    """What was wrong with it, quoting the value."""
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """One validated line of a results file (treat as read-only)."""
+
+    line: int
+    """1-based line number."""
+    custom_id: str
+    """The request's ``custom_id``."""
+    type: ResultType
+    """``succeeded``, ``errored``, ``canceled`` or ``expired``."""
+    model: str | None = None
+    """Canonical id of the model that answered (succeeded only)."""
+    geo: Geo = "global"
+    """``us`` when ``usage.inference_geo`` was ``us`` (×1.1), else ``global``."""
+    usage: Usage | None = None
+    """Billed usage (succeeded only)."""
+    cache_split_missing: bool = False
+    """Cache writes were reported without the 5m/1h split, so they were taken as 5-minute writes."""
+    service_tier: str | None = None
+    """``usage.service_tier`` as reported (``batch`` for batch results)."""
+    error_type: str | None = None
+    """For ``errored``: the API error type (``invalid_request_error``, ``overloaded_error``, ...)."""
+
+
+def check_token_count(value: object, where: str) -> str | None:
+    """Why ``value`` is not a valid token count (a JSON integer ≥ 0), or None when it is fine.
+
+    >>> check_token_count(12, "usage.input_tokens") is None
+    True
+    >>> check_token_count(-5, "usage.output_tokens")
+    'usage.output_tokens is -5; token counts must be whole numbers of 0 or more'
+    >>> check_token_count("12", "usage.input_tokens")
+    'usage.input_tokens is "12"; token counts must be whole numbers of 0 or more'
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return None
+    return f"{where} is {json.dumps(value)}; token counts must be whole numbers of 0 or more"
+
+
+class _Invalid(Exception):
+    """A line is invalid for the reason given (skippable)."""
+
+
+class ResultsReader:
+    """Stream the validated lines of a results JSONL file.
+
+    Iterate once. Afterwards ``skipped`` counts the lines skipped with ``skip_invalid`` and
+    ``skipped_lines`` holds the first :data:`MAX_SKIPPED_SHOWN` of them with their reasons.
+
+    Raises (while iterating):
+        WorkloadError: the file cannot be read, a line is invalid (without ``skip_invalid``), or a
+            model cannot be priced on ``at`` (always; the message keeps the suggestions).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        at: date,
+        table: PriceTable | None = None,
+        skip_invalid: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        self.at = at
+        self.table = table or load_pricing()
+        self.skip_invalid = skip_invalid
+        self.skipped = 0
+        self.skipped_lines: list[InvalidLine] = []
+        self._models: dict[str, ModelInfo] = {}
+        self._by_id: dict[str, ModelInfo] = {}
+        self._seen: dict[str, int] = {}
+
+    @property
+    def models(self) -> dict[str, ModelInfo]:
+        """The models met so far, by canonical id."""
+        return self._by_id
+
+    def __iter__(self) -> Iterator[BatchResult]:
+        name = str(self.path)
+        try:
+            handle = self.path.open("rb")
+        except OSError as exc:
+            raise WorkloadError(f"cannot read results file: {exc.strerror}", path=name) from None
+        with handle:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    yield self._parse(raw, number)
+                except _Invalid as exc:
+                    if not self.skip_invalid:
+                        raise WorkloadError(str(exc), path=name, line=number) from None
+                    self.skipped += 1
+                    if len(self.skipped_lines) < MAX_SKIPPED_SHOWN:
+                        self.skipped_lines.append(InvalidLine(line=number, reason=str(exc)))
+
+    def _parse(self, raw: bytes, number: int) -> BatchResult:
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise _Invalid("not UTF-8 text") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _Invalid(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(data, dict):
+            raise _Invalid(f"expected a JSON object with custom_id and result, got {_kind(data)}")
+        custom_id = data.get("custom_id")
+        if custom_id is None:
+            raise _Invalid("missing custom_id")
+        if not isinstance(custom_id, str) or not custom_id:
+            raise _Invalid(f"custom_id must be a non-empty string, got {json.dumps(custom_id)}")
+        result = data.get("result")
+        if not isinstance(result, dict):
+            raise _Invalid(f"custom_id {custom_id!r} has no result object")
+        kind = result.get("type")
+        if kind not in RESULT_TYPES:
+            shown = "no type" if kind is None else f"unknown result type {json.dumps(kind)}"
+            raise _Invalid(
+                f"custom_id {custom_id!r}: {shown}; expected succeeded, errored, canceled or expired"
+            )
+        first = self._seen.get(custom_id)
+        if first is not None:
+            raise _Invalid(
+                f"custom_id {custom_id!r} already appeared on line {first}; ids are unique in a batch"
+            )
+        if kind == "succeeded":
+            parsed = self._succeeded(custom_id, result, number)
+        elif kind == "errored":
+            parsed = BatchResult(number, custom_id, "errored", error_type=_error_type(result))
+        else:
+            parsed = BatchResult(number, custom_id, kind)
+        self._seen[custom_id] = number
+        return parsed
+
+    def _succeeded(self, custom_id: str, result: Mapping[str, Any], number: int) -> BatchResult:
+        message = result.get("message")
+        if not isinstance(message, dict):
+            raise _Invalid(f"custom_id {custom_id!r}: a succeeded result needs result.message")
+        model_name = message.get("model")
+        if not isinstance(model_name, str) or not model_name:
+            raise _Invalid(f"custom_id {custom_id!r}: result.message.model is {json.dumps(model_name)}")
+        usage = message.get("usage")
+        if not isinstance(usage, dict):
+            raise _Invalid(f"custom_id {custom_id!r}: result.message.usage is missing")
+        _check_usage(usage)
+        geo_name = usage.get("inference_geo")
+        if geo_name not in _GEOS:
+            raise _Invalid(
+                f"usage.inference_geo is {json.dumps(geo_name)}; expected global, us or not_available"
+            )
+        info = self._model(model_name, number)
+        tier = usage.get("service_tier")
+        return BatchResult(
+            number,
+            custom_id,
+            "succeeded",
+            model=info.id,
+            geo=_GEOS[geo_name],
+            usage=Usage.from_api(usage),
+            cache_split_missing=Usage.lacks_cache_split(usage),
+            service_tier=tier if isinstance(tier, str) else None,
+        )
+
+    def _model(self, name: str, number: int) -> ModelInfo:
+        info = self._models.get(name)
+        if info is not None:
+            return info
+        try:
+            info = resolve_model(self.table, name, self.at)
+            price_model(info, at=self.at, table=self.table)
+        except ClaudeQuoteError as exc:
+            raise WorkloadError(f"result.message.model: {exc}", path=str(self.path), line=number) from None
+        if not info.batch:
+            raise WorkloadError(
+                f"result.message.model: the price table says {info.id} is not available in the Message "
+                "Batches API, so it has no batch price; check the model id or use --pricing",
+                path=str(self.path),
+                line=number,
+            )
+        self._models[name] = info
+        self._by_id[info.id] = info
+        return info
+
+
+def _count_ok(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _check_usage(usage: Mapping[str, Any]) -> None:
+    for key in _USAGE_COUNTS:
+        value = usage.get(key)
+        if value is not None and not _count_ok(value):
+            raise _Invalid(
+                f"usage.{key} is {json.dumps(value)}; token counts must be whole numbers of 0 or more"
+            )
+    split = usage.get("cache_creation")
+    if split is not None:
+        if not isinstance(split, dict):
+            raise _Invalid(f"usage.cache_creation must be an object, got {_kind(split)}")
+        parts = 0
+        for key in _SPLIT_COUNTS:
+            value = split.get(key)
+            if value is None:
+                continue
+            if not _count_ok(value):
+                raise _Invalid(
+                    f"usage.cache_creation.{key} is {json.dumps(value)}; "
+                    "token counts must be whole numbers of 0 or more"
+                )
+            parts += value
+        total = usage.get("cache_creation_input_tokens")
+        if split and total is not None and total != parts:
+            raise _Invalid(
+                f"usage.cache_creation splits {parts:,} cache-write tokens but "
+                f"usage.cache_creation_input_tokens is {total:,}"
+            )
+    tools = usage.get("server_tool_use")
+    if tools is not None:
+        if not isinstance(tools, dict):
+            raise _Invalid(f"usage.server_tool_use must be an object, got {_kind(tools)}")
+        for key in _TOOL_COUNTS:
+            value = tools.get(key)
+            if value is not None and not _count_ok(value):
+                raise _Invalid(
+                    f"usage.server_tool_use.{key} is {json.dumps(value)}; counts must be whole numbers of 0 or more"
+                )
+
+
+def _error_type(result: Mapping[str, Any]) -> str | None:
+    outer = result.get("error")
+    if not isinstance(outer, dict):
+        return None
+    inner = outer.get("error")
+    kind = inner.get("type") if isinstance(inner, dict) else outer.get("type")
+    return kind if isinstance(kind, str) else None
+
+
+def _kind(value: object) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
