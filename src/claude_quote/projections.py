@@ -71,6 +71,7 @@ __all__ = [
     "ScenarioMode",
     "WorkloadMonth",
     "WorkloadProjection",
+    "WorkloadSummary",
     "YearTotal",
     "compare",
     "month_starts",
@@ -206,15 +207,12 @@ class WorkloadMonth(_Frozen):
     """The model is retired on or before the month's last day (priced at its last list price)."""
 
 
-class WorkloadProjection(_Frozen):
-    """One workload over the horizon."""
+class WorkloadSummary(_Frozen):
+    """What a workload is: its usage per request, volume, growth and batch plan."""
 
     name: str
     requested_model: str
     """The model name as given (``sonnet``, ``sonnet-4.6``, ...)."""
-    model: str
-    """Canonical id it resolved to on the start date."""
-    model_name: str
     usage: Usage
     """Usage of ``sample_requests`` requests (one request, unless from an estimate)."""
     sample_requests: int
@@ -222,15 +220,42 @@ class WorkloadProjection(_Frozen):
     """Volume per ``per`` in the first month."""
     per: str
     growth_percent: Decimal
-    batch_share: Decimal
-    """Share of requests in batch in the blended plan (1 when not given)."""
+    batch_share: Decimal | None
+    """Share of requests in batch in the blended plan (None: all of them)."""
     cache_hit_rate: Decimal | None
+
+    @classmethod
+    def of(cls, workload: Workload) -> WorkloadSummary:
+        """The summary of ``workload``."""
+        return cls(**_summary_fields(workload))
+
+
+def _summary_fields(workload: Workload) -> dict[str, object]:
+    return {
+        "name": workload.name,
+        "requested_model": workload.model,
+        "usage": workload.usage,
+        "sample_requests": workload.sample_requests,
+        "requests": workload.requests,
+        "per": workload.per,
+        "growth_percent": workload.growth_percent,
+        "batch_share": workload.batch_share,
+        "cache_hit_rate": workload.cache_hit_rate,
+    }
+
+
+class WorkloadProjection(WorkloadSummary):
+    """One workload over the horizon."""
+
+    model: str
+    """Canonical id the model resolved to on the start date."""
+    model_name: str
     months: tuple[WorkloadMonth, ...]
+    total_requests: int
     realtime_cost: Decimal
     batch_cost: Decimal
     blended_cost: Decimal
     savings: Decimal
-    total_requests: int
 
 
 class MonthTotal(_Frozen):
@@ -292,7 +317,7 @@ class Projection(_Frozen):
     @property
     def blended(self) -> bool:
         """Whether any workload sends only part of its requests through batch."""
-        return any(w.batch_share != 1 for w in self.workloads)
+        return any(w.batch_share is not None and w.batch_share != 1 for w in self.workloads)
 
     def to_frame(self, *, by_workload: bool = False) -> pd.DataFrame:
         """The months as a pandas DataFrame (money columns hold exact ``Decimal`` objects).
@@ -379,8 +404,8 @@ class Comparison(_Frozen):
     month_length: MonthLength
     pricing_version: str
     pricing_sha256: str
-    workloads: tuple[str, ...]
-    """Names of the workloads priced together in every scenario."""
+    workloads: tuple[WorkloadSummary, ...]
+    """The workloads priced together in every scenario (each on the scenario's model)."""
     modes: tuple[ScenarioMode, ...]
     scenarios: tuple[Scenario, ...]
     """Cheapest first."""
@@ -684,7 +709,7 @@ def _price_month(
         cached = _amount(cached_rates.rates, _cached(tokens, hit))
     else:
         cached_rates, cached = batch_rates, batch
-    batch_requests = int((requests * share).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    batch_requests = int((requests * share).quantize(Decimal(1), rounding=ROUND_HALF_EVEN, context=_GROWTH))
     if batch_requests == requests:
         blended = cached
     else:
@@ -779,17 +804,9 @@ def project(
         )
         results.append(
             WorkloadProjection(
-                name=workload.name,
-                requested_model=workload.model,
+                **_summary_fields(workload),
                 model=info.id,
                 model_name=info.name,
-                usage=workload.usage,
-                sample_requests=workload.sample_requests,
-                requests=workload.requests,
-                per=workload.per,
-                growth_percent=workload.growth_percent,
-                batch_share=Decimal(1) if workload.batch_share is None else workload.batch_share,
-                cache_hit_rate=workload.cache_hit_rate,
                 months=rows,
                 realtime_cost=_sum(m.realtime_cost for m in rows),
                 batch_cost=_sum(m.batch_cost for m in rows),
@@ -819,7 +836,14 @@ def project(
     )
 
 
-def _cache_warnings(engine: _Engine, workload: Workload) -> None:
+def _cache_warnings(engine: _Engine, workload: Workload, *, comparing: bool = False) -> None:
+    batched = comparing or workload.batch_share is None or not workload.batch_share.is_zero()
+    if batched and workload.cache_hit_rate is None and workload.usage.cache_read_tokens:
+        engine.warn(
+            f"workload {workload.name!r}: cache hits inside a batch are best-effort (Anthropic reports "
+            "typically 30% to 98%); batch prices its cache reads as given: give a cache hit rate to "
+            "price the misses as cache writes"
+        )
     if workload.cache_hit_rate is not None and workload.cacheable_tokens == 0:
         engine.warn(
             f"workload {workload.name!r} has a cache hit rate but no cacheable prompt (cache read or "
@@ -933,7 +957,7 @@ def compare(
             + "): the claude-4.7 tokenizer counts about 30% more tokens for the same text"
         )
     for workload in items:
-        _cache_warnings(engine, workload)
+        _cache_warnings(engine, workload, comparing=True)
     volumes = [monthly_requests(w, starts, length) for w in items]
     found: list[tuple[str, ModelInfo, ScenarioMode, list[Decimal], int]] = []
     for requested, info in infos:
@@ -962,7 +986,7 @@ def compare(
         month_length=length,
         pricing_version=engine.table.version,
         pricing_sha256=engine.table.sha256,
-        workloads=tuple(w.name for w in items),
+        workloads=tuple(WorkloadSummary.of(w) for w in items),
         modes=tuple(chosen),
         scenarios=_rank(found),
         warnings=tuple(engine.warnings),

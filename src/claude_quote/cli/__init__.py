@@ -6,6 +6,7 @@ import typer
 
 from .models import models
 from .price import price
+from .project import project_command
 
 __all__ = ["app", "main"]
 
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.command("price")(price)
 app.command("models")(models)
+app.command("project")(project_command)
 
 
 @app.callback()
