@@ -21,11 +21,14 @@ from .errors import (
     WorkloadError,
 )
 from .pricing import ModelInfo, PriceEntry, PriceTable, load_pricing, resolve_model
+from .projections import Comparison, Projection, compare, project
 from .render import render
 from .usage import Usage, parse_token_count
+from .workload_spec import Workload, WorkloadSpec, load_workload_spec, workloads_from_estimate
 
 __all__ = [
     "ClaudeQuoteError",
+    "Comparison",
     "ConfigError",
     "Cost",
     "CostLine",
@@ -36,23 +39,30 @@ __all__ = [
     "PriceNotAvailableError",
     "PriceTable",
     "PricingDataError",
+    "Projection",
     "Quote",
     "Savings",
     "TokenizerUnavailableError",
     "UnknownModelError",
     "Usage",
     "UsageError",
+    "Workload",
     "WorkloadError",
+    "WorkloadSpec",
     "__version__",
+    "compare",
     "cost",
     "describe_model",
     "list_models",
     "load_pricing",
+    "load_workload_spec",
     "parse_token_count",
+    "project",
     "quote",
     "render",
     "resolve_model",
     "today",
+    "workloads_from_estimate",
 ]
 
 

@@ -6,6 +6,7 @@ import decimal
 from decimal import Decimal
 from typing import Any
 
+from claude_quote.money import decimal_str
 from claude_quote.projections import (
     AVERAGE_MONTH_DAYS,
     Comparison,
@@ -213,9 +214,7 @@ def _tokens_text(usage: Usage) -> str:
 
 
 def _number(value: Decimal) -> str:
-    text = format(value.normalize(), "f") if not value.is_zero() else "0"
-    whole, dot, frac = text.partition(".")
-    return f"{int(whole):,}{dot}{frac}"
+    return fmt.quantity(value)
 
 
 def describe_workload(w: WorkloadSummary, model: str | None = None) -> str:
@@ -240,7 +239,7 @@ def _horizon_facts(start: Any, horizon: int, last: Any, length: MonthLength) -> 
     if length == "calendar":
         days = "calendar: the real days of each month"
     else:
-        days = f"average: {_number(AVERAGE_MONTH_DAYS)} days (365.25 ÷ 12)"
+        days = f"average: {decimal_str(AVERAGE_MONTH_DAYS)} days (365.25 ÷ 12)"
     return [
         ("months", span),
         ("month length", days),
