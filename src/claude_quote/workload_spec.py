@@ -5,7 +5,7 @@ A :class:`Workload` is the unit projections price: a model, the token usage of i
 
 - a **workload spec** (TOML, ``schema_version = 1``, one ``[[workloads]]`` table each) read by
   :func:`load_workload_spec` and validated by :class:`WorkloadSpec`; its JSON Schema is
-  ``examples/workloads.schema.json`` (``python -m claude_quote.workload_spec`` regenerates it);
+  ``examples/workloads.schema.json`` (``python -m claude_quote.workload_schema`` regenerates it);
 - the JSON of ``claude-quote estimate --format json``, read by :func:`workloads_from_estimate` (one
   workload per model, at the estimate's average request);
 - Python: ``Workload(name=..., model=..., usage=Usage(...), requests=..., per=...)``.
@@ -26,9 +26,8 @@ from __future__ import annotations
 import decimal
 import json
 import re
-import sys
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -57,7 +56,6 @@ __all__ = [
     "WorkloadSpec",
     "load_workload_spec",
     "parse_volume",
-    "schema_text",
     "workloads_from_estimate",
 ]
 
@@ -260,12 +258,16 @@ class WorkloadSpec(_Model):
 
     schema_version: Literal[1]
     """Version of this file format: 1."""
-    workloads: tuple[WorkloadEntry, ...] = Field(min_length=1)
-    """The workloads, one ``[[workloads]]`` table each; names must be unique."""
+    workloads: tuple[WorkloadEntry, ...] = Field(json_schema_extra={"minItems": 1})
+    """The workloads, one ``[[workloads]]`` table each (at least one); names must be unique."""
 
     @field_validator("workloads")
     @classmethod
     def _unique_names(cls, entries: tuple[WorkloadEntry, ...]) -> tuple[WorkloadEntry, ...]:
+        # Checked here rather than with min_length, which would also report an empty tuple whenever
+        # an entry is invalid.
+        if not entries:
+            raise ValueError("at least one [[workloads]] table is required")
         seen: set[str] = set()
         for entry in entries:
             if entry.name in seen:
@@ -447,36 +449,3 @@ def _share(volume: Decimal, count: int, total: int) -> Decimal:
     """``volume × count ÷ total`` to 60 significant digits (requests are rounded to whole ones per month)."""
     with decimal.localcontext(prec=60):
         return (volume * count / total).normalize()
-
-
-def schema_text() -> str:
-    """The JSON Schema of a workload spec file, as published in ``examples/workloads.schema.json``."""
-    schema: dict[str, Any] = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://github.com/claude-quote/claude-quote/examples/workloads.schema.json",
-        **WorkloadSpec.model_json_schema(mode="validation"),
-    }
-    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
-
-
-def _schema_path() -> Path:
-    return Path(__file__).resolve().parents[2] / "examples" / "workloads.schema.json"
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m claude_quote.workload_spec [--check]``: write (or check) the published schema."""
-    args = sys.argv[1:] if argv is None else list(argv)
-    target = _schema_path()
-    text = schema_text()
-    if "--check" in args:
-        if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            print(f"{target} is stale: run `python -m claude_quote.workload_spec`", file=sys.stderr)
-            return 1
-        return 0
-    target.write_text(text, encoding="utf-8")
-    print(f"wrote {target}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
