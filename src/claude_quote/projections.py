@@ -97,7 +97,7 @@ _DAYS_PER_UNIT = {"day": Decimal(1), "week": Decimal(7)}
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 # --------------------------------------------------------------------------------------------------
