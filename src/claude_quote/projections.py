@@ -793,9 +793,9 @@ def project(
                 batch_requests=c.batch_requests,
                 input_tokens=c.tokens[0] + c.tokens[1] + c.tokens[2] + c.tokens[3],
                 output_tokens=c.tokens[4],
-                realtime_cost=c.realtime,
-                batch_cost=c.cached,
-                blended_cost=c.blended,
+                realtime_cost=plain(c.realtime),
+                batch_cost=plain(c.cached),
+                blended_cost=plain(c.blended),
                 savings=_sub(c.realtime, c.blended),
                 price_effective_from=c.effective_from,
                 retired=c.retired,
@@ -852,13 +852,14 @@ def _cache_warnings(engine: _Engine, workload: Workload, *, comparing: bool = Fa
 
 
 def _sum(values: Iterable[Decimal]) -> Decimal:
+    """The exact sum, without trailing zeros (``209.25 + 219.7125 + 208.3725`` is ``637.335``)."""
     with decimal.localcontext(EXACT):
-        return sum(values, Decimal(0))
+        return plain(sum(values, Decimal(0)))
 
 
 def _sub(a: Decimal, b: Decimal) -> Decimal:
     with decimal.localcontext(EXACT):
-        return a - b
+        return plain(a - b)
 
 
 def _month_totals(
@@ -1076,7 +1077,7 @@ def _rank(found: Sequence[tuple[str, ModelInfo, ScenarioMode, list[Decimal], int
                 model_name=info.name,
                 requested_model=requested,
                 mode=mode,
-                monthly_costs=tuple(monthly),
+                monthly_costs=tuple(plain(m) for m in monthly),
                 total_cost=totals[i],
                 average_monthly_cost=average,
                 vs_cheapest_percent=above,
