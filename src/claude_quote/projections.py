@@ -610,7 +610,7 @@ class _Engine:
         return resolve_model(self.table, name, start)
 
     def check_model(self, workload: Workload, info: ModelInfo, months: Sequence[date]) -> None:
-        """Warnings about the model over the horizon: retirement, uncertain rates, tiers, limits."""
+        """Warnings about the model over the horizon: retirement, and requests over its context window."""
         last_day = _next_month(months[-1]) - timedelta(days=1)
         if info.retired is not None and info.retired <= last_day:
             first = max(info.retired.replace(day=1), months[0])
@@ -632,6 +632,7 @@ class _Engine:
             )
 
     def note_rates(self, workload: Workload, info: ModelInfo, priced: _Priced) -> None:
+        """Warnings about the rates used: marked UNCERTAIN, or a whole-request tier."""
         if priced.uncertain:
             self.warn(
                 f"the {info.id} rates in effect from {priced.effective_from.isoformat()} are marked "
