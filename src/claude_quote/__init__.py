@@ -21,15 +21,18 @@ from .errors import (
     WorkloadError,
 )
 from .pricing import ModelInfo, PriceEntry, PriceTable, load_pricing, resolve_model
+from .projections import Comparison, Projection, compare, project
 from .reconcile import BatchActuals, Reconciliation, reconcile_results
 from .reconcile_org import OrgReconciliation, reconcile_usage_report
 from .render import render
 from .tokens_exact import count_exact
 from .usage import Usage, parse_token_count
+from .workload_spec import Workload, WorkloadSpec, load_workload_spec, workloads_from_estimate
 
 __all__ = [
     "BatchActuals",
     "ClaudeQuoteError",
+    "Comparison",
     "ConfigError",
     "Cost",
     "CostLine",
@@ -41,6 +44,7 @@ __all__ = [
     "PriceNotAvailableError",
     "PriceTable",
     "PricingDataError",
+    "Projection",
     "Quote",
     "Reconciliation",
     "Savings",
@@ -48,20 +52,26 @@ __all__ = [
     "UnknownModelError",
     "Usage",
     "UsageError",
+    "Workload",
     "WorkloadError",
+    "WorkloadSpec",
     "__version__",
+    "compare",
     "cost",
     "count_exact",
     "describe_model",
     "list_models",
     "load_pricing",
+    "load_workload_spec",
     "parse_token_count",
+    "project",
     "quote",
     "reconcile_results",
     "reconcile_usage_report",
     "render",
     "resolve_model",
     "today",
+    "workloads_from_estimate",
 ]
 
 

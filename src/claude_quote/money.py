@@ -68,14 +68,20 @@ def plain(value: Decimal) -> Decimal:
 
     >>> plain(Decimal("50.0")), plain(Decimal("5E+1")), plain(Decimal("0.50"))
     (Decimal('50'), Decimal('50'), Decimal('0.5'))
+    >>> plain(Decimal("1.00000000000000000000000000000000001"))  # more digits than the default context
+    Decimal('1.00000000000000000000000000000000001')
     """
-    with decimal.localcontext(EXACT):
-        normal = value.normalize()
-        return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
+    normal = _normalize(value)
+    return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
 
 
 def decimal_str(value: Decimal) -> str:
     """The exact value as a plain decimal string: no exponent, no trailing zeros (``7.50`` → ``"7.5"``)."""
     if value.is_zero():
         return "0"
-    return format(value.normalize(), "f")
+    return format(_normalize(value), "f")
+
+
+def _normalize(value: Decimal) -> Decimal:
+    """``value.normalize()`` without rounding: the default context would cut it to 28 digits."""
+    return value.normalize(decimal.Context(prec=max(len(value.as_tuple().digits), 1)))

@@ -8,6 +8,7 @@ import typer
 
 from .models import models
 from .price import price
+from .project import project_command
 from .reconcile import reconcile
 
 __all__ = ["app", "main"]
@@ -23,6 +24,7 @@ app = typer.Typer(
 app.command("price")(price)
 app.command("models")(models)
 app.command("reconcile")(reconcile)
+app.command("project")(project_command)
 
 
 def _show_version(value: bool) -> None:

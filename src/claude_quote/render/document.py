@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from claude_quote.money import decimal_str
+
 from . import format as fmt
 
 __all__ = ["Cell", "Document", "Table", "cell_text"]
@@ -51,7 +53,7 @@ def cell_text(cell: Cell | str, *, exact: bool = False) -> str:
         return "" if exact else "-"
     if exact or cell.kind in ("text", "count") or isinstance(value, str):
         if isinstance(value, Decimal):
-            return format(value.normalize(), "f") if not value.is_zero() else "0"
+            return decimal_str(value)
         return str(value)
     if cell.kind == "usd":
         return fmt.usd(Decimal(value))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
-__all__ = ["percent", "rate", "tokens", "usd"]
+__all__ = ["percent", "quantity", "rate", "tokens", "usd"]
 
 _CENT = Decimal("0.01")
 _MICRO = Decimal("0.000001")
@@ -59,3 +59,19 @@ def percent(value: Decimal) -> str:
     """
     rounded = value.quantize(_CENT, rounding=ROUND_HALF_EVEN).normalize()
     return f"{format(rounded, 'f')}%"
+
+
+def quantity(value: Decimal) -> str:
+    """A decimal count (requests, days, shares) with thousands separators: exact up to two decimals,
+    otherwise rounded half-even to two and marked with ``≈``.
+
+    >>> quantity(Decimal("1000")), quantity(Decimal("30.4375")), quantity(Decimal("0.7")), quantity(Decimal("2500.0"))
+    ('1,000', '≈30.44', '0.7', '2,500')
+    """
+    normal = value.normalize() if not value.is_zero() else Decimal(0)
+    exponent = normal.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if exponent >= -2:
+        whole, dot, frac = format(normal, "f").partition(".")
+        return f"{int(whole):,}{dot}{frac}"
+    return f"≈{value.quantize(_CENT, rounding=ROUND_HALF_EVEN):,}"

@@ -1,0 +1,323 @@
+"""``claude-quote project``: monthly and yearly cost of work as it grows, real time vs batch; what-if."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ._common import FormatOption, OutputFormat, PricingOption, emit, tokens_option, user_errors
+
+if TYPE_CHECKING:
+    from claude_quote.projections import MonthLength
+    from claude_quote.workload_spec import Workload
+
+
+class PerChoice(StrEnum):
+    """The unit of --requests."""
+
+    day = "day"
+    week = "week"
+    month = "month"
+
+
+class MonthLengthChoice(StrEnum):
+    """How long a month is when volumes are per day or week."""
+
+    calendar = "calendar"
+    average = "average"
+
+
+def _decimal(flag: str, text: str) -> Decimal:
+    from claude_quote.errors import ClaudeQuoteError
+    from claude_quote.money import to_decimal
+
+    try:
+        return to_decimal(text.strip(), what=flag)
+    except (ClaudeQuoteError, ValueError) as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _parse_requests(text: str) -> Decimal:
+    from claude_quote.errors import UsageError
+    from claude_quote.workload_spec import parse_volume
+
+    try:
+        return parse_volume(text, what="requests")
+    except UsageError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _parse_growth(text: str) -> Decimal:
+    value = _decimal("growth", text)
+    if value <= -100:
+        raise typer.BadParameter(
+            f"growth must be above -100% a month, got {text.strip()}% (at -100% all traffic stops after the first month)"
+        )
+    return value
+
+
+def _parse_share(text: str) -> Decimal:
+    value = _decimal("share", text)
+    if not 0 <= value <= 1:
+        raise typer.BadParameter(f"{text!r} is not a share from 0 to 1 (write 0.7 for 70%)")
+    return value
+
+
+def _parse_months(text: str) -> int:
+    from claude_quote.projections import MAX_MONTHS
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a whole number of months") from None
+    if not 1 <= value <= MAX_MONTHS:
+        raise typer.BadParameter(f"the horizon must be from 1 to {MAX_MONTHS} months, got {value}")
+    return value
+
+
+def _opt(flag: str, parser: Callable[[str], object], metavar: str, help_text: str) -> typer.models.OptionInfo:
+    option: typer.models.OptionInfo = typer.Option(flag, parser=parser, metavar=metavar, help=help_text)
+    return option
+
+
+def project_command(
+    model: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[MODEL]",
+            help="Model of one workload given by its tokens per request (instead of --from-estimate or --spec).",
+        ),
+    ] = None,
+    input_tokens: Annotated[
+        int | None, tokens_option("--input", "Uncached input tokens per request.")
+    ] = None,
+    output_tokens: Annotated[int | None, tokens_option("--output", "Output tokens per request.")] = None,
+    cache_read: Annotated[int | None, tokens_option("--cache-read", "Cache-read tokens per request.")] = None,
+    cache_write: Annotated[
+        int | None, tokens_option("--cache-write", "5-minute cache-write tokens per request.")
+    ] = None,
+    cache_write_1h: Annotated[
+        int | None, tokens_option("--cache-write-1h", "1-hour cache-write tokens per request.")
+    ] = None,
+    web_searches: Annotated[
+        int | None, typer.Option("--web-searches", min=0, help="Web searches per request.")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Label of the workload (default: the model).")
+    ] = None,
+    from_estimate: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-estimate",
+            metavar="FILE",
+            help="The JSON of `claude-quote estimate --format json`: one workload per model at its average request.",
+        ),
+    ] = None,
+    spec: Annotated[
+        Path | None,
+        typer.Option("--spec", metavar="FILE", help="A workload spec (TOML): several named workloads."),
+    ] = None,
+    requests: Annotated[
+        Decimal | None,
+        _opt(
+            "--requests",
+            _parse_requests,
+            "N",
+            "Requests per --per in the first month (1000, 2.5k). From an estimate: default its request count.",
+        ),
+    ] = None,
+    per: Annotated[
+        PerChoice | None, typer.Option("--per", help="Unit of --requests (default: month).")
+    ] = None,
+    growth: Annotated[
+        Decimal | None,
+        _opt("--growth", _parse_growth, "PCT", "Growth in % per month, compounding; above -100 (default 0)."),
+    ] = None,
+    months: Annotated[int, _opt("--months", _parse_months, "N", "Horizon in months.")] = 12,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", metavar="YYYY-MM", help="First month (default: next month, UTC)."),
+    ] = None,
+    month_length: Annotated[
+        MonthLengthChoice,
+        typer.Option(
+            "--month-length",
+            help="calendar: the days of each month; average: 30.4375 days. Matters for --per day|week.",
+        ),
+    ] = MonthLengthChoice.calendar,
+    batch_share: Annotated[
+        Decimal | None,
+        _opt(
+            "--batch-share",
+            _parse_share,
+            "SHARE",
+            "Blend: this share of requests in batch, the rest real time (0.7). Overrides the spec.",
+        ),
+    ] = None,
+    cache_hit_rate: Annotated[
+        Decimal | None,
+        _opt(
+            "--cache-hit-rate",
+            _parse_share,
+            "RATE",
+            "In batch, this share of the cacheable prompt (cache reads + writes) is read from the "
+            "cache, the rest written to the 1-hour cache. Overrides the spec.",
+        ),
+    ] = None,
+    compare_models: Annotated[
+        str | None,
+        typer.Option(
+            "--compare",
+            metavar="MODELS",
+            help="What-if: the same workloads on each model (comma-separated: opus,sonnet,haiku,sonnet-4.6), "
+            "in each mode, ranked by average monthly cost.",
+        ),
+    ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot", metavar="FILE", help="Draw monthly costs and cumulative savings (.png or .svg)."
+        ),
+    ] = None,
+    pricing: PricingOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Project monthly and yearly cost as work grows: real time vs batch, savings, and what-if.
+
+    Give the work one of three ways: MODEL with tokens per request (--input 2k --output 500), an
+    estimate (--from-estimate), or a workload spec (--spec). Prices are those in effect on the first
+    day of each month; requests are rounded half-even to whole requests each month.
+    """
+    from claude_quote.projections import compare, project
+    from claude_quote.render import render
+
+    with user_errors():
+        tokens = {
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "cache_read_tokens": cache_read,
+            "cache_write_5m_tokens": cache_write,
+            "cache_write_1h_tokens": cache_write_1h,
+            "web_search_requests": web_searches,
+        }
+        workloads = _workloads(
+            model, tokens, name, from_estimate, spec, requests, per, growth, batch_share, cache_hit_rate
+        )
+        from ._common import table_from
+
+        table = table_from(pricing)
+        length: MonthLength = "average" if month_length is MonthLengthChoice.average else "calendar"
+        if compare_models is not None:
+            if plot is not None:
+                raise _usage("--plot draws a projection; it cannot be combined with --compare")
+            models = _model_list(compare_models)
+            report: object = compare(
+                workloads, models, start=start, months=months, month_length=length, table=table
+            )
+        else:
+            result = project(workloads, start=start, months=months, month_length=length, table=table)
+            if plot is not None:
+                from claude_quote.render.plot import plot_projection
+
+                typer.echo(f"wrote {plot_projection(result, plot)}", err=True)
+            report = result
+        emit(render(report, output_format.value))
+
+
+def _usage(message: str) -> Exception:
+    from claude_quote.errors import UsageError
+
+    return UsageError(message)
+
+
+_TOKEN_FLAGS = {
+    "input_tokens": "--input",
+    "output_tokens": "--output",
+    "cache_read_tokens": "--cache-read",
+    "cache_write_5m_tokens": "--cache-write",
+    "cache_write_1h_tokens": "--cache-write-1h",
+    "web_search_requests": "--web-searches",
+}
+
+
+def _workloads(
+    model: str | None,
+    tokens: dict[str, int | None],
+    name: str | None,
+    from_estimate: Path | None,
+    spec: Path | None,
+    requests: Decimal | None,
+    per: PerChoice | None,
+    growth: Decimal | None,
+    batch_share: Decimal | None,
+    cache_hit_rate: Decimal | None,
+) -> list[Workload]:
+    """The workloads the options describe: exactly one of MODEL, --from-estimate, --spec."""
+    from claude_quote.usage import Usage
+    from claude_quote.workload_spec import Workload, load_workload_spec, workloads_from_estimate
+
+    sources = [
+        label
+        for label, value in (("MODEL", model), ("--from-estimate", from_estimate), ("--spec", spec))
+        if value
+    ]
+    if len(sources) != 1:
+        raise _usage(
+            "give the work one way: MODEL with tokens per request, --from-estimate FILE or --spec FILE"
+            + (f" (got {' and '.join(sources)})" if sources else "")
+        )
+    given_tokens = [_TOKEN_FLAGS[key] for key, value in tokens.items() if value is not None]
+    if model is None and given_tokens:
+        raise _usage(f"{', '.join(given_tokens)}: tokens per request go with MODEL, not with {sources[0]}")
+    if model is None and name is not None:
+        raise _usage(f"--name labels a MODEL workload; {sources[0]} names its own workloads")
+    overrides = {
+        key: value
+        for key, value in (("batch_share", batch_share), ("cache_hit_rate", cache_hit_rate))
+        if value is not None
+    }
+    if spec is not None:
+        extra = [
+            flag
+            for flag, value in (("--requests", requests), ("--per", per), ("--growth", growth))
+            if value is not None
+        ]
+        if extra:
+            raise _usage(f"{', '.join(extra)}: the spec gives each workload's volume and growth; edit {spec}")
+        found = load_workload_spec(spec).to_workloads()
+    elif from_estimate is not None:
+        found = workloads_from_estimate(
+            from_estimate,
+            requests=requests,
+            per=per.value if per else "month",
+            growth_percent=growth if growth is not None else 0,
+        )
+    else:
+        assert model is not None
+        if requests is None:
+            raise _usage(
+                "--requests is required with MODEL: how many requests per --per (e.g. --requests 1000 --per day)"
+            )
+        found = [
+            Workload(
+                name=name or model,
+                model=model,
+                usage=Usage(**{key: value or 0 for key, value in tokens.items()}),
+                requests=requests,
+                per=per.value if per else "month",
+                growth_percent=growth if growth is not None else Decimal(0),
+            )
+        ]
+    return [w.model_copy(update=overrides) for w in found] if overrides else found
+
+
+def _model_list(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise _usage(f"--compare {text!r}: name at least one model, e.g. --compare opus,sonnet,haiku")
+    return names
