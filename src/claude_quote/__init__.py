@@ -20,6 +20,7 @@ from .errors import (
     UsageError,
     WorkloadError,
 )
+from .estimate import Estimate, estimate
 from .pricing import ModelInfo, PriceEntry, PriceTable, load_pricing, resolve_model
 from .render import render
 from .usage import Usage, parse_token_count
@@ -29,6 +30,7 @@ __all__ = [
     "ConfigError",
     "Cost",
     "CostLine",
+    "Estimate",
     "ModelDetail",
     "ModelInfo",
     "ModelList",
@@ -46,6 +48,7 @@ __all__ = [
     "__version__",
     "cost",
     "describe_model",
+    "estimate",
     "list_models",
     "load_pricing",
     "parse_token_count",

@@ -809,7 +809,7 @@ def _note(code: str, count: int, facts: ModelFacts, at: date) -> str:
     if code == "below_min_cacheable":
         return (
             f"{requests} {have} cache_control but a cacheable prefix shorter than the model's minimum "
-            f"of {facts.min_cacheable:,} tokens: the API does not cache them (billed as uncached input)"
+            f"of {facts.min_cacheable:,} tokens, so the API does not cache that prefix (billed as uncached input)"
         )
     if code == "ttl_5m":
         return (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from .estimate import estimate_command
 from .models import models
 from .price import price
 
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.command("price")(price)
 app.command("models")(models)
+app.command("estimate")(estimate_command)
 
 
 @app.callback()

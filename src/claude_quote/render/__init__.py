@@ -31,11 +31,14 @@ def _ensure_registered() -> None:
         return
     from claude_quote.catalog import ModelDetail, ModelList
     from claude_quote.cost import Quote
+    from claude_quote.estimate import Estimate
 
     from .catalog import detail_document, detail_json, list_document, list_json
+    from .estimate import estimate_document, estimate_json
     from .quote import quote_document, quote_json
 
     register(Quote, quote_json, quote_document)
+    register(Estimate, estimate_json, estimate_document)
     register(ModelList, list_json, list_document)
     register(ModelDetail, detail_json, detail_document)
 
