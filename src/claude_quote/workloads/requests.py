@@ -53,15 +53,19 @@ class BatchRequest:
 
 OnSkip = Callable[[WorkloadError], None]
 
-_TRAILING_NUMBER = re.compile(r"(?:[-_.:/]*[0-9]+)+$")
+_SEPARATED_NUMBERS = re.compile(r"(?:[-_.:/]+[0-9]+)+$")
+_TRAILING_DIGITS = re.compile(r"[0-9]+$")
 
 
 def custom_id_prefix(custom_id: str) -> str:
     """The group a custom_id belongs to: the id without its trailing number(s) and separators.
 
-    ``summarize-00017`` → ``summarize``; ``doc-2024-0003`` → ``doc``; an all-digit id stays itself.
+    ``summarize-00017`` → ``summarize``; ``doc-2024-0003`` → ``doc``; ``eval_q3_0042`` → ``eval_q3``;
+    without a separator the trailing digits go: ``item42`` → ``item``; an all-digit id stays itself.
     """
-    prefix = _TRAILING_NUMBER.sub("", custom_id)
+    prefix, found = _SEPARATED_NUMBERS.subn("", custom_id)
+    if not found:
+        prefix = _TRAILING_DIGITS.sub("", custom_id)
     return prefix or custom_id
 
 
