@@ -16,7 +16,7 @@ from tests.conftest import DAY
 
 def test_default_factors_and_their_derivation() -> None:
     # claude-3: 1.16 (Claude vs o200k) ÷ ~1.10 (cl100k vs o200k) ≈ 1.05; claude-4.7: 1.05 × 1.35 = 1.4175
-    assert FACTORS == {"claude-3": Decimal("1.05"), "claude-4.7": Decimal("1.4175")}
+    assert {"claude-3": Decimal("1.05"), "claude-4.7": Decimal("1.4175")} == FACTORS
 
 
 def test_corrected_rounds_up_exactly() -> None:
