@@ -71,7 +71,7 @@ def _chunks(path: Path, columns: list[str] | None) -> Iterator[pd.DataFrame]:
     parquet = _pyarrow_parquet() if suffix in (".parquet", ".pq") else None
     try:
         if suffix in (".csv", ".tsv"):
-            yield from pd.read_csv(
+            with pd.read_csv(
                 path,
                 sep="\t" if suffix == ".tsv" else ",",
                 chunksize=_CHUNK_ROWS,
@@ -79,13 +79,16 @@ def _chunks(path: Path, columns: list[str] | None) -> Iterator[pd.DataFrame]:
                 dtype=str,
                 keep_default_na=False,
                 na_values=[""],
-            )
+            ) as csv_reader:
+                yield from csv_reader
         elif parquet is not None:
-            for batch in parquet.ParquetFile(path).iter_batches(batch_size=_CHUNK_ROWS, columns=columns):
-                yield batch.to_pandas()
+            with parquet.ParquetFile(path) as parquet_file:
+                for batch in parquet_file.iter_batches(batch_size=_CHUNK_ROWS, columns=columns):
+                    yield batch.to_pandas()
         else:
-            for chunk in pd.read_json(path, lines=True, chunksize=_CHUNK_ROWS, dtype=False):
-                yield chunk if columns is None else chunk[[c for c in columns if c in chunk.columns]]
+            with pd.read_json(path, lines=True, chunksize=_CHUNK_ROWS, dtype=False) as json_reader:
+                for chunk in json_reader:
+                    yield chunk if columns is None else chunk[[c for c in columns if c in chunk.columns]]
     except WorkloadError:
         raise
     except Exception as exc:  # the CSV, JSON and Parquet readers each raise their own error types
@@ -101,7 +104,8 @@ def _header(path: Path) -> list[str]:
     if suffix in (".parquet", ".pq"):
         pq = _pyarrow_parquet()
         try:
-            return list(pq.ParquetFile(path).schema_arrow.names)
+            with pq.ParquetFile(path) as parquet_file:
+                return list(parquet_file.schema_arrow.names)
         except Exception as exc:
             raise WorkloadError(f"cannot read as Parquet: {exc}", path=str(path)) from None
     for chunk in _chunks(path, None):
