@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ def request(
     return {"custom_id": custom_id, "params": body}
 
 
-def write_jsonl(path: Path, lines: list[dict[str, Any]] | list[str]) -> Path:
+def write_jsonl(path: Path, lines: Sequence[dict[str, Any] | str]) -> Path:
     """Write JSONL (dicts are dumped; strings are written as they are)."""
     with path.open("w", encoding="utf-8") as out:
         for line in lines:
