@@ -769,7 +769,8 @@ def _note(code: str, count: int, facts: ModelFacts, at: date) -> str:
         entry = info.price_at(at)
         threshold = entry.tiers[0].above_prompt_tokens if entry and entry.tiers else 0
         return (
-            f"{requests} {have} prompts over {threshold:,} tokens: each is billed whole, output included, "
+            f"{requests} {have} {'a prompt' if count == 1 else 'prompts'} over {threshold:,} tokens: "
+            "each is billed whole, output included, "
             "at the higher tier rates"
         )
     if code == "over_window":
@@ -905,8 +906,7 @@ def _apply(run: _Run, chunk: list[RequestShape], counts: list[int] | None) -> No
             run.add(shape, ())
             continue
         width = len(shape.texts)
-        assert counts is not None
-        run.add(shape, counts[position : position + width])
+        run.add(shape, [0] * width if counts is None else counts[position : position + width])
         position += width
 
 
@@ -991,7 +991,6 @@ def estimate(
     table = table or load_pricing()
     at = at or today()
     cal = load_calibration(calibration) if calibration is not None else None
-    files = expand_paths(paths)
     run = _Run(
         table=table,
         at=at,
@@ -1010,6 +1009,7 @@ def estimate(
     )
     if model is not None:
         run.facts_for(model)  # an unknown --model fails before any file is read
+    files = expand_paths(paths)
     total = sum(f.stat().st_size for f in files)
     with _progress.progress_bar(total, enabled=progress) as advance:
         for chunk, counts in _counted(run, run.shapes(files, advance)):
