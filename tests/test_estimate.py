@@ -401,7 +401,7 @@ def test_calibration_sets_factor_and_expected_output(tmp_path: Path) -> None:
 def test_calibration_naming_an_unknown_model(tmp_path: Path) -> None:
     cal = tmp_path / "cal.toml"
     cal.write_text('schema_version = 1\n[models."sonet-4.6"]\ninput_factor = 2\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="models.'sonet-4.6': unknown model"):
+    with pytest.raises(ConfigError, match=r"models.'sonet-4.6': unknown model"):
         est(tmp_path, [request("hi")], calibration=cal)
 
 
@@ -459,7 +459,7 @@ def test_request_without_max_tokens(tmp_path: Path) -> None:
     }
     with pytest.raises(
         WorkloadError,
-        match="batch.jsonl:1: x: params.max_tokens must be a whole number of at least 1, got missing",
+        match=r"batch.jsonl:1: x: params.max_tokens must be a whole number of at least 1, got missing",
     ):
         est(tmp_path, [line])
 
