@@ -154,7 +154,13 @@ def iter_batch_requests(
             try:
                 try:
                     value = json.loads(raw)
-                except ValueError as exc:
+                except json.JSONDecodeError as exc:
+                    raise WorkloadError(
+                        f"not valid JSON ({exc.msg} at character {exc.pos + 1}): {_quote(raw)}",
+                        path=str(file),
+                        line=number,
+                    ) from None
+                except ValueError as exc:  # bytes that are not UTF-8
                     raise WorkloadError(
                         f"not valid JSON ({exc}): {_quote(raw)}", path=str(file), line=number
                     ) from None
