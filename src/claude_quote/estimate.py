@@ -30,17 +30,15 @@ import functools
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from . import _progress
-from .calibration import Calibration, ModelCalibration, load_calibration
 from .cost import Cost, Savings, cost, price_model, today
 from .errors import ConfigError, UnknownModelError, UsageError, WorkloadError
 from .pricing import ModelInfo, PriceTable, load_pricing, resolve_model
@@ -50,8 +48,12 @@ from .tokens.media import PDF_TEXT_TOKENS_PER_PAGE
 from .tokens.request import MAX_BREAKPOINTS, ModelFacts, RequestShape, shape_request, shape_text
 from .usage import Usage
 from .workloads.requests import BatchRequest, custom_id_prefix, iter_requests, jsonl_kind
-from .workloads.tables import TABLE_SUFFIXES, iter_table_rows
 from .workloads.text import DEFAULT_TEMPLATE, check_template, expand_paths, fill_template, read_text_file
+
+if TYPE_CHECKING:  # imported where used, so that `import claude_quote` (and `claude-quote price`) stays fast
+    from concurrent.futures import Future
+
+    from .calibration import Calibration, ModelCalibration
 
 __all__ = [
     "DEFAULT_CACHE_HIT_RATE",
@@ -78,7 +80,7 @@ MAX_TOKENS_OUTPUT = "max_tokens of each request (no output estimate given, so ex
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Priced(_Frozen):
@@ -382,6 +384,8 @@ class _Run:
         )
 
     def _table_shapes(self, path: Path) -> Iterator[RequestShape]:
+        from .workloads.tables import iter_table_rows
+
         for row in iter_table_rows(
             path, text_column=self.text_column, skip_invalid=self.skip_invalid, on_skip=self.skip
         ):
@@ -825,6 +829,8 @@ def _note(code: str, count: int, facts: ModelFacts, at: date) -> str:
 
 
 def _classify(path: Path) -> Literal["requests", "table", "text", "empty"]:
+    from .workloads.tables import TABLE_SUFFIXES
+
     name = path.name.lower()
     if name.endswith(".json"):
         return "requests"
@@ -875,6 +881,8 @@ def _counted(
     The calling thread reads and parses (which holds the GIL) while a small pool encodes (tiktoken
     releases the GIL); at most twice as many chunks as workers are in flight, so memory stays flat.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     encode: Callable[[str], list[int]] | None = None
     workers = _workers()
     pending: deque[tuple[list[RequestShape], Future[list[int]] | None]] = deque()
@@ -990,7 +998,11 @@ def estimate(
     _check_options(output_tokens, output_ratio, max_tokens, token_factor, cache_hit_rate, template, group_by)
     table = table or load_pricing()
     at = at or today()
-    cal = load_calibration(calibration) if calibration is not None else None
+    cal = None
+    if calibration is not None:
+        from .calibration import load_calibration
+
+        cal = load_calibration(calibration)
     run = _Run(
         table=table,
         at=at,

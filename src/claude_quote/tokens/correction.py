@@ -60,7 +60,7 @@ FACTORS: dict[TokenizerName, Decimal] = {
 class TokenMethod(BaseModel):
     """How token counts were obtained: every report states it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     method: Literal["tiktoken", "given", "mixed"]
     """``tiktoken`` (counted and corrected), ``given`` (token counts read from the input) or ``mixed``."""
