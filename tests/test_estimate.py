@@ -501,6 +501,13 @@ def test_bad_options(tmp_path: Path, options: dict[str, Any], message: str) -> N
         est(tmp_path, [request("hi")], **options)
 
 
+def test_paths_must_be_a_non_empty_list(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="give a list of one or more files"):
+        estimate([], at=DAY)
+    with pytest.raises(UsageError, match="give a list of one or more files"):
+        estimate(str(tmp_path / "a.jsonl"), at=DAY)  # a str is a Sequence, but not a list of paths
+
+
 def test_text_files_need_model_and_max_tokens(tmp_path: Path) -> None:
     doc = tmp_path / "a.txt"
     doc.write_text("hello", encoding="utf-8")

@@ -996,6 +996,8 @@ def estimate(
         TokenizerUnavailableError: no offline copy of the tiktoken encoding.
     """
     _check_options(output_tokens, output_ratio, max_tokens, token_factor, cache_hit_rate, template, group_by)
+    if isinstance(paths, str | Path) or not paths:
+        raise UsageError("give a list of one or more files, directories or glob patterns to estimate")
     table = table or load_pricing()
     at = at or today()
     cal = None
