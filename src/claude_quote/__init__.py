@@ -20,6 +20,7 @@ from .errors import (
     UsageError,
     WorkloadError,
 )
+from .estimate import Estimate, estimate
 from .pricing import ModelInfo, PriceEntry, PriceTable, load_pricing, resolve_model
 from .projections import Comparison, Projection, compare, project
 from .reconcile import BatchActuals, Reconciliation, reconcile_results
@@ -36,6 +37,7 @@ __all__ = [
     "ConfigError",
     "Cost",
     "CostLine",
+    "Estimate",
     "ModelDetail",
     "ModelInfo",
     "ModelList",
@@ -60,6 +62,7 @@ __all__ = [
     "cost",
     "count_exact",
     "describe_model",
+    "estimate",
     "list_models",
     "load_pricing",
     "load_workload_spec",

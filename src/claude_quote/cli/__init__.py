@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from .estimate import estimate_command
 from .models import models
 from .price import price
 from .project import project_command
@@ -25,6 +26,7 @@ app.command("price")(price)
 app.command("models")(models)
 app.command("reconcile")(reconcile)
 app.command("project")(project_command)
+app.command("estimate")(estimate_command)
 
 
 def _show_version(value: bool) -> None:

@@ -32,6 +32,7 @@ def _ensure_registered() -> None:
     from claude_quote.budget import CheckReport
     from claude_quote.catalog import ModelDetail, ModelList, UncertainFacts
     from claude_quote.cost import Quote
+    from claude_quote.estimate import Estimate
     from claude_quote.projections import Comparison, Projection
 
     from .catalog import (
@@ -43,12 +44,14 @@ def _ensure_registered() -> None:
         uncertain_json,
     )
     from .check import check_document, check_json
+    from .estimate import estimate_document, estimate_json
     from .projection import comparison_document, comparison_json, projection_document, projection_json
     from .quote import quote_document, quote_json
 
     register(Quote, quote_json, quote_document)
     register(Projection, projection_json, projection_document)
     register(Comparison, comparison_json, comparison_document)
+    register(Estimate, estimate_json, estimate_document)
     register(ModelList, list_json, list_document)
     register(ModelDetail, detail_json, detail_document)
     register(UncertainFacts, uncertain_json, uncertain_document)

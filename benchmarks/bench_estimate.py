@@ -1,0 +1,230 @@
+"""Throughput and memory of ``claude-quote estimate`` against raw tiktoken, in the same run.
+
+    python benchmarks/bench_estimate.py                  # 100,000 requests
+    python benchmarks/bench_estimate.py --size-mb 1024   # a ~1 GB file: the memory check
+
+It writes a Message Batches JSONL file into a temporary directory, then runs two measurements, each
+in its own process so each peak RSS is its own:
+
+- the floor: raw tiktoken ``encode_ordinary_batch`` over exactly the texts estimate counts (system
+  prompts and message texts), read into memory first, and only the encoding timed;
+- ours: ``claude_quote.estimate()`` on the file: reading, parsing, counting and pricing, all timed.
+
+It prints requests/s, tokens/s (tiktoken tokens of the same texts), peak RSS, and the ratio of our
+throughput to the floor's. Not part of the test run; results are recorded in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+WORDS = [
+    "the",
+    "a",
+    "customer",
+    "invoice",
+    "billing",
+    "account",
+    "seat",
+    "charge",
+    "refund",
+    "export",
+    "report",
+    "error",
+    "page",
+    "user",
+    "team",
+    "plan",
+    "monthly",
+    "annual",
+    "update",
+    "please",
+    "thanks",
+    "support",
+    "ticket",
+    "issue",
+    "because",
+    "when",
+    "after",
+    "before",
+    "while",
+    "order",
+    "delivery",
+    "shipping",
+    "address",
+    "payment",
+    "card",
+    "failed",
+    "succeeded",
+    "pending",
+    "review",
+    "document",
+    "summary",
+    "policy",
+    "contract",
+    "renewal",
+    "discount",
+    "price",
+    "increase",
+    "decrease",
+    "quarter",
+    "revenue",
+    "growth",
+    "churn",
+    "retention",
+    "feature",
+    "request",
+    "bug",
+    "crash",
+    "login",
+    "password",
+    "reset",
+    "email",
+    "notification",
+    "settings",
+    "dashboard",
+    "analytics",
+    "data",
+]
+SYSTEMS = [
+    "You are a support lead. Summarize the ticket in two sentences and name the product area.",
+    "You classify customer messages as billing, bug, feature request or other. Reply with one word.",
+    "You are an analyst. Extract every date, amount and product name from the text as JSON.",
+]
+
+
+def _text(rng: random.Random, words: int) -> str:
+    sentence: list[str] = []
+    out: list[str] = []
+    for _ in range(words):
+        sentence.append(rng.choice(WORDS))
+        if len(sentence) >= rng.randint(8, 18):
+            out.append(" ".join(sentence).capitalize() + ".")
+            sentence = []
+    if sentence:
+        out.append(" ".join(sentence).capitalize() + ".")
+    return " ".join(out)
+
+
+def generate(path: Path, *, requests: int | None, size_mb: int | None, seed: int = 7) -> int:
+    rng = random.Random(seed)
+    limit = None if size_mb is None else size_mb * 1024 * 1024
+    written = count = 0
+    with path.open("w", encoding="utf-8") as out:
+        while (requests is None or count < requests) and (limit is None or written < limit):
+            count += 1
+            params: dict[str, Any] = {
+                "model": "claude-sonnet-4-6" if count % 3 else "claude-haiku-4-5",
+                "max_tokens": 1024,
+                "system": SYSTEMS[count % len(SYSTEMS)],
+                "messages": [{"role": "user", "content": _text(rng, rng.randint(60, 360))}],
+            }
+            line = json.dumps({"custom_id": f"req-{count:07d}", "params": params}) + "\n"
+            out.write(line)
+            written += len(line)
+    return count
+
+
+def _texts(path: Path) -> list[str]:
+    texts: list[str] = []
+    with path.open("rb") as handle:
+        for raw in handle:
+            params = json.loads(raw)["params"]
+            texts.append(params["system"] + "\n" + params["messages"][0]["content"])
+    return texts
+
+
+def run_floor(path: Path) -> dict[str, Any]:
+    from claude_quote.tokens.encoding import load_encoding
+
+    encoding, _ = load_encoding()
+    texts = _texts(path)
+    start = time.perf_counter()
+    tokens = sum(len(ids) for ids in encoding.encode_ordinary_batch(texts))
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "requests": len(texts), "tokens": tokens, "peak_rss_mb": _peak_mb()}
+
+
+def run_ours(path: Path) -> dict[str, Any]:
+    from datetime import date
+
+    from claude_quote.estimate import estimate
+    from claude_quote.tokens.encoding import load_encoding
+
+    load_encoding()  # loading the encoding (~0.2 s) is not part of the throughput
+    start = time.perf_counter()
+    result = estimate([path], output_tokens=200, at=date(2026, 11, 25))
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "requests": result.requests,
+        "claude_tokens": result.input_tokens,
+        "total": str(result.realtime.total),
+        "peak_rss_mb": _peak_mb(),
+    }
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _child(mode: str, path: Path) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, __file__, f"--{mode}", str(path)], capture_output=True, text=True, check=True
+    )
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--size-mb", type=int, help="generate a file of about this size instead")
+    parser.add_argument("--skip-floor", action="store_true", help="only measure estimate (for huge files)")
+    parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--ours", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.floor:
+        print(json.dumps(run_floor(args.floor)))
+        return
+    if args.ours:
+        print(json.dumps(run_ours(args.ours)))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "batch.jsonl"
+        count = generate(path, requests=None if args.size_mb else args.requests, size_mb=args.size_mb)
+        size = path.stat().st_size / 1024 / 1024
+        print(f"file: {count:,} requests, {size:,.1f} MB")
+        floor = None if args.skip_floor else _child("floor", path)
+        ours = _child("ours", path)
+    if floor is not None:
+        tokens = floor["tokens"]
+        print(
+            f"floor (tiktoken encode_ordinary_batch): {floor['requests'] / floor['seconds']:,.0f} requests/s, "
+            f"{tokens / floor['seconds']:,.0f} tokens/s, peak RSS {floor['peak_rss_mb']:,.0f} MB "
+            f"({floor['seconds']:.2f} s)"
+        )
+        print(
+            f"claude-quote estimate:                 {ours['requests'] / ours['seconds']:,.0f} requests/s, "
+            f"{tokens / ours['seconds']:,.0f} tokens/s, peak RSS {ours['peak_rss_mb']:,.0f} MB "
+            f"({ours['seconds']:.2f} s)"
+        )
+        print(f"ratio (ours / floor throughput): {floor['seconds'] / ours['seconds']:.2f}")
+    else:
+        print(
+            f"claude-quote estimate: {ours['requests'] / ours['seconds']:,.0f} requests/s, "
+            f"{size / ours['seconds']:,.1f} MB/s, peak RSS {ours['peak_rss_mb']:,.0f} MB ({ours['seconds']:.2f} s)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""``claude-quote estimate``: real-time vs batch cost of the requests in files, before you send them."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ._common import (
+    AtOption,
+    FormatOption,
+    OutputFormat,
+    PricingOption,
+    emit,
+    parse_date,
+    table_from,
+    tokens_option,
+    user_errors,
+)
+
+
+class GroupChoice(StrEnum):
+    """Extra breakdowns."""
+
+    model = "model"
+    prefix = "prefix"
+
+
+def _decimal(text: str | None, flag: str, *, percent: bool = False) -> Decimal | None:
+    if text is None:
+        return None
+    raw = text.strip()
+    scale = Decimal(1)
+    if percent and raw.endswith("%"):
+        raw, scale = raw[:-1], Decimal(100)
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise typer.BadParameter(f"{text!r} is not a decimal number", param_hint=flag) from None
+    if not value.is_finite():
+        raise typer.BadParameter(f"{text!r} is not a finite number", param_hint=flag)
+    return value / scale
+
+
+def estimate_command(
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="FILE...",
+            help="Message Batches JSONL, request JSON, CSV/TSV/Parquet/JSONL tables, text files, "
+            "directories or quoted globs.",
+        ),
+    ],
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Price on this model: required for text files and tables without a model column; "
+            "for request files it replaces each request's model.",
+        ),
+    ] = None,
+    output_tokens: Annotated[
+        int | None,
+        tokens_option("--output-tokens", "Expected output tokens per request (thinking budget added)."),
+    ] = None,
+    output_ratio: Annotated[
+        str | None,
+        typer.Option(
+            "--output-ratio", metavar="R", help="Expected output = R × each request's prompt tokens."
+        ),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            help='Prompt for text files and text columns; {text} is the text (e.g. "Summarize: {text}").',
+        ),
+    ] = None,
+    max_tokens: Annotated[
+        int | None,
+        tokens_option("--max-tokens", "Output limit per request for text files and tables (the worst case)."),
+    ] = None,
+    text_column: Annotated[
+        str | None,
+        typer.Option("--text-column", metavar="NAME", help="A table's text column (default: text)."),
+    ] = None,
+    calibration: Annotated[
+        Path | None,
+        typer.Option("--calibration", metavar="FILE", help="Measured token factors and output sizes (TOML)."),
+    ] = None,
+    token_factor: Annotated[
+        str | None,
+        typer.Option(
+            "--token-factor", metavar="X", help="Claude tokens per tiktoken token, for every model."
+        ),
+    ] = None,
+    cache_hit_rate: Annotated[
+        str | None,
+        typer.Option(
+            "--cache-hit-rate",
+            metavar="RATE",
+            help="Share of possible cache reads that hit in the expected band: 0-1 or a percentage (default 0.3).",
+        ),
+    ] = None,
+    group_by: Annotated[
+        GroupChoice | None,
+        typer.Option(
+            "--group-by", help="prefix: add a breakdown by custom_id prefix (by model is always shown)."
+        ),
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Skip malformed lines or rows (counted and warned about).")
+    ] = False,
+    progress: Annotated[
+        bool,
+        typer.Option(
+            "--progress/--no-progress", help="Progress bar on a terminal (never in a pipe or in CI)."
+        ),
+    ] = True,
+    at: AtOption = None,
+    pricing: PricingOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Estimate real-time vs Message Batches cost of requests you are about to send.
+
+    Tokens are counted offline with tiktoken cl100k_base and a per-model Claude correction; every report
+    says which method and factor it used. Output tokens are unknown before a run: give --output-tokens
+    or --output-ratio (or a calibration file); without them the expected cost uses each request's
+    max_tokens. The worst case (every request's max_tokens, no cache hits) is always shown.
+    """
+    from claude_quote.estimate import estimate
+    from claude_quote.render import render
+
+    ratio = _decimal(output_ratio, "--output-ratio")
+    factor = _decimal(token_factor, "--token-factor")
+    hit_rate = _decimal(cache_hit_rate, "--cache-hit-rate", percent=True)
+    with user_errors():
+        result = estimate(
+            files,
+            model=model,
+            output_tokens=output_tokens,
+            output_ratio=ratio,
+            template=template,
+            max_tokens=max_tokens,
+            text_column=text_column,
+            calibration=calibration,
+            token_factor=factor,
+            cache_hit_rate=hit_rate,
+            group_by=None if group_by is None else group_by.value,
+            at=parse_date(at),
+            table=table_from(pricing),
+            progress=progress,
+            skip_invalid=skip_invalid,
+        )
+        emit(render(result, output_format.value))

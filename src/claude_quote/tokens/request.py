@@ -1,0 +1,418 @@
+"""A Messages API request, taken apart the way Claude bills it, ready to be tokenized.
+
+:func:`shape_request` walks a request body in the order the prompt cache sees it (tools → system →
+messages) and produces a :class:`RequestShape`: the request's text, cut into segments at each
+``cache_control`` breakpoint, plus the tokens that are not text (the tool-use system prompt, images,
+PDF pages), plus the breakpoints with a digest of everything before them (to find requests that
+share a cacheable prefix). Tokenizing the text is left to the caller, which batches it.
+
+What is counted:
+
+- ``system`` (a string or text blocks) and every message's ``content`` (a string or blocks);
+- ``text`` blocks; ``tool_use`` / ``server_tool_use`` blocks (name and JSON input); ``tool_result``
+  blocks (their text, images and documents); other block types as their JSON text;
+- ``tools``: each definition as compact JSON, plus the model's tool-use system prompt
+  (``tool_use_system_prompt_tokens``: ``auto`` for tool_choice auto/none, ``any`` for any/tool);
+- images by their pixel size (:mod:`.media`); images given by URL or file id cost the model's cap;
+- PDFs by page count (:mod:`.media`); text documents as text;
+- ``thinking.budget_tokens`` is output, not input: kept as :attr:`RequestShape.thinking_budget`.
+
+Not counted: ``thinking`` / ``redacted_thinking`` blocks of earlier turns (Anthropic does not bill
+them as input), the few formatting tokens Claude adds per message (a calibration absorbs them),
+and the extra system prompt of specific tools (bash, text editor, computer use).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from claude_quote.errors import WorkloadError
+from claude_quote.pricing import ModelInfo, PriceTable
+
+from .media import image_size_from_base64, image_tokens, pdf_page_count, pdf_tokens
+
+__all__ = ["ModelFacts", "RequestShape", "shape_request", "shape_text"]
+
+MAX_BREAKPOINTS = 4
+"""The API accepts at most four cache_control breakpoints per request."""
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What counting needs to know about a model, with documented fallbacks for unpublished facts."""
+
+    model: ModelInfo
+    tool_auto: int
+    tool_any: int
+    tool_note: str | None
+    """Set when the table has no tool-use overhead for the model and a fallback was used."""
+    min_cacheable: int
+    min_cacheable_note: str | None
+    """Set when the table has no minimum cacheable length for the model and a fallback was used."""
+
+    @classmethod
+    def of(cls, model: ModelInfo, table: PriceTable) -> ModelFacts:
+        """Facts for ``model``; a missing value falls back to the largest published for its tokenizer."""
+        peers = [m for m in table.models if m.tokenizer == model.tokenizer]
+        tool_note = None
+        overhead = model.tool_use_system_prompt_tokens
+        if overhead is not None:
+            tool_auto, tool_any = overhead.auto, overhead.any
+        else:
+            known = [m.tool_use_system_prompt_tokens for m in peers]
+            known = (
+                known
+                if any(o is not None for o in known)
+                else [m.tool_use_system_prompt_tokens for m in table.models]
+            )
+            all_known = [o for o in known if o is not None]
+            tool_auto = max((o.auto for o in all_known), default=0)
+            tool_any = max((o.any for o in all_known), default=0)
+            tool_note = (
+                f"{model.id} has no published tool-use system prompt size; used {tool_auto:,} "
+                f"(tool_choice auto) / {tool_any:,} (any), the largest published for the "
+                f"{model.tokenizer} tokenizer (UNCERTAIN)"
+            )
+        minimum_note = None
+        if model.min_cacheable_tokens is not None:
+            minimum = model.min_cacheable_tokens
+        else:
+            values = [m.min_cacheable_tokens for m in peers if m.min_cacheable_tokens is not None] or [
+                m.min_cacheable_tokens for m in table.models if m.min_cacheable_tokens is not None
+            ]
+            minimum = max(values, default=1)
+            minimum_note = (
+                f"{model.id} has no published minimum cacheable prompt length; assumed {minimum:,} "
+                f"tokens, the largest published for the {model.tokenizer} tokenizer (UNCERTAIN)"
+            )
+        return cls(model, tool_auto, tool_any, tool_note, minimum, minimum_note)
+
+
+@dataclass(slots=True)
+class RequestShape:
+    """One request before tokenizing: text per cache segment, fixed tokens, breakpoints."""
+
+    facts: ModelFacts
+    custom_id: str
+    max_tokens: int
+    texts: list[str]
+    """Text of each segment; a segment ends at a cache breakpoint (the last one at the end)."""
+    fixed: list[int]
+    """Tokens that are not text (tool-use system prompt, images, PDF pages) in each segment."""
+    breaks: list[tuple[int, bool, bytes]] = field(default_factory=list)
+    """(segment index the breakpoint closes, whether its TTL is 1 hour, digest of the prefix)."""
+    thinking_budget: int = 0
+    notes: Counter[str] = field(default_factory=Counter)
+    """Things to warn about, by kind (``image_unsized``, ``pdf_pages``, ...) with counts."""
+    given: bool = False
+    """True when the token count was given (a table's input_tokens), not counted: no correction."""
+    given_output: int | None = None
+    size_bytes: int = 0
+    where: str = ""
+    line: int | None = None
+
+
+_COMPACT: dict[str, Any] = {"ensure_ascii": False, "separators": (",", ":"), "sort_keys": False}
+
+
+def _json_text(value: Any) -> str:
+    if isinstance(value, dict) and "cache_control" in value:
+        value = {k: v for k, v in value.items() if k != "cache_control"}
+    return json.dumps(value, **_COMPACT)
+
+
+class _Invalid(Exception):
+    """A request is malformed; the message says where in it."""
+
+
+class _Builder:
+    def __init__(self, facts: ModelFacts) -> None:
+        self.facts = facts
+        self.texts: list[str] = []
+        self.fixed: list[int] = []
+        self.breaks: list[tuple[int, bool, bytes]] = []
+        self.notes: Counter[str] = Counter()
+        self._pieces: list[str] = []
+        self._fixed = 0
+        self._ids: list[str] = []
+        self._hash = hashlib.blake2b(facts.model.id.encode(), digest_size=16)
+
+    def text(self, text: str) -> None:
+        if text:
+            self._pieces.append(text)
+
+    def tokens(self, count: int, identity: str) -> None:
+        self._fixed += count
+        self._ids.append(identity)
+
+    def cache_point(self, control: Any, where: str) -> None:
+        if not isinstance(control, dict) or control.get("type", "ephemeral") != "ephemeral":
+            raise _Invalid(f'{where}.cache_control must be {{"type": "ephemeral"}}, got {control!r}')
+        ttl = control.get("ttl", "5m")
+        if ttl not in ("5m", "1h"):
+            raise _Invalid(f'{where}.cache_control.ttl must be "5m" or "1h", got {ttl!r}')
+        text, ids = self._close()
+        self._hash.update(text.encode("utf-8", "surrogatepass"))
+        for identity in ids:
+            self._hash.update(b"\0" + identity.encode("utf-8", "surrogatepass"))
+        self.breaks.append((len(self.texts) - 1, ttl == "1h", self._hash.digest()))
+
+    def _close(self) -> tuple[str, list[str]]:
+        text, ids = "\n".join(self._pieces), self._ids
+        self.texts.append(text)
+        self.fixed.append(self._fixed)
+        self._pieces, self._fixed, self._ids = [], 0, []
+        return text, ids
+
+    def finish(self) -> None:
+        if self._pieces or self._fixed or not self.texts:
+            self._close()
+
+
+def _content(b: _Builder, content: Any, where: str) -> None:
+    if isinstance(content, str):
+        b.text(content)
+        return
+    if not isinstance(content, list):
+        raise _Invalid(f"{where} must be a string or a list of content blocks, got {type(content).__name__}")
+    for i, block in enumerate(content):
+        _block(b, block, f"{where}[{i}]")
+
+
+def _block(b: _Builder, block: Any, where: str) -> None:
+    if not isinstance(block, dict):
+        raise _Invalid(f"{where} must be a content block object, got {_short(block)}")
+    kind = block.get("type")
+    if kind == "text":
+        text = block.get("text")
+        if not isinstance(text, str):
+            raise _Invalid(f"{where}.text must be a string, got {_short(text)}")
+        b.text(text)
+    elif kind == "image":
+        _image(b, block, where)
+    elif kind == "document":
+        _document(b, block, where)
+    elif kind in ("tool_use", "server_tool_use"):
+        b.text(str(block.get("name", "")))
+        b.text(_json_text(block.get("input", {})))
+    elif kind == "tool_result":
+        inner = block.get("content")
+        if inner is not None:
+            _content(b, inner, f"{where}.content")
+    elif kind in ("thinking", "redacted_thinking"):
+        pass  # earlier turns' thinking is not billed as input
+    elif isinstance(kind, str):
+        b.text(_json_text(block))
+    else:
+        raise _Invalid(f"{where} has no block type: {_short(block)}")
+    if "cache_control" in block:
+        b.cache_point(block["cache_control"], where)
+
+
+def _image(b: _Builder, block: dict[str, Any], where: str) -> None:
+    model = b.facts.model
+    cap = model.image_max_tokens
+    source = block.get("source")
+    if not isinstance(source, dict):
+        raise _Invalid(f"{where}.source must be an object, got {_short(source)}")
+    if source.get("type") == "base64":
+        data = source.get("data")
+        if not isinstance(data, str):
+            raise _Invalid(f"{where}.source.data must be a base64 string")
+        try:
+            size = image_size_from_base64(data)
+        except ValueError as exc:
+            raise _Invalid(f"{where}.source.data: {exc}") from None
+        if size is None:
+            b.notes["image_unknown_format"] += 1
+            b.tokens(cap, data)
+        else:
+            width, height = size
+            tokens = image_tokens(width, height, long_edge=model.image_max_long_edge_px, max_tokens=cap)
+            if tokens == cap:
+                b.notes["image_capped"] += 1
+            b.tokens(tokens, data)
+        return
+    b.notes["image_unsized"] += 1
+    b.tokens(cap, _json_text(source))
+
+
+def _document(b: _Builder, block: dict[str, Any], where: str) -> None:
+    for key in ("title", "context"):
+        value = block.get(key)
+        if isinstance(value, str):
+            b.text(value)
+    source = block.get("source")
+    if not isinstance(source, dict):
+        raise _Invalid(f"{where}.source must be an object, got {_short(source)}")
+    kind = source.get("type")
+    if kind == "text":
+        data = source.get("data")
+        if not isinstance(data, str):
+            raise _Invalid(f"{where}.source.data must be a string")
+        b.text(data)
+    elif kind == "content":
+        _content(b, source.get("content"), f"{where}.source.content")
+    elif kind == "base64" and source.get("media_type") == "application/pdf":
+        data = source.get("data")
+        if not isinstance(data, str):
+            raise _Invalid(f"{where}.source.data must be a base64 string")
+        try:
+            pages = pdf_page_count(base64.b64decode(data, validate=True))
+        except binascii.Error as exc:
+            raise _Invalid(f"{where}.source.data is not valid base64 ({exc})") from None
+        if pages is None:
+            b.notes["pdf_pages_unknown"] += 1
+            pages = 1
+        b.notes["pdf_pages"] += pages
+        b.tokens(pdf_tokens(pages, image_max_tokens=b.facts.model.image_max_tokens), data)
+    elif kind == "base64":
+        data = source.get("data")
+        try:
+            b.text(base64.b64decode(str(data), validate=True).decode("utf-8"))
+        except (binascii.Error, UnicodeDecodeError):
+            raise _Invalid(
+                f"{where}.source: base64 {source.get('media_type')!r} data is not UTF-8 text"
+            ) from None
+    else:  # url, file: the page count is unknown
+        b.notes["pdf_pages_unknown"] += 1
+        b.notes["pdf_pages"] += 1
+        b.tokens(pdf_tokens(1, image_max_tokens=b.facts.model.image_max_tokens), _json_text(source))
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
+def _count(value: Any, name: str, *, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        shown = "missing" if value is None else repr(value)
+        raise _Invalid(f"params.{name} must be a whole number of at least {minimum}, got {shown}")
+    return value
+
+
+def shape_request(
+    params: dict[str, Any],
+    *,
+    custom_id: str,
+    facts_for: Callable[[str], ModelFacts],
+    model: str | None = None,
+    where: str = "",
+    line: int | None = None,
+    size_bytes: int = 0,
+) -> RequestShape:
+    """Take a Messages API request body apart (see the module docs).
+
+    ``model`` replaces the request's own model. ``facts_for`` resolves a model name (it raises
+    :class:`~claude_quote.errors.UnknownModelError` for an unknown one).
+
+    Raises:
+        WorkloadError: the request is malformed (``where:line: params.messages[2].content ...``).
+    """
+    try:
+        return _shape(params, custom_id, facts_for, model, where, line, size_bytes)
+    except _Invalid as exc:
+        raise WorkloadError(f"{custom_id}: {exc}", path=where or None, line=line) from None
+
+
+def _shape(
+    params: dict[str, Any],
+    custom_id: str,
+    facts_for: Callable[[str], ModelFacts],
+    model: str | None,
+    where: str,
+    line: int | None,
+    size_bytes: int,
+) -> RequestShape:
+    name = model if model is not None else params.get("model")
+    if not isinstance(name, str) or not name:
+        raise _Invalid(f"params.model must be a model name, got {_short(name)} (or pass --model)")
+    facts = facts_for(name)
+    max_tokens = _count(params.get("max_tokens"), "max_tokens", minimum=1)
+    b = _Builder(facts)
+
+    tools = params.get("tools") or []
+    if not isinstance(tools, list):
+        raise _Invalid(f"params.tools must be a list, got {type(tools).__name__}")
+    if tools:
+        choice = params.get("tool_choice") or {}
+        kind = choice.get("type", "auto") if isinstance(choice, dict) else "auto"
+        forced = kind in ("any", "tool")
+        b.tokens(facts.tool_any if forced else facts.tool_auto, f"tool-prompt:{forced}")
+        if facts.tool_note:
+            b.notes["tool_overhead_fallback"] += 1
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, dict):
+            raise _Invalid(f"params.tools[{i}] must be an object, got {_short(tool)}")
+        b.text(_json_text(tool))
+        if "cache_control" in tool:
+            b.cache_point(tool["cache_control"], f"params.tools[{i}]")
+
+    system = params.get("system")
+    if system is not None:
+        _content(b, system, "params.system")
+
+    messages = params.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise _Invalid(f"params.messages must be a non-empty list, got {_short(messages)}")
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or "content" not in message:
+            raise _Invalid(
+                f"params.messages[{i}] must be an object with role and content, got {_short(message)}"
+            )
+        _content(b, message["content"], f"params.messages[{i}].content")
+
+    if "cache_control" in params and params["cache_control"] is not None:
+        b.cache_point(params["cache_control"], "params")  # automatic caching: up to the last block
+    b.finish()
+
+    thinking = params.get("thinking")
+    budget = 0
+    if isinstance(thinking, dict) and thinking.get("type") == "enabled":
+        budget = _count(thinking.get("budget_tokens"), "thinking.budget_tokens", minimum=1)
+    if len(b.breaks) > MAX_BREAKPOINTS:
+        b.notes["too_many_breakpoints"] += 1
+    return RequestShape(
+        facts=facts,
+        custom_id=custom_id,
+        max_tokens=max_tokens,
+        texts=b.texts,
+        fixed=b.fixed,
+        breaks=b.breaks,
+        thinking_budget=budget,
+        notes=b.notes,
+        size_bytes=size_bytes,
+        where=where,
+        line=line,
+    )
+
+
+def shape_text(
+    text: str,
+    *,
+    facts: ModelFacts,
+    custom_id: str,
+    max_tokens: int,
+    size_bytes: int = 0,
+    where: str = "",
+    line: int | None = None,
+) -> RequestShape:
+    """A request whose whole prompt is one user message of ``text``."""
+    return RequestShape(
+        facts=facts,
+        custom_id=custom_id,
+        max_tokens=max_tokens,
+        texts=[text],
+        fixed=[0],
+        size_bytes=size_bytes,
+        where=where,
+        line=line,
+    )

