@@ -22,6 +22,8 @@ def test_every_public_name_resolves_and_has_a_docstring() -> None:
 
 
 def test_no_undeclared_public_names() -> None:
+    for name in claude_quote.__all__:
+        getattr(claude_quote, name)  # resolve the lazy names
     public = sorted(
         name
         for name, value in vars(claude_quote).items()
@@ -48,3 +50,27 @@ def test_importing_the_cli_loads_no_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_every_declared_name_says_where_it_lives() -> None:
+    from claude_quote import _WHERE
+
+    assert sorted([*_WHERE, "__version__"]) == claude_quote.__all__
+
+
+def test_importing_a_submodule_keeps_the_function_of_the_same_name() -> None:
+    for name in ("cost", "render", "estimate"):
+        importlib.import_module(f"claude_quote.{name}")
+        assert callable(getattr(claude_quote, name)), name
+        assert not isinstance(getattr(claude_quote, name), type(importlib)), name
+
+
+def test_every_builtin_report_type_has_renderers() -> None:
+    from claude_quote.render import _BUILTIN
+
+    for name, (module, to_json, to_doc) in _BUILTIN.items():
+        owner, _, cls = name.rpartition(".")
+        assert hasattr(importlib.import_module(owner), cls), name
+        builders = importlib.import_module(f"claude_quote.render.{module}")
+        assert callable(getattr(builders, to_json)), name
+        assert callable(getattr(builders, to_doc)), name

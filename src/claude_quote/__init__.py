@@ -7,28 +7,83 @@
 45 22.5 50
 """
 
+import importlib as _importlib
+import sys as _sys
+import types as _types
+import typing as _typing
+
 from ._version import __version__
-from .catalog import ModelDetail, ModelList, describe_model, list_models
-from .cost import Cost, CostLine, Quote, Savings, cost, quote, today
-from .errors import (
-    ClaudeQuoteError,
-    ConfigError,
-    PriceNotAvailableError,
-    PricingDataError,
-    TokenizerUnavailableError,
-    UnknownModelError,
-    UsageError,
-    WorkloadError,
-)
-from .estimate import Estimate, estimate
-from .pricing import ModelInfo, PriceEntry, PriceTable, load_pricing, resolve_model
-from .projections import Comparison, Projection, compare, project
-from .reconcile import BatchActuals, Reconciliation, reconcile_results
-from .reconcile_org import OrgReconciliation, reconcile_usage_report
-from .render import render
-from .tokens_exact import count_exact
-from .usage import Usage, parse_token_count
-from .workload_spec import Workload, WorkloadSpec, load_workload_spec, workloads_from_estimate
+
+if _typing.TYPE_CHECKING:
+    from .catalog import ModelDetail, ModelList, describe_model, list_models
+    from .cost import Cost, CostLine, Quote, Savings, cost, quote, today
+    from .errors import (
+        ClaudeQuoteError,
+        ConfigError,
+        PriceNotAvailableError,
+        PricingDataError,
+        TokenizerUnavailableError,
+        UnknownModelError,
+        UsageError,
+        WorkloadError,
+    )
+    from .estimate import Estimate, estimate
+    from .pricing import ModelInfo, PriceEntry, PriceTable, load_pricing, resolve_model
+    from .projections import Comparison, Projection, compare, project
+    from .reconcile import BatchActuals, Reconciliation, reconcile_results
+    from .reconcile_org import OrgReconciliation, reconcile_usage_report
+    from .render import render
+    from .tokens_exact import count_exact
+    from .usage import Usage, parse_token_count
+    from .workload_spec import Workload, WorkloadSpec, load_workload_spec, workloads_from_estimate
+
+_WHERE: dict[str, str] = {
+    "BatchActuals": "reconcile",
+    "ClaudeQuoteError": "errors",
+    "Comparison": "projections",
+    "ConfigError": "errors",
+    "Cost": "cost",
+    "CostLine": "cost",
+    "Estimate": "estimate",
+    "ModelDetail": "catalog",
+    "ModelInfo": "pricing",
+    "ModelList": "catalog",
+    "OrgReconciliation": "reconcile_org",
+    "PriceEntry": "pricing",
+    "PriceNotAvailableError": "errors",
+    "PriceTable": "pricing",
+    "PricingDataError": "errors",
+    "Projection": "projections",
+    "Quote": "cost",
+    "Reconciliation": "reconcile",
+    "Savings": "cost",
+    "TokenizerUnavailableError": "errors",
+    "UnknownModelError": "errors",
+    "Usage": "usage",
+    "UsageError": "errors",
+    "Workload": "workload_spec",
+    "WorkloadError": "errors",
+    "WorkloadSpec": "workload_spec",
+    "compare": "projections",
+    "cost": "cost",
+    "count_exact": "tokens_exact",
+    "describe_model": "catalog",
+    "estimate": "estimate",
+    "list_models": "catalog",
+    "load_pricing": "pricing",
+    "load_workload_spec": "workload_spec",
+    "parse_token_count": "usage",
+    "project": "projections",
+    "quote": "cost",
+    "reconcile_results": "reconcile",
+    "reconcile_usage_report": "reconcile_org",
+    "render": "render",
+    "resolve_model": "pricing",
+    "today": "cost",
+    "workloads_from_estimate": "workload_spec",
+}
+"""Where each public name lives. Names are imported on first use (PEP 562), so ``claude-quote price``
+loads only the modules it needs."""
 
 __all__ = [
     "BatchActuals",
@@ -78,5 +133,31 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> _typing.Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
 def __dir__() -> list[str]:
     return list(__all__)
+
+
+class _Package(_types.ModuleType):
+    """Keeps ``claude_quote.cost`` (and ``render``, ``estimate``) the public function.
+
+    Importing a submodule binds it on its package under its own name; for the submodules that share a
+    name with the function they define, that would replace the function with the module. The module is
+    still importable (``from claude_quote.cost import Cost``): it lives in ``sys.modules``.
+    """
+
+    def __setattr__(self, name: str, value: _typing.Any) -> None:
+        if isinstance(value, _types.ModuleType) and _WHERE.get(name, "") == name:
+            return
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package

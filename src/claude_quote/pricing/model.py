@@ -6,7 +6,6 @@ reference for everyone who edits ``pricing/anthropic.toml``.
 
 from __future__ import annotations
 
-import difflib
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal, TypeVar
@@ -399,6 +398,8 @@ class PriceTable(_Model):
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         """The closest known names to ``name``, best first (for "did you mean")."""
+        import difflib
+
         owner = {_normalise(n): m for m in self.models for n in m.names}
         close = difflib.get_close_matches(_normalise(name), list(owner), n=len(owner), cutoff=0.6)
         # Answer in the style asked: API ids for "claude-..." names, short names otherwise.

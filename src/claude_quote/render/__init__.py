@@ -26,66 +26,40 @@ def register(
     _BUILDERS[report_type] = (to_json_dict, to_doc)
 
 
-def _ensure_registered() -> None:
-    if _BUILDERS:
-        return
-    from claude_quote.budget import CheckReport
-    from claude_quote.catalog import ModelDetail, ModelList, UncertainFacts
-    from claude_quote.cost import Quote
-    from claude_quote.estimate import Estimate
-    from claude_quote.projections import Comparison, Projection
-
-    from .catalog import (
-        detail_document,
-        detail_json,
-        list_document,
-        list_json,
-        uncertain_document,
-        uncertain_json,
-    )
-    from .check import check_document, check_json
-    from .estimate import estimate_document, estimate_json
-    from .projection import comparison_document, comparison_json, projection_document, projection_json
-    from .quote import quote_document, quote_json
-
-    register(Quote, quote_json, quote_document)
-    register(Projection, projection_json, projection_document)
-    register(Comparison, comparison_json, comparison_document)
-    register(Estimate, estimate_json, estimate_document)
-    register(ModelList, list_json, list_document)
-    register(ModelDetail, detail_json, detail_document)
-    register(UncertainFacts, uncertain_json, uncertain_document)
-    register(CheckReport, check_json, check_document)
-    _register_reconcile()
+_BUILTIN: dict[str, tuple[str, str, str]] = {
+    # report class (module.qualname) → (builder module in claude_quote.render, JSON builder, document builder)
+    "claude_quote.cost.Quote": ("quote", "quote_json", "quote_document"),
+    "claude_quote.catalog.ModelList": ("catalog", "list_json", "list_document"),
+    "claude_quote.catalog.ModelDetail": ("catalog", "detail_json", "detail_document"),
+    "claude_quote.catalog.UncertainFacts": ("catalog", "uncertain_json", "uncertain_document"),
+    "claude_quote.estimate.Estimate": ("estimate", "estimate_json", "estimate_document"),
+    "claude_quote.projections.Projection": ("projection", "projection_json", "projection_document"),
+    "claude_quote.projections.Comparison": ("projection", "comparison_json", "comparison_document"),
+    "claude_quote.reconcile.BatchActuals": ("reconcile", "actuals_json", "actuals_document"),
+    "claude_quote.reconcile.Reconciliation": ("reconcile", "reconciliation_json", "reconciliation_document"),
+    "claude_quote.reconcile_org.OrgReconciliation": ("reconcile", "org_json", "org_document"),
+    "claude_quote.budget.CheckReport": ("check", "check_json", "check_document"),
+}
+"""The built-in report types, by name, so rendering a quote imports only the quote's builders."""
 
 
-def _register_reconcile() -> None:
-    from claude_quote.reconcile import BatchActuals, Reconciliation
-    from claude_quote.reconcile_org import OrgReconciliation
+def _builders(report: object) -> tuple[Callable[[Any], dict[str, Any]], Callable[[Any], Document]]:
+    import importlib
 
-    from .reconcile import (
-        actuals_document,
-        actuals_json,
-        org_document,
-        org_json,
-        reconciliation_document,
-        reconciliation_json,
-    )
-
-    register(BatchActuals, actuals_json, actuals_document)
-    register(Reconciliation, reconciliation_json, reconciliation_document)
-    register(OrgReconciliation, org_json, org_document)
+    for kind in type(report).__mro__:
+        if kind in _BUILDERS:
+            return _BUILDERS[kind]
+        found = _BUILTIN.get(f"{kind.__module__}.{kind.__qualname__}")
+        if found is not None:
+            module = importlib.import_module(f"{__name__}.{found[0]}")
+            _BUILDERS[kind] = (getattr(module, found[1]), getattr(module, found[2]))
+            return _BUILDERS[kind]
+    raise TypeError(f"no renderer for {type(report).__name__}")
 
 
 def render(report: object, fmt: Format | str, *, width: int | None = None) -> str:
     """Text of ``report`` in ``fmt`` (``table``, ``json``, ``csv`` or ``markdown``)."""
-    _ensure_registered()
-    for kind in type(report).__mro__:
-        if kind in _BUILDERS:
-            to_json_dict, to_doc = _BUILDERS[kind]
-            break
-    else:
-        raise TypeError(f"no renderer for {type(report).__name__}")
+    to_json_dict, to_doc = _builders(report)
     if fmt == "json":
         return to_json(to_json_dict(report))
     document = to_doc(report)
