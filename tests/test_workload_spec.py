@@ -75,7 +75,7 @@ def test_minimal_spec_defaults(tmp_path: Path) -> None:
             "workloads[0] (a).per",
             "'day', 'week' or 'month'",
         ),
-        (("input = 100", "inptu = 100"), "workloads[0] (a).tokens.inptu", "Extra inputs are not permitted"),
+        (("input = 100", "inptu = 100"), "workloads[0] (a).tokens.inptu", "unknown key"),
         (("input = 100", 'input = "1.5"'), "workloads[0] (a).tokens.input", "not a whole number of tokens"),
         (("input = 100", "input = -1"), "workloads[0] (a).tokens.input", "greater than or equal to 0"),
         (('model = "sonnet-4.6"\n', ""), "workloads[0] (a).model", "Field required"),

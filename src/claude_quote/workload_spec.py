@@ -43,6 +43,7 @@ from pydantic import (
     field_validator,
 )
 
+from ._validation import problems
 from .errors import ConfigError, UsageError, WorkloadError
 from .money import plain, to_decimal
 from .usage import Usage, parse_token_count
@@ -305,36 +306,10 @@ def load_workload_spec(path: str | Path) -> WorkloadSpec:
 
 
 def _describe(exc: ValidationError, raw: Mapping[str, Any], origin: str) -> str:
-    problems = []
-    for error in exc.errors(include_url=False):
-        where = _location(error["loc"], raw)
-        value = error.get("input")
-        shown = "" if isinstance(value, dict | list) or error["type"] == "missing" else f" (got {value!r})"
-        message = error["msg"].removeprefix("Value error, ")
-        problems.append(f"{where}: {message}{shown}")
-    if len(problems) == 1:
-        return f"{origin}: {problems[0]}"
-    return f"{origin}: {len(problems)} problems: " + "; ".join(problems)
-
-
-def _location(loc: tuple[int | str, ...], raw: Mapping[str, Any]) -> str:
-    """``('workloads', 1, 'tokens', 'input')`` → ``workloads[1] (support-chat).tokens.input``."""
-    parts: list[str] = []
-    node: Any = raw
-    for key in loc:
-        if isinstance(key, int):
-            node = node[key] if isinstance(node, list) and key < len(node) else None
-            label = f"[{key}]"
-            if isinstance(node, dict) and isinstance(node.get("name"), str):
-                label += f" ({node['name']})"
-            if parts:
-                parts[-1] += label
-            else:
-                parts.append(label)
-        else:
-            node = node.get(key) if isinstance(node, dict) else None
-            parts.append(str(key))
-    return ".".join(parts) or "(file)"
+    found = problems(exc, raw)
+    if len(found) == 1:
+        return f"{origin}: {found[0]}"
+    return f"{origin}: {len(found)} problems: " + "; ".join(found)
 
 
 _USAGE_KEYS = (

@@ -1,0 +1,259 @@
+"""The ``check`` config: workloads, budgets and a staleness policy, from ``claude-quote.toml`` or
+``[tool.claude-quote]`` in ``pyproject.toml``.
+
+The file format is versioned (``schema_version = 1``) and published as a JSON Schema,
+``docs/config.schema.json`` (``python -m claude_quote.config_schema`` regenerates it). Paths in the file
+are relative to the file's directory. Every key is documented in ``docs/config.md``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from claude_quote._validation import problems
+from claude_quote.budget import Budgets, Limits
+from claude_quote.errors import ConfigError
+from claude_quote.money import to_decimal
+from claude_quote.workload_spec import Per, Requests, Tokens, TokensPerRequest
+
+__all__ = [
+    "CONFIG_FILE",
+    "Config",
+    "PricingPolicy",
+    "WorkloadConfig",
+    "find_config",
+    "load_config",
+]
+
+CONFIG_FILE = "claude-quote.toml"
+"""The standalone config file name, looked for in the working directory."""
+
+
+def _decimal(value: object) -> Decimal:
+    return to_decimal(value, what="an amount")
+
+
+Usd = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0)]
+Percent = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, le=100)]
+Share = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, le=1)]
+Factor = Annotated[Decimal, BeforeValidator(_decimal), Field(gt=0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, defer_build=True)
+
+
+class PricingPolicy(_Model):
+    """Which price table to use and how old it may be."""
+
+    file: str | None = None
+    """A custom price table (negotiated rates); default: the bundled one. ``--pricing`` overrides it."""
+    max_age_days: int | None = Field(default=None, ge=0)
+    """The table's ``checked`` date may be at most this many days before the check's date."""
+    on_stale: Literal["warn", "fail"] = "warn"
+    """``warn``: report it; ``fail``: exit 3, because the figures can't be trusted."""
+
+
+class BudgetConfig(_Model):
+    """Limits on all workloads together."""
+
+    monthly: Usd | None = None
+    """Maximum monthly cost of all workloads (USD)."""
+    max_increase: Usd | None = None
+    """Maximum increase of the total monthly cost against ``--baseline`` (USD)."""
+    max_increase_percent: Decimal | None = Field(default=None, ge=0)
+    """Maximum increase of the total monthly cost against ``--baseline`` (percent)."""
+    statistic: Literal["expected", "worst_case"] = "expected"
+    """Which figure the limits apply to: ``expected``, or ``worst_case`` (every request uses its
+    ``max_tokens``, no cache hits)."""
+
+    def to_budgets(self) -> Budgets:
+        """The limits as the budget checker takes them."""
+        return Budgets(
+            monthly=self.monthly,
+            max_increase=self.max_increase,
+            max_increase_percent=self.max_increase_percent,
+            statistic=self.statistic,
+        )
+
+
+class WorkloadConfig(_Model):
+    """One ``[[workloads]]`` table: what runs, how often, and its own limits.
+
+    A workload has either ``tokens`` (one request's token counts) or ``source`` (files of requests,
+    texts or tables that ``claude-quote estimate`` reads).
+    """
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    """Unique label in reports (letters, digits, ``.``, ``_``, ``-``)."""
+    mode: Literal["realtime", "batch"] = "realtime"
+    """How the workload runs; its billed cost is this mode's."""
+    model: str | None = None
+    """Model name (API id, short name or family). Required with ``tokens``, texts and tables; a batch
+    request file names its models itself (this then overrides them)."""
+    tokens: TokensPerRequest | None = None
+    """Tokens of ONE request (``{ input = "2k", output = 500, cache_read = "8k" }``)."""
+    max_tokens: Tokens | None = None
+    """Output limit per request: the worst case (with ``tokens``) or for texts and tables."""
+    source: str | list[str] | None = None
+    """Files of requests to estimate: Message Batches JSONL, request JSON, CSV/Parquet/JSONL tables,
+    text files, directories or globs (relative to the config file)."""
+    template: str | None = None
+    """Prompt template for text files and text columns (``{text}`` is the text)."""
+    text_column: str | None = None
+    """A table's text column."""
+    output_tokens: Tokens | None = None
+    """Expected output tokens per request of a ``source`` (default: the estimator's policy)."""
+    output_ratio: Factor | None = None
+    """Expected output as a multiple of each request's prompt tokens."""
+    calibration: str | None = None
+    """A calibration file written by ``claude-quote calibrate``."""
+    token_factor: Factor | None = None
+    """Claude tokens per tiktoken token, overriding the per-model default."""
+    cache_hit_rate: Share | None = None
+    """Share of possible cache reads that hit (default: the estimator's)."""
+    requests: Requests | None = None
+    """Requests per ``per``. Required with ``tokens``; for a ``source``, default: the source's own
+    request count, once a month."""
+    per: Per = "month"
+    """The unit of ``requests``: ``day``, ``week`` or ``month`` (a month is 30.4375 days)."""
+    monthly_budget: Usd | None = None
+    """Maximum monthly cost of this workload (USD)."""
+    max_request_cost: Usd | None = None
+    """Maximum cost of one request (USD; for a ``source``, its average request)."""
+    min_batch_savings_percent: Percent | None = None
+    """Batch must save at least this percentage against real time."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> WorkloadConfig:
+        if (self.tokens is None) == (self.source is None):
+            raise ValueError("give exactly one of `tokens` (one request's token counts) or `source` (files)")
+        if self.tokens is not None:
+            if self.model is None:
+                raise ValueError("`model` is required with `tokens`")
+            if self.requests is None:
+                raise ValueError("`requests` is required with `tokens` (requests per `per`)")
+            file_only = (
+                "template",
+                "text_column",
+                "output_tokens",
+                "output_ratio",
+                "calibration",
+                "token_factor",
+            )
+            given = [k for k in file_only if getattr(self, k) is not None]
+            if given:
+                raise ValueError(
+                    f"{', '.join(given)} only apply to a `source`; with `tokens` give the counts"
+                )
+        if self.output_tokens is not None and self.output_ratio is not None:
+            raise ValueError("give either `output_tokens` or `output_ratio`, not both")
+        return self
+
+    @property
+    def sources(self) -> list[str]:
+        """``source`` as a list."""
+        if self.source is None:
+            return []
+        return [self.source] if isinstance(self.source, str) else list(self.source)
+
+    def limits(self) -> Limits:
+        """This workload's limits as the budget checker takes them."""
+        return Limits(
+            monthly=self.monthly_budget,
+            per_request=self.max_request_cost,
+            min_batch_savings_percent=self.min_batch_savings_percent,
+        )
+
+
+class Config(_Model):
+    """A ``check`` config file."""
+
+    schema_version: Literal[1]
+    """Version of this file format: 1."""
+    pricing: PricingPolicy = PricingPolicy()
+    """The price table and its staleness policy (``[pricing]``)."""
+    budgets: BudgetConfig = BudgetConfig()
+    """Limits on all workloads together (``[budgets]``)."""
+    workloads: tuple[WorkloadConfig, ...]
+    """The workloads, one ``[[workloads]]`` table each; names must be unique."""
+
+    @model_validator(mode="after")
+    def _unique(self) -> Config:
+        if not self.workloads:
+            raise ValueError("at least one [[workloads]] table is required")
+        seen: set[str] = set()
+        for w in self.workloads:
+            if w.name in seen:
+                raise ValueError(f"workload name {w.name!r} is used twice; names must be unique")
+            seen.add(w.name)
+        return self
+
+
+def find_config(directory: Path) -> tuple[Path, bool]:
+    """``claude-quote.toml``, else a ``pyproject.toml`` with ``[tool.claude-quote]``, in ``directory``.
+
+    Returns the path and whether it is a pyproject. Raises ConfigError naming both when neither exists.
+    """
+    standalone = directory / CONFIG_FILE
+    if standalone.is_file():
+        return standalone, False
+    pyproject = directory / "pyproject.toml"
+    if pyproject.is_file() and "claude-quote" in _read_toml(pyproject).get("tool", {}):
+        return pyproject, True
+    raise ConfigError(
+        f"no config found: create {CONFIG_FILE} or a [tool.claude-quote] table in pyproject.toml in "
+        f"{str(directory)!r}, or pass --config FILE (docs/config.md)"
+    )
+
+
+def load_config(path: str | Path | None = None, *, directory: Path | None = None) -> tuple[Config, Path]:
+    """Read and validate a config; returns it with the file it came from.
+
+    ``path`` may be a ``claude-quote.toml`` or a ``pyproject.toml`` (its ``[tool.claude-quote]`` table).
+    With no path, :func:`find_config` looks in ``directory`` (default: the working directory).
+
+    Raises:
+        ConfigError: missing, not TOML, or invalid; the message names the file and the key.
+    """
+    if path is None:
+        file, is_pyproject = find_config(directory or Path.cwd())
+    else:
+        file = Path(path)
+        is_pyproject = file.name == "pyproject.toml"
+    raw = _read_toml(file)
+    prefix = ""
+    if is_pyproject:
+        raw = raw.get("tool", {}).get("claude-quote")
+        prefix = "tool.claude-quote."
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{file}: no [tool.claude-quote] table")
+    try:
+        return Config.model_validate(raw), file
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, raw, str(file), prefix)) from None
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {str(file)!r}: {exc.strerror}") from None
+    try:
+        return tomllib.loads(data.decode("utf-8"), parse_float=Decimal)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+
+
+def _describe(exc: ValidationError, raw: dict[str, Any], origin: str, prefix: str) -> str:
+    found = problems(exc, raw, prefix=prefix)
+    if len(found) == 1:
+        return f"{origin}: {found[0]}"
+    return f"{origin}: {len(found)} problems: " + "; ".join(found)
