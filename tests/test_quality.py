@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import pytest
 
-from claude_quote.pricing.schema import schema_text
+from claude_quote.schemas import SCHEMAS
 from tests.conftest import ROOT
 
 
@@ -35,8 +36,20 @@ def test_mypy_strict() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_pricing_schema_is_current() -> None:
-    committed = (ROOT / "pricing" / "schema.json").read_text(encoding="utf-8")
-    assert committed == schema_text(), (
-        "pricing/schema.json is stale: run `python -m claude_quote.pricing.schema`"
-    )
+@pytest.mark.parametrize("relative", sorted(SCHEMAS))
+def test_published_schemas_are_current(relative: str) -> None:
+    committed = (ROOT / relative).read_text(encoding="utf-8")
+    assert committed == SCHEMAS[relative](), f"{relative} is stale: run `python -m claude_quote.schemas`"
+
+
+@pytest.mark.parametrize("relative", sorted(SCHEMAS))
+def test_every_schema_key_is_described(relative: str) -> None:
+    schema = json.loads(SCHEMAS[relative]())
+    definitions = [schema, *schema.get("$defs", {}).values()]
+    missing = [
+        f"{d.get('title')}.{key}"
+        for d in definitions
+        for key, prop in d.get("properties", {}).items()
+        if not prop.get("description")
+    ]
+    assert missing == []

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from claude_quote import ConfigError, Usage, WorkloadError, load_workload_spec, workloads_from_estimate
-from claude_quote.workload_schema import schema_text
 from claude_quote.workload_spec import TokensPerRequest, WorkloadEntry, WorkloadSpec, parse_volume
 from tests.conftest import ROOT
 
@@ -140,24 +139,11 @@ def test_parse_volume_rejects(text: str) -> None:
 # The published schema, and the docs describe every key
 
 
-def test_published_schema_is_current() -> None:
-    committed = (ROOT / "examples" / "workloads.schema.json").read_text(encoding="utf-8")
-    assert committed == schema_text(), (
-        "examples/workloads.schema.json is stale: run python -m claude_quote.workload_schema"
-    )
-
-
 def _properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     found = list(schema.get("properties", {}).items())
     for definition in schema.get("$defs", {}).values():
         found += list(definition.get("properties", {}).items())
     return found
-
-
-def test_every_schema_key_has_a_description() -> None:
-    schema = json.loads(schema_text())
-    missing = [key for key, prop in _properties(schema) if not prop.get("description")]
-    assert missing == []
 
 
 def test_docs_describe_every_spec_key() -> None:

@@ -5,7 +5,7 @@ A :class:`Workload` is the unit projections price: a model, the token usage of i
 
 - a **workload spec** (TOML, ``schema_version = 1``, one ``[[workloads]]`` table each) read by
   :func:`load_workload_spec` and validated by :class:`WorkloadSpec`; its JSON Schema is
-  ``examples/workloads.schema.json`` (``python -m claude_quote.workload_schema`` regenerates it);
+  ``examples/workloads.schema.json`` (``python -m claude_quote.schemas`` regenerates it);
 - the JSON of ``claude-quote estimate --format json``, read by :func:`workloads_from_estimate` (one
   workload per model, at the estimate's average request);
 - Python: ``Workload(name=..., model=..., usage=Usage(...), requests=..., per=...)``.

@@ -129,7 +129,7 @@ def check_document(report: CheckReport) -> Document:
             c.name,
             c.mode,
             ", ".join(c.models),
-            Cell(_requests(c.requests_per_month), "text"),
+            Cell(_requests(c.requests_per_month), "count"),
             Cell.usd(r.billed),
             Cell.usd(c.limits.monthly),
         ]

@@ -1,0 +1,106 @@
+"""``claude-quote check``: fail CI when Claude spend would go over budget."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ._common import AtOption, PricingOption, parse_date, user_errors
+
+
+class CheckFormat(StrEnum):
+    """Report formats of ``check``."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    github = "github"
+
+
+def check_command(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            help="claude-quote.toml or a pyproject.toml with [tool.claude-quote] (default: found in the "
+            "working directory).",
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            metavar="REPORT.json",
+            help="A check report from earlier (e.g. the main branch): show the change and apply max_increase.",
+        ),
+    ] = None,
+    output_format: Annotated[
+        CheckFormat,
+        typer.Option(
+            "--format", "-f", case_sensitive=False, help="Report format; github is a pull-request comment."
+        ),
+    ] = CheckFormat.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report here, not stdout.")
+    ] = None,
+    json_report: Annotated[
+        Path | None,
+        typer.Option(
+            "--json", metavar="FILE", help="Also write the JSON report (what --baseline reads) here."
+        ),
+    ] = None,
+    at: AtOption = None,
+    pricing: PricingOption = None,
+    progress: Annotated[
+        bool,
+        typer.Option(
+            "--progress/--no-progress", help="Progress bar while estimating files (terminals only)."
+        ),
+    ] = True,
+) -> None:
+    """Check every workload's monthly cost against the config's budgets.
+
+    Exit codes: 0 within budget, 1 over budget (every violation is listed), 2 a config or input error,
+    3 the price table is older than a `fail` staleness policy allows. Under GitHub Actions, violations
+    become annotations and the report is added to the job summary.
+    """
+    from claude_quote.check import run_check
+    from claude_quote.config import load_config
+    from claude_quote.github import in_github_actions, workflow_commands, write_step_summary
+    from claude_quote.render import render
+    from claude_quote.render.check import github_comment
+
+    with user_errors():
+        cfg, path = load_config(config)
+        report = run_check(
+            cfg, path, at=parse_date(at), baseline=baseline, pricing=pricing, progress=progress
+        )
+        fmt = output_format.value
+        text = github_comment(report) if fmt == "github" else render(report, fmt)
+        if json_report is not None:
+            _write(json_report, text if fmt == "json" else render(report, "json"))
+        if output is not None:
+            _write(output, text)
+        if in_github_actions():
+            # Workflow commands are read from stdout; keep it clean when it carries the JSON report.
+            stream = sys.stderr if fmt == "json" and output is None else sys.stdout
+            for line in workflow_commands(report):
+                print(line, file=stream)
+            write_step_summary(report)
+        if output is None:
+            sys.stdout.write(text)
+    raise typer.Exit(report.exit_code)
+
+
+def _write(path: Path, text: str) -> None:
+    from claude_quote.errors import ConfigError
+
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {str(path)!r}: {exc.strerror}") from None
