@@ -151,7 +151,6 @@ def estimate_document(e: Estimate) -> Document:
         title="By model (expected, then worst case)",
     )
     for m in e.by_model:
-        factor = m.token_method.factor
         models.rows.append(
             [
                 m.model,
@@ -162,9 +161,7 @@ def estimate_document(e: Estimate) -> Document:
                 _usd(m, "batch"),
                 _usd(m.worst_case, "realtime"),
                 _usd(m.worst_case, "batch"),
-                "given"
-                if factor is None
-                else f"× {factor}" + (" (calibrated)" if m.token_method.calibrated else ""),
+                _factor_text(m.token_method),
             ]
         )
     tables.append(models)
@@ -241,6 +238,12 @@ def estimate_document(e: Estimate) -> Document:
         warnings=list(e.warnings),
         csv=_csv_table(e),
     )
+
+
+def _factor_text(method: TokenMethod) -> str:
+    if method.factor is None:
+        return "exact (count_tokens)" if method.method == "exact" else method.method
+    return f"× {method.factor}" + (" (calibrated)" if method.calibrated else "")
 
 
 def _lines_table(e: Estimate) -> Table:
