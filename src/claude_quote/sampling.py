@@ -107,7 +107,7 @@ class Extrapolation(_Frozen):
     """A population total estimated from a sample, with its 95% confidence interval (USD)."""
 
     estimate: Decimal
-    """N × the sample mean, rounded to $0.000001."""
+    """N × the sample mean, rounded to $0.000001 (exact when the sample is the whole input)."""
     low: Decimal
     """Lower bound of the 95% interval (rounded down; never below the sample's own total)."""
     high: Decimal
@@ -148,8 +148,8 @@ def extrapolate(values: list[Decimal], *, population: int) -> Extrapolation:
         raise ValueError(f"a sample of {n} from a population of {size}")
     with decimal.localcontext(_STATS):
         total = sum(values, Decimal(0))
-        if n == size:
-            exact = plain(total.quantize(_MICRO))
+        if n == size:  # the whole population: its exact total, no sampling error
+            exact = plain(total)
             return Extrapolation(estimate=exact, low=exact, high=exact, standard_error=Decimal(0))
         if n < 2:
             raise ValueError("a sample of 1 from a larger population has no variance to estimate")
