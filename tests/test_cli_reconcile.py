@@ -7,8 +7,6 @@ import importlib
 import io
 import json
 import subprocess
-import sys
-import types
 from datetime import date
 from pathlib import Path
 

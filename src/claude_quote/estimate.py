@@ -1488,7 +1488,7 @@ def _estimate_each(
     file = Path(path)
     if not file.is_file():
         raise WorkloadError("no such file" if not file.exists() else "not a file", path=str(file))
-    if _classify(file) != "requests":
+    if not file.name.lower().endswith((".json", ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
         raise WorkloadError(
             'not a request file: expected Message Batches JSONL ({"custom_id": ..., "params": {...}} per '
             "line) or a request JSON",
@@ -1496,5 +1496,5 @@ def _estimate_each(
         )
     run.records = []
     run.unique_ids = {}
-    _count_all(run, run.shapes([file], lambda _: None))
+    _count_all(run, run._request_shapes(file))
     return {r.custom_id: run.request_estimate(r) for r in run.records}, run
