@@ -229,3 +229,18 @@ def test_sample_errors_exit_2() -> None:
     assert skipped.exit_code == 0, skipped.output
     data = json.loads(skipped.stdout)
     assert (data["skipped"], data["sample"]["population"]) == (1, 1)
+
+
+def test_a_sampled_estimate_projects_the_whole_input(tmp_path: Path) -> None:
+    from claude_quote import workloads_from_estimate
+
+    data = write_jsonl(tmp_path / "r.jsonl", [request(words(5), custom_id=f"r-{i}") for i in range(12)])
+    out = tmp_path / "estimate.json"
+    out.write_text(
+        run_cli(
+            ["estimate", str(data), "--sample", "4", "--seed", "2", "--at", "2026-11-25", "-f", "json"]
+        ).stdout
+    )
+    (workload,) = workloads_from_estimate(out)
+    # 4 sampled requests, all one model: the projection's volume is the input's 12, not the sample's 4
+    assert (workload.sample_requests, workload.requests) == (4, Decimal(12))
