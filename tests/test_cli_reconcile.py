@@ -7,8 +7,6 @@ import importlib
 import io
 import json
 import subprocess
-import sys
-import types
 from datetime import date
 from pathlib import Path
 
@@ -118,30 +116,77 @@ def test_option_errors(args: list[str], message: str) -> None:
 # --- --requests and the estimator adapter ----------------------------------------------------------
 
 
-def test_requests_without_the_estimator(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "claude_quote.estimate", None)  # import fails, as in this build
-    result = run_cli(["reconcile", EXAMPLE, "--requests", "requests.jsonl", "--at", "2026-11-25"])
+SUPPORT_REQUESTS = "examples/batch-requests-support.jsonl"
+SUPPORT_RESULTS = "examples/batch-results-support.jsonl"
+
+
+def test_requests_are_estimated_by_the_estimator() -> None:
+    args = ["reconcile", SUPPORT_RESULTS, "--requests", SUPPORT_REQUESTS, "--at", "2026-11-25", "-f", "json"]
+    result = run_cli([*args, "--worst", "100"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    comparison = data["comparison"]
+    # 70 requests, 70 results: 68 succeeded pairs, sum-031 errored (not billed), cls-031 has no result,
+    # cls-099 is a result without a request (expired, so not counted as unestimated).
+    assert comparison["requests"] == 68
+    assert comparison["not_billed"]["by_type"] == {"errored": 1}
+    assert comparison["missing_results"]["count"] == 1
+    by_id = {r["custom_id"]: r for r in comparison["worst"]}
+    assert len(by_id) == 68
+    # qa-008: no output estimate, so the expected output is its max_tokens (2,048).
+    assert by_id["qa-008"]["estimate_usage"]["output_tokens"] == 2048
+    assert by_id["qa-008"]["actual_usage"]["output_tokens"] == 150
+    assert float(data["error_percent"]) > 0  # max_tokens as output: the estimate is far too high
+
+
+def test_requests_pass_estimate_options_through() -> None:
+    base = [
+        *("reconcile", SUPPORT_RESULTS, "--requests", SUPPORT_REQUESTS),
+        *("--at", "2026-11-25", "-f", "json", "--worst", "100"),
+    ]
+    given = json.loads(run_cli([*base, "--output-tokens", "10"]).stdout)
+    assert {r["estimate_usage"]["output_tokens"] for r in given["comparison"]["worst"]} == {10}
+    calibrated = json.loads(run_cli([*base, "--calibration", "examples/calibration-support.toml"]).stdout)
+    outputs = {
+        r["custom_id"]: r["estimate_usage"]["output_tokens"] for r in calibrated["comparison"]["worst"]
+    }
+    # prefix p50 first (sum 75, cls 2), then the model's p50 (qa: claude-sonnet-4-6, 78)
+    assert (outputs["sum-001"], outputs["cls-001"], outputs["qa-001"]) == (75, 2, 78)
+    factor = json.loads(run_cli([*base, "--token-factor", "2", "--output-ratio", "0"]).stdout)
+    row = next(r for r in factor["comparison"]["worst"] if r["custom_id"] == "sum-001")
+    assert row["estimate_usage"]["output_tokens"] == 0
+
+
+def test_estimate_options_need_requests() -> None:
+    result = run_cli(["reconcile", EXAMPLE, "--output-tokens", "10"])
     assert result.exit_code == 2
-    assert result.stderr == (
-        "error: --requests is not available yet: it compares against claude-quote's estimator "
-        "(claude_quote.estimate), which this build does not have; run reconcile without --requests "
-        "for the actual cost\n"
+    assert result.stderr.startswith(
+        "error: --output-tokens, --output-ratio, --calibration and --token-factor"
     )
 
 
-def test_requests_with_an_estimator_module_but_no_adapter(monkeypatch: pytest.MonkeyPatch) -> None:
-    module = types.ModuleType("claude_quote.estimate")
-    monkeypatch.setitem(sys.modules, "claude_quote.estimate", module)
-    result = run_cli(["reconcile", EXAMPLE, "--requests", "requests.jsonl"])
+def test_bad_request_file_names_file_and_line(tmp_path: Path) -> None:
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text(
+        '{"custom_id": "summarise-0001", "params": {"model": "claude-sonnet-4-6", "max_tokens": 10, '
+        '"messages": [{"role": "user", "content": "Hi"}]}}\n{"custom_id": "summarise-0001", "params": '
+        '{"model": "claude-sonnet-4-6", "max_tokens": 10, "messages": [{"role": "user", "content": "Hi"}]}}\n'
+    )
+    result = run_cli(["reconcile", EXAMPLE, "--requests", str(requests), "--at", "2026-11-25"])
     assert result.exit_code == 2
-    assert "claude_quote.estimate has no estimate_requests()" in result.stderr
-    module.estimate_requests = lambda *a, **k: {}  # type: ignore[attr-defined]
-    result = run_cli(["reconcile", EXAMPLE, "--requests", "requests.jsonl"])
-    assert result.exit_code == 2
-    assert "claude_quote.cli.reconcile._estimate_requests) is not wired to it" in result.stderr
+    assert result.stderr == (
+        f"error: {requests}:2: custom_id 'summarise-0001' already appeared on line 1; ids are unique in a batch\n"
+    )
+    skipped = run_cli(
+        ["reconcile", EXAMPLE, "--requests", str(requests), "--at", "2026-11-25", "--skip-invalid"]
+    )
+    assert skipped.exit_code == 0, skipped.output
+    assert "compared  1 request(s)" in skipped.stdout
 
 
-def _fake_estimates(path: Path, at: date, table: PriceTable) -> dict[str, tuple[str, Usage]]:
+def _fake_estimates(
+    path: Path, at: date, table: PriceTable, **options: object
+) -> dict[str, tuple[str, Usage]]:
     assert (path, at) == (Path("requests.jsonl"), date(2026, 11, 25))
     return {
         # Sonnet 4.6 batch: 2,000 × $1.50 + 12,000 1h × $3 + 850 × $7.50 = $0.045375 (exact)

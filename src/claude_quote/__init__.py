@@ -15,6 +15,7 @@ import typing as _typing
 from ._version import __version__
 
 if _typing.TYPE_CHECKING:
+    from .calibrate import CalibrationReport, calibrate
     from .catalog import ModelDetail, ModelList, describe_model, list_models
     from .cost import Cost, CostLine, Quote, Savings, cost, quote, today
     from .errors import (
@@ -27,7 +28,7 @@ if _typing.TYPE_CHECKING:
         UsageError,
         WorkloadError,
     )
-    from .estimate import Estimate, estimate
+    from .estimate import Estimate, RequestEstimate, estimate, estimate_requests
     from .pricing import ModelInfo, PriceEntry, PriceTable, load_pricing, resolve_model
     from .projections import Comparison, Projection, compare, project
     from .reconcile import BatchActuals, Reconciliation, reconcile_results
@@ -39,6 +40,7 @@ if _typing.TYPE_CHECKING:
 
 _WHERE: dict[str, str] = {
     "BatchActuals": "reconcile",
+    "CalibrationReport": "calibrate",
     "ClaudeQuoteError": "errors",
     "Comparison": "projections",
     "ConfigError": "errors",
@@ -56,6 +58,7 @@ _WHERE: dict[str, str] = {
     "Projection": "projections",
     "Quote": "cost",
     "Reconciliation": "reconcile",
+    "RequestEstimate": "estimate",
     "Savings": "cost",
     "TokenizerUnavailableError": "errors",
     "UnknownModelError": "errors",
@@ -64,11 +67,13 @@ _WHERE: dict[str, str] = {
     "Workload": "workload_spec",
     "WorkloadError": "errors",
     "WorkloadSpec": "workload_spec",
+    "calibrate": "calibrate",
     "compare": "projections",
     "cost": "cost",
     "count_exact": "tokens_exact",
     "describe_model": "catalog",
     "estimate": "estimate",
+    "estimate_requests": "estimate",
     "list_models": "catalog",
     "load_pricing": "pricing",
     "load_workload_spec": "workload_spec",
@@ -87,6 +92,7 @@ loads only the modules it needs."""
 
 __all__ = [
     "BatchActuals",
+    "CalibrationReport",
     "ClaudeQuoteError",
     "Comparison",
     "ConfigError",
@@ -104,6 +110,7 @@ __all__ = [
     "Projection",
     "Quote",
     "Reconciliation",
+    "RequestEstimate",
     "Savings",
     "TokenizerUnavailableError",
     "UnknownModelError",
@@ -113,11 +120,13 @@ __all__ = [
     "WorkloadError",
     "WorkloadSpec",
     "__version__",
+    "calibrate",
     "compare",
     "cost",
     "count_exact",
     "describe_model",
     "estimate",
+    "estimate_requests",
     "list_models",
     "load_pricing",
     "load_workload_spec",

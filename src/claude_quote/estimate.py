@@ -42,6 +42,7 @@ from . import _progress
 from .cost import Cost, Savings, cost, price_model, today
 from .errors import ConfigError, UnknownModelError, UsageError, WorkloadError
 from .pricing import ModelInfo, PriceTable, load_pricing, resolve_model
+from .sampling import Extrapolation, SampleEstimate
 from .tokens.correction import TokenMethod, corrected, factor_ratio, method_for
 from .tokens.encoding import ENCODING_NAME, load_encoding
 from .tokens.media import PDF_TEXT_TOKENS_PER_PAGE
@@ -54,6 +55,7 @@ if TYPE_CHECKING:  # imported where used, so that `import claude_quote` (and `cl
     from concurrent.futures import Future
 
     from .calibration import Calibration, ModelCalibration
+    from .tokens_exact import ExactCounter
 
 __all__ = [
     "DEFAULT_CACHE_HIT_RATE",
@@ -65,8 +67,10 @@ __all__ = [
     "GroupEstimate",
     "ModelEstimate",
     "Priced",
+    "RequestEstimate",
     "WorstCase",
     "estimate",
+    "estimate_requests",
 ]
 
 DEFAULT_CACHE_HIT_RATE = Decimal("0.3")
@@ -75,6 +79,15 @@ DEFAULT_CACHE_HIT_RATE = Decimal("0.3")
 GroupBy = Literal["model", "prefix"]
 BandName = Literal["no_cache", "miss", "expected", "best"]
 BANDS: tuple[BandName, ...] = ("no_cache", "miss", "expected", "best")
+
+EXACT_METHOD = TokenMethod(
+    method="exact",
+    encoding=None,
+    factor=None,
+    calibrated=False,
+    description="exact (count_tokens): Anthropic's count of each whole request; cache prefixes in proportion to the offline count",
+)
+"""The token method of ``--exact`` counts."""
 
 MAX_TOKENS_OUTPUT = "max_tokens of each request (no output estimate given, so expected = worst case)"
 
@@ -163,6 +176,8 @@ class Estimate(Priced):
     pricing_version: str
     pricing_sha256: str
     at: date
+    sample: SampleEstimate | None = None
+    """With ``sample``: the whole input's extrapolated cost (everything else is the sample's own)."""
 
     @property
     def input_tokens(self) -> int:
@@ -179,6 +194,37 @@ class Estimate(Priced):
 # Accumulating requests
 
 
+@dataclass(slots=True)
+class _Measured:
+    """One request's counted figures: what a bucket sums and what a per-request estimate records."""
+
+    model: str
+    tier: int
+    group: str
+    prompt: int
+    write_5m: int
+    """Cache writes when nothing hits (the ``miss`` band)."""
+    write_1h: int
+    read_best: int
+    """Cache reads when every possible read hits (the ``best`` band)."""
+    write_5m_best: int
+    write_1h_best: int
+    write_5m_expected: int
+    """Cache writes in the ``expected`` band (rounded per request, so requests sum to their bucket)."""
+    write_1h_expected: int
+    output: int
+    """Expected output tokens."""
+    max_tokens: int
+    raw_text: int
+    """Uncorrected cl100k_base tokens of the request's text (0 when the count was given)."""
+    fixed: int
+    """Tokens that are not text (tool-use system prompt, images, PDF pages), or a given count."""
+
+    def usage(self, band: BandName = "expected", *, worst: bool = False) -> Usage:
+        """This request's usage in ``band`` (the worst case: the ``miss`` band with ``max_tokens``)."""
+        return _band_usage(self, band, self.max_tokens if worst else self.output)
+
+
 @dataclass
 class _Bucket:
     """Token sums of requests of one model, one tier and one group."""
@@ -190,39 +236,80 @@ class _Bucket:
     read_best: int = 0
     write_5m_best: int = 0
     write_1h_best: int = 0
+    write_5m_expected: int = 0
+    write_1h_expected: int = 0
     output_expected: int = 0
     output_worst: int = 0
 
-    def usage(self, band: BandName, hit_rate: Decimal, *, worst: bool = False) -> Usage:
-        output = self.output_worst if worst else self.output_expected
-        cached = self.write_5m + self.write_1h
-        if band == "no_cache":
-            return Usage(input_tokens=self.prompt, output_tokens=output)
-        write_5m, write_1h, read = self.write_5m, self.write_1h, 0
-        if band == "best":
-            write_5m, write_1h, read = self.write_5m_best, self.write_1h_best, self.read_best
-        elif band == "expected":
-            miss = Decimal(1) - hit_rate
-            write_1h = self.write_1h_best + _round(miss * (self.write_1h - self.write_1h_best))
-            write_5m = self.write_5m_best + _round(miss * (self.write_5m - self.write_5m_best))
-            read = cached - write_1h - write_5m
-        return Usage(
-            input_tokens=self.prompt - cached,
-            cache_write_5m_tokens=write_5m,
-            cache_write_1h_tokens=write_1h,
-            cache_read_tokens=read,
-            output_tokens=output,
-        )
+    def add(self, m: _Measured) -> None:
+        self.requests += 1
+        self.prompt += m.prompt
+        self.write_5m += m.write_5m
+        self.write_1h += m.write_1h
+        self.read_best += m.read_best
+        self.write_5m_best += m.write_5m_best
+        self.write_1h_best += m.write_1h_best
+        self.write_5m_expected += m.write_5m_expected
+        self.write_1h_expected += m.write_1h_expected
+        self.output_expected += m.output
+        self.output_worst += m.max_tokens
+
+    def usage(self, band: BandName, *, worst: bool = False) -> Usage:
+        return _band_usage(self, band, self.output_worst if worst else self.output_expected)
+
+
+def _band_usage(sums: _Measured | _Bucket, band: BandName, output: int) -> Usage:
+    """Usage in ``band`` of one request or of a bucket's sums (the same arithmetic for both)."""
+    cached = sums.write_5m + sums.write_1h
+    if band == "no_cache":
+        return Usage(input_tokens=sums.prompt, output_tokens=output)
+    write_5m, write_1h, read = sums.write_5m, sums.write_1h, 0
+    if band == "best":
+        write_5m, write_1h, read = sums.write_5m_best, sums.write_1h_best, sums.read_best
+    elif band == "expected":
+        write_5m, write_1h = sums.write_5m_expected, sums.write_1h_expected
+        read = cached - write_5m - write_1h
+    return Usage(
+        input_tokens=sums.prompt - cached,
+        cache_write_5m_tokens=write_5m,
+        cache_write_1h_tokens=write_1h,
+        cache_read_tokens=read,
+        output_tokens=output,
+    )
 
 
 def _round(value: Decimal) -> int:
     return int(value.to_integral_value(rounding=decimal.ROUND_HALF_EVEN))
 
 
+def _scaled_prefixes(offline: list[int], exact: int) -> list[int]:
+    """Cache prefix lengths for an exact total: each offline prefix's share of the offline total.
+
+    count_tokens counts a whole request and knows nothing of caching, so a breakpoint's prefix is
+    ``exact × offline prefix ÷ offline total``, rounded half up; the last prefix is ``exact`` itself.
+
+    >>> _scaled_prefixes([300, 1000], 1200), _scaled_prefixes([0], 7)
+    ([360, 1200], [7])
+    """
+    total = offline[-1]
+    if total == 0:
+        return [exact] * len(offline)
+    return [(2 * exact * p + total) // (2 * total) for p in offline]
+
+
+@dataclass(frozen=True, slots=True)
+class _Record:
+    custom_id: str
+    where: str
+    line: int | None
+    measured: _Measured
+
+
 @dataclass
 class _ModelTally:
     counted: int = 0
     given: int = 0
+    exact: int = 0
     outputs: Counter[str] | None = None
 
 
@@ -249,8 +336,10 @@ class _Run:
         hit_rate: Decimal,
         group_by: GroupBy | None,
         skip_invalid: bool,
+        exact: bool = False,
     ) -> None:
         self.table, self.at = table, at
+        self.exact = exact
         self.model = model
         self.output_tokens, self.output_ratio = output_tokens, output_ratio
         self.template, self.max_tokens, self.text_column = template, max_tokens, text_column
@@ -270,6 +359,10 @@ class _Run:
         self.skipped = 0
         self.first_skip: WorkloadError | None = None
         self.encoding_notes: tuple[str, ...] = ()
+        self.records: list[_Record] | None = None
+        """Every request's figures, in order, when asked for (per-request estimates, samples)."""
+        self.unique_ids: dict[str, int] | None = None
+        """custom_id → line, when custom_ids must be unique (per-request estimates)."""
 
     # -- lookups -------------------------------------------------------------------------------
 
@@ -345,6 +438,8 @@ class _Run:
 
     def _request_shapes(self, path: Path) -> Iterator[RequestShape]:
         for request in iter_requests(path, skip_invalid=self.skip_invalid, on_skip=self.skip):
+            if self.unique_ids is not None and not self._first_use(path, request):
+                continue
             try:
                 shape = self._guard(functools.partial(self._shape_request, path, request))
             except UnknownModelError as exc:
@@ -353,7 +448,29 @@ class _Run:
             if shape is not None:
                 yield shape
 
+    def _first_use(self, path: Path, request: BatchRequest) -> bool:
+        assert self.unique_ids is not None
+        first = self.unique_ids.get(request.custom_id)
+        if first is None:
+            self.unique_ids[request.custom_id] = request.line
+            return True
+        error = WorkloadError(
+            f"custom_id {request.custom_id!r} already appeared on line {first}; ids are unique in a batch",
+            path=str(path),
+            line=request.line,
+        )
+        if not self.skip_invalid:
+            raise error
+        self.skip(error)
+        return False
+
     def _shape_request(self, path: Path, request: BatchRequest) -> RequestShape:
+        shape = self._shape_request_body(path, request)
+        if self.exact:
+            shape.params = request.params
+        return shape
+
+    def _shape_request_body(self, path: Path, request: BatchRequest) -> RequestShape:
         return shape_request(
             request.params,
             custom_id=request.custom_id,
@@ -431,14 +548,82 @@ class _Run:
             shape.given_output = row.output_tokens
             yield shape
 
+    # -- sampling ----------------------------------------------------------------------------------
+
+    def items(self, files: Sequence[Path], advance: Callable[[int], None]) -> Iterator[RequestShape | Path]:
+        """Every request of ``files`` in order, checked; text files as their paths (read only if sampled)."""
+        for path in files:
+            if _classify(path) == "text":
+                yield path
+            else:
+                yield from self._file_shapes(path)
+            advance(path.stat().st_size)
+
+    def materialize(self, item: RequestShape | Path) -> RequestShape:
+        """A sampled item as a request shape (reads a sampled text file)."""
+        return self._text_shape(item) if isinstance(item, Path) else item
+
+    def request_costs(
+        self, records: Sequence[_Record]
+    ) -> tuple[list[Decimal], list[Decimal] | None, list[Decimal], list[Decimal] | None]:
+        """Each recorded request's expected and worst-case cost, real time and batch, priced alone."""
+        realtime: list[Decimal] = []
+        worst_realtime: list[Decimal] = []
+        batch: list[Decimal] | None = []
+        worst_batch: list[Decimal] | None = []
+        for record in records:
+            m = record.measured
+            info = self.models[m.model].model
+            _, rt, bt = self._price(info, m.usage("expected"), 1)
+            _, worst_rt, worst_bt = self._price(info, m.usage("miss", worst=True), 1)
+            realtime.append(rt.total)
+            worst_realtime.append(worst_rt.total)
+            if bt is None or worst_bt is None:
+                batch = worst_batch = None
+            elif batch is not None and worst_batch is not None:
+                batch.append(bt.total)
+                worst_batch.append(worst_bt.total)
+        return realtime, batch, worst_realtime, worst_batch
+
+    def request_estimate(self, record: _Record) -> RequestEstimate:
+        m = record.measured
+        return RequestEstimate(
+            custom_id=record.custom_id,
+            model=m.model,
+            usage=m.usage("expected"),
+            raw_text_tokens=m.raw_text,
+            fixed_tokens=m.fixed,
+            max_tokens=m.max_tokens,
+            line=record.line,
+        )
+
     # -- adding one counted request ---------------------------------------------------------------
 
-    def add(self, shape: RequestShape, raw: Sequence[int]) -> None:
+    def add(self, shape: RequestShape, raw: Sequence[int], exact: int | None = None) -> None:
+        """Count one request into its bucket (and record it, when per-request records are kept)."""
+        m = self.measure(shape, raw, exact)
+        key = (m.model, m.tier, m.group)
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            bucket = self.buckets[key] = _Bucket()
+        bucket.add(m)
+        self.requests += 1
+        if self.records is not None:
+            self.records.append(_Record(shape.custom_id, shape.where, shape.line, m))
+
+    def measure(self, shape: RequestShape, raw: Sequence[int], exact: int | None = None) -> _Measured:
+        """One request's prompt, cache writes and reads in every band, and expected output.
+
+        ``raw`` holds the cl100k_base count of each text segment; ``exact`` is the request's whole
+        prompt from count_tokens (``--exact``), whose cache prefixes then take the offline shares.
+        """
         facts = shape.facts
         info = facts.model
         mid = info.id
         tally = self.tally.setdefault(mid, _ModelTally(outputs=Counter()))
         prefixes: list[int] = []
+        raw_text = 0
+        fixed_total = sum(shape.fixed)
         if shape.given:
             tally.given += 1
             total = 0
@@ -446,16 +631,21 @@ class _Run:
                 total += fixed
                 prefixes.append(total)
         else:
-            tally.counted += 1
             _, num, den = self.method(info)
-            cum_raw = cum_fixed = 0
+            cum_fixed = 0
             for count, fixed in zip(raw, shape.fixed, strict=True):
-                cum_raw += count
+                raw_text += count
                 cum_fixed += fixed
-                prefixes.append(-((-cum_raw * num) // den) + cum_fixed)
+                prefixes.append(-((-raw_text * num) // den) + cum_fixed)
+            if exact is None:
+                tally.counted += 1
+            else:
+                tally.exact += 1
+                prefixes = _scaled_prefixes(prefixes, exact)
         prompt = prefixes[-1]
 
         write_5m = write_1h = read = write_5m_best = write_1h_best = 0
+        write_5m_expected = write_1h_expected = 0
         if shape.breaks:
             if facts.min_cacheable_note:
                 self.notes["min_cacheable_fallback", mid] += 1
@@ -476,6 +666,9 @@ class _Run:
                 self.seen.update(digest for _, _, digest in valid)
                 write_1h_best = max(0, write_1h - read)
                 write_5m_best = write_5m - max(0, read - write_1h)
+                miss = Decimal(1) - self.hit_rate
+                write_1h_expected = write_1h_best + _round(miss * (write_1h - write_1h_best))
+                write_5m_expected = write_5m_best + _round(miss * (write_5m - write_5m_best))
                 if any(not one_hour for _, one_hour, _ in valid):
                     self.notes["ttl_5m", mid] += 1
         for code, count in shape.notes.items():
@@ -495,20 +688,23 @@ class _Run:
         if info.max_output is not None and shape.max_tokens > info.max_output:
             self.notes["over_max_output", mid] += 1
 
-        group = custom_id_prefix(shape.custom_id) if self.group_by == "prefix" else ""
-        bucket = self.buckets.get((mid, tier, group))
-        if bucket is None:
-            bucket = self.buckets[mid, tier, group] = _Bucket()
-        bucket.requests += 1
-        bucket.prompt += prompt
-        bucket.write_5m += write_5m
-        bucket.write_1h += write_1h
-        bucket.read_best += read
-        bucket.write_5m_best += write_5m_best
-        bucket.write_1h_best += write_1h_best
-        bucket.output_expected += expected
-        bucket.output_worst += shape.max_tokens
-        self.requests += 1
+        return _Measured(
+            model=mid,
+            tier=tier,
+            group=custom_id_prefix(shape.custom_id) if self.group_by == "prefix" else "",
+            prompt=prompt,
+            write_5m=write_5m,
+            write_1h=write_1h,
+            read_best=read,
+            write_5m_best=write_5m_best,
+            write_1h_best=write_1h_best,
+            write_5m_expected=write_5m_expected,
+            write_1h_expected=write_1h_expected,
+            output=expected,
+            max_tokens=shape.max_tokens,
+            raw_text=raw_text,
+            fixed=fixed_total if not shape.given else prompt,
+        )
 
     def _expected_output(self, shape: RequestShape, prompt: int) -> tuple[int, str]:
         budget = shape.thinking_budget
@@ -560,8 +756,8 @@ class _Run:
         for key, bucket in self.buckets.items():
             info = self.models[key[0]].model
             for band in bands:
-                priced[key, band] = self._price(info, bucket.usage(band, self.hit_rate), bucket.requests)
-            worst_usage = bucket.usage("miss", self.hit_rate, worst=True)
+                priced[key, band] = self._price(info, bucket.usage(band), bucket.requests)
+            worst_usage = bucket.usage("miss", worst=True)
             priced[key, "worst"] = self._price(info, worst_usage, bucket.requests)
 
         def total(keys: Iterable[_Key], band: str, cls: type[_PT]) -> _PT:
@@ -639,7 +835,7 @@ class _Run:
 
     def _model_method(self, info: ModelInfo) -> TokenMethod:
         tally = self.tally[info.id]
-        if tally.counted == 0:
+        if tally.counted == 0 and tally.exact == 0:
             return TokenMethod(
                 method="given",
                 encoding=None,
@@ -647,7 +843,7 @@ class _Run:
                 calibrated=False,
                 description="token counts given in the input (input_tokens column), not counted",
             )
-        method = self.method(info)[0]
+        method = EXACT_METHOD if tally.exact else self.method(info)[0]
         if tally.given == 0:
             return method
         return method.model_copy(
@@ -873,23 +1069,46 @@ def _workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def _exact_body(shape: RequestShape) -> dict[str, Any]:
+    """The Messages request count_tokens counts: the request itself, or a user message of the text."""
+    model = shape.facts.model.id
+    if shape.params is not None:
+        return {**shape.params, "model": model}
+    return {"model": model, "messages": [{"role": "user", "content": "".join(shape.texts)}]}
+
+
+def _exact_counts(counter: ExactCounter, bodies: list[dict[str, Any]]) -> list[int]:
+    return [counter.count(body) for body in bodies]
+
+
+_Counted = tuple[list[RequestShape], list[int] | None, list[int] | None]
+
+
 def _counted(
-    run: _Run, shapes: Iterator[RequestShape]
-) -> Iterator[tuple[list[RequestShape], list[int] | None]]:
-    """Chunks of shapes with the raw tiktoken count of every text, in order.
+    run: _Run, shapes: Iterator[RequestShape], counter: ExactCounter | None = None
+) -> Iterator[_Counted]:
+    """Chunks of shapes with the raw tiktoken count of every text, in order (and, with ``counter``,
+    every counted request's exact prompt from count_tokens).
 
     The calling thread reads and parses (which holds the GIL) while a small pool encodes (tiktoken
-    releases the GIL); at most twice as many chunks as workers are in flight, so memory stays flat.
+    releases the GIL) or waits on count_tokens; at most twice as many chunks as workers are in flight,
+    so memory stays flat.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     encode: Callable[[str], list[int]] | None = None
     workers = _workers()
-    pending: deque[tuple[list[RequestShape], Future[list[int]] | None]] = deque()
+    pending: deque[tuple[list[RequestShape], Future[list[int]] | None, Future[list[int]] | None]] = deque()
+
+    def ready() -> _Counted:
+        done, fut, exact = pending.popleft()
+        return done, None if fut is None else fut.result(), None if exact is None else exact.result()
+
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="claude-quote-tokens") as pool:
         for chunk in _chunks(shapes):
             texts = [text for shape in chunk if not shape.given for text in shape.texts]
             future: Future[list[int]] | None = None
+            exact: Future[list[int]] | None = None
             if any(texts):
                 if encode is None:
                     encoding, source = load_encoding()
@@ -898,24 +1117,29 @@ def _counted(
                         f"tokenizer data: skipped {reason}; used {source.path}" for reason in source.skipped
                     )
                 future = pool.submit(_encode_counts, encode, texts)
-            pending.append((chunk, future))
+            if counter is not None:
+                bodies = [_exact_body(shape) for shape in chunk if not shape.given]
+                if bodies:
+                    exact = pool.submit(_exact_counts, counter, bodies)
+            pending.append((chunk, future, exact))
             if len(pending) >= 2 * workers:
-                done, fut = pending.popleft()
-                yield done, None if fut is None else fut.result()
+                yield ready()
         while pending:
-            done, fut = pending.popleft()
-            yield done, None if fut is None else fut.result()
+            yield ready()
 
 
-def _apply(run: _Run, chunk: list[RequestShape], counts: list[int] | None) -> None:
+def _apply(run: _Run, chunk: list[RequestShape], counts: list[int] | None, exact: list[int] | None) -> None:
     position = 0
+    counted = 0
     for shape in chunk:
         if shape.given:
             run.add(shape, ())
             continue
         width = len(shape.texts)
-        run.add(shape, [0] * width if counts is None else counts[position : position + width])
+        raw = [0] * width if counts is None else counts[position : position + width]
+        run.add(shape, raw, None if exact is None else exact[counted])
         position += width
+        counted += 1
 
 
 # --------------------------------------------------------------------------------------------------
@@ -950,6 +1174,74 @@ def _check_options(
         raise UsageError(f"group_by must be 'model' or 'prefix', got {group_by!r}")
 
 
+def _calibration_from(calibration: Path | Calibration | None) -> tuple[Calibration | None, Path | None]:
+    if calibration is None:
+        return None, None
+    from .calibration import Calibration, load_calibration
+
+    if isinstance(calibration, Calibration):
+        return calibration, None
+    return load_calibration(calibration), Path(calibration)
+
+
+def _new_run(
+    *,
+    table: PriceTable | None,
+    at: date | None,
+    model: str | None = None,
+    output_tokens: int | None,
+    output_ratio: Decimal | None,
+    template: str | None = None,
+    max_tokens: int | None = None,
+    text_column: str | None = None,
+    calibration: Path | Calibration | None,
+    token_factor: Decimal | None,
+    cache_hit_rate: Decimal | None,
+    group_by: GroupBy | None = None,
+    skip_invalid: bool,
+    exact: bool,
+) -> _Run:
+    _check_options(output_tokens, output_ratio, max_tokens, token_factor, cache_hit_rate, template, group_by)
+    if exact and token_factor is not None:
+        raise UsageError("give either --exact or --token-factor, not both: exact counts need no factor")
+    cal, cal_path = _calibration_from(calibration)
+    run = _Run(
+        table=table or load_pricing(),
+        at=at or today(),
+        model=model,
+        output_tokens=output_tokens,
+        output_ratio=output_ratio,
+        template=template if template is not None else DEFAULT_TEMPLATE,
+        max_tokens=max_tokens,
+        text_column=text_column,
+        calibration=cal,
+        calibration_path=cal_path,
+        token_factor=token_factor,
+        hit_rate=cache_hit_rate if cache_hit_rate is not None else DEFAULT_CACHE_HIT_RATE,
+        group_by=group_by,
+        skip_invalid=skip_invalid,
+        exact=exact,
+    )
+    if model is not None:
+        run.facts_for(model)  # an unknown --model fails before any file is read
+    return run
+
+
+def _count_all(run: _Run, shapes: Iterator[RequestShape]) -> None:
+    """Tokenize (and with ``--exact``, count through count_tokens) and add every shape to ``run``."""
+    counter: ExactCounter | None = None
+    if run.exact:
+        from .tokens_exact import counter_from_env
+
+        counter = counter_from_env()
+    try:
+        for chunk, counts, exact in _counted(run, shapes, counter):
+            _apply(run, chunk, counts, exact)
+    finally:
+        if counter is not None:
+            counter.close()
+
+
 def estimate(
     paths: Sequence[str | Path],
     *,
@@ -967,6 +1259,9 @@ def estimate(
     table: PriceTable | None = None,
     progress: bool = False,
     skip_invalid: bool = False,
+    exact: bool = False,
+    sample: int | None = None,
+    seed: int | None = None,
 ) -> Estimate:
     """Estimate the real-time and batch cost of the requests in ``paths``.
 
@@ -987,6 +1282,11 @@ def estimate(
         table: the price table (default: the bundled one).
         progress: show a progress bar on stderr when it is a terminal and ``CI`` is not set.
         skip_invalid: skip malformed lines or rows (counted and warned about) instead of failing.
+        exact: count every request's prompt with Anthropic's count_tokens endpoint (needs the
+            ``exact`` extra and ``ANTHROPIC_API_KEY``; see :mod:`claude_quote.tokens_exact`).
+        sample: estimate a uniform random sample of this many requests and extrapolate to the whole
+            input with a 95% confidence interval (see :mod:`claude_quote.sampling`).
+        seed: the sample's random seed (default: a random one, reported so the run can be repeated).
 
     Raises:
         WorkloadError: a file is missing or malformed (the message names file and line).
@@ -994,38 +1294,207 @@ def estimate(
         UsageError: contradictory or invalid options.
         ConfigError: an invalid calibration file.
         TokenizerUnavailableError: no offline copy of the tiktoken encoding.
+        ExactCountError: ``exact`` without the SDK or a key, or count_tokens kept failing.
     """
-    _check_options(output_tokens, output_ratio, max_tokens, token_factor, cache_hit_rate, template, group_by)
     if isinstance(paths, str | Path) or not paths:
         raise UsageError("give a list of one or more files, directories or glob patterns to estimate")
-    table = table or load_pricing()
-    at = at or today()
-    cal = None
-    if calibration is not None:
-        from .calibration import load_calibration
-
-        cal = load_calibration(calibration)
-    run = _Run(
+    if sample is not None and sample < 2:
+        raise UsageError(f"--sample must be at least 2 requests (a variance needs two), got {sample!r}")
+    if seed is not None and sample is None:
+        raise UsageError("--seed needs --sample N")
+    run = _new_run(
         table=table,
         at=at,
         model=model,
         output_tokens=output_tokens,
         output_ratio=output_ratio,
-        template=template if template is not None else DEFAULT_TEMPLATE,
+        template=template,
         max_tokens=max_tokens,
         text_column=text_column,
-        calibration=cal,
-        calibration_path=Path(calibration) if calibration is not None else None,
+        calibration=calibration,
         token_factor=token_factor,
-        hit_rate=cache_hit_rate if cache_hit_rate is not None else DEFAULT_CACHE_HIT_RATE,
+        cache_hit_rate=cache_hit_rate,
         group_by=group_by,
         skip_invalid=skip_invalid,
+        exact=exact,
     )
-    if model is not None:
-        run.facts_for(model)  # an unknown --model fails before any file is read
     files = expand_paths(paths)
     total = sum(f.stat().st_size for f in files)
+    if sample is None:
+        with _progress.progress_bar(total, enabled=progress) as advance:
+            _count_all(run, run.shapes(files, advance))
+        return run.result(files)
+    return _sampled(run, files, total, size=sample, seed=seed, progress=progress)
+
+
+# --------------------------------------------------------------------------------------------------
+# Sampling huge inputs
+
+
+def _sampled(
+    run: _Run, files: Sequence[Path], total: int, *, size: int, seed: int | None, progress: bool
+) -> Estimate:
+    from .sampling import CONFIDENCE, METHOD, Reservoir
+
+    if seed is None:
+        import secrets
+
+        seed = secrets.randbits(32)
+    reservoir: Reservoir[RequestShape | Path] = Reservoir(size, seed=seed)
     with _progress.progress_bar(total, enabled=progress) as advance:
-        for chunk, counts in _counted(run, run.shapes(files, advance)):
-            _apply(run, chunk, counts)
-    return run.result(files)
+        for item in run.items(files, advance):
+            reservoir.offer(item)
+    population = reservoir.seen
+    if population == 0:
+        return run.result(files)  # raises: no requests
+    run.records = []
+    _count_all(run, (run.materialize(item) for item in reservoir.items()))
+    result = run.result(files)
+    records = run.records
+    assert len(records) == len(reservoir.items())  # sampled requests were read and checked while streaming
+    realtime, batch, worst_realtime, worst_batch = run.request_costs(records)
+    extrapolate = functools.partial(_extrapolate, population=population)
+    info = SampleEstimate(
+        size=len(records),
+        population=population,
+        seed=seed,
+        method=METHOD,
+        confidence=CONFIDENCE,
+        realtime=extrapolate(realtime),
+        batch=None if batch is None else extrapolate(batch),
+        worst_realtime=extrapolate(worst_realtime),
+        worst_batch=None if worst_batch is None else extrapolate(worst_batch),
+    )
+    warnings = [*result.warnings, *_sample_warnings(info, run)]
+    return result.model_copy(update={"sample": info, "warnings": tuple(warnings)})
+
+
+def _extrapolate(values: list[Decimal], *, population: int) -> Extrapolation:
+    from .sampling import extrapolate
+
+    try:
+        return extrapolate(values, population=population)
+    except ValueError as exc:  # pragma: no cover - guarded by --sample >= 2
+        raise UsageError(str(exc)) from None
+
+
+def _sample_warnings(info: SampleEstimate, run: _Run) -> list[str]:
+    out = []
+    if info.size < info.population:
+        out.append(
+            f"estimated from a random sample of {info.size:,} of {info.population:,} requests (seed "
+            f"{info.seed}): the extrapolated totals are estimates with a 95% confidence interval; the "
+            "token, line and per-model figures are the sample's own"
+        )
+        if info.size < 30:
+            out.append(
+                f"a sample of {info.size} requests is small: the normal-approximation interval is "
+                "unreliable below about 30; sample more"
+            )
+        if run.has_cache:
+            out.append(
+                "cache reads between requests are only found within the sample, so the extrapolated "
+                "cost of a cached workload errs high (fewer shared prefixes are seen than in the full input)"
+            )
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Per-request estimates
+
+
+@dataclass(frozen=True, slots=True)
+class RequestEstimate:
+    """One request's estimate: what ``reconcile --requests`` compares and ``calibrate`` learns from."""
+
+    custom_id: str
+    model: str
+    """Canonical id of the model it is priced on."""
+    usage: Usage
+    """Expected usage (the ``expected`` cache band): requests sum to the estimate's expected usage."""
+    raw_text_tokens: int
+    """Uncorrected tiktoken cl100k_base count of the request's text (0 when its count was given)."""
+    fixed_tokens: int
+    """Tokens that are not text and not corrected: tool-use system prompt, images, PDF pages."""
+    max_tokens: int
+    line: int | None
+    """Line of the request in its file."""
+
+
+def estimate_requests(
+    path: str | Path,
+    *,
+    at: date | None = None,
+    table: PriceTable | None = None,
+    output_tokens: int | None = None,
+    output_ratio: Decimal | None = None,
+    calibration: Path | Calibration | None = None,
+    token_factor: Decimal | None = None,
+    cache_hit_rate: Decimal | None = None,
+    skip_invalid: bool = False,
+    exact: bool = False,
+) -> dict[str, RequestEstimate]:
+    """Every request of a request file (Message Batches JSONL or request JSON), estimated one by one.
+
+    The per-request figures are those :func:`estimate` sums: over all requests, the usages add up to
+    its expected usage. Options are :func:`estimate`'s.
+
+    Raises:
+        WorkloadError: the file is not a request file, a line is malformed, or a custom_id repeats
+            (``file:line``), unless ``skip_invalid``.
+        UnknownModelError: a request names an unknown model.
+        UsageError, ConfigError, ExactCountError: as :func:`estimate`.
+    """
+    records, _ = _estimate_each(
+        path,
+        at=at,
+        table=table,
+        output_tokens=output_tokens,
+        output_ratio=output_ratio,
+        calibration=calibration,
+        token_factor=token_factor,
+        cache_hit_rate=cache_hit_rate,
+        skip_invalid=skip_invalid,
+        exact=exact,
+    )
+    return records
+
+
+def _estimate_each(
+    path: str | Path,
+    *,
+    at: date | None,
+    table: PriceTable | None,
+    output_tokens: int | None = None,
+    output_ratio: Decimal | None = None,
+    calibration: Path | Calibration | None = None,
+    token_factor: Decimal | None = None,
+    cache_hit_rate: Decimal | None = None,
+    skip_invalid: bool = False,
+    exact: bool = False,
+) -> tuple[dict[str, RequestEstimate], _Run]:
+    """:func:`estimate_requests`, and the run (its skipped lines and token methods)."""
+    run = _new_run(
+        table=table,
+        at=at,
+        output_tokens=output_tokens,
+        output_ratio=output_ratio,
+        calibration=calibration,
+        token_factor=token_factor,
+        cache_hit_rate=cache_hit_rate,
+        skip_invalid=skip_invalid,
+        exact=exact,
+    )
+    file = Path(path)
+    if not file.is_file():
+        raise WorkloadError("no such file" if not file.exists() else "not a file", path=str(file))
+    if not file.name.lower().endswith((".json", ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
+        raise WorkloadError(
+            'not a request file: expected Message Batches JSONL ({"custom_id": ..., "params": {...}} per '
+            "line) or a request JSON",
+            path=str(file),
+        )
+    run.records = []
+    run.unique_ids = {}
+    _count_all(run, run._request_shapes(file))
+    return {r.custom_id: run.request_estimate(r) for r in run.records}, run

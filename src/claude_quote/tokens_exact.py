@@ -56,6 +56,7 @@ __all__ = [
     "RateLimiter",
     "cache_key",
     "count_exact",
+    "counter_from_env",
     "default_cache_dir",
 ]
 
@@ -380,8 +381,12 @@ def _backoff(attempt: int) -> float:
     return float(min(2**attempt, 60))
 
 
-@functools.cache
-def _shared() -> ExactCounter:
+def counter_from_env() -> ExactCounter:
+    """A new :class:`ExactCounter` set up from the environment, as :func:`count_exact`'s shared one.
+
+    ``$ANTHROPIC_API_KEY``, ``$ANTHROPIC_BASE_URL`` (through the SDK), ``$CLAUDE_QUOTE_COUNT_TOKENS_RPM``
+    (default 100) and the on-disk cache under :func:`default_cache_dir`. Close it when done.
+    """
     rpm_text = os.environ.get(RPM_ENV)
     try:
         rpm = int(rpm_text) if rpm_text else DEFAULT_RPM
@@ -390,6 +395,11 @@ def _shared() -> ExactCounter:
             f"{RPM_ENV} must be a whole number of requests per minute, got {rpm_text!r}"
         ) from None
     return ExactCounter(rpm=rpm, cache_dir=default_cache_dir())
+
+
+@functools.cache
+def _shared() -> ExactCounter:
+    return counter_from_env()
 
 
 def count_exact(params: Mapping[str, Any], *, client: ExactCounter | None = None) -> int:

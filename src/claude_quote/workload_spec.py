@@ -338,7 +338,8 @@ def workloads_from_estimate(
 
     Args:
         data: the parsed JSON, or the path of the file.
-        requests: total requests per ``per`` over all models (default: the estimate's ``requests``).
+        requests: total requests per ``per`` over all models (default: the estimate's ``requests``, or
+            the whole input's ``sample.population`` for an estimate made with ``--sample``).
         per: ``day``, ``week`` or ``month``.
         growth_percent: monthly growth in %, compounding.
         origin: the file name to quote in errors (default: the path, or ``estimate``).
@@ -385,6 +386,9 @@ def workloads_from_estimate(
         raise WorkloadError(
             f"requests is {declared:,} but by_model requests add up to {total:,}", path=origin
         )
+    sample = data.get("sample")
+    if requests is None and isinstance(sample, dict) and type(sample.get("population")) is int:
+        requests = sample["population"]  # a sampled estimate (--sample): the whole input's volume
     volume = to_decimal(requests if requests is not None else total, what="requests")
     workloads = []
     for i, (entry, count) in enumerate(zip(models, counts, strict=True)):

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from .calibrate import calibrate_command
 from .check import check_command
 from .estimate import estimate_command
 from .models import models
@@ -41,6 +42,7 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "estimate": estimate_command,
     "project": project_command,
     "reconcile": reconcile,
+    "calibrate": calibrate_command,
     "check": check_command,
 }
 """Every command, in the order ``--help`` lists them."""

@@ -115,6 +115,27 @@ def estimate_command(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Skip malformed lines or rows (counted and warned about).")
     ] = False,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="Count every prompt with Anthropic's free count_tokens endpoint (needs "
+            "claude-quote[exact] and ANTHROPIC_API_KEY; cached, rate-limited).",
+        ),
+    ] = False,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            "--sample",
+            metavar="N",
+            help="Estimate a uniform random sample of N requests and extrapolate to the whole input "
+            "with a 95% confidence interval.",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", metavar="S", help="Random seed of --sample (default: random, and reported)."),
+    ] = None,
     progress: Annotated[
         bool,
         typer.Option(
@@ -155,5 +176,8 @@ def estimate_command(
             table=table_from(pricing),
             progress=progress,
             skip_invalid=skip_invalid,
+            exact=exact,
+            sample=sample,
+            seed=seed,
         )
         emit(render(result, output_format.value))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +21,7 @@ from ._common import (
     emit,
     parse_date,
     table_from,
+    tokens_option,
     user_errors,
 )
 
@@ -63,6 +64,28 @@ def reconcile(
     worst: Annotated[
         int, typer.Option("--worst", min=0, help="How many worst misses to list (with --requests).")
     ] = 10,
+    output_tokens: Annotated[
+        int | None,
+        tokens_option("--output-tokens", "With --requests: expected output tokens per request."),
+    ] = None,
+    output_ratio: Annotated[
+        str | None,
+        typer.Option(
+            "--output-ratio", metavar="R", help="With --requests: expected output = R × the prompt tokens."
+        ),
+    ] = None,
+    calibration: Annotated[
+        Path | None,
+        typer.Option(
+            "--calibration", metavar="FILE", help="With --requests: estimate with this calibration file."
+        ),
+    ] = None,
+    token_factor: Annotated[
+        str | None,
+        typer.Option(
+            "--token-factor", metavar="X", help="With --requests: Claude tokens per tiktoken token."
+        ),
+    ] = None,
     skip_invalid: Annotated[
         bool,
         typer.Option(
@@ -81,9 +104,19 @@ def reconcile(
     """
     from claude_quote.render import render
 
+    from .estimate import _decimal
+
+    ratio = _decimal(output_ratio, "--output-ratio")
+    factor = _decimal(token_factor, "--token-factor")
     with user_errors():
         table = table_from(pricing)
         day = parse_date(at)
+        estimate_options = (output_tokens, ratio, calibration, factor)
+        if requests is None and any(option is not None for option in estimate_options):
+            raise UsageError(
+                "--output-tokens, --output-ratio, --calibration and --token-factor shape the estimate "
+                "of --requests; give --requests REQUESTS.jsonl"
+            )
         if usage_report is not None:
             if results is not None or requests is not None:
                 raise UsageError("give either RESULTS.jsonl (with --requests) or --usage-report, not both")
@@ -113,40 +146,46 @@ def reconcile(
         else:
             from claude_quote.reconcile import compare
 
-            estimates = _estimate_requests(requests, day, table)
+            estimates = _estimate_requests(
+                requests,
+                day,
+                table,
+                output_tokens=output_tokens,
+                output_ratio=ratio,
+                calibration=calibration,
+                token_factor=factor,
+                skip_invalid=skip_invalid,
+            )
             actuals, per_request = read_actuals(results, at=day, table=table, skip_invalid=skip_invalid)
             report = compare(actuals, per_request, estimates, table=table, worst=worst)
         emit(render(report, output_format.value))
 
 
-# ============================================================================================
-# ADAPTER — estimator integration point (the only code that knows about claude_quote.estimate).
-#
-# Must return {custom_id: (model, Usage)} for every request in the batch request file at `path`:
-#   - model: the request's params.model (any name resolve_model accepts; an API id is best);
-#   - Usage: the ESTIMATED billed usage of that one request in the API's buckets — uncached input
-#     (input_tokens), cache writes split 5m/1h, cache reads, output (the expected output, not
-#     max_tokens), web searches — counted with the tokens the model's tokenizer would bill.
-# Errors must be ClaudeQuoteError subclasses (WorkloadError naming file:line for bad lines) so the
-# CLI exits 2 with one line. Until it is wired, --requests exits 2 with a clear message.
-# ============================================================================================
-def _estimate_requests(path: Path, at: date, table: PriceTable) -> dict[str, tuple[str, Usage]]:
-    """Per-request estimates for ``reconcile --requests`` (see the ADAPTER note above)."""
-    try:
-        estimator = importlib.import_module("claude_quote.estimate")
-    except ImportError:
-        raise UsageError(
-            "--requests is not available yet: it compares against claude-quote's estimator "
-            "(claude_quote.estimate), which this build does not have; run reconcile without --requests "
-            "for the actual cost"
-        ) from None
-    if getattr(estimator, "estimate_requests", None) is None:
-        raise UsageError(
-            "--requests is not available yet: claude_quote.estimate has no estimate_requests(); "
-            "run reconcile without --requests for the actual cost"
-        )
-    raise UsageError(
-        "--requests is not available yet: the estimator is installed but reconcile's adapter "
-        "(claude_quote.cli.reconcile._estimate_requests) is not wired to it; run reconcile without "
-        "--requests for the actual cost"
+def _estimate_requests(
+    path: Path,
+    at: date,
+    table: PriceTable,
+    *,
+    output_tokens: int | None = None,
+    output_ratio: Decimal | None = None,
+    calibration: Path | None = None,
+    token_factor: Decimal | None = None,
+    skip_invalid: bool = False,
+) -> dict[str, tuple[str, Usage]]:
+    """Per-request estimates for ``reconcile --requests``: custom_id → (model, expected usage).
+
+    Errors are ClaudeQuoteErrors naming the file and line (exit 2).
+    """
+    from claude_quote.estimate import estimate_requests
+
+    estimates = estimate_requests(
+        path,
+        at=at,
+        table=table,
+        output_tokens=output_tokens,
+        output_ratio=output_ratio,
+        calibration=calibration,
+        token_factor=token_factor,
+        skip_invalid=skip_invalid,
     )
+    return {custom_id: (e.model, e.usage) for custom_id, e in estimates.items()}

@@ -6,6 +6,7 @@ from typing import Any
 
 from claude_quote.cost import Savings
 from claude_quote.estimate import Estimate, Priced, WorstCase
+from claude_quote.sampling import Extrapolation, SampleEstimate
 from claude_quote.tokens.correction import TokenMethod
 
 from . import format as fmt
@@ -88,8 +89,55 @@ def estimate_json(e: Estimate) -> dict[str, Any]:
             }
             for g in e.groups
         ]
+    out["sample"] = None if e.sample is None else _sample_json(e.sample)
     out["warnings"] = list(e.warnings)
     return out
+
+
+def _extrapolation_json(x: Extrapolation | None) -> dict[str, Any] | None:
+    if x is None:
+        return None
+    return {"estimate": x.estimate, "low": x.low, "high": x.high, "standard_error": x.standard_error}
+
+
+def _sample_json(sample: SampleEstimate) -> dict[str, Any]:
+    return {
+        "size": sample.size,
+        "population": sample.population,
+        "seed": sample.seed,
+        "method": sample.method,
+        "confidence": sample.confidence,
+        "realtime": _extrapolation_json(sample.realtime),
+        "batch": _extrapolation_json(sample.batch),
+        "worst_case": {
+            "realtime": _extrapolation_json(sample.worst_realtime),
+            "batch": _extrapolation_json(sample.worst_batch),
+        },
+    }
+
+
+_SAMPLE_ROWS = (
+    ("expected real-time", "realtime"),
+    ("expected batch", "batch"),
+    ("worst case real-time", "worst_realtime"),
+    ("worst case batch", "worst_batch"),
+)
+
+
+def _sample_table(sample: SampleEstimate) -> Table:
+    table = Table(
+        columns=["", "estimate", "95% low", "95% high", "standard error"],
+        title=f"Whole input ({sample.population:,} requests), extrapolated from the sample (USD)",
+    )
+    for label, name in _SAMPLE_ROWS:
+        x: Extrapolation | None = getattr(sample, name)
+        if x is None:
+            table.rows.append([label, Cell.usd(None), Cell.usd(None), Cell.usd(None), Cell.usd(None)])
+        else:
+            table.rows.append(
+                [label, Cell.usd(x.estimate), Cell.usd(x.low), Cell.usd(x.high), Cell.usd(x.standard_error)]
+            )
+    return table
 
 
 def _usd(part: Priced, which: str) -> Cell | str:
@@ -131,10 +179,20 @@ def estimate_document(e: Estimate) -> Document:
     ]
     if e.skipped:
         facts.append(("skipped", f"{e.skipped:,} invalid lines or rows"))
-    summary = Table(columns=_SUMMARY, title="Estimate (USD)")
+    if e.sample is not None:
+        facts.append(
+            (
+                "sample",
+                f"{e.sample.size:,} of {e.sample.population:,} requests, seed {e.sample.seed} "
+                "(reservoir sampling); the tables below the first are the sample's own",
+            )
+        )
+    summary = Table(
+        columns=_SUMMARY, title="Estimate (USD)" if e.sample is None else "The sample's estimate (USD)"
+    )
     summary.rows.append(_summary_row("expected", e.requests, e))
     summary.rows.append(_summary_row("worst case (max_tokens, no cache hits)", e.requests, e.worst_case))
-    tables = [summary]
+    tables = [summary] if e.sample is None else [_sample_table(e.sample), summary]
 
     models = Table(
         columns=[
@@ -151,7 +209,6 @@ def estimate_document(e: Estimate) -> Document:
         title="By model (expected, then worst case)",
     )
     for m in e.by_model:
-        factor = m.token_method.factor
         models.rows.append(
             [
                 m.model,
@@ -162,9 +219,7 @@ def estimate_document(e: Estimate) -> Document:
                 _usd(m, "batch"),
                 _usd(m.worst_case, "realtime"),
                 _usd(m.worst_case, "batch"),
-                "given"
-                if factor is None
-                else f"× {factor}" + (" (calibrated)" if m.token_method.calibrated else ""),
+                _factor_text(m.token_method),
             ]
         )
     tables.append(models)
@@ -233,14 +288,29 @@ def estimate_document(e: Estimate) -> Document:
     notes.append(
         f"Token counts: {e.token_method.description}. Claude's tokenizer is not public: counts are estimates."
     )
+    if e.sample is not None:
+        notes.append(
+            "Extrapolated: total = requests in the input × the sample's mean cost per request; the 95% "
+            "interval is ± 1.96 standard errors (with the finite population correction), rounded to "
+            "$0.000001 (see docs/workloads.md)."
+        )
+    title = f"Estimate: {e.requests:,} request{'s' if e.requests != 1 else ''}"
+    if e.sample is not None:
+        title = f"Estimate: a sample of {e.sample.size:,} of {e.sample.population:,} requests"
     return Document(
-        title=f"Estimate: {e.requests:,} request{'s' if e.requests != 1 else ''}",
+        title=title,
         facts=facts,
         tables=tables,
         notes=notes,
         warnings=list(e.warnings),
         csv=_csv_table(e),
     )
+
+
+def _factor_text(method: TokenMethod) -> str:
+    if method.factor is None:
+        return "exact (count_tokens)" if method.method == "exact" else method.method
+    return f"× {method.factor}" + (" (calibrated)" if method.calibrated else "")
 
 
 def _lines_table(e: Estimate) -> Table:
@@ -311,4 +381,26 @@ def _csv_table(e: Estimate) -> Table:
     if e.cache_bands is not None:
         for band in e.cache_bands.bands:
             table.rows.append(_csv_row("cache_band", band.name, e.requests, band, None))
+    if e.sample is not None:
+        sample = e.sample
+        for bound in ("estimate", "low", "high"):
+
+            def value(x: Extrapolation | None, bound: str = bound) -> Cell:
+                return Cell.usd(None if x is None else getattr(x, bound))
+
+            table.rows.append(
+                [
+                    "extrapolated",
+                    bound,
+                    Cell(sample.population, "count"),
+                    "",
+                    "",
+                    value(sample.realtime),
+                    value(sample.batch),
+                    "",
+                    "",
+                    value(sample.worst_realtime),
+                    value(sample.worst_batch),
+                ]
+            )
     return table

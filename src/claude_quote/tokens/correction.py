@@ -62,8 +62,9 @@ class TokenMethod(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    method: Literal["tiktoken", "given", "mixed"]
-    """``tiktoken`` (counted and corrected), ``given`` (token counts read from the input) or ``mixed``."""
+    method: Literal["tiktoken", "exact", "given", "mixed"]
+    """``tiktoken`` (counted and corrected), ``exact`` (Anthropic's count_tokens), ``given`` (token
+    counts read from the input) or ``mixed``."""
     encoding: str | None
     """The tiktoken encoding used (``cl100k_base``), or None when nothing was counted."""
     factor: Decimal | None

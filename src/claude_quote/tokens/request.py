@@ -117,6 +117,8 @@ class RequestShape:
     size_bytes: int = 0
     where: str = ""
     line: int | None = None
+    params: dict[str, Any] | None = None
+    """The request body, kept only when it is to be counted exactly (``estimate --exact``)."""
 
 
 _COMPACT: dict[str, Any] = {"ensure_ascii": False, "separators": (",", ":"), "sort_keys": False}

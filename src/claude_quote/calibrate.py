@@ -1,0 +1,578 @@
+"""Learning a calibration file from a batch's requests and its results: ``claude-quote calibrate``.
+
+:func:`calibrate` estimates every request of a Message Batches request file
+(:func:`~claude_quote.estimate.estimate_requests`), joins it by ``custom_id`` with the succeeded
+results of the same batch, and learns, per model (the model that answered):
+
+- ``input_factor``: Claude input tokens per tiktoken ``cl100k_base`` token, the **ratio of sums**
+  ``Σ(actual prompt − fixed tokens) ÷ Σ raw text tokens`` over the joined requests. The actual
+  prompt is ``input_tokens + cache writes + cache reads`` of the result's usage (the whole prompt,
+  whatever was cached); fixed tokens (tool-use system prompt, images, PDF pages) are counted in
+  Claude tokens already and are not corrected, so they are taken out. The ratio of sums weights each
+  request by its size, so it is the factor that makes the estimated total input equal the actual
+  total: the quantity a bill depends on. (The mean of per-request ratios would let many short
+  requests, whose few formatting tokens inflate their ratio, pull the factor up.) The report shows
+  the spread of per-request factors (p5, p50, p95) so a wide spread can be seen.
+- ``output_p50`` / ``output_p95``: the nearest-rank percentiles of the actual output tokens
+  (thinking included); the same per custom_id prefix.
+- ``samples``: how many joined requests.
+
+Percentiles are **nearest-rank**: the p-th percentile of n sorted values is the value at rank
+``⌈p × n ÷ 100⌉`` (1-based), so a percentile of integers is one of them, an integer.
+
+A model or prefix with fewer than ``min_samples`` (default :data:`MIN_SAMPLES`) joined requests is
+left out of the file, with a warning: a factor or a p95 from a handful of requests is noise.
+
+Factors are written with four decimal places (:data:`FACTOR_PLACES`, half-even): the spread between
+requests is far wider than 0.0001. Everything is Decimal; nothing is a float.
+
+>>> percentile([10, 20, 30, 40], 50), percentile([10, 20, 30, 40], 95), percentile([7], 5)
+(20, 40, 7)
+"""
+
+from __future__ import annotations
+
+import decimal
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from .calibration import Calibration, ModelCalibration, PrefixCalibration, parse_calibration
+from .cost import today
+from .errors import UsageError, WorkloadError
+from .estimate import RequestEstimate, _estimate_each
+from .pricing import PriceTable, load_pricing
+from .pricing.model import TokenizerName
+from .reconcile import BatchActuals, compare, error_percent, read_actuals
+from .tokens.correction import FACTORS
+from .workloads.requests import custom_id_prefix
+from .workloads.results import BatchResult
+
+__all__ = [
+    "FACTOR_PLACES",
+    "MIN_SAMPLES",
+    "CalibrationReport",
+    "Effect",
+    "ModelLearned",
+    "PrefixLearned",
+    "calibrate",
+    "calibration_toml",
+    "percentile",
+    "write_calibration",
+]
+
+MIN_SAMPLES = 30
+"""Joined requests a model or prefix needs before its numbers are written (the usual CLT rule of thumb)."""
+
+FACTOR_PLACES = Decimal("0.0001")
+"""Factors are written and shown with four decimal places."""
+
+_RATIO = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN)
+_SHOWN_IDS = 5
+
+V = TypeVar("V", int, Decimal)
+
+
+def percentile(values: Sequence[V], p: int) -> V:
+    """The nearest-rank ``p``-th percentile of ``values`` (sorted here): rank ``⌈p × n ÷ 100⌉``.
+
+    Raises:
+        ValueError: no values, or ``p`` outside 1–100.
+    """
+    if not values:
+        raise ValueError("no values")
+    if not 1 <= p <= 100:
+        raise ValueError(f"percentile must be 1 to 100, got {p}")
+    ordered = sorted(values)
+    rank = -(-p * len(ordered) // 100)
+    return ordered[rank - 1]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+class ModelLearned(_Frozen):
+    """What was learned about one model."""
+
+    model: str
+    """Canonical id of the model that answered."""
+    samples: int
+    """Joined succeeded requests."""
+    raw_text_tokens: int
+    """Σ uncorrected cl100k_base tokens of their text."""
+    fixed_tokens: int
+    """Σ tokens counted without correction (tool-use system prompt, images, PDF pages)."""
+    actual_prompt_tokens: int
+    """Σ actual prompt tokens (input + cache writes + cache reads)."""
+    default_factor: Decimal
+    """The uncalibrated factor of the model's tokenizer."""
+    input_factor: Decimal | None
+    """The learned factor (ratio of sums, four places); None when it could not be learned."""
+    factor_p5: Decimal | None
+    """Spread of per-request factors ((actual − fixed) ÷ raw), nearest-rank, four places."""
+    factor_p50: Decimal | None
+    factor_p95: Decimal | None
+    output_p50: int | None
+    output_p95: int | None
+    output_mean: Decimal | None
+    """Mean output tokens (one decimal place): estimates use the median, which is below it when a few answers run long."""
+    written: bool
+    """Whether the model is in the calibration file (enough samples)."""
+
+
+class PrefixLearned(_Frozen):
+    """Output lengths of one custom_id prefix."""
+
+    prefix: str
+    samples: int
+    output_p50: int
+    output_p95: int
+    written: bool
+
+
+class Effect(_Frozen):
+    """One model's joined requests (or all, ``model="total"``): actual vs estimated before and after."""
+
+    model: str
+    requests: int
+    actual_prompt_tokens: int
+    uncalibrated_prompt_tokens: int
+    calibrated_prompt_tokens: int
+    actual_output_tokens: int
+    uncalibrated_output_tokens: int
+    calibrated_output_tokens: int
+    actual: Decimal
+    """Actual batch cost."""
+    uncalibrated: Decimal
+    """Estimated batch cost with the default factors and no output estimate (each max_tokens)."""
+    calibrated: Decimal
+    """Estimated batch cost with the learned calibration."""
+    uncalibrated_error_percent: Decimal | None
+    calibrated_error_percent: Decimal | None
+
+
+class CalibrationReport(_Frozen):
+    """What ``calibrate`` learned, what it wrote, and how it changes estimates."""
+
+    requests_file: str
+    results_file: str
+    output: str | None
+    """Where the calibration file was written; None when it was not (no ``-o``)."""
+    at: date
+    pricing_version: str
+    pricing_sha256: str
+    min_samples: int
+    requests: int
+    """Requests read from the request file."""
+    results: int
+    """Result lines read."""
+    joined: int
+    """Requests with a succeeded result (the measurements)."""
+    not_succeeded: dict[str, int]
+    """Requests whose result was errored / canceled / expired, by type (not billed, not learned from)."""
+    requests_without_result: int
+    requests_without_result_ids: tuple[str, ...]
+    results_without_request: int
+    results_without_request_ids: tuple[str, ...]
+    model_mismatch: int
+    """Joined requests answered by another model than the request named (left out)."""
+    skipped_requests: int
+    skipped_results: int
+    models: tuple[ModelLearned, ...]
+    prefixes: tuple[PrefixLearned, ...]
+    effect: tuple[Effect, ...]
+    """Per model, then the total: the joined requests estimated before and after calibration."""
+    calibration: Calibration
+    """The calibration file's content."""
+    warnings: tuple[str, ...]
+
+
+@dataclass
+class _Group:
+    samples: int = 0
+    raw: int = 0
+    fixed: int = 0
+    actual: int = 0
+    factors: list[Decimal] = field(default_factory=list)
+    outputs: list[int] = field(default_factory=list)
+
+
+def _factor(numerator: int, denominator: int) -> Decimal:
+    with decimal.localcontext(_RATIO):
+        return (Decimal(numerator) / denominator).quantize(FACTOR_PLACES)
+
+
+def calibrate(
+    requests: str | Path,
+    results: str | Path,
+    *,
+    at: date | None = None,
+    table: PriceTable | None = None,
+    min_samples: int = MIN_SAMPLES,
+    skip_invalid: bool = False,
+    created: date | None = None,
+    output: str | Path | None = None,
+) -> CalibrationReport:
+    """Learn a calibration from a batch's request file and its results file (see the module docs).
+
+    Args:
+        requests: the Message Batches request file that was sent.
+        results: its results JSONL.
+        at: whose prices the before/after comparison uses, and whose model names apply (default today).
+        table: the price table (default: the bundled one).
+        min_samples: joined requests a model or prefix needs to be written (default 30).
+        skip_invalid: skip invalid lines of either file (counted) instead of failing.
+        created: the file's ``created`` date (default today).
+        output: write the calibration file here (atomically); None writes nothing.
+
+    Raises:
+        WorkloadError: a file is missing or malformed (``file:line``), or nothing could be joined.
+        UsageError: ``min_samples`` below 1.
+    """
+    if min_samples < 1:
+        raise UsageError(f"--min-samples must be at least 1, got {min_samples!r}")
+    table = table or load_pricing()
+    at = at or today()
+    estimates, run = _estimate_each(requests, at=at, table=table, skip_invalid=skip_invalid)
+    actuals, lines = read_actuals(results, at=at, table=table, skip_invalid=skip_invalid)
+
+    pairs: list[tuple[RequestEstimate, BatchResult]] = []
+    not_succeeded: dict[str, int] = {}
+    without_request: list[str] = []
+    mismatch = 0
+    for custom_id, line in lines.items():
+        estimate = estimates.get(custom_id)
+        if estimate is None:
+            without_request.append(custom_id)
+        elif line.usage is None:
+            not_succeeded[line.type] = not_succeeded.get(line.type, 0) + 1
+        elif line.model != estimate.model:
+            mismatch += 1
+        else:
+            pairs.append((estimate, line))
+    without_result = [custom_id for custom_id in estimates if custom_id not in lines]
+    if not pairs:
+        raise WorkloadError(
+            f"no request of {requests} has a succeeded result in {results} with the same custom_id and "
+            "model: nothing to learn from (are they the same batch?)"
+        )
+
+    by_model: dict[str, _Group] = {}
+    by_prefix: dict[str, _Group] = {}
+    for estimate, line in pairs:
+        assert line.usage is not None
+        actual_prompt = line.usage.prompt_tokens
+        group = by_model.setdefault(estimate.model, _Group())
+        group.samples += 1
+        group.raw += estimate.raw_text_tokens
+        group.fixed += estimate.fixed_tokens
+        group.actual += actual_prompt
+        group.outputs.append(line.usage.output_tokens)
+        if estimate.raw_text_tokens:
+            group.factors.append(_factor(actual_prompt - estimate.fixed_tokens, estimate.raw_text_tokens))
+        prefix = by_prefix.setdefault(custom_id_prefix(estimate.custom_id), _Group())
+        prefix.samples += 1
+        prefix.outputs.append(line.usage.output_tokens)
+
+    warnings: list[str] = []
+    models = tuple(
+        _learn_model(mid, group, min_samples, run.models[mid].model.tokenizer, warnings)
+        for mid, group in sorted(by_model.items())
+    )
+    prefixes = tuple(
+        PrefixLearned(
+            prefix=name,
+            samples=group.samples,
+            output_p50=percentile(group.outputs, 50),
+            output_p95=percentile(group.outputs, 95),
+            written=group.samples >= min_samples,
+        )
+        for name, group in sorted(by_prefix.items())
+    )
+    for p in prefixes:
+        if not p.written:
+            warnings.append(
+                f"custom_id prefix {p.prefix!r}: {p.samples} joined request(s), fewer than the minimum of "
+                f"{min_samples}: its output percentiles were not written"
+            )
+    calibration = Calibration(
+        schema_version=1,
+        created=created or today(),
+        note=f"claude-quote calibrate: {len(pairs):,} requests of {Path(requests).name} joined with {Path(results).name}",
+        models={
+            m.model: ModelCalibration(
+                input_factor=m.input_factor,
+                output_p50=m.output_p50,
+                output_p95=m.output_p95,
+                samples=m.samples,
+            )
+            for m in models
+            if m.written
+        },
+        prefixes={
+            p.prefix: PrefixCalibration(output_p50=p.output_p50, output_p95=p.output_p95, samples=p.samples)
+            for p in prefixes
+            if p.written
+        },
+    )
+    if not calibration.models and not calibration.prefixes:
+        warnings.append(
+            f"nothing reached the minimum of {min_samples} joined requests: the calibration file is empty"
+        )
+    effect = _effect(pairs, estimates, requests, calibration, actuals, lines, table, at, skip_invalid)
+    warnings += _join_warnings(not_succeeded, without_result, without_request, mismatch)
+    if run.skipped:
+        warnings.append(f"skipped {run.skipped} invalid line(s) of {requests}; the first: {run.first_skip}")
+    if actuals.skipped:
+        shown = "; ".join(f"line {s.line}: {s.reason}" for s in actuals.skipped_lines[:3])
+        warnings.append(f"skipped {actuals.skipped} invalid line(s) of {results}: {shown}")
+
+    written = None
+    if output is not None:
+        write_calibration(calibration, output, source=(str(requests), str(results)))
+        written = str(output)
+    return CalibrationReport(
+        requests_file=str(requests),
+        results_file=str(results),
+        output=written,
+        at=at,
+        pricing_version=table.version,
+        pricing_sha256=table.sha256,
+        min_samples=min_samples,
+        requests=len(estimates) + run.skipped,
+        results=actuals.counts.total + actuals.skipped,
+        joined=len(pairs),
+        not_succeeded=dict(sorted(not_succeeded.items())),
+        requests_without_result=len(without_result),
+        requests_without_result_ids=tuple(without_result[:_SHOWN_IDS]),
+        results_without_request=len(without_request),
+        results_without_request_ids=tuple(without_request[:_SHOWN_IDS]),
+        model_mismatch=mismatch,
+        skipped_requests=run.skipped,
+        skipped_results=actuals.skipped,
+        models=models,
+        prefixes=prefixes,
+        effect=effect,
+        calibration=calibration,
+        warnings=tuple(warnings),
+    )
+
+
+def _learn_model(
+    mid: str, group: _Group, min_samples: int, tokenizer: TokenizerName, warnings: list[str]
+) -> ModelLearned:
+    written = group.samples >= min_samples
+    factor: Decimal | None = None
+    if not written:
+        warnings.append(
+            f"{mid}: {group.samples} joined request(s), fewer than the minimum of {min_samples}: "
+            "nothing was written for this model"
+        )
+    elif group.raw == 0:
+        warnings.append(f"{mid}: the requests have no text to count, so no input_factor was learned")
+    else:
+        factor = _factor(group.actual - group.fixed, group.raw)
+        if not Decimal(0) < factor <= 10:
+            warnings.append(
+                f"{mid}: the learned input_factor {factor} is outside (0, 10] (fixed tokens "
+                f"{group.fixed:,} against an actual prompt of {group.actual:,}): not written; are these "
+                "the results of this request file?"
+            )
+            factor = None
+    with decimal.localcontext(_RATIO):
+        mean = (Decimal(sum(group.outputs)) / group.samples).quantize(Decimal("0.1"))
+    spread = group.factors
+    return ModelLearned(
+        model=mid,
+        samples=group.samples,
+        raw_text_tokens=group.raw,
+        fixed_tokens=group.fixed,
+        actual_prompt_tokens=group.actual,
+        default_factor=FACTORS[tokenizer],
+        input_factor=factor,
+        factor_p5=percentile(spread, 5) if spread else None,
+        factor_p50=percentile(spread, 50) if spread else None,
+        factor_p95=percentile(spread, 95) if spread else None,
+        output_p50=percentile(group.outputs, 50) if written else None,
+        output_p95=percentile(group.outputs, 95) if written else None,
+        output_mean=mean,
+        written=written,
+    )
+
+
+def _effect(
+    pairs: list[tuple[RequestEstimate, BatchResult]],
+    before: Mapping[str, RequestEstimate],
+    requests: str | Path,
+    calibration: Calibration,
+    actuals: BatchActuals,
+    lines: Mapping[str, BatchResult],
+    table: PriceTable,
+    at: date,
+    skip_invalid: bool,
+) -> tuple[Effect, ...]:
+    """The joined requests estimated without and with the calibration, against what they cost."""
+    after, _ = _estimate_each(
+        requests, at=at, table=table, calibration=calibration, skip_invalid=skip_invalid
+    )
+    joined = {estimate.custom_id for estimate, _ in pairs}
+    subset = {cid: line for cid, line in lines.items() if cid in joined}
+
+    def priced(estimates: Mapping[str, RequestEstimate]) -> dict[str, Decimal]:
+        report = compare(
+            actuals,
+            subset,
+            {cid: (e.model, e.usage) for cid, e in estimates.items() if cid in joined},
+            table=table,
+            worst=0,
+        )
+        out = {m.model: m.estimate for m in report.by_model}
+        out["total"] = report.estimate
+        out["actual:total"] = report.actual
+        out.update({f"actual:{m.model}": m.actual for m in report.by_model})
+        return out
+
+    cost_before, cost_after = priced(before), priced(after)
+    rows: dict[str, list[int]] = {}
+    for estimate, line in pairs:
+        assert line.usage is not None
+        for key in (estimate.model, "total"):
+            row = rows.setdefault(key, [0] * 7)
+            row[0] += 1
+            row[1] += line.usage.prompt_tokens
+            row[2] += estimate.usage.prompt_tokens
+            row[3] += after[estimate.custom_id].usage.prompt_tokens
+            row[4] += line.usage.output_tokens
+            row[5] += estimate.usage.output_tokens
+            row[6] += after[estimate.custom_id].usage.output_tokens
+    out = []
+    for key in [*sorted(k for k in rows if k != "total"), "total"]:
+        n, actual_prompt, before_prompt, after_prompt, actual_out, before_out, after_out = rows[key]
+        actual = cost_before[f"actual:{key}"]
+        out.append(
+            Effect(
+                model=key,
+                requests=n,
+                actual_prompt_tokens=actual_prompt,
+                uncalibrated_prompt_tokens=before_prompt,
+                calibrated_prompt_tokens=after_prompt,
+                actual_output_tokens=actual_out,
+                uncalibrated_output_tokens=before_out,
+                calibrated_output_tokens=after_out,
+                actual=actual,
+                uncalibrated=cost_before[key],
+                calibrated=cost_after[key],
+                uncalibrated_error_percent=error_percent(cost_before[key], actual),
+                calibrated_error_percent=error_percent(cost_after[key], actual),
+            )
+        )
+    return tuple(out)
+
+
+def _join_warnings(
+    not_succeeded: Mapping[str, int], without_result: list[str], without_request: list[str], mismatch: int
+) -> list[str]:
+    out: list[str] = []
+    if not_succeeded:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(not_succeeded.items()))
+        out.append(f"requests whose result was not succeeded ({kinds}) have no usage and were left out")
+    if without_result:
+        shown = ", ".join(repr(c) for c in without_result[:_SHOWN_IDS])
+        out.append(f"{len(without_result)} request(s) have no line in the results file (e.g. {shown})")
+    if without_request:
+        shown = ", ".join(repr(c) for c in without_request[:_SHOWN_IDS])
+        out.append(
+            f"{len(without_request)} result line(s) have no request in the request file (e.g. {shown})"
+        )
+    if mismatch:
+        out.append(f"{mismatch} request(s) were answered by another model than they named and were left out")
+    return out
+
+
+# --- the file -------------------------------------------------------------------------------------
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped.
+
+    >>> print(_toml_string('a "b" \\\\ c'))
+    "a \\"b\\" \\\\ c"
+    """
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def calibration_toml(calibration: Calibration, *, source: tuple[str, str] | None = None) -> str:
+    """The calibration file's text, in exactly the format :func:`~claude_quote.calibration.load_calibration` reads."""
+    lines = [
+        "# A calibration file learned by `claude-quote calibrate` (read by `claude-quote estimate --calibration FILE`).",
+    ]
+    if source is not None:
+        lines.append(f"# requests: {source[0]}; results: {source[1]}")
+    lines.append("schema_version = 1")
+    if calibration.created is not None:
+        lines.append(f"created = {calibration.created.isoformat()}")
+    if calibration.note is not None:
+        lines.append(f"note = {_toml_string(calibration.note)}")
+    for name, entry in calibration.models.items():
+        lines += ["", f"[models.{_toml_string(name)}]"]
+        if entry.input_factor is not None:
+            lines.append(f"input_factor = {entry.input_factor:f}")
+        lines += _stats(entry)
+    for name, prefix in calibration.prefixes.items():
+        lines += ["", f"[prefixes.{_toml_string(name)}]", *_stats(prefix)]
+    return "\n".join(lines) + "\n"
+
+
+def _stats(entry: PrefixCalibration) -> list[str]:
+    return [
+        f"{key} = {value}"
+        for key, value in (
+            ("output_p50", entry.output_p50),
+            ("output_p95", entry.output_p95),
+            ("samples", entry.samples),
+        )
+        if value is not None
+    ]
+
+
+def write_calibration(
+    calibration: Calibration, path: str | Path, *, source: tuple[str, str] | None = None
+) -> None:
+    """Write ``calibration`` to ``path`` atomically (a temporary file in the same folder, then a rename).
+
+    Raises:
+        WorkloadError: the file cannot be written.
+    """
+    target = Path(path)
+    text = calibration_toml(calibration, source=source)
+    assert parse_calibration(text.encode(), origin=str(target)) == calibration
+    temporary: Path | None = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False, encoding="utf-8"
+        ) as handle:
+            temporary = Path(handle.name)
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(target)
+    except OSError as exc:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        raise WorkloadError(f"cannot write the calibration file: {exc.strerror}", path=str(target)) from None
