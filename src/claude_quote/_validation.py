@@ -1,12 +1,54 @@
-"""Turning pydantic validation errors into messages that name the file and the key."""
+"""Reading TOML files as exact decimals, and validation errors as messages naming the file and key."""
 
 from __future__ import annotations
 
-from typing import Any
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-__all__ = ["location", "problems"]
+from claude_quote.errors import ConfigError
+
+__all__ = ["describe", "location", "parse_toml", "problems", "read_toml", "validate"]
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def read_toml(path: Path, *, what: str) -> dict[str, Any]:
+    """A TOML file with every number read as an exact ``Decimal``; ConfigError names the file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {str(path)!r}: {exc.strerror}") from None
+    return parse_toml(data, origin=str(path))
+
+
+def parse_toml(data: bytes, *, origin: str) -> dict[str, Any]:
+    """TOML bytes with every number read as an exact ``Decimal``; ConfigError names ``origin``."""
+    try:
+        return tomllib.loads(data.decode("utf-8"), parse_float=Decimal)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{origin}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+
+
+def validate(model: type[_M], raw: Any, *, origin: str, prefix: str = "") -> _M:
+    """``model.model_validate(raw)``, with a ConfigError naming ``origin`` and every bad key."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(describe(exc, raw, origin=origin, prefix=prefix)) from None
+
+
+def describe(exc: ValidationError, raw: Any, *, origin: str, prefix: str = "") -> str:
+    """``file: key: message`` for one problem, ``file: N problems: ...; ...`` for several."""
+    found = problems(exc, raw, prefix=prefix)
+    if len(found) == 1:
+        return f"{origin}: {found[0]}"
+    return f"{origin}: {len(found)} problems: " + "; ".join(found)
 
 
 def problems(exc: ValidationError, raw: Any, *, prefix: str = "", label: str = "name") -> list[str]:

@@ -28,15 +28,15 @@ Decimal('1.07')
 
 from __future__ import annotations
 
-import tomllib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from .errors import ConfigError
+from claude_quote._validation import parse_toml, read_toml, validate
+
 from .money import to_decimal
 
 __all__ = [
@@ -95,22 +95,7 @@ class Calibration(_Model):
 
 def parse_calibration(data: bytes, *, origin: str) -> Calibration:
     """Parse TOML bytes; errors name ``origin`` and the key."""
-    try:
-        raw: dict[str, Any] = tomllib.loads(data.decode("utf-8"), parse_float=Decimal)
-    except UnicodeDecodeError:
-        raise ConfigError(f"{origin}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
-    try:
-        return Calibration.model_validate(raw)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors(include_url=False):
-            where = ".".join(str(part) for part in error["loc"]) or "(file)"
-            value = error.get("input")
-            shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
-            problems.append(f"{where}: {error['msg']}{shown}")
-        raise ConfigError(f"{origin}: invalid calibration file: " + "; ".join(problems)) from None
+    return validate(Calibration, parse_toml(data, origin=origin), origin=origin)
 
 
 def load_calibration(path: str | Path) -> Calibration:
@@ -120,8 +105,4 @@ def load_calibration(path: str | Path) -> Calibration:
         ConfigError: the file is missing, not TOML, or breaks the format; the message names the key.
     """
     file = Path(path)
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read calibration file {str(file)!r}: {exc.strerror}") from None
-    return parse_calibration(data, origin=str(file))
+    return validate(Calibration, read_toml(file, what="calibration file"), origin=str(file))

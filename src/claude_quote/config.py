@@ -8,14 +8,13 @@ are relative to the file's directory. Every key is documented in ``docs/config.m
 
 from __future__ import annotations
 
-import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from claude_quote._validation import problems
+from claude_quote._validation import read_toml, validate
 from claude_quote.budget import Budgets, Limits
 from claude_quote.errors import ConfigError
 from claude_quote.money import to_decimal
@@ -204,7 +203,7 @@ def find_config(directory: Path) -> tuple[Path, bool]:
     if standalone.is_file():
         return standalone, False
     pyproject = directory / "pyproject.toml"
-    if pyproject.is_file() and "claude-quote" in _read_toml(pyproject).get("tool", {}):
+    if pyproject.is_file() and "claude-quote" in read_toml(pyproject, what="config").get("tool", {}):
         return pyproject, True
     raise ConfigError(
         f"no config found: create {CONFIG_FILE} or a [tool.claude-quote] table in pyproject.toml in "
@@ -226,34 +225,11 @@ def load_config(path: str | Path | None = None, *, directory: Path | None = None
     else:
         file = Path(path)
         is_pyproject = file.name == "pyproject.toml"
-    raw = _read_toml(file)
+    raw = read_toml(file, what="config")
     prefix = ""
     if is_pyproject:
         raw = raw.get("tool", {}).get("claude-quote")
         prefix = "tool.claude-quote."
         if not isinstance(raw, dict):
             raise ConfigError(f"{file}: no [tool.claude-quote] table")
-    try:
-        return Config.model_validate(raw), file
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc, raw, str(file), prefix)) from None
-
-
-def _read_toml(file: Path) -> dict[str, Any]:
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read config {str(file)!r}: {exc.strerror}") from None
-    try:
-        return tomllib.loads(data.decode("utf-8"), parse_float=Decimal)
-    except UnicodeDecodeError:
-        raise ConfigError(f"{file}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-
-
-def _describe(exc: ValidationError, raw: dict[str, Any], origin: str, prefix: str) -> str:
-    found = problems(exc, raw, prefix=prefix)
-    if len(found) == 1:
-        return f"{origin}: {found[0]}"
-    return f"{origin}: {len(found)} problems: " + "; ".join(found)
+    return validate(Config, raw, origin=str(file), prefix=prefix), file

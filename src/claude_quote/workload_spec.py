@@ -26,7 +26,6 @@ from __future__ import annotations
 import decimal
 import json
 import re
-import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -38,13 +37,12 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    ValidationError,
     WithJsonSchema,
     field_validator,
 )
 
-from ._validation import problems
-from .errors import ConfigError, UsageError, WorkloadError
+from ._validation import read_toml, validate
+from .errors import UsageError, WorkloadError
 from .money import plain, to_decimal
 from .usage import Usage, parse_token_count
 
@@ -289,27 +287,7 @@ def load_workload_spec(path: str | Path) -> WorkloadSpec:
             and the key (``workloads[2] (batch-summaries).growth_percent``).
     """
     file = Path(path)
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read workload spec {str(file)!r}: {exc.strerror}") from None
-    try:
-        raw = tomllib.loads(data.decode("utf-8"), parse_float=Decimal)
-    except UnicodeDecodeError:
-        raise ConfigError(f"{file}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-    try:
-        return WorkloadSpec.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc, raw, str(file))) from None
-
-
-def _describe(exc: ValidationError, raw: Mapping[str, Any], origin: str) -> str:
-    found = problems(exc, raw)
-    if len(found) == 1:
-        return f"{origin}: {found[0]}"
-    return f"{origin}: {len(found)} problems: " + "; ".join(found)
+    return validate(WorkloadSpec, read_toml(file, what="workload spec"), origin=str(file))
 
 
 _USAGE_KEYS = (
