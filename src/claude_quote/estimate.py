@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -66,6 +66,7 @@ __all__ = [
     "ModelEstimate",
     "Priced",
     "WorstCase",
+    "counted",
     "estimate",
 ]
 
@@ -873,10 +874,14 @@ def _workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _counted(
-    run: _Run, shapes: Iterator[RequestShape]
+class _EncodingNotes(Protocol):
+    encoding_notes: tuple[str, ...]
+
+
+def counted(
+    run: _EncodingNotes, shapes: Iterator[RequestShape]
 ) -> Iterator[tuple[list[RequestShape], list[int] | None]]:
-    """Chunks of shapes with the raw tiktoken count of every text, in order.
+    """Chunks of shapes with the raw tiktoken count of every text, in order (``claude-quote plan`` reuses it).
 
     The calling thread reads and parses (which holds the GIL) while a small pool encodes (tiktoken
     releases the GIL); at most twice as many chunks as workers are in flight, so memory stays flat.
@@ -1026,6 +1031,6 @@ def estimate(
     files = expand_paths(paths)
     total = sum(f.stat().st_size for f in files)
     with _progress.progress_bar(total, enabled=progress) as advance:
-        for chunk, counts in _counted(run, run.shapes(files, advance)):
+        for chunk, counts in counted(run, run.shapes(files, advance)):
             _apply(run, chunk, counts)
     return run.result(files)
