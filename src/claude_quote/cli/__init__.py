@@ -10,6 +10,7 @@ import typer
 
 from .estimate import estimate_command
 from .models import models
+from .plan import plan_command
 from .price import price
 from .project import project_command
 from .reconcile import reconcile
@@ -40,6 +41,7 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "estimate": estimate_command,
     "project": project_command,
     "reconcile": reconcile,
+    "plan": plan_command,
 }
 """Every command, in the order ``--help`` lists them."""
 

@@ -39,6 +39,7 @@ _BUILTIN: dict[str, tuple[str, str, str]] = {
     "claude_quote.reconcile.Reconciliation": ("reconcile", "reconciliation_json", "reconciliation_document"),
     "claude_quote.reconcile_org.OrgReconciliation": ("reconcile", "org_json", "org_document"),
     "claude_quote.budget.CheckReport": ("check", "check_json", "check_document"),
+    "claude_quote.plan.Plan": ("plan", "plan_json", "plan_document"),
 }
 """The built-in report types, by name, so rendering a quote imports only the quote's builders."""
 
