@@ -81,6 +81,7 @@ _CUSTOM_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 _MANIFEST = "manifest.json"
 
 Severity = Literal["error", "warning"]
+PartEnd = Literal["end_of_file", "max_requests", "max_bytes", "custom_id_duplicate", "line_too_large"]
 ProblemCode = Literal[
     "invalid_line",
     "invalid_params",
@@ -142,6 +143,9 @@ class Part(_Frozen):
     """Models its requests name (canonical ids; unknown names as written)."""
     over_limit: bool = False
     """A single line over the byte limit, alone in its part (the API rejects this part)."""
+    ended_by: PartEnd = "end_of_file"
+    """Why the part ends: the file ends, the next line would go over ``max_requests`` or ``max_bytes``,
+    repeats a custom_id of this part, or is too large for any batch (and for an over-limit part: itself)."""
 
 
 class Split(_Frozen):
@@ -270,6 +274,7 @@ class _Draft:
     ids: set[str] = field(default_factory=set)
     models: set[str] = field(default_factory=set)
     over_limit: bool = False
+    ended_by: PartEnd = "end_of_file"
 
 
 @dataclass(frozen=True)
@@ -585,19 +590,30 @@ class _Planner:
                 f"{self.max_bytes:,}-byte limit of one batch: no batch can hold it; make the request "
                 "smaller (e.g. send big documents by file id)",
             )
-            self.close()
+            self.close("line_too_large")
             self.drafts.append(
-                _Draft(line, line, 1, size, models={label} if label else set(), over_limit=True)
+                _Draft(
+                    line,
+                    line,
+                    1,
+                    size,
+                    models={label} if label else set(),
+                    over_limit=True,
+                    ended_by="line_too_large",
+                )
             )
             return
         draft = self.current
-        if (
-            draft is None
-            or draft.requests + 1 > self.max_requests
-            or draft.bytes + size + _BODY_EXTRA > self.max_bytes
-            or custom_id in draft.ids
-        ):
-            self.close()
+        end: PartEnd | None = None
+        if draft is not None:
+            if draft.requests + 1 > self.max_requests:
+                end = "max_requests"
+            elif draft.bytes + size + _BODY_EXTRA > self.max_bytes:
+                end = "max_bytes"
+            elif custom_id in draft.ids:
+                end = "custom_id_duplicate"
+        if draft is None or end is not None:
+            self.close(end or "end_of_file")
             draft = self.current = _Draft(line, line)
         draft.last = line
         draft.requests += 1
@@ -606,9 +622,10 @@ class _Planner:
         if label:
             draft.models.add(label)
 
-    def close(self) -> None:
+    def close(self, why: PartEnd) -> None:
         if self.current is not None:
             self.current.ids = set()
+            self.current.ended_by = why
             self.drafts.append(self.current)
             self.current = None
 
@@ -637,7 +654,7 @@ class _Planner:
         line, custom_id = shape.line, shape.custom_id
         keep = Decimal(1) - self.margin
         percent = decimal_str(self.margin * 100)
-        estimate = f"counts are estimates ({model.method.description})"
+        estimate = f"an estimate: tiktoken × {factor}"
         window = info.context_window_at(self.at)
         if window is not None:
             total = prompt + (max_tokens or 0)
@@ -676,10 +693,10 @@ class _Planner:
                 "warning",
                 "tier_crossed",
                 f"estimated prompt {prompt:,} tokens, over {info.id}'s {tier.above_prompt_tokens:,}-token "
-                f"tier: the whole request, output included, is billed at the tier's rates (input "
-                f"${decimal_str(tier.input_per_mtok)} instead of ${decimal_str(entry.input_per_mtok)}, output "
-                f"${decimal_str(tier.output_per_mtok)} instead of ${decimal_str(entry.output_per_mtok)} per "
-                f"MTok); shorten the prompt to stay under ({estimate})",
+                f"tier ({estimate}): the whole request, output included, is billed at the tier's rates "
+                f"(input ${decimal_str(tier.input_per_mtok)} vs ${decimal_str(entry.input_per_mtok)}, output "
+                f"${decimal_str(tier.output_per_mtok)} vs ${decimal_str(entry.output_per_mtok)} per MTok); "
+                "shorten the prompt to stay under it",
             )
             return
         near = [t for t in tiers if prompt > t.above_prompt_tokens * keep]
@@ -698,17 +715,11 @@ class _Planner:
     # -- the result ----------------------------------------------------------------------------
 
     def token_method(self) -> str:
-        by_description: dict[str, set[str]] = {}
-        for model in self.by_id.values():
-            by_description.setdefault(model.method.description, set()).add(model.info.id)
-        if not by_description:
-            return "nothing counted (no known model)"
-        if len(by_description) == 1:
-            return next(iter(by_description))
-        return "; ".join(f"{d} for {', '.join(sorted(ids))}" for d, ids in sorted(by_description.items()))
+        descriptions = sorted({model.method.description for model in self.by_id.values()})
+        return "; ".join(descriptions) or "nothing counted (no known model)"
 
     def result(self) -> Plan:
-        self.close()
+        self.close("end_of_file")
         if self.requests == 0:
             extra = f" ({self.skipped:,} invalid lines skipped)" if self.skipped else ""
             raise WorkloadError(f"no requests found in {self.where}{extra}")
@@ -724,6 +735,7 @@ class _Planner:
                 body_bytes=d.bytes + _BODY_EXTRA,
                 models=tuple(sorted(d.models)),
                 over_limit=d.over_limit,
+                ended_by=d.ended_by,
             )
             for i, d in enumerate(self.drafts, start=1)
         )

@@ -13,6 +13,15 @@ from .json import SCHEMA_VERSION
 __all__ = ["plan_document", "plan_json"]
 
 
+_ENDS = {
+    "end_of_file": "end of file",
+    "max_requests": "request limit",
+    "max_bytes": "byte limit",
+    "custom_id_duplicate": "custom_id repeats",
+    "line_too_large": "line too large",
+}
+
+
 def _n(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count:,} {singular if count == 1 else (plural or singular + 's')}"
 
@@ -81,15 +90,20 @@ def plan_document(p: Plan) -> Document:
     if p.problems:
         tables.append(problems)
     title = "Split plan" if p.split is None else f"Parts written to {p.split.directory}"
-    parts = Table(columns=["part", "file", "lines", "requests", "bytes", "models"], title=title)
+    parts = Table(
+        columns=["part", "file", "lines", "requests", "bytes", "ends because", "models"], title=title
+    )
     for part in p.parts:
         parts.rows.append(
             [
                 Cell(part.index, "count"),
                 part.file,
-                f"{part.first_line}-{part.last_line}" if part.first_line != part.last_line else str(part.first_line),
+                f"{part.first_line}-{part.last_line}"
+                if part.first_line != part.last_line
+                else str(part.first_line),
                 Cell.tokens(part.requests),
                 Cell.tokens(part.bytes),
+                _ENDS[part.ended_by],
                 ", ".join(part.models) + (" (over the byte limit)" if part.over_limit else ""),
             ]
         )
