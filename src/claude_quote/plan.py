@@ -26,7 +26,7 @@ import hashlib
 import json
 import os
 import re
-import tempfile
+import secrets
 from collections import Counter
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -862,11 +862,14 @@ class _Writer:
 
     def __init__(self, directory: Path, name: str) -> None:
         self.final = directory / name
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finish() or abort()
-            "wb", dir=directory, prefix=f".{name}.", suffix=".tmp", delete=False
-        )
-        self.handle = handle
-        self.temp = Path(handle.name)
+        while True:  # like tempfile, but with the permissions a plain open() gives (0o666 less umask)
+            self.temp = directory / f".{name}.{secrets.token_hex(6)}.tmp"
+            try:
+                fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:  # pragma: no cover - 48 random bits
+                continue
+            break
+        self.handle = os.fdopen(fd, "wb")
 
     def write(self, data: bytes) -> None:
         self.handle.write(data)

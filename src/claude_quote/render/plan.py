@@ -123,8 +123,9 @@ def plan_document(p: Plan) -> Document:
     if p.split is not None:
         s = p.split
         notes.append(
-            f"Wrote {_n(len(s.files), 'part')} and {s.manifest}; read back {_n(s.requests, 'line')} and "
-            f"{_n(s.custom_ids, 'custom_id')}: every request line once, in order (sha256 {s.lines_sha256})."
+            f"Wrote {_n(len(s.files), 'part')} and manifest.json to {s.directory}, and read them back: "
+            f"{_n(s.requests, 'line')} and {_n(s.custom_ids, 'custom_id')}, every request line of the source "
+            f"once and in order (sha256 {s.lines_sha256})."
         )
     csv = Table(columns=["file", "line", "custom_id", "severity", "code", "message"])
     for problem in p.problems:
