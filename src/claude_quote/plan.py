@@ -1001,7 +1001,7 @@ def write_parts(plan: Plan, directory: str | Path, *, overwrite: bool = False, f
     if plan.errors and not force:
         raise WorkloadError(
             f"{plan.errors:,} error{'s' if plan.errors != 1 else ''}: no parts written; fix them, or pass "
-            "--force (force=True) to write the parts anyway",
+            "--force to write the parts anyway",
             path=plan.file,
         )
     folder = Path(directory)
