@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib
 import inspect
+import io
 import json
 import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
@@ -24,16 +26,18 @@ from claude_quote.plan import (
     MAX_BYTES_CEILING,
     MAX_REQUESTS,
     Plan,
+    ProblemCode,
     _Writer,
     parse_size,
     plan,
     write_parts,
 )
 from claude_quote.pricing import PriceTable
-from tests.conftest import DAY
+from tests.conftest import DAY, ROOT
 from tests.workload_files import request, words, write_jsonl
 
 ONE = Decimal(1)
+module = importlib.import_module("claude_quote.plan")  # `import claude_quote.plan` would give the function
 
 
 def _plan(tmp_path: Path, lines: Sequence[dict[str, Any] | str], **options: Any) -> Plan:
@@ -258,6 +262,20 @@ def test_context_window_at_and_over(tmp_path: Path) -> None:
     )
 
 
+def test_an_uncertain_context_window_makes_over_a_warning(tmp_path: Path, table: PriceTable) -> None:
+    models = tuple(
+        m.model_copy(update={"uncertain": {"context_window": "one source"}})
+        if m.id.startswith("claude-haiku-4-5")
+        else m
+        for m in table.models
+    )
+    doubtful = table.model_copy(update={"models": models})
+    line = request(words(136_001), model="claude-haiku-4-5", max_tokens=64_000)
+    p = _plan(tmp_path, [line], token_factor=ONE, table=doubtful)
+    assert _codes(p) == [(1, "over_context_window", "warning")]
+    assert p.problems[0].message.endswith("(context_window is UNCERTAIN in the price data: one source)")
+
+
 def test_near_the_context_window_starts_past_ninety_percent(tmp_path: Path) -> None:
     # 10% margin: 180,000 is not flagged, 180,001 is
     assert _window(tmp_path, 120_000, 60_000).problems == ()
@@ -410,6 +428,14 @@ def test_skip_invalid_lists_and_excludes_the_lines(tmp_path: Path) -> None:
         'skipped (--skip-invalid) and written to no part: "params" must be'
     )
     assert [(x.first_line, x.last_line, x.requests) for x in p.parts] == [(1, 4, 2)]
+
+
+def test_a_file_that_changes_while_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_jsonl(tmp_path / "b.jsonl", [request(custom_id="a"), request(custom_id="b")])
+    first = path.read_bytes().splitlines(keepends=True)[0]
+    monkeypatch.setattr(module, "open_binary", lambda _path: io.BytesIO(first))  # the raw reader sees 1 line
+    with pytest.raises(WorkloadError, match=r"b\.jsonl: changed while it was being read: plan it again"):
+        plan(path, at=DAY)
 
 
 def test_an_empty_file_has_no_requests(tmp_path: Path) -> None:
@@ -767,3 +793,9 @@ def test_plan_is_public_and_not_shadowed_by_its_module() -> None:
     assert claude_quote.plan is plan_module_function is plan
     assert claude_quote.write_parts is write_parts
     assert claude_quote.Plan is Plan
+
+
+def test_every_problem_code_is_documented() -> None:
+    page = (ROOT / "docs" / "plan.md").read_text(encoding="utf-8")
+    for code in get_args(ProblemCode):
+        assert f"| `{code}` |" in page, code

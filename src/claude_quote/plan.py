@@ -367,9 +367,11 @@ class _Planner:
         with contextlib.closing(raw_lines):
             requests = iter_batch_requests(self.path, skip_invalid=self.skip_invalid, on_skip=self.skip)
             for request in requests:
-                number, raw = next(raw_lines)
+                number, raw = next(raw_lines, (0, b""))
                 while number != request.line:  # blank or skipped lines
-                    number, raw = next(raw_lines)
+                    if number == 0:
+                        raise WorkloadError("changed while it was being read: plan it again", path=self.where)
+                    number, raw = next(raw_lines, (0, b""))
                 shape = self.check(request, _content(raw))
                 if shape is not None:
                     yield shape

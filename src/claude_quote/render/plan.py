@@ -98,9 +98,9 @@ def plan_document(p: Plan) -> Document:
             [
                 Cell(part.index, "count"),
                 part.file,
-                f"{part.first_line}-{part.last_line}"
+                f"{part.first_line:,}-{part.last_line:,}"
                 if part.first_line != part.last_line
-                else str(part.first_line),
+                else f"{part.first_line:,}",
                 Cell.tokens(part.requests),
                 Cell.tokens(part.bytes),
                 _ENDS[part.ended_by],
