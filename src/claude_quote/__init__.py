@@ -29,6 +29,7 @@ if _typing.TYPE_CHECKING:
         WorkloadError,
     )
     from .estimate import Estimate, RequestEstimate, estimate, estimate_requests
+    from .plan import Plan, plan, write_parts
     from .pricing import ModelInfo, PriceEntry, PriceTable, load_pricing, resolve_model
     from .projections import Comparison, Projection, compare, project
     from .reconcile import BatchActuals, Reconciliation, reconcile_results
@@ -51,6 +52,7 @@ _WHERE: dict[str, str] = {
     "ModelInfo": "pricing",
     "ModelList": "catalog",
     "OrgReconciliation": "reconcile_org",
+    "Plan": "plan",
     "PriceEntry": "pricing",
     "PriceNotAvailableError": "errors",
     "PriceTable": "pricing",
@@ -78,6 +80,7 @@ _WHERE: dict[str, str] = {
     "load_pricing": "pricing",
     "load_workload_spec": "workload_spec",
     "parse_token_count": "usage",
+    "plan": "plan",
     "project": "projections",
     "quote": "cost",
     "reconcile_results": "reconcile",
@@ -86,6 +89,7 @@ _WHERE: dict[str, str] = {
     "resolve_model": "pricing",
     "today": "cost",
     "workloads_from_estimate": "workload_spec",
+    "write_parts": "plan",
 }
 """Where each public name lives. Names are imported on first use (PEP 562), so ``claude-quote price``
 loads only the modules it needs."""
@@ -103,6 +107,7 @@ __all__ = [
     "ModelInfo",
     "ModelList",
     "OrgReconciliation",
+    "Plan",
     "PriceEntry",
     "PriceNotAvailableError",
     "PriceTable",
@@ -131,6 +136,7 @@ __all__ = [
     "load_pricing",
     "load_workload_spec",
     "parse_token_count",
+    "plan",
     "project",
     "quote",
     "reconcile_results",
@@ -139,6 +145,7 @@ __all__ = [
     "resolve_model",
     "today",
     "workloads_from_estimate",
+    "write_parts",
 ]
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -69,6 +69,7 @@ __all__ = [
     "Priced",
     "RequestEstimate",
     "WorstCase",
+    "counted",
     "estimate",
     "estimate_requests",
 ]
@@ -1084,11 +1085,15 @@ def _exact_counts(counter: ExactCounter, bodies: list[dict[str, Any]]) -> list[i
 _Counted = tuple[list[RequestShape], list[int] | None, list[int] | None]
 
 
-def _counted(
-    run: _Run, shapes: Iterator[RequestShape], counter: ExactCounter | None = None
+class _EncodingNotes(Protocol):
+    encoding_notes: tuple[str, ...]
+
+
+def counted(
+    run: _EncodingNotes, shapes: Iterator[RequestShape], counter: ExactCounter | None = None
 ) -> Iterator[_Counted]:
     """Chunks of shapes with the raw tiktoken count of every text, in order (and, with ``counter``,
-    every counted request's exact prompt from count_tokens).
+    every counted request's exact prompt from count_tokens). ``claude-quote plan`` reuses it.
 
     The calling thread reads and parses (which holds the GIL) while a small pool encodes (tiktoken
     releases the GIL) or waits on count_tokens; at most twice as many chunks as workers are in flight,
@@ -1235,7 +1240,7 @@ def _count_all(run: _Run, shapes: Iterator[RequestShape]) -> None:
 
         counter = counter_from_env()
     try:
-        for chunk, counts, exact in _counted(run, shapes, counter):
+        for chunk, counts, exact in counted(run, shapes, counter):
             _apply(run, chunk, counts, exact)
     finally:
         if counter is not None:

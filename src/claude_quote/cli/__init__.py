@@ -12,6 +12,7 @@ from .calibrate import calibrate_command
 from .check import check_command
 from .estimate import estimate_command
 from .models import models
+from .plan import plan_command
 from .price import price
 from .project import project_command
 from .reconcile import reconcile
@@ -43,6 +44,7 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "project": project_command,
     "reconcile": reconcile,
     "calibrate": calibrate_command,
+    "plan": plan_command,
     "check": check_command,
 }
 """Every command, in the order ``--help`` lists them."""

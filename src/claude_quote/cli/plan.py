@@ -1,0 +1,106 @@
+"""``claude-quote plan``: check a Message Batches file before you submit it, and split it into batches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ._common import (
+    AtOption,
+    FormatOption,
+    OutputFormat,
+    PricingOption,
+    emit,
+    parse_date,
+    table_from,
+    user_errors,
+)
+from .estimate import _decimal
+
+
+def plan_command(
+    requests: Annotated[
+        Path,
+        typer.Argument(
+            metavar="REQUESTS.jsonl",
+            help='Message Batches JSONL (*.jsonl.gz too): one {"custom_id", "params"} per line.',
+            show_default=False,
+        ),
+    ],
+    split: Annotated[
+        Path | None,
+        typer.Option(
+            "--split",
+            metavar="DIR",
+            help="Write the parts (part-0001.jsonl, ...) and manifest.json into DIR; refused while there are errors.",
+        ),
+    ] = None,
+    max_requests: Annotated[
+        int,
+        typer.Option("--max-requests", metavar="N", min=1, max=100_000, help="Most requests per batch."),
+    ] = 100_000,
+    max_bytes: Annotated[
+        str | None,
+        typer.Option(
+            "--max-bytes",
+            metavar="BYTES",
+            help="Most bytes of request body per batch (e.g. 200MB, 250MiB; default 256MB = 256,000,000).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --split: write the parts even when there are errors.")
+    ] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="With --split: replace the part files and manifest already in DIR."),
+    ] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Skip lines that are not batch requests (listed, counted, written to no part) instead of failing.",
+        ),
+    ] = False,
+    token_factor: Annotated[
+        str | None,
+        typer.Option(
+            "--token-factor", metavar="X", help="Claude tokens per tiktoken token, for every model."
+        ),
+    ] = None,
+    at: AtOption = None,
+    pricing: PricingOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Check every request of a batch file before you submit it, and plan its split into batches.
+
+    Lists every problem with its line: custom_id format and uniqueness, unknown or retired models,
+    max_tokens over the model's limit, prompts over the context window or a price tier (estimated
+    token counts), fast mode and streaming (not allowed in a batch). Then the split: at most 100,000
+    requests and 256 MB per batch. Exit 0 without errors (warnings allowed), 2 with errors or bad input.
+    """
+    from claude_quote.plan import MAX_BYTES, check_split_dir, parse_size, plan, write_parts
+    from claude_quote.render import render
+
+    factor = _decimal(token_factor, "--token-factor")
+    with user_errors():
+        limit = MAX_BYTES if max_bytes is None else parse_size(max_bytes)
+        if split is not None:
+            check_split_dir(split, overwrite=overwrite)  # before reading a big file
+        result = plan(
+            requests,
+            at=parse_date(at),
+            table=table_from(pricing),
+            max_requests=max_requests,
+            max_bytes=limit,
+            token_factor=factor,
+            skip_invalid=skip_invalid,
+        )
+        if split is not None and (force or not result.errors):
+            result = write_parts(result, split, overwrite=overwrite, force=force)
+        emit(render(result, output_format.value))
+        if split is not None and result.split is None:
+            write_parts(result, split, overwrite=overwrite)  # raises: errors, no --force
+    if result.errors:
+        raise typer.Exit(2)
