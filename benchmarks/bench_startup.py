@@ -20,6 +20,7 @@ from pathlib import Path
 
 COMMAND = ["price", "sonnet-4.6", "--input", "1M", "--output", "1M", "--format", "json"]
 TARGET_MS = 300
+FLOOR = "import typer, pydantic\nclass M(pydantic.BaseModel):\n    x: int = 0\nM()"
 
 
 def _script() -> str:
@@ -46,18 +47,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     command = [_script(), *COMMAND]
     baseline = [sys.executable, "-c", "pass"]
-    _time(command)  # warm the file cache and .pyc files
-    _time(baseline)
+    # The floor no typer + pydantic CLI can go under: import both and build one model.
+    floor = [sys.executable, "-c", FLOOR]
+    for argv in (command, baseline, floor):
+        _time(argv)  # warm the file cache and .pyc files
     cli: list[float] = []
     base: list[float] = []
+    deps: list[float] = []
     for _ in range(args.runs):
         cli.append(_time(command))
         base.append(_time(baseline))
-    cli_ms, base_ms = statistics.median(cli), statistics.median(base)
+        deps.append(_time(floor))
+    cli_ms, base_ms, deps_ms = statistics.median(cli), statistics.median(base), statistics.median(deps)
     print(f"python {sys.version.split()[0]}, {args.runs} runs, medians")
     print(f"  python -c pass                      {base_ms:7.1f} ms")
+    print(f"  import typer + pydantic, one model  {deps_ms:7.1f} ms")
     print(f"  claude-quote {' '.join(COMMAND)}  {cli_ms:7.1f} ms")
     print(f"  difference (claude-quote itself)    {cli_ms - base_ms:7.1f} ms")
+    print(f"  claude-quote / dependency floor     {cli_ms / deps_ms:7.2f} ×")
     print(
         f"  target                              {TARGET_MS:7d} ms  {'met' if cli_ms < TARGET_MS else 'MISSED'}"
     )
