@@ -32,7 +32,7 @@ _BUILTIN: dict[str, tuple[str, str, str]] = {
     "claude_quote.catalog.ModelList": ("catalog", "list_json", "list_document"),
     "claude_quote.catalog.ModelDetail": ("catalog", "detail_json", "detail_document"),
     "claude_quote.catalog.UncertainFacts": ("catalog", "uncertain_json", "uncertain_document"),
-    "claude_quote.estimate.Estimate": ("estimate", "estimate_json", "estimate_document"),
+    "claude_quote.estimate.models.Estimate": ("estimate", "estimate_json", "estimate_document"),
     "claude_quote.projections.Projection": ("projection", "projection_json", "projection_document"),
     "claude_quote.projections.Comparison": ("projection", "comparison_json", "comparison_document"),
     "claude_quote.reconcile.BatchActuals": ("reconcile", "actuals_json", "actuals_document"),
