@@ -40,7 +40,7 @@ _BUILTIN: dict[str, tuple[str, str, str]] = {
     "claude_quote.reconcile_org.OrgReconciliation": ("reconcile", "org_json", "org_document"),
     "claude_quote.budget.CheckReport": ("check", "check_json", "check_document"),
     "claude_quote.calibrate.CalibrationReport": ("calibrate", "calibration_json", "calibration_document"),
-    "claude_quote.plan.Plan": ("plan", "plan_json", "plan_document"),
+    "claude_quote.plan.models.Plan": ("plan", "plan_json", "plan_document"),
 }
 """The built-in report types, by name, so rendering a quote imports only the quote's builders."""
 
