@@ -8,10 +8,27 @@ from __future__ import annotations
 import decimal
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from claude_quote.usage import Usage
 
 from .models import BandName
+
+
+class _Cache(NamedTuple):
+    """One request's cache writes and reads in the bands (see :class:`_Measured`)."""
+
+    write_5m: int
+    write_1h: int
+    read_best: int
+    write_5m_best: int
+    write_1h_best: int
+    write_5m_expected: int
+    write_1h_expected: int
+
+
+_NO_CACHE = _Cache(0, 0, 0, 0, 0, 0, 0)
+"""A request without cache breakpoints."""
 
 
 @dataclass(slots=True)

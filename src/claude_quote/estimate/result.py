@@ -36,59 +36,10 @@ def result(run: _Run, files: Sequence[Path]) -> Estimate:
         names = ", ".join(str(f) for f in files)
         extra = f" ({run.skipped} invalid skipped)" if run.skipped else ""
         raise WorkloadError(f"no requests found in {names}{extra}")
-    bands = BANDS if run.has_cache else ("expected",)
-    priced: dict[tuple[_Key, str], tuple[Usage, Cost, Cost | None]] = {}
-    for key, bucket in run.buckets.items():
-        info = run.models[key[0]].model
-        for band in bands:
-            priced[key, band] = run.price(info, bucket.usage(band), bucket.requests)
-        worst_usage = bucket.usage("miss", worst=True)
-        priced[key, "worst"] = run.price(info, worst_usage, bucket.requests)
-
-    def total(keys: Iterable[_Key], band: str, cls: type[_PT]) -> _PT:
-        return _combine([priced[k, band] for k in keys], cls)
-
+    priced = _price_buckets(run)
     keys = sorted(run.buckets)
-    by_model: list[ModelEstimate] = []
-    for mid in sorted({k[0] for k in keys}, key=lambda m: (run.models[m].model.family, m)):
-        mine = [k for k in keys if k[0] == mid]
-        part = total(mine, "expected", Priced)
-        info = run.models[mid].model
-        by_model.append(
-            ModelEstimate(
-                **_parts(part),
-                model=mid,
-                model_name=info.name,
-                requests=sum(run.buckets[k].requests for k in mine),
-                worst_case=total(mine, "worst", WorstCase),
-                token_method=_model_method(run, info),
-                output_method=_output_method(run.tally[mid]),
-            )
-        )
-    groups = None
-    if run.group_by == "prefix":
-        groups = tuple(
-            GroupEstimate(
-                **_parts(total([k for k in keys if k[2] == g], "expected", Priced)),
-                prefix=g,
-                requests=sum(run.buckets[k].requests for k in keys if k[2] == g),
-                models=tuple(sorted({k[0] for k in keys if k[2] == g})),
-                worst_case=total([k for k in keys if k[2] == g], "worst", WorstCase),
-            )
-            for g in sorted({k[2] for k in keys})
-        )
-    cache_bands = None
-    if run.has_cache:
-        cache_bands = CacheBands(
-            hit_rate=run.hit_rate,
-            bands=tuple(
-                CacheBand(
-                    **_parts(total(keys, band, Priced)), name=band, description=band_text(run.hit_rate, band)
-                )
-                for band in BANDS
-            ),
-        )
-    overall = total(keys, "expected", Priced)
+    by_model = _by_model(run, priced, keys)
+    overall = _total(priced, keys, "expected", Priced)
     methods = [m.token_method for m in by_model]
     outputs = {m.output_method for m in by_model}
     return Estimate(
@@ -96,16 +47,85 @@ def result(run: _Run, files: Sequence[Path]) -> Estimate:
         files=tuple(str(f) for f in files),
         requests=run.requests,
         skipped=run.skipped,
-        worst_case=total(keys, "worst", WorstCase),
+        worst_case=_total(priced, keys, "worst", WorstCase),
         by_model=tuple(by_model),
-        groups=groups,
-        cache_bands=cache_bands,
+        groups=_groups(run, priced, keys) if run.group_by == "prefix" else None,
+        cache_bands=_cache_bands(run, priced, keys) if run.has_cache else None,
         token_method=_overall_method(methods, [m.model for m in by_model]),
         output_method=outputs.pop() if len(outputs) == 1 else "varies by model (see by_model)",
         warnings=tuple(warnings(run, by_model)),
         pricing_version=run.table.version,
         pricing_sha256=run.table.sha256,
         at=run.at,
+    )
+
+
+_PT = TypeVar("_PT", bound=Priced)
+
+_PricedBuckets = dict[tuple[_Key, str], tuple[Usage, Cost, Cost | None]]
+"""Each bucket priced in each band (and ``"worst"``): its usage, real-time and batch cost."""
+
+
+def _price_buckets(run: _Run) -> _PricedBuckets:
+    bands = BANDS if run.has_cache else ("expected",)
+    priced: _PricedBuckets = {}
+    for key, bucket in run.buckets.items():
+        info = run.models[key[0]].model
+        for band in bands:
+            priced[key, band] = run.price(info, bucket.usage(band), bucket.requests)
+        worst_usage = bucket.usage("miss", worst=True)
+        priced[key, "worst"] = run.price(info, worst_usage, bucket.requests)
+    return priced
+
+
+def _total(priced: _PricedBuckets, keys: Iterable[_Key], band: str, cls: type[_PT]) -> _PT:
+    return _combine([priced[k, band] for k in keys], cls)
+
+
+def _by_model(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> list[ModelEstimate]:
+    by_model: list[ModelEstimate] = []
+    for mid in sorted({k[0] for k in keys}, key=lambda m: (run.models[m].model.family, m)):
+        mine = [k for k in keys if k[0] == mid]
+        part = _total(priced, mine, "expected", Priced)
+        info = run.models[mid].model
+        by_model.append(
+            ModelEstimate(
+                **_parts(part),
+                model=mid,
+                model_name=info.name,
+                requests=sum(run.buckets[k].requests for k in mine),
+                worst_case=_total(priced, mine, "worst", WorstCase),
+                token_method=_model_method(run, info),
+                output_method=_output_method(run.tally[mid]),
+            )
+        )
+    return by_model
+
+
+def _groups(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> tuple[GroupEstimate, ...]:
+    return tuple(
+        GroupEstimate(
+            **_parts(_total(priced, [k for k in keys if k[2] == g], "expected", Priced)),
+            prefix=g,
+            requests=sum(run.buckets[k].requests for k in keys if k[2] == g),
+            models=tuple(sorted({k[0] for k in keys if k[2] == g})),
+            worst_case=_total(priced, [k for k in keys if k[2] == g], "worst", WorstCase),
+        )
+        for g in sorted({k[2] for k in keys})
+    )
+
+
+def _cache_bands(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> CacheBands:
+    return CacheBands(
+        hit_rate=run.hit_rate,
+        bands=tuple(
+            CacheBand(
+                **_parts(_total(priced, keys, band, Priced)),
+                name=band,
+                description=band_text(run.hit_rate, band),
+            )
+            for band in BANDS
+        ),
     )
 
 
@@ -135,9 +155,6 @@ def _output_method(tally: _ModelTally) -> str:
     if len(tally.outputs) == 1:
         return next(iter(tally.outputs))
     return "; ".join(f"{label} ({_n(n, 'request')})" for label, n in tally.outputs.most_common())
-
-
-_PT = TypeVar("_PT", bound=Priced)
 
 
 def _parts(priced: Priced) -> dict[str, Any]:

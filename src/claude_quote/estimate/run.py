@@ -21,7 +21,7 @@ from claude_quote.tokens.request import ModelFacts, RequestShape
 from claude_quote.usage import Usage
 from claude_quote.workloads.requests import custom_id_prefix
 
-from .bands import _Bucket, _Measured, _round, _scaled_prefixes
+from .bands import _NO_CACHE, _Bucket, _Cache, _Measured, _round, _scaled_prefixes
 from .models import GroupBy
 from .notes import MAX_TOKENS_OUTPUT
 
@@ -158,13 +158,42 @@ class _Run:
         ``raw`` holds the cl100k_base count of each text segment; ``exact`` is the request's whole
         prompt from count_tokens (``--exact``), whose cache prefixes then take the offline shares.
         """
-        facts = shape.facts
-        info = facts.model
-        mid = info.id
+        mid = shape.facts.model.id
         tally = self.tally.setdefault(mid, _ModelTally(outputs=Counter()))
+        prefixes, raw_text = self._prefixes(shape, raw, exact, tally)
+        prompt = prefixes[-1]
+        cache = self._cache(shape, prefixes) if shape.breaks else _NO_CACHE
+        for code, count in shape.notes.items():
+            self.notes[code, mid] += count
+
+        expected, label = self._expected_output(shape, prompt)
+        assert tally.outputs is not None
+        tally.outputs[label] += 1
+
+        return _Measured(
+            model=mid,
+            tier=self._tier(shape, prompt),
+            group=custom_id_prefix(shape.custom_id) if self.group_by == "prefix" else "",
+            prompt=prompt,
+            write_5m=cache.write_5m,
+            write_1h=cache.write_1h,
+            read_best=cache.read_best,
+            write_5m_best=cache.write_5m_best,
+            write_1h_best=cache.write_1h_best,
+            write_5m_expected=cache.write_5m_expected,
+            write_1h_expected=cache.write_1h_expected,
+            output=expected,
+            max_tokens=shape.max_tokens,
+            raw_text=raw_text,
+            fixed=sum(shape.fixed) if not shape.given else prompt,
+        )
+
+    def _prefixes(
+        self, shape: RequestShape, raw: Sequence[int], exact: int | None, tally: _ModelTally
+    ) -> tuple[list[int], int]:
+        """The prompt's length at the end of each segment (the last is the prompt), and its raw text count."""
         prefixes: list[int] = []
         raw_text = 0
-        fixed_total = sum(shape.fixed)
         if shape.given:
             tally.given += 1
             total = 0
@@ -172,7 +201,7 @@ class _Run:
                 total += fixed
                 prefixes.append(total)
         else:
-            _, num, den = self.method(info)
+            _, num, den = self.method(shape.facts.model)
             cum_fixed = 0
             for count, fixed in zip(raw, shape.fixed, strict=True):
                 raw_text += count
@@ -183,42 +212,44 @@ class _Run:
             else:
                 tally.exact += 1
                 prefixes = _scaled_prefixes(prefixes, exact)
-        prompt = prefixes[-1]
+        return prefixes, raw_text
 
+    def _cache(self, shape: RequestShape, prefixes: list[int]) -> _Cache:
+        """Cache writes and reads of a request with breakpoints, in every band (remembers its prefixes)."""
+        facts = shape.facts
+        mid = facts.model.id
         write_5m = write_1h = read = write_5m_best = write_1h_best = 0
         write_5m_expected = write_1h_expected = 0
-        if shape.breaks:
-            if facts.min_cacheable_note:
-                self.notes["min_cacheable_fallback", mid] += 1
-            minimum = facts.min_cacheable
-            valid = [
-                (prefixes[i], one_hour, digest)
-                for i, one_hour, digest in shape.breaks
-                if prefixes[i] >= minimum
-            ]
-            if not valid:
-                self.notes["below_min_cacheable", mid] += 1
-            else:
-                self.has_cache = True
-                length = valid[-1][0]
-                write_1h = max((n for n, one_hour, _ in valid if one_hour), default=0)
-                write_5m = length - write_1h
-                read = max((n for n, _, digest in valid if digest in self.seen), default=0)
-                self.seen.update(digest for _, _, digest in valid)
-                write_1h_best = max(0, write_1h - read)
-                write_5m_best = write_5m - max(0, read - write_1h)
-                miss = Decimal(1) - self.hit_rate
-                write_1h_expected = write_1h_best + _round(miss * (write_1h - write_1h_best))
-                write_5m_expected = write_5m_best + _round(miss * (write_5m - write_5m_best))
-                if any(not one_hour for _, one_hour, _ in valid):
-                    self.notes["ttl_5m", mid] += 1
-        for code, count in shape.notes.items():
-            self.notes[code, mid] += count
+        if facts.min_cacheable_note:
+            self.notes["min_cacheable_fallback", mid] += 1
+        minimum = facts.min_cacheable
+        valid = [
+            (prefixes[i], one_hour, digest) for i, one_hour, digest in shape.breaks if prefixes[i] >= minimum
+        ]
+        if not valid:
+            self.notes["below_min_cacheable", mid] += 1
+        else:
+            self.has_cache = True
+            length = valid[-1][0]
+            write_1h = max((n for n, one_hour, _ in valid if one_hour), default=0)
+            write_5m = length - write_1h
+            read = max((n for n, _, digest in valid if digest in self.seen), default=0)
+            self.seen.update(digest for _, _, digest in valid)
+            write_1h_best = max(0, write_1h - read)
+            write_5m_best = write_5m - max(0, read - write_1h)
+            miss = Decimal(1) - self.hit_rate
+            write_1h_expected = write_1h_best + _round(miss * (write_1h - write_1h_best))
+            write_5m_expected = write_5m_best + _round(miss * (write_5m - write_5m_best))
+            if any(not one_hour for _, one_hour, _ in valid):
+                self.notes["ttl_5m", mid] += 1
+        return _Cache(
+            write_5m, write_1h, read, write_5m_best, write_1h_best, write_5m_expected, write_1h_expected
+        )
 
-        expected, label = self._expected_output(shape, prompt)
-        assert tally.outputs is not None
-        tally.outputs[label] += 1
-
+    def _tier(self, shape: RequestShape, prompt: int) -> int:
+        """The price tier of the request's prompt (0: the base rates); notes a request over a limit."""
+        info = shape.facts.model
+        mid = info.id
         entry = info.price_at(self.at)
         tier = 0 if entry is None else sum(1 for t in entry.tiers if prompt > t.above_prompt_tokens)
         if tier:
@@ -228,24 +259,7 @@ class _Run:
             self.notes["over_window", mid] += 1
         if info.max_output is not None and shape.max_tokens > info.max_output:
             self.notes["over_max_output", mid] += 1
-
-        return _Measured(
-            model=mid,
-            tier=tier,
-            group=custom_id_prefix(shape.custom_id) if self.group_by == "prefix" else "",
-            prompt=prompt,
-            write_5m=write_5m,
-            write_1h=write_1h,
-            read_best=read,
-            write_5m_best=write_5m_best,
-            write_1h_best=write_1h_best,
-            write_5m_expected=write_5m_expected,
-            write_1h_expected=write_1h_expected,
-            output=expected,
-            max_tokens=shape.max_tokens,
-            raw_text=raw_text,
-            fixed=fixed_total if not shape.given else prompt,
-        )
+        return tier
 
     def _expected_output(self, shape: RequestShape, prompt: int) -> tuple[int, str]:
         budget = shape.thinking_budget
