@@ -47,7 +47,21 @@ def check(planner: _Planner, request: BatchRequest, content: bytes) -> RequestSh
     planner.lines.update(content)
     planner.lines.update(b"\n")
     planner.lines_digest = _digest_add(planner.lines_digest, content)
+    _check_custom_id(planner, line, custom_id)
+    model = _request_model(planner, line, custom_id, params.get("model"))
+    place(planner, line, custom_id, len(content) + 1, model, params.get("model"))
+    _check_batch_options(planner, line, custom_id, params)
+    window_max = _checked_max_tokens(planner, line, custom_id, params, model)
+    if model is None:
+        return None
+    shape = _shape(planner, request, model, window_max)
+    if shape is None or not _could_flag(planner, model, shape, window_max):
+        return None
+    planner.pending[line] = window_max
+    return shape
 
+
+def _check_custom_id(planner: _Planner, line: int, custom_id: str) -> None:
     if not _CUSTOM_ID.fullmatch(custom_id):
         planner.add(line, custom_id, "error", "custom_id_format", _custom_id_message(custom_id))
     planner.ids_digest = _digest_add(planner.ids_digest, _id_bytes(custom_id))
@@ -64,9 +78,9 @@ def check(planner: _Planner, request: BatchRequest, content: bytes) -> RequestSh
             "(results are matched by custom_id); rename one",
         )
 
-    model = _request_model(planner, line, custom_id, params.get("model"))
-    place(planner, line, custom_id, len(content) + 1, model, params.get("model"))
 
+def _check_batch_options(planner: _Planner, line: int, custom_id: str, params: dict[str, Any]) -> None:
+    """What a batch refuses: streaming and fast mode."""
     if params.get("stream") is True:
         planner.add(
             line,
@@ -88,9 +102,12 @@ def check(planner: _Planner, request: BatchRequest, content: bytes) -> RequestSh
             "runs at standard speed, at half price) or send this request in real time",
         )
 
-    window_max = _checked_max_tokens(planner, line, custom_id, params, model)
-    if model is None:
-        return None
+
+def _shape(
+    planner: _Planner, request: BatchRequest, model: _Model, window_max: int | None
+) -> RequestShape | None:
+    """The request's shape (None, and an ``invalid_params`` error, if its params cannot be read)."""
+    line, custom_id, params = request.line, request.custom_id, request.params
     shaped = params if window_max is not None else {**params, "max_tokens": 1}
     try:
         shape = shape_request(
@@ -114,9 +131,6 @@ def check(planner: _Planner, request: BatchRequest, content: bytes) -> RequestSh
             f"{len(shape.breaks)} cache_control breakpoints: the API allows at most {MAX_BREAKPOINTS}; "
             "remove some",
         )
-    if not _could_flag(planner, model, shape, window_max):
-        return None
-    planner.pending[line] = window_max
     return shape
 
 

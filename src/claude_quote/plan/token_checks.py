@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from claude_quote.money import decimal_str
+from claude_quote.pricing import ModelInfo
 from claude_quote.tokens.correction import corrected
 from claude_quote.tokens.request import RequestShape
 
@@ -22,14 +23,27 @@ def after_count(planner: _Planner, shape: RequestShape, raw: list[int]) -> None:
     """Check a counted request (``raw``: tiktoken counts of its texts) against the window and the tiers."""
     assert shape.line is not None
     model = planner.by_id[shape.facts.model.id]
-    info, factor = model.info, model.method.factor
+    factor = model.method.factor
     assert factor is not None
     prompt = corrected(sum(raw), factor) + sum(shape.fixed)
     max_tokens = planner.pending.pop(shape.line)
-    line, custom_id = shape.line, shape.custom_id
+    estimate = f"an estimate: tiktoken × {factor}"
+    _check_window(planner, shape.line, shape.custom_id, model.info, prompt, max_tokens, estimate)
+    _check_tiers(planner, shape.line, shape.custom_id, model.info, prompt, estimate)
+
+
+def _check_window(
+    planner: _Planner,
+    line: int,
+    custom_id: str,
+    info: ModelInfo,
+    prompt: int,
+    max_tokens: int | None,
+    estimate: str,
+) -> None:
+    """Over or near the context window: the estimated prompt + ``max_tokens``."""
     keep = Decimal(1) - planner.margin
     percent = decimal_str(planner.margin * 100)
-    estimate = f"an estimate: tiktoken × {factor}"
     window = info.context_window_at(planner.at)
     if window is not None:
         total = prompt + (max_tokens or 0)
@@ -57,6 +71,14 @@ def after_count(planner: _Planner, shape: RequestShape, raw: list[int]) -> None:
                 f"{what}, within {percent}% of {info.id}'s {window:,}-token context window: the API "
                 f"may reject it ({estimate})",
             )
+
+
+def _check_tiers(
+    planner: _Planner, line: int, custom_id: str, info: ModelInfo, prompt: int, estimate: str
+) -> None:
+    """Over a price tier (billed whole at its rates), or near one."""
+    keep = Decimal(1) - planner.margin
+    percent = decimal_str(planner.margin * 100)
     entry = info.price_at(planner.at)
     tiers = entry.tiers if entry is not None else ()
     crossed = [t for t in tiers if prompt > t.above_prompt_tokens]
