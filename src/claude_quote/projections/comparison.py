@@ -50,6 +50,32 @@ def compare(
     if not models:
         raise UsageError("compare needs at least one model")
     chosen = _modes(items, modes)
+    infos = _models(engine, models, first)
+    for workload in items:
+        _cache_warnings(engine, workload, comparing=True)
+    volumes = [monthly_requests(w, starts, length) for w in items]
+    found: list[_Found] = []
+    for requested, info in infos:
+        found += _scenarios(engine, requested, info, items, starts, volumes, chosen)
+    return Comparison(
+        start=first,
+        horizon=len(starts),
+        month_length=length,
+        pricing_version=engine.table.version,
+        pricing_sha256=engine.table.sha256,
+        workloads=tuple(WorkloadSummary.of(w) for w in items),
+        modes=tuple(chosen),
+        scenarios=_rank(found),
+        warnings=tuple(engine.warnings),
+    )
+
+
+_Found = tuple[str, ModelInfo, ScenarioMode, list[Decimal], int]
+"""A scenario before ranking: the model as asked for, the model, the mode, monthly costs, retired months."""
+
+
+def _models(engine: _Engine, models: Sequence[str], first: date) -> list[tuple[str, ModelInfo]]:
+    """Each distinct model (as asked for, and resolved on the first day); warns of mixed tokenizers."""
     infos: list[tuple[str, ModelInfo]] = []
     for name in models:
         info = engine.resolve(name, first)
@@ -62,41 +88,37 @@ def compare(
             + ", ".join(sorted(tokenizers))
             + "): the claude-4.7 tokenizer counts about 30% more tokens for the same text"
         )
-    for workload in items:
-        _cache_warnings(engine, workload, comparing=True)
-    volumes = [monthly_requests(w, starts, length) for w in items]
-    found: list[tuple[str, ModelInfo, ScenarioMode, list[Decimal], int]] = []
-    for requested, info in infos:
-        per_mode: dict[ScenarioMode, list[Decimal]] = {mode: [Decimal(0)] * len(starts) for mode in chosen}
-        modes_here = list(chosen)
+    return infos
+
+
+def _scenarios(
+    engine: _Engine,
+    requested: str,
+    info: ModelInfo,
+    items: Sequence[Workload],
+    starts: Sequence[date],
+    volumes: Sequence[Sequence[tuple[Decimal, int]]],
+    chosen: Sequence[ScenarioMode],
+) -> list[_Found]:
+    """Every workload on ``info``, summed per month in each mode (real time only if it has no batch)."""
+    per_mode: dict[ScenarioMode, list[Decimal]] = {mode: [Decimal(0)] * len(starts) for mode in chosen}
+    modes_here = list(chosen)
+    if not info.batch:
+        engine.warn(f"{info.id} is not available in the Message Batches API: only real time is compared")
+        modes_here = [m for m in chosen if m == "realtime"]
+    retired_months = 0
+    for index, workload in enumerate(items):
+        engine.check_model(workload, info, starts)
         if not info.batch:
-            engine.warn(f"{info.id} is not available in the Message Batches API: only real time is compared")
-            modes_here = [m for m in chosen if m == "realtime"]
-        retired_months = 0
-        for index, workload in enumerate(items):
-            engine.check_model(workload, info, starts)
-            if not info.batch:
-                costs = _realtime_only(engine, index, workload, info, starts, volumes[index])
-            else:
-                costs = _price_months(engine, index, workload, info, starts, volumes[index])
-            with decimal.localcontext(EXACT):
-                for k, c in enumerate(costs):
-                    for mode in modes_here:
-                        per_mode[mode][k] += _mode_cost(c, mode)
-            retired_months = max(retired_months, sum(c.retired for c in costs))
-        for mode in modes_here:
-            found.append((requested, info, mode, per_mode[mode], retired_months))
-    return Comparison(
-        start=first,
-        horizon=len(starts),
-        month_length=length,
-        pricing_version=engine.table.version,
-        pricing_sha256=engine.table.sha256,
-        workloads=tuple(WorkloadSummary.of(w) for w in items),
-        modes=tuple(chosen),
-        scenarios=_rank(found),
-        warnings=tuple(engine.warnings),
-    )
+            costs = _realtime_only(engine, index, workload, info, starts, volumes[index])
+        else:
+            costs = _price_months(engine, index, workload, info, starts, volumes[index])
+        with decimal.localcontext(EXACT):
+            for k, c in enumerate(costs):
+                for mode in modes_here:
+                    per_mode[mode][k] += _mode_cost(c, mode)
+        retired_months = max(retired_months, sum(c.retired for c in costs))
+    return [(requested, info, mode, per_mode[mode], retired_months) for mode in modes_here]
 
 
 def _modes(items: Sequence[Workload], modes: Sequence[ScenarioMode] | None) -> list[ScenarioMode]:
@@ -165,7 +187,7 @@ def _realtime_only(
     return out
 
 
-def _rank(found: Sequence[tuple[str, ModelInfo, ScenarioMode, list[Decimal], int]]) -> tuple[Scenario, ...]:
+def _rank(found: Sequence[_Found]) -> tuple[Scenario, ...]:
     totals = [_sum(monthly) for _, _, _, monthly, _ in found]
     order = sorted(range(len(found)), key=lambda i: (totals[i], i))
     cheapest = totals[order[0]] if order else Decimal(0)

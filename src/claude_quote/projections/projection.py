@@ -13,7 +13,7 @@ from claude_quote.pricing import PriceTable
 from claude_quote.workload_spec import Workload
 
 from .arithmetic import _sub, _sum
-from .engine import _cache_warnings, _price_months, _setup
+from .engine import _cache_warnings, _Engine, _price_months, _setup
 from .months import MonthLength, _days, monthly_requests
 from .results import MonthTotal, Projection, WorkloadMonth, WorkloadProjection, YearTotal, _summary_fields
 
@@ -40,44 +40,10 @@ def project(
         in some month of the horizon.
     """
     items, first, starts, length, engine = _setup(workloads, start, months, month_length, table)
-    results: list[WorkloadProjection] = []
-    for index, workload in enumerate(items):
-        info = engine.resolve(workload.model, first)
-        engine.check_model(workload, info, starts)
-        _cache_warnings(engine, workload)
-        volumes = monthly_requests(workload, starts, length)
-        costs = _price_months(engine, index, workload, info, starts, volumes)
-        rows = tuple(
-            WorkloadMonth(
-                month=c.month,
-                days=_days(c.month, length),
-                requests_unrounded=exact,
-                requests=c.requests,
-                batch_requests=c.batch_requests,
-                input_tokens=c.tokens[0] + c.tokens[1] + c.tokens[2] + c.tokens[3],
-                output_tokens=c.tokens[4],
-                realtime_cost=plain(c.realtime),
-                batch_cost=plain(c.cached),
-                blended_cost=plain(c.blended),
-                savings=_sub(c.realtime, c.blended),
-                price_effective_from=c.effective_from,
-                retired=c.retired,
-            )
-            for c, (exact, _) in zip(costs, volumes, strict=True)
-        )
-        results.append(
-            WorkloadProjection(
-                **_summary_fields(workload),
-                model=info.id,
-                model_name=info.name,
-                months=rows,
-                realtime_cost=_sum(m.realtime_cost for m in rows),
-                batch_cost=_sum(m.batch_cost for m in rows),
-                blended_cost=_sum(m.blended_cost for m in rows),
-                savings=_sum(m.savings for m in rows),
-                total_requests=sum(m.requests for m in rows),
-            )
-        )
+    results = [
+        _workload_projection(engine, index, workload, first, starts, length)
+        for index, workload in enumerate(items)
+    ]
     totals = _month_totals(results, starts, length)
     return Projection(
         start=first,
@@ -96,6 +62,46 @@ def project(
         blended_cost=_sum(m.blended_cost for m in totals),
         savings=_sum(m.savings for m in totals),
         warnings=tuple(engine.warnings),
+    )
+
+
+def _workload_projection(
+    engine: _Engine, index: int, workload: Workload, first: date, starts: list[date], length: MonthLength
+) -> WorkloadProjection:
+    """One workload over the horizon, on the model its name resolves to on the first day."""
+    info = engine.resolve(workload.model, first)
+    engine.check_model(workload, info, starts)
+    _cache_warnings(engine, workload)
+    volumes = monthly_requests(workload, starts, length)
+    costs = _price_months(engine, index, workload, info, starts, volumes)
+    rows = tuple(
+        WorkloadMonth(
+            month=c.month,
+            days=_days(c.month, length),
+            requests_unrounded=exact,
+            requests=c.requests,
+            batch_requests=c.batch_requests,
+            input_tokens=c.tokens[0] + c.tokens[1] + c.tokens[2] + c.tokens[3],
+            output_tokens=c.tokens[4],
+            realtime_cost=plain(c.realtime),
+            batch_cost=plain(c.cached),
+            blended_cost=plain(c.blended),
+            savings=_sub(c.realtime, c.blended),
+            price_effective_from=c.effective_from,
+            retired=c.retired,
+        )
+        for c, (exact, _) in zip(costs, volumes, strict=True)
+    )
+    return WorkloadProjection(
+        **_summary_fields(workload),
+        model=info.id,
+        model_name=info.name,
+        months=rows,
+        realtime_cost=_sum(m.realtime_cost for m in rows),
+        batch_cost=_sum(m.batch_cost for m in rows),
+        blended_cost=_sum(m.blended_cost for m in rows),
+        savings=_sum(m.savings for m in rows),
+        total_requests=sum(m.requests for m in rows),
     )
 
 
