@@ -323,7 +323,7 @@ def test_malformed_spec_names_file_and_key(tmp_path: Path) -> None:
 def test_default_start_is_next_month(monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import date
 
-    monkeypatch.setattr("claude_quote.projections.today", lambda: date(2026, 11, 25))
+    monkeypatch.setattr("claude_quote.projections.months.today", lambda: date(2026, 11, 25))
     data = _json("project sonnet-4.6 --input 2k --requests 1 --months 1")
     assert data["start"] == "2026-12"
 

@@ -37,7 +37,7 @@ from tests.conftest import DAY, ROOT
 from tests.workload_files import request, words, write_jsonl
 
 ONE = Decimal(1)
-module = importlib.import_module("claude_quote.plan")  # `import claude_quote.plan` would give the function
+module = importlib.import_module("claude_quote.plan.planner")  # the module that reads the raw lines
 
 
 def _plan(tmp_path: Path, lines: Sequence[dict[str, Any] | str], **options: Any) -> Plan:

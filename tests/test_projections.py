@@ -136,7 +136,7 @@ def test_month_starts_cross_years() -> None:
     ("today", "expected"), [(date(2026, 11, 25), date(2026, 12, 1)), (date(2026, 12, 31), date(2027, 1, 1))]
 )
 def test_default_start_is_next_month(monkeypatch: pytest.MonkeyPatch, today: date, expected: date) -> None:
-    monkeypatch.setattr("claude_quote.projections.today", lambda: today)
+    monkeypatch.setattr("claude_quote.projections.months.today", lambda: today)
     assert parse_month(None) == expected
 
 

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +24,7 @@ __all__ = [
     "PricingOption",
     "emit",
     "parse_date",
+    "parse_decimal",
     "table_from",
     "tokens_option",
     "user_errors",
@@ -63,6 +65,23 @@ def parse_date(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2026-09-01") from None
+
+
+def parse_decimal(text: str | None, flag: str, *, percent: bool = False) -> Decimal | None:
+    """A decimal option's value (``percent``: ``30%`` is 0.3), with a clear message otherwise."""
+    if text is None:
+        return None
+    raw = text.strip()
+    scale = Decimal(1)
+    if percent and raw.endswith("%"):
+        raw, scale = raw[:-1], Decimal(100)
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise typer.BadParameter(f"{text!r} is not a decimal number", param_hint=flag) from None
+    if not value.is_finite():
+        raise typer.BadParameter(f"{text!r} is not a finite number", param_hint=flag)
+    return value / scale
 
 
 FormatOption = Annotated[

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +15,7 @@ from ._common import (
     PricingOption,
     emit,
     parse_date,
+    parse_decimal,
     table_from,
     tokens_option,
     user_errors,
@@ -27,22 +27,6 @@ class GroupChoice(StrEnum):
 
     model = "model"
     prefix = "prefix"
-
-
-def _decimal(text: str | None, flag: str, *, percent: bool = False) -> Decimal | None:
-    if text is None:
-        return None
-    raw = text.strip()
-    scale = Decimal(1)
-    if percent and raw.endswith("%"):
-        raw, scale = raw[:-1], Decimal(100)
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise typer.BadParameter(f"{text!r} is not a decimal number", param_hint=flag) from None
-    if not value.is_finite():
-        raise typer.BadParameter(f"{text!r} is not a finite number", param_hint=flag)
-    return value / scale
 
 
 def estimate_command(
@@ -156,9 +140,9 @@ def estimate_command(
     from claude_quote.estimate import estimate
     from claude_quote.render import render
 
-    ratio = _decimal(output_ratio, "--output-ratio")
-    factor = _decimal(token_factor, "--token-factor")
-    hit_rate = _decimal(cache_hit_rate, "--cache-hit-rate", percent=True)
+    ratio = parse_decimal(output_ratio, "--output-ratio")
+    factor = parse_decimal(token_factor, "--token-factor")
+    hit_rate = parse_decimal(cache_hit_rate, "--cache-hit-rate", percent=True)
     with user_errors():
         result = estimate(
             files,

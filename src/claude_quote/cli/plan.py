@@ -14,10 +14,10 @@ from ._common import (
     PricingOption,
     emit,
     parse_date,
+    parse_decimal,
     table_from,
     user_errors,
 )
-from .estimate import _decimal
 
 
 def plan_command(
@@ -83,7 +83,7 @@ def plan_command(
     from claude_quote.plan import MAX_BYTES, check_split_dir, parse_size, plan, write_parts
     from claude_quote.render import render
 
-    factor = _decimal(token_factor, "--token-factor")
+    factor = parse_decimal(token_factor, "--token-factor")
     with user_errors():
         limit = MAX_BYTES if max_bytes is None else parse_size(max_bytes)
         if split is not None:

@@ -20,6 +20,7 @@ from ._common import (
     PricingOption,
     emit,
     parse_date,
+    parse_decimal,
     table_from,
     tokens_option,
     user_errors,
@@ -104,10 +105,8 @@ def reconcile(
     """
     from claude_quote.render import render
 
-    from .estimate import _decimal
-
-    ratio = _decimal(output_ratio, "--output-ratio")
-    factor = _decimal(token_factor, "--token-factor")
+    ratio = parse_decimal(output_ratio, "--output-ratio")
+    factor = parse_decimal(token_factor, "--token-factor")
     with user_errors():
         table = table_from(pricing)
         day = parse_date(at)

@@ -32,15 +32,15 @@ _BUILTIN: dict[str, tuple[str, str, str]] = {
     "claude_quote.catalog.ModelList": ("catalog", "list_json", "list_document"),
     "claude_quote.catalog.ModelDetail": ("catalog", "detail_json", "detail_document"),
     "claude_quote.catalog.UncertainFacts": ("catalog", "uncertain_json", "uncertain_document"),
-    "claude_quote.estimate.Estimate": ("estimate", "estimate_json", "estimate_document"),
-    "claude_quote.projections.Projection": ("projection", "projection_json", "projection_document"),
-    "claude_quote.projections.Comparison": ("projection", "comparison_json", "comparison_document"),
+    "claude_quote.estimate.models.Estimate": ("estimate", "estimate_json", "estimate_document"),
+    "claude_quote.projections.results.Projection": ("projection", "projection_json", "projection_document"),
+    "claude_quote.projections.results.Comparison": ("projection", "comparison_json", "comparison_document"),
     "claude_quote.reconcile.BatchActuals": ("reconcile", "actuals_json", "actuals_document"),
     "claude_quote.reconcile.Reconciliation": ("reconcile", "reconciliation_json", "reconciliation_document"),
     "claude_quote.reconcile_org.OrgReconciliation": ("reconcile", "org_json", "org_document"),
     "claude_quote.budget.CheckReport": ("check", "check_json", "check_document"),
     "claude_quote.calibrate.CalibrationReport": ("calibrate", "calibration_json", "calibration_document"),
-    "claude_quote.plan.Plan": ("plan", "plan_json", "plan_document"),
+    "claude_quote.plan.models.Plan": ("plan", "plan_json", "plan_document"),
 }
 """The built-in report types, by name, so rendering a quote imports only the quote's builders."""
 

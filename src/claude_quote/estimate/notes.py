@@ -1,0 +1,185 @@
+"""The words of an estimate: its warnings (no output estimate, retired or UNCERTAIN prices, the notes
+counted per model while measuring, skipped lines, samples) and the descriptions of the cache bands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from claude_quote.cost import price_model
+from claude_quote.pricing import ModelInfo
+from claude_quote.sampling import SampleEstimate
+from claude_quote.tokens.media import PDF_TEXT_TOKENS_PER_PAGE
+from claude_quote.tokens.request import MAX_BREAKPOINTS, ModelFacts
+
+from .models import BandName, ModelEstimate
+
+if TYPE_CHECKING:
+    from .run import _Run
+
+MAX_TOKENS_OUTPUT = "max_tokens of each request (no output estimate given, so expected = worst case)"
+
+
+def band_text(hit_rate: Decimal, band: BandName) -> str:
+    """What the cache band ``band`` assumes (``expected``: with ``hit_rate`` of the best case's reads)."""
+    percent = (hit_rate * 100).normalize()
+    return {
+        "no_cache": "cache_control ignored: every prompt token billed as uncached input",
+        "miss": "no cache hits: every request writes its cacheable prefix (requests in one batch "
+        "run in parallel and can all miss)",
+        "expected": f"{format(percent, 'f')}% of the best case's cache reads hit; the rest write again",
+        "best": "every request reads the longest prefix an earlier request wrote",
+    }[band]
+
+
+def warnings(run: _Run, by_model: Sequence[ModelEstimate]) -> list[str]:
+    """The estimate's warnings, in the order they are shown."""
+    out: list[str] = []
+    if any(MAX_TOKENS_OUTPUT in m.output_method for m in by_model):
+        out.append(
+            "no output estimate was given, so the expected cost assumes every request writes its "
+            "full max_tokens (the worst case); pass --output-tokens N, --output-ratio R or a "
+            "calibration file for a realistic expected cost"
+        )
+    for m in by_model:
+        facts = run.models[m.model]
+        out += price_warnings(run, facts.model)
+        for code in _NOTE_ORDER:
+            count = run.notes.get((code, m.model), 0)
+            if count:
+                out.append(_note(code, count, facts, run.at))
+    out += run.encoding_notes
+    if run.skipped and run.first_skip is not None:
+        out.append(
+            f"skipped {_n(run.skipped, 'invalid line or row', 'invalid lines or rows')}; the first: {run.first_skip}"
+        )
+    return out
+
+
+def price_warnings(run: _Run, info: ModelInfo) -> list[str]:
+    """About the prices of ``info``: retired, marked UNCERTAIN, or no batch price."""
+    out: list[str] = []
+    if info.is_retired(run.at):
+        assert info.retired is not None
+        out.append(
+            f"{info.id} was retired on {info.retired.isoformat()}: the Claude API no longer serves it; "
+            "priced at its last list price"
+        )
+    priced = price_model(info, at=run.at, table=run.table)
+    if priced.uncertain:
+        out.append(
+            f"the {info.id} rates in effect from {priced.effective_from.isoformat()} are marked "
+            f"UNCERTAIN in the price data: {priced.uncertain}"
+        )
+    if not run.batchable(info):
+        out.append(f"{info.id} is not available in the Message Batches API; no batch price is shown")
+    return out
+
+
+def sample_warnings(info: SampleEstimate, run: _Run) -> list[str]:
+    """What a sample's extrapolated totals can and cannot say."""
+    out = []
+    if info.size < info.population:
+        out.append(
+            f"estimated from a random sample of {info.size:,} of {info.population:,} requests (seed "
+            f"{info.seed}): the extrapolated totals are estimates with a 95% confidence interval; the "
+            "token, line and per-model figures are the sample's own"
+        )
+        if info.size < 30:
+            out.append(
+                f"a sample of {info.size} requests is small: the normal-approximation interval is "
+                "unreliable below about 30; sample more"
+            )
+        if run.has_cache:
+            out.append(
+                "cache reads between requests are only found within the sample, so the extrapolated "
+                "cost of a cached workload errs high (fewer shared prefixes are seen than in the full input)"
+            )
+    return out
+
+
+def _n(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count:,} {singular if count == 1 else (plural or singular + 's')}"
+
+
+_NOTE_ORDER = (
+    "tier",
+    "over_window",
+    "over_max_output",
+    "output_capped",
+    "tool_overhead_fallback",
+    "image_unsized",
+    "image_unknown_format",
+    "pdf_pages",
+    "pdf_pages_unknown",
+    "below_min_cacheable",
+    "min_cacheable_fallback",
+    "ttl_5m",
+    "too_many_breakpoints",
+)
+
+
+def _note(code: str, count: int, facts: ModelFacts, at: date) -> str:
+    info = facts.model
+    requests = _n(count, f"{info.id} request")
+    have = "has" if count == 1 else "have"
+    if code == "tier":
+        entry = info.price_at(at)
+        threshold = entry.tiers[0].above_prompt_tokens if entry and entry.tiers else 0
+        return (
+            f"{requests} {have} {'a prompt' if count == 1 else 'prompts'} over {threshold:,} tokens: "
+            "each is billed whole, output included, "
+            "at the higher tier rates"
+        )
+    if code == "over_window":
+        return (
+            f"{requests} {have} prompt + max_tokens above the {info.context_window_at(at) or 0:,}-token "
+            "context window; the API may reject them"
+        )
+    if code == "over_max_output":
+        return f"{requests} {'asks' if count == 1 else 'ask'} for max_tokens above the model's maximum output of {info.max_output or 0:,}"
+    if code == "output_capped":
+        return f"{requests}: the expected output was above max_tokens and was capped at max_tokens"
+    if code == "tool_overhead_fallback":
+        return facts.tool_note or ""
+    if code == "min_cacheable_fallback":
+        return facts.min_cacheable_note or ""
+    if code == "image_unsized":
+        return (
+            f"{_n(count, 'image')} given by URL or file id ({info.id}): size unknown, counted at the "
+            f"model's cap of {info.image_max_tokens:,} tokens each"
+        )
+    if code == "image_unknown_format":
+        return (
+            f"{_n(count, 'image')} in a format whose size could not be read ({info.id}): counted at "
+            f"the cap of {info.image_max_tokens:,} tokens each"
+        )
+    if code == "pdf_pages":
+        return (
+            f"{_n(count, 'PDF page')} ({info.id}) estimated at {PDF_TEXT_TOKENS_PER_PAGE:,} text + "
+            f"{info.image_max_tokens:,} image tokens per page (Anthropic: 1,500–3,000 text tokens per "
+            "page plus the page as an image); an estimate"
+        )
+    if code == "pdf_pages_unknown":
+        return (
+            f"{_n(count, 'PDF document')} ({info.id}) with a page count that could not be read (URL, "
+            "file id or compressed page tree): counted as one page each"
+        )
+    if code == "below_min_cacheable":
+        return (
+            f"{requests} {have} cache_control but a cacheable prefix shorter than the model's minimum "
+            f"of {facts.min_cacheable:,} tokens, so the API does not cache that prefix (billed as uncached input)"
+        )
+    if code == "ttl_5m":
+        return (
+            f"{requests} {'caches' if count == 1 else 'cache'} with the 5-minute TTL: batches often run longer than 5 minutes, so "
+            'Anthropic recommends ttl "1h" when caching in a batch'
+        )
+    if code == "too_many_breakpoints":
+        return (
+            f"{requests} {have} more than {MAX_BREAKPOINTS} cache_control breakpoints; the API rejects them"
+        )
+    raise AssertionError(code)  # pragma: no cover

@@ -1,0 +1,138 @@
+"""Counting tokens in parallel: shapes in chunks, tiktoken on a small thread pool (and, with
+``--exact``, count_tokens), in order and with flat memory (:func:`counted`, which ``claude-quote plan``
+reuses), and each counted request added to the run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol
+
+from claude_quote.tokens.encoding import load_encoding
+from claude_quote.tokens.request import RequestShape
+
+from .run import _Run
+
+if TYPE_CHECKING:  # imported where used, so that `import claude_quote` (and `claude-quote price`) stays fast
+    from concurrent.futures import Future
+
+    from claude_quote.tokens_exact import ExactCounter
+
+
+_CHUNK_CHARS = 1 << 22
+_CHUNK_REQUESTS = 2_048
+
+
+def _chunks(shapes: Iterator[RequestShape]) -> Iterator[list[RequestShape]]:
+    chunk: list[RequestShape] = []
+    chars = 0
+    for shape in shapes:
+        chunk.append(shape)
+        chars += sum(len(t) for t in shape.texts)
+        if chars >= _CHUNK_CHARS or len(chunk) >= _CHUNK_REQUESTS:
+            yield chunk
+            chunk, chars = [], 0
+    if chunk:
+        yield chunk
+
+
+def _encode_counts(encode: Callable[[str], list[int]], texts: list[str]) -> list[int]:
+    return [len(encode(text)) if text else 0 for text in texts]
+
+
+def _workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _exact_body(shape: RequestShape) -> dict[str, Any]:
+    """The Messages request count_tokens counts: the request itself, or a user message of the text."""
+    model = shape.facts.model.id
+    if shape.params is not None:
+        return {**shape.params, "model": model}
+    return {"model": model, "messages": [{"role": "user", "content": "".join(shape.texts)}]}
+
+
+def _exact_counts(counter: ExactCounter, bodies: list[dict[str, Any]]) -> list[int]:
+    return [counter.count(body) for body in bodies]
+
+
+_Counted = tuple[list[RequestShape], list[int] | None, list[int] | None]
+
+
+class _EncodingNotes(Protocol):
+    encoding_notes: tuple[str, ...]
+
+
+def counted(
+    run: _EncodingNotes, shapes: Iterator[RequestShape], counter: ExactCounter | None = None
+) -> Iterator[_Counted]:
+    """Chunks of shapes with the raw tiktoken count of every text, in order (and, with ``counter``,
+    every counted request's exact prompt from count_tokens). ``claude-quote plan`` reuses it.
+
+    The calling thread reads and parses (which holds the GIL) while a small pool encodes (tiktoken
+    releases the GIL) or waits on count_tokens; at most twice as many chunks as workers are in flight,
+    so memory stays flat.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    encode: Callable[[str], list[int]] | None = None
+    workers = _workers()
+    pending: deque[tuple[list[RequestShape], Future[list[int]] | None, Future[list[int]] | None]] = deque()
+
+    def ready() -> _Counted:
+        done, fut, exact = pending.popleft()
+        return done, None if fut is None else fut.result(), None if exact is None else exact.result()
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="claude-quote-tokens") as pool:
+        for chunk in _chunks(shapes):
+            texts = [text for shape in chunk if not shape.given for text in shape.texts]
+            future: Future[list[int]] | None = None
+            exact: Future[list[int]] | None = None
+            if any(texts):
+                if encode is None:
+                    encoding, source = load_encoding()
+                    encode = encoding.encode_ordinary
+                    run.encoding_notes = tuple(
+                        f"tokenizer data: skipped {reason}; used {source.path}" for reason in source.skipped
+                    )
+                future = pool.submit(_encode_counts, encode, texts)
+            if counter is not None:
+                bodies = [_exact_body(shape) for shape in chunk if not shape.given]
+                if bodies:
+                    exact = pool.submit(_exact_counts, counter, bodies)
+            pending.append((chunk, future, exact))
+            if len(pending) >= 2 * workers:
+                yield ready()
+        while pending:
+            yield ready()
+
+
+def _apply(run: _Run, chunk: list[RequestShape], counts: list[int] | None, exact: list[int] | None) -> None:
+    position = 0
+    counted = 0
+    for shape in chunk:
+        if shape.given:
+            run.add(shape, ())
+            continue
+        width = len(shape.texts)
+        raw = [0] * width if counts is None else counts[position : position + width]
+        run.add(shape, raw, None if exact is None else exact[counted])
+        position += width
+        counted += 1
+
+
+def _count_all(run: _Run, shapes: Iterator[RequestShape]) -> None:
+    """Tokenize (and with ``--exact``, count through count_tokens) and add every shape to ``run``."""
+    counter: ExactCounter | None = None
+    if run.exact:
+        from claude_quote.tokens_exact import counter_from_env
+
+        counter = counter_from_env()
+    try:
+        for chunk, counts, exact in counted(run, shapes, counter):
+            _apply(run, chunk, counts, exact)
+    finally:
+        if counter is not None:
+            counter.close()

@@ -1,0 +1,199 @@
+"""Reading the input: every request of every file as a request shape (its texts to count, fixed
+tokens, cache breakpoints), checked as it is read. Message Batches JSONL and request JSON, tables and
+text files (through the prompt template); malformed lines are skipped or raised as the run says.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Literal
+
+from claude_quote.errors import UnknownModelError, UsageError, WorkloadError
+from claude_quote.tokens.request import ModelFacts, RequestShape, shape_request, shape_text
+from claude_quote.workloads.requests import BatchRequest, iter_requests, jsonl_kind
+from claude_quote.workloads.text import fill_template, read_text_file
+
+from .run import _Run
+
+
+def shapes(run: _Run, files: Sequence[Path], advance: Callable[[int], None]) -> Iterator[RequestShape]:
+    for path in files:
+        size = path.stat().st_size
+        done = 0
+        for shape in _file_shapes(run, path):
+            done += shape.size_bytes
+            advance(shape.size_bytes)
+            yield shape
+        advance(max(0, size - done))
+
+
+def _file_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
+    kind = _classify(path)
+    if kind == "requests":
+        yield from request_shapes(run, path)
+    elif kind == "table":
+        yield from _table_shapes(run, path)
+    elif kind == "text":
+        yield text_shape(run, path)
+
+
+def _guard(run: _Run, make: Callable[[], RequestShape]) -> RequestShape | None:
+    try:
+        return make()
+    except WorkloadError as exc:
+        if not run.skip_invalid:
+            raise
+        run.skip(exc)
+        return None
+
+
+def request_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
+    for request in iter_requests(path, skip_invalid=run.skip_invalid, on_skip=run.skip):
+        if run.unique_ids is not None and not _first_use(run, path, request):
+            continue
+        try:
+            shape = _guard(run, functools.partial(_shape_request, run, path, request))
+        except UnknownModelError as exc:
+            exc.args = (f"{path}:{request.line}: {exc.args[0]}",)
+            raise
+        if shape is not None:
+            yield shape
+
+
+def _first_use(run: _Run, path: Path, request: BatchRequest) -> bool:
+    assert run.unique_ids is not None
+    first = run.unique_ids.get(request.custom_id)
+    if first is None:
+        run.unique_ids[request.custom_id] = request.line
+        return True
+    error = WorkloadError(
+        f"custom_id {request.custom_id!r} already appeared on line {first}; ids are unique in a batch",
+        path=str(path),
+        line=request.line,
+    )
+    if not run.skip_invalid:
+        raise error
+    run.skip(error)
+    return False
+
+
+def _shape_request(run: _Run, path: Path, request: BatchRequest) -> RequestShape:
+    shape = _shape_request_body(run, path, request)
+    if run.exact:
+        shape.params = request.params
+    return shape
+
+
+def _shape_request_body(run: _Run, path: Path, request: BatchRequest) -> RequestShape:
+    return shape_request(
+        request.params,
+        custom_id=request.custom_id,
+        facts_for=run.facts_for,
+        model=run.model,
+        where=str(path),
+        line=request.line,
+        size_bytes=request.size_bytes,
+    )
+
+
+def _need_model_and_max(run: _Run, what: str) -> tuple[ModelFacts, int]:
+    if run.model is None:
+        raise UsageError(f"{what} need --model: the model to price them on")
+    if run.max_tokens is None:
+        raise UsageError(f"{what} need --max-tokens N: each request's output limit, for the worst case")
+    return run.facts_for(run.model), run.max_tokens
+
+
+def text_shape(run: _Run, path: Path) -> RequestShape:
+    facts, max_tokens = _need_model_and_max(run, "text files")
+    document = read_text_file(path)
+    return shape_text(
+        fill_template(run.template, document.text, name=path.name),
+        facts=facts,
+        custom_id=path.stem,
+        max_tokens=max_tokens,
+        size_bytes=document.size_bytes,
+        where=str(path),
+    )
+
+
+def _table_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
+    from claude_quote.workloads.tables import iter_table_rows
+
+    for row in iter_table_rows(
+        path, text_column=run.text_column, skip_invalid=run.skip_invalid, on_skip=run.skip
+    ):
+        name = run.model or row.model
+        max_tokens = row.max_tokens if row.max_tokens is not None else run.max_tokens
+        problem = None
+        if name is None:
+            problem = f"row {row.row}: no model: pass --model or add a model column"
+        elif max_tokens is None or max_tokens < 1:
+            problem = (
+                f"row {row.row}: no max_tokens: add a max_tokens column or pass --max-tokens N "
+                "(the worst case needs it)"
+            )
+        if problem is not None:
+            error = WorkloadError(problem, path=str(path))
+            if not run.skip_invalid:
+                raise error
+            run.skip(error)
+            continue
+        assert name is not None
+        assert max_tokens is not None
+        try:
+            facts = run.facts_for(name)
+        except UnknownModelError as exc:
+            exc.args = (f"{path}: row {row.row}: {exc.args[0]}",)
+            raise
+        custom_id = row.custom_id or f"row-{row.row}"
+        if row.text is not None:
+            text = fill_template(run.template, row.text, name=custom_id)
+            shape = shape_text(
+                text, facts=facts, custom_id=custom_id, max_tokens=max_tokens, size_bytes=row.size_bytes
+            )
+        else:
+            assert row.input_tokens is not None
+            shape = RequestShape(
+                facts=facts,
+                custom_id=custom_id,
+                max_tokens=max_tokens,
+                texts=[""],
+                fixed=[row.input_tokens],
+                given=True,
+            )
+        shape.given_output = row.output_tokens
+        yield shape
+
+
+def items(run: _Run, files: Sequence[Path], advance: Callable[[int], None]) -> Iterator[RequestShape | Path]:
+    """Every request of ``files`` in order, checked; text files as their paths (read only if sampled)."""
+    for path in files:
+        if _classify(path) == "text":
+            yield path
+        else:
+            yield from _file_shapes(run, path)
+        advance(path.stat().st_size)
+
+
+def materialize(run: _Run, item: RequestShape | Path) -> RequestShape:
+    """A sampled item as a request shape (reads a sampled text file)."""
+    return text_shape(run, item) if isinstance(item, Path) else item
+
+
+def _classify(path: Path) -> Literal["requests", "table", "text", "empty"]:
+    from claude_quote.workloads.tables import TABLE_SUFFIXES
+
+    name = path.name.lower()
+    if name.endswith(".json"):
+        return "requests"
+    if name.endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
+        kind = jsonl_kind(path)
+        if kind in ("batch", "messages"):
+            return "requests"
+        return "empty" if kind == "empty" else "table"
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        return "table"
+    return "text"

@@ -1,0 +1,193 @@
+"""From a run's buckets to the :class:`Estimate`: each (model, tier, group) bucket priced once per
+cache band and for the worst case, then summed per model, per custom_id prefix, per band and overall,
+with the token and output methods that say how the figures were made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from claude_quote.cost import Cost, Savings
+from claude_quote.errors import WorkloadError
+from claude_quote.pricing import ModelInfo
+from claude_quote.tokens.correction import TokenMethod
+from claude_quote.tokens.encoding import ENCODING_NAME
+from claude_quote.usage import Usage
+
+from .models import BANDS, CacheBand, CacheBands, Estimate, GroupEstimate, ModelEstimate, Priced, WorstCase
+from .notes import _n, band_text, warnings
+from .run import _Key, _ModelTally, _Run
+
+EXACT_METHOD = TokenMethod(
+    method="exact",
+    encoding=None,
+    factor=None,
+    calibrated=False,
+    description="exact (count_tokens): Anthropic's count of each whole request; cache prefixes in proportion to the offline count",
+)
+"""The token method of ``--exact`` counts."""
+
+
+def result(run: _Run, files: Sequence[Path]) -> Estimate:
+    """The estimate of every request added to ``run`` (read from ``files``)."""
+    if run.requests == 0:
+        names = ", ".join(str(f) for f in files)
+        extra = f" ({run.skipped} invalid skipped)" if run.skipped else ""
+        raise WorkloadError(f"no requests found in {names}{extra}")
+    priced = _price_buckets(run)
+    keys = sorted(run.buckets)
+    by_model = _by_model(run, priced, keys)
+    overall = _total(priced, keys, "expected", Priced)
+    methods = [m.token_method for m in by_model]
+    outputs = {m.output_method for m in by_model}
+    return Estimate(
+        **_parts(overall),
+        files=tuple(str(f) for f in files),
+        requests=run.requests,
+        skipped=run.skipped,
+        worst_case=_total(priced, keys, "worst", WorstCase),
+        by_model=tuple(by_model),
+        groups=_groups(run, priced, keys) if run.group_by == "prefix" else None,
+        cache_bands=_cache_bands(run, priced, keys) if run.has_cache else None,
+        token_method=_overall_method(methods, [m.model for m in by_model]),
+        output_method=outputs.pop() if len(outputs) == 1 else "varies by model (see by_model)",
+        warnings=tuple(warnings(run, by_model)),
+        pricing_version=run.table.version,
+        pricing_sha256=run.table.sha256,
+        at=run.at,
+    )
+
+
+_PT = TypeVar("_PT", bound=Priced)
+
+_PricedBuckets = dict[tuple[_Key, str], tuple[Usage, Cost, Cost | None]]
+"""Each bucket priced in each band (and ``"worst"``): its usage, real-time and batch cost."""
+
+
+def _price_buckets(run: _Run) -> _PricedBuckets:
+    bands = BANDS if run.has_cache else ("expected",)
+    priced: _PricedBuckets = {}
+    for key, bucket in run.buckets.items():
+        info = run.models[key[0]].model
+        for band in bands:
+            priced[key, band] = run.price(info, bucket.usage(band), bucket.requests)
+        worst_usage = bucket.usage("miss", worst=True)
+        priced[key, "worst"] = run.price(info, worst_usage, bucket.requests)
+    return priced
+
+
+def _total(priced: _PricedBuckets, keys: Iterable[_Key], band: str, cls: type[_PT]) -> _PT:
+    return _combine([priced[k, band] for k in keys], cls)
+
+
+def _by_model(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> list[ModelEstimate]:
+    by_model: list[ModelEstimate] = []
+    for mid in sorted({k[0] for k in keys}, key=lambda m: (run.models[m].model.family, m)):
+        mine = [k for k in keys if k[0] == mid]
+        part = _total(priced, mine, "expected", Priced)
+        info = run.models[mid].model
+        by_model.append(
+            ModelEstimate(
+                **_parts(part),
+                model=mid,
+                model_name=info.name,
+                requests=sum(run.buckets[k].requests for k in mine),
+                worst_case=_total(priced, mine, "worst", WorstCase),
+                token_method=_model_method(run, info),
+                output_method=_output_method(run.tally[mid]),
+            )
+        )
+    return by_model
+
+
+def _groups(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> tuple[GroupEstimate, ...]:
+    return tuple(
+        GroupEstimate(
+            **_parts(_total(priced, [k for k in keys if k[2] == g], "expected", Priced)),
+            prefix=g,
+            requests=sum(run.buckets[k].requests for k in keys if k[2] == g),
+            models=tuple(sorted({k[0] for k in keys if k[2] == g})),
+            worst_case=_total(priced, [k for k in keys if k[2] == g], "worst", WorstCase),
+        )
+        for g in sorted({k[2] for k in keys})
+    )
+
+
+def _cache_bands(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> CacheBands:
+    return CacheBands(
+        hit_rate=run.hit_rate,
+        bands=tuple(
+            CacheBand(
+                **_parts(_total(priced, keys, band, Priced)),
+                name=band,
+                description=band_text(run.hit_rate, band),
+            )
+            for band in BANDS
+        ),
+    )
+
+
+def _model_method(run: _Run, info: ModelInfo) -> TokenMethod:
+    tally = run.tally[info.id]
+    if tally.counted == 0 and tally.exact == 0:
+        return TokenMethod(
+            method="given",
+            encoding=None,
+            factor=None,
+            calibrated=False,
+            description="token counts given in the input (input_tokens column), not counted",
+        )
+    method = EXACT_METHOD if tally.exact else run.method(info)[0]
+    if tally.given == 0:
+        return method
+    return method.model_copy(
+        update={
+            "method": "mixed",
+            "description": f"{method.description}; {tally.given:,} requests' counts given in the input",
+        }
+    )
+
+
+def _output_method(tally: _ModelTally) -> str:
+    assert tally.outputs is not None
+    if len(tally.outputs) == 1:
+        return next(iter(tally.outputs))
+    return "; ".join(f"{label} ({_n(n, 'request')})" for label, n in tally.outputs.most_common())
+
+
+def _parts(priced: Priced) -> dict[str, Any]:
+    return {
+        "usage": priced.usage,
+        "realtime": priced.realtime,
+        "batch": priced.batch,
+        "savings": priced.savings,
+    }
+
+
+def _combine(parts: Sequence[tuple[Usage, Cost, Cost | None]], cls: type[_PT]) -> _PT:
+    usage = parts[0][0]
+    realtime = parts[0][1]
+    batch = parts[0][2]
+    for u, r, b in parts[1:]:
+        usage = usage + u
+        realtime = realtime + r
+        batch = None if batch is None or b is None else batch + b
+    savings = None if batch is None else Savings.between(realtime, batch)
+    return cls(usage=usage, realtime=realtime, batch=batch, savings=savings)
+
+
+def _overall_method(methods: Sequence[TokenMethod], models: Sequence[str]) -> TokenMethod:
+    first = methods[0]
+    if all(m == first for m in methods):
+        return first
+    kinds = {m.method for m in methods}
+    factors = {m.factor for m in methods}
+    return TokenMethod(
+        method=kinds.pop() if len(kinds) == 1 else "mixed",
+        encoding=ENCODING_NAME if any(m.encoding for m in methods) else None,
+        factor=factors.pop() if len(factors) == 1 else None,
+        calibrated=all(m.calibrated for m in methods),
+        description="; ".join(f"{model}: {m.description}" for model, m in zip(models, methods, strict=True)),
+    )

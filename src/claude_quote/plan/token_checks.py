@@ -1,0 +1,110 @@
+"""The checks that need the prompt's token count (an estimate: tiktoken × the model's factor): over
+or near the context window, over or near a price tier. Only requests that could reach one of those
+thresholds are counted (see ``_could_flag`` in :mod:`.checks`).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from claude_quote.money import decimal_str
+from claude_quote.pricing import ModelInfo
+from claude_quote.tokens.correction import corrected
+from claude_quote.tokens.request import RequestShape
+
+from .checks import _uncertain
+
+if TYPE_CHECKING:
+    from .planner import _Planner
+
+
+def after_count(planner: _Planner, shape: RequestShape, raw: list[int]) -> None:
+    """Check a counted request (``raw``: tiktoken counts of its texts) against the window and the tiers."""
+    assert shape.line is not None
+    model = planner.by_id[shape.facts.model.id]
+    factor = model.method.factor
+    assert factor is not None
+    prompt = corrected(sum(raw), factor) + sum(shape.fixed)
+    max_tokens = planner.pending.pop(shape.line)
+    estimate = f"an estimate: tiktoken × {factor}"
+    _check_window(planner, shape.line, shape.custom_id, model.info, prompt, max_tokens, estimate)
+    _check_tiers(planner, shape.line, shape.custom_id, model.info, prompt, estimate)
+
+
+def _check_window(
+    planner: _Planner,
+    line: int,
+    custom_id: str,
+    info: ModelInfo,
+    prompt: int,
+    max_tokens: int | None,
+    estimate: str,
+) -> None:
+    """Over or near the context window: the estimated prompt + ``max_tokens``."""
+    keep = Decimal(1) - planner.margin
+    percent = decimal_str(planner.margin * 100)
+    window = info.context_window_at(planner.at)
+    if window is not None:
+        total = prompt + (max_tokens or 0)
+        what = (
+            f"estimated prompt {prompt:,} + max_tokens {max_tokens:,} = {total:,} tokens"
+            if max_tokens
+            else f"estimated prompt {prompt:,} tokens"
+        )
+        doubt = _uncertain(info, "context_window")
+        if total > window:
+            planner.add(
+                line,
+                custom_id,
+                "warning" if doubt else "error",
+                "over_context_window",
+                f"{what}, over {info.id}'s {window:,}-token context window: the API rejects it; "
+                f"shorten the prompt or lower max_tokens ({estimate}){doubt or ''}",
+            )
+        elif total > window * keep:
+            planner.add(
+                line,
+                custom_id,
+                "warning",
+                "near_context_window",
+                f"{what}, within {percent}% of {info.id}'s {window:,}-token context window: the API "
+                f"may reject it ({estimate})",
+            )
+
+
+def _check_tiers(
+    planner: _Planner, line: int, custom_id: str, info: ModelInfo, prompt: int, estimate: str
+) -> None:
+    """Over a price tier (billed whole at its rates), or near one."""
+    keep = Decimal(1) - planner.margin
+    percent = decimal_str(planner.margin * 100)
+    entry = info.price_at(planner.at)
+    tiers = entry.tiers if entry is not None else ()
+    crossed = [t for t in tiers if prompt > t.above_prompt_tokens]
+    if crossed and entry is not None:
+        tier = crossed[-1]
+        planner.add(
+            line,
+            custom_id,
+            "warning",
+            "tier_crossed",
+            f"estimated prompt {prompt:,} tokens, over {info.id}'s {tier.above_prompt_tokens:,}-token "
+            f"tier ({estimate}): the whole request, output included, is billed at the tier's rates "
+            f"(input ${decimal_str(tier.input_per_mtok)} vs ${decimal_str(entry.input_per_mtok)}, output "
+            f"${decimal_str(tier.output_per_mtok)} vs ${decimal_str(entry.output_per_mtok)} per MTok); "
+            "shorten the prompt to stay under it",
+        )
+        return
+    near = [t for t in tiers if prompt > t.above_prompt_tokens * keep]
+    if near:
+        tier = near[0]
+        planner.add(
+            line,
+            custom_id,
+            "warning",
+            "near_tier",
+            f"estimated prompt {prompt:,} tokens, within {percent}% of {info.id}'s "
+            f"{tier.above_prompt_tokens:,}-token tier: over it, the whole request is billed at the "
+            f"tier's higher rates ({estimate})",
+        )

@@ -1,0 +1,107 @@
+"""Exact arithmetic: a request's usage as six integer buckets (input, cache writes 5m and 1h, cache
+reads, output, web searches), scaled to a month's requests and split half-even (batch share, cache
+hits), their cost at given rates, and exact sums of Decimal amounts. Nothing here rounds money.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterable
+from decimal import Decimal
+
+from claude_quote.money import EXACT, PER_MTOK, PER_THOUSAND, plain
+from claude_quote.usage import Usage
+
+_Buckets = tuple[int, int, int, int, int, int]
+"""input, cache_write_5m, cache_write_1h, cache_read, output, web searches."""
+_Rates = tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]
+_KIND_INDEX = {
+    "input": 0,
+    "cache_write_5m": 1,
+    "cache_write_1h": 2,
+    "cache_read": 3,
+    "output": 4,
+    "web_search": 5,
+}
+
+
+def _buckets(usage: Usage) -> _Buckets:
+    return (
+        usage.input_tokens,
+        usage.cache_write_5m_tokens,
+        usage.cache_write_1h_tokens,
+        usage.cache_read_tokens,
+        usage.output_tokens,
+        usage.web_search_requests,
+    )
+
+
+def _round_ratio(numerator: int, denominator: int) -> int:
+    """``numerator ÷ denominator`` rounded half-even, in integers (both non-negative, denominator > 0)."""
+    quotient, remainder = divmod(numerator, denominator)
+    twice = 2 * remainder
+    if twice > denominator or (twice == denominator and quotient % 2 == 1):
+        quotient += 1
+    return quotient
+
+
+def _scale(sample: _Buckets, requests: int, sample_requests: int) -> _Buckets:
+    if sample_requests == 1:
+        return (
+            sample[0] * requests,
+            sample[1] * requests,
+            sample[2] * requests,
+            sample[3] * requests,
+            sample[4] * requests,
+            sample[5] * requests,
+        )
+    i, w5, w1, r, o, s = (_round_ratio(b * requests, sample_requests) for b in sample)
+    return (i, w5, w1, r, o, s)
+
+
+def _part(tokens: _Buckets, part: int, whole: int) -> _Buckets:
+    """The share ``part / whole`` of each bucket, half-even (so the two parts add up to the whole)."""
+    if part == whole:
+        return tokens
+    if part == 0 or whole == 0:
+        return (0, 0, 0, 0, 0, 0)
+    i, w5, w1, r, o, s = (_round_ratio(b * part, whole) for b in tokens)
+    return (i, w5, w1, r, o, s)
+
+
+def _minus(a: _Buckets, b: _Buckets) -> _Buckets:
+    return (a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3], a[4] - b[4], a[5] - b[5])
+
+
+def _cached(tokens: _Buckets, hit: tuple[int, int]) -> _Buckets:
+    """Cacheable prompt split: ``hit`` of it read from the cache, the rest written to the 1-hour cache."""
+    cacheable = tokens[1] + tokens[2] + tokens[3]
+    reads = _round_ratio(cacheable * hit[0], hit[1])
+    return (tokens[0], 0, cacheable - reads, reads, tokens[4], tokens[5])
+
+
+def _amount(rates: _Rates, tokens: _Buckets) -> Decimal:
+    """Exact cost of ``tokens`` at ``rates`` (per million tokens; web searches per thousand).
+
+    Call it inside ``decimal.localcontext(EXACT)``: any rounding then raises instead of happening.
+    """
+    per_token = (
+        rates[0] * tokens[0]
+        + rates[1] * tokens[1]
+        + rates[2] * tokens[2]
+        + rates[3] * tokens[3]
+        + rates[4] * tokens[4]
+    )
+    amount = per_token / PER_MTOK
+    return amount + rates[5] * tokens[5] / PER_THOUSAND if tokens[5] else amount
+
+
+def _sum(values: Iterable[Decimal]) -> Decimal:
+    """The exact sum, without trailing zeros (``209.25 + 219.7125 + 208.3725`` is ``637.335``)."""
+    with decimal.localcontext(EXACT):
+        return plain(sum(values, Decimal(0)))
+
+
+def _sub(a: Decimal, b: Decimal) -> Decimal:
+    with decimal.localcontext(EXACT):
+        return plain(a - b)

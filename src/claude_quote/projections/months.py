@@ -1,0 +1,98 @@
+"""Months and volumes: the first day of each month of the horizon, the days a month counts
+(``calendar`` or ``average``), and each month's requests of a workload, compounded at 60 significant
+digits and rounded half-even to whole requests.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Sequence
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Literal
+
+from claude_quote.cost import today
+from claude_quote.errors import UsageError
+from claude_quote.money import plain
+from claude_quote.workload_spec import Workload
+
+MonthLength = Literal["calendar", "average"]
+
+AVERAGE_MONTH_DAYS = Decimal("30.4375")
+"""Days in an average month: 365.25 ÷ 12 (the Gregorian year is 365.2425 days; we use the Julian 365.25)."""
+
+MAX_MONTHS = 1200
+"""The longest horizon accepted (100 years)."""
+
+_GROWTH = decimal.Context(prec=60, rounding=ROUND_HALF_EVEN)
+"""Volumes and compounding: 60 significant digits, then rounded half-even to whole requests."""
+
+_DAYS_PER_UNIT = {"day": Decimal(1), "week": Decimal(7)}
+
+
+def parse_month(value: str | date | None) -> date:
+    """The first day of a month from ``YYYY-MM`` (or a date, whose month is taken).
+
+    None means the month after today (UTC): the first whole month ahead.
+
+    >>> parse_month("2026-12"), parse_month(date(2027, 2, 14))
+    (datetime.date(2026, 12, 1), datetime.date(2027, 2, 1))
+    """
+    if value is None:
+        now = today()
+        return date(now.year + now.month // 12, now.month % 12 + 1, 1)
+    if isinstance(value, date):
+        return value.replace(day=1)
+    text = value.strip()
+    try:
+        year, month = text.split("-")
+        if len(year) != 4 or len(month) != 2:
+            raise ValueError
+        return date(int(year), int(month), 1)
+    except ValueError:
+        raise UsageError(f"start {value!r} is not a month; write YYYY-MM, e.g. 2026-12") from None
+
+
+def month_starts(start: date, months: int) -> list[date]:
+    """The first day of each of ``months`` months from ``start``'s month.
+
+    >>> [d.isoformat() for d in month_starts(date(2026, 11, 1), 3)]
+    ['2026-11-01', '2026-12-01', '2027-01-01']
+    """
+    first = start.year * 12 + start.month - 1
+    return [date((first + k) // 12, (first + k) % 12 + 1, 1) for k in range(months)]
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _days(month: date, month_length: MonthLength) -> Decimal:
+    if month_length == "average":
+        return AVERAGE_MONTH_DAYS
+    return Decimal((_next_month(month) - month).days)
+
+
+def monthly_requests(
+    workload: Workload, months: Sequence[date], month_length: MonthLength = "calendar"
+) -> list[tuple[Decimal, int]]:
+    """``(unrounded, rounded)`` requests of ``workload`` in each month: compounding, then half-even.
+
+    >>> from claude_quote.usage import Usage
+    >>> w = Workload(name="w", model="sonnet", usage=Usage(), requests=1_000, per="day", growth_percent=5)
+    >>> monthly_requests(w, month_starts(date(2027, 2, 1), 3))
+    [(Decimal('28000'), 28000), (Decimal('32550'), 32550), (Decimal('33075'), 33075)]
+    """
+    growth = _GROWTH.add(1, _GROWTH.divide(workload.growth_percent, 100))
+    factor = Decimal(1)
+    out: list[tuple[Decimal, int]] = []
+    for month in months:
+        if workload.per == "month":
+            base = workload.requests
+        else:
+            days = _days(month, month_length)
+            base = _GROWTH.divide(_GROWTH.multiply(workload.requests, days), _DAYS_PER_UNIT[workload.per])
+        exact = _GROWTH.multiply(base, factor)
+        out.append((plain(exact), int(exact.quantize(Decimal(1), rounding=ROUND_HALF_EVEN, context=_GROWTH))))
+        factor = _GROWTH.multiply(factor, growth)
+    return out
