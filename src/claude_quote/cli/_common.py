@@ -122,3 +122,26 @@ def emit(text: str) -> None:
     """Write a rendered report to stdout."""
     sys.stdout.write(text)
     sys.stdout.flush()
+
+
+# Options that shape an estimate, shared by `estimate` and `reconcile --requests`.
+OutputTokensOption = Annotated[
+    int | None,
+    tokens_option("--output-tokens", "Expected output tokens per request (thinking budget added)."),
+]
+OutputRatioOption = Annotated[
+    str | None,
+    typer.Option("--output-ratio", metavar="R", help="Expected output = R × each request's prompt tokens."),
+]
+CalibrationOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--calibration",
+        metavar="FILE",
+        help="Measured token factors and output sizes (from claude-quote calibrate).",
+    ),
+]
+TokenFactorOption = Annotated[
+    str | None,
+    typer.Option("--token-factor", metavar="X", help="Claude tokens per tiktoken token, for every model."),
+]

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ._common import (
     AtOption,
+    CalibrationOption,
     FormatOption,
     OutputFormat,
+    OutputRatioOption,
+    OutputTokensOption,
     PricingOption,
+    TokenFactorOption,
     emit,
     parse_date,
     parse_decimal,
@@ -47,16 +50,8 @@ def estimate_command(
             "for request files it replaces each request's model.",
         ),
     ] = None,
-    output_tokens: Annotated[
-        int | None,
-        tokens_option("--output-tokens", "Expected output tokens per request (thinking budget added)."),
-    ] = None,
-    output_ratio: Annotated[
-        str | None,
-        typer.Option(
-            "--output-ratio", metavar="R", help="Expected output = R × each request's prompt tokens."
-        ),
-    ] = None,
+    output_tokens: OutputTokensOption = None,
+    output_ratio: OutputRatioOption = None,
     template: Annotated[
         str | None,
         typer.Option(
@@ -72,16 +67,8 @@ def estimate_command(
         str | None,
         typer.Option("--text-column", metavar="NAME", help="A table's text column (default: text)."),
     ] = None,
-    calibration: Annotated[
-        Path | None,
-        typer.Option("--calibration", metavar="FILE", help="Measured token factors and output sizes (TOML)."),
-    ] = None,
-    token_factor: Annotated[
-        str | None,
-        typer.Option(
-            "--token-factor", metavar="X", help="Claude tokens per tiktoken token, for every model."
-        ),
-    ] = None,
+    calibration: CalibrationOption = None,
+    token_factor: TokenFactorOption = None,
     cache_hit_rate: Annotated[
         str | None,
         typer.Option(

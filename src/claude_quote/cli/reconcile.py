@@ -15,14 +15,17 @@ from claude_quote.usage import Usage
 
 from ._common import (
     AtOption,
+    CalibrationOption,
     FormatOption,
     OutputFormat,
+    OutputRatioOption,
+    OutputTokensOption,
     PricingOption,
+    TokenFactorOption,
     emit,
     parse_date,
     parse_decimal,
     table_from,
-    tokens_option,
     user_errors,
 )
 
@@ -65,28 +68,10 @@ def reconcile(
     worst: Annotated[
         int, typer.Option("--worst", min=0, help="How many worst misses to list (with --requests).")
     ] = 10,
-    output_tokens: Annotated[
-        int | None,
-        tokens_option("--output-tokens", "With --requests: expected output tokens per request."),
-    ] = None,
-    output_ratio: Annotated[
-        str | None,
-        typer.Option(
-            "--output-ratio", metavar="R", help="With --requests: expected output = R × the prompt tokens."
-        ),
-    ] = None,
-    calibration: Annotated[
-        Path | None,
-        typer.Option(
-            "--calibration", metavar="FILE", help="With --requests: estimate with this calibration file."
-        ),
-    ] = None,
-    token_factor: Annotated[
-        str | None,
-        typer.Option(
-            "--token-factor", metavar="X", help="With --requests: Claude tokens per tiktoken token."
-        ),
-    ] = None,
+    output_tokens: OutputTokensOption = None,
+    output_ratio: OutputRatioOption = None,
+    calibration: CalibrationOption = None,
+    token_factor: TokenFactorOption = None,
     skip_invalid: Annotated[
         bool,
         typer.Option(
