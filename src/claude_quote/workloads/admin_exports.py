@@ -33,12 +33,12 @@ from __future__ import annotations
 
 import decimal
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from claude_quote.errors import WorkloadError
 from claude_quote.money import EXACT, to_decimal
@@ -157,15 +157,7 @@ def read_usage_report(path: str | Path, *, skip_invalid: bool = False) -> UsageR
     Raises:
         WorkloadError: the file is unreadable or malformed, or a row is invalid (without ``skip_invalid``).
     """
-    report = UsageReport(path=str(path))
-    for bucket in _buckets(Path(path)):
-        report.buckets += 1
-        for where, row, start, end in _rows(bucket, report, skip_invalid):
-            try:
-                report.rows.append(_usage_row(where, bucket.line, row, start, end))
-            except _Invalid as exc:
-                _skip(report, bucket.line, where, str(exc), skip_invalid)
-    return report
+    return _read(UsageReport(path=str(path)), _usage_row, skip_invalid)
 
 
 def read_cost_report(path: str | Path, *, skip_invalid: bool = False) -> CostReport:
@@ -174,12 +166,19 @@ def read_cost_report(path: str | Path, *, skip_invalid: bool = False) -> CostRep
     Raises:
         WorkloadError: the file is unreadable or malformed, or a row is invalid (without ``skip_invalid``).
     """
-    report = CostReport(path=str(path))
-    for bucket in _buckets(Path(path)):
+    return _read(CostReport(path=str(path)), _cost_row, skip_invalid)
+
+
+_Report = TypeVar("_Report", UsageReport, CostReport)
+
+
+def _read(report: _Report, parse: Callable[..., Any], skip_invalid: bool) -> _Report:
+    """Fill ``report`` with ``parse(where, line, row, start, end)`` of every row of every bucket."""
+    for bucket in _buckets(Path(report.path)):
         report.buckets += 1
         for where, row, start, end in _rows(bucket, report, skip_invalid):
             try:
-                report.rows.append(_cost_row(where, bucket.line, row, start, end))
+                report.rows.append(parse(where, bucket.line, row, start, end))
             except _Invalid as exc:
                 _skip(report, bucket.line, where, str(exc), skip_invalid)
     return report
