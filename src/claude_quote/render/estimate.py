@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from claude_quote.cost import Savings
-from claude_quote.estimate import Estimate, Priced, WorstCase
+from claude_quote.estimate import Estimate, GroupEstimate, ModelEstimate, Priced, WorstCase
 from claude_quote.sampling import Extrapolation, SampleEstimate
 from claude_quote.tokens.correction import TokenMethod
 
@@ -151,6 +151,20 @@ def _saving(part: Priced) -> Cell | str:
     return f"{fmt.usd(part.savings.amount)} ({fmt.percent(part.savings.percent)})"
 
 
+def _breakdown_row(label: str, part: ModelEstimate | GroupEstimate) -> list[Cell | str]:
+    """A by-model or by-prefix row: requests, tokens, expected and worst-case cost in both modes."""
+    return [
+        label,
+        Cell.tokens(part.requests),
+        Cell.tokens(part.usage.prompt_tokens),
+        Cell.tokens(part.usage.output_tokens),
+        _usd(part, "realtime"),
+        _usd(part, "batch"),
+        _usd(part.worst_case, "realtime"),
+        _usd(part.worst_case, "batch"),
+    ]
+
+
 def _summary_row(label: str, requests: int, part: Priced) -> list[Cell | str]:
     return [
         label,
@@ -209,19 +223,7 @@ def estimate_document(e: Estimate) -> Document:
         title="By model (expected, then worst case)",
     )
     for m in e.by_model:
-        models.rows.append(
-            [
-                m.model,
-                Cell.tokens(m.requests),
-                Cell.tokens(m.usage.prompt_tokens),
-                Cell.tokens(m.usage.output_tokens),
-                _usd(m, "realtime"),
-                _usd(m, "batch"),
-                _usd(m.worst_case, "realtime"),
-                _usd(m.worst_case, "batch"),
-                _factor_text(m.token_method),
-            ]
-        )
+        models.rows.append([*_breakdown_row(m.model, m), _factor_text(m.token_method)])
     tables.append(models)
 
     if e.groups is not None:
@@ -238,19 +240,7 @@ def estimate_document(e: Estimate) -> Document:
             ],
             title="By custom_id prefix",
         )
-        for g in e.groups:
-            groups.rows.append(
-                [
-                    g.prefix,
-                    Cell.tokens(g.requests),
-                    Cell.tokens(g.usage.prompt_tokens),
-                    Cell.tokens(g.usage.output_tokens),
-                    _usd(g, "realtime"),
-                    _usd(g, "batch"),
-                    _usd(g.worst_case, "realtime"),
-                    _usd(g.worst_case, "batch"),
-                ]
-            )
+        groups.rows.extend(_breakdown_row(g.prefix, g) for g in e.groups)
         tables.append(groups)
 
     notes: list[str] = []
