@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -194,17 +194,19 @@ class Config(_Model):
         return self
 
 
-def find_config(directory: Path) -> tuple[Path, bool]:
+def find_config(directory: Path) -> tuple[Path, dict[str, Any]]:
     """``claude-quote.toml``, else a ``pyproject.toml`` with ``[tool.claude-quote]``, in ``directory``.
 
-    Returns the path and whether it is a pyproject. Raises ConfigError naming both when neither exists.
+    Returns the path and its parsed contents. Raises ConfigError naming both when neither exists.
     """
     standalone = directory / CONFIG_FILE
     if standalone.is_file():
-        return standalone, False
+        return standalone, read_toml(standalone, what="config")
     pyproject = directory / "pyproject.toml"
-    if pyproject.is_file() and "claude-quote" in read_toml(pyproject, what="config").get("tool", {}):
-        return pyproject, True
+    if pyproject.is_file():
+        document = read_toml(pyproject, what="config")
+        if "claude-quote" in document.get("tool", {}):
+            return pyproject, document
     raise ConfigError(
         f"no config found: create {CONFIG_FILE} or a [tool.claude-quote] table in pyproject.toml in "
         f"{str(directory)!r}, or pass --config FILE (docs/config.md)"
@@ -221,13 +223,12 @@ def load_config(path: str | Path | None = None, *, directory: Path | None = None
         ConfigError: missing, not TOML, or invalid; the message names the file and the key.
     """
     if path is None:
-        file, is_pyproject = find_config(directory or Path.cwd())
+        file, raw = find_config(directory or Path.cwd())
     else:
         file = Path(path)
-        is_pyproject = file.name == "pyproject.toml"
-    raw = read_toml(file, what="config")
+        raw = read_toml(file, what="config")
     prefix = ""
-    if is_pyproject:
+    if file.name == "pyproject.toml":
         raw = raw.get("tool", {}).get("claude-quote")
         prefix = "tool.claude-quote."
         if not isinstance(raw, dict):
