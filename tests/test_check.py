@@ -14,7 +14,7 @@ import pytest
 from claude_quote import ConfigError
 from claude_quote.check import requests_per_month, run_check
 from claude_quote.config import load_config
-from claude_quote.estimate import estimate
+from claude_quote.estimate import EstimateOptions, estimate
 from claude_quote.render.check import COMMENT_MARKER
 from tests.conftest import ROOT, console_script, run_cli
 
@@ -60,7 +60,11 @@ class TestMonthlyCosts:
         config, path = load_config(EXAMPLE)
         report = run_check(config, path, at=date(2026, 11, 25))
         summaries = report.workloads[1].cost
-        est = estimate([ROOT / "examples" / "batch-requests.jsonl"], output_tokens=60, at=date(2026, 11, 25))
+        est = estimate(
+            [ROOT / "examples" / "batch-requests.jsonl"],
+            EstimateOptions(output_tokens=60),
+            at=date(2026, 11, 25),
+        )
         assert est.batch is not None
         # the file's 4 requests stand for 20,000 a month: × 5,000
         assert summaries.batch == est.batch.total * 5000

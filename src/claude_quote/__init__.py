@@ -28,12 +28,17 @@ if _typing.TYPE_CHECKING:
         UsageError,
         WorkloadError,
     )
-    from .estimate import Estimate, RequestEstimate, estimate, estimate_requests
+    from .estimate import Estimate, EstimateOptions, RequestEstimate, estimate, estimate_requests
     from .plan import Plan, plan, write_parts
     from .pricing import ModelInfo, PriceEntry, PriceTable, load_pricing, resolve_model
     from .projections import Comparison, Projection, compare, project
-    from .reconcile import BatchActuals, Reconciliation, reconcile_results
-    from .reconcile_org import OrgReconciliation, reconcile_usage_report
+    from .reconcile import (
+        BatchActuals,
+        OrgReconciliation,
+        Reconciliation,
+        reconcile_results,
+        reconcile_usage_report,
+    )
     from .render import render
     from .tokens_exact import count_exact
     from .usage import Usage, parse_token_count
@@ -48,10 +53,11 @@ _WHERE: dict[str, str] = {
     "Cost": "cost",
     "CostLine": "cost",
     "Estimate": "estimate",
+    "EstimateOptions": "estimate",
     "ModelDetail": "catalog",
     "ModelInfo": "pricing",
     "ModelList": "catalog",
-    "OrgReconciliation": "reconcile_org",
+    "OrgReconciliation": "reconcile",
     "Plan": "plan",
     "PriceEntry": "pricing",
     "PriceNotAvailableError": "errors",
@@ -84,7 +90,7 @@ _WHERE: dict[str, str] = {
     "project": "projections",
     "quote": "cost",
     "reconcile_results": "reconcile",
-    "reconcile_usage_report": "reconcile_org",
+    "reconcile_usage_report": "reconcile",
     "render": "render",
     "resolve_model": "pricing",
     "today": "cost",
@@ -103,6 +109,7 @@ __all__ = [
     "Cost",
     "CostLine",
     "Estimate",
+    "EstimateOptions",
     "ModelDetail",
     "ModelInfo",
     "ModelList",

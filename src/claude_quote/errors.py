@@ -25,6 +25,8 @@ unknown model 'sonet-4.6'; did you mean 'sonnet-4.6', 'sonnet-4.5' or 'sonnet-4'
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 __all__ = [
     "ClaudeQuoteError",
     "ConfigError",
@@ -75,7 +77,29 @@ class PricingDataError(ClaudeQuoteError, ValueError):
 
 
 class UsageError(ClaudeQuoteError, ValueError):
-    """A token count, request count or option is invalid; the message quotes the value."""
+    """A token count, request count or option is invalid; the message quotes the value.
+
+    ``field`` names the option in library terms (``output_tokens``); the command line shows the same
+    message with its flag instead (:meth:`in_terms_of`).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+    def in_terms_of(self, names: Mapping[str, str]) -> str:
+        """The message with every option named in library terms replaced by ``names[option]``.
+
+        >>> UsageError("output_tokens must be 0 or more, got -1", field="output_tokens").in_terms_of(
+        ...     {"output_tokens": "--output-tokens"})
+        '--output-tokens must be 0 or more, got -1'
+        """
+        import re
+
+        text = str(self)
+        for name, shown in names.items():
+            text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", shown, text)
+        return text
 
 
 class WorkloadError(ClaudeQuoteError, ValueError):

@@ -59,6 +59,7 @@ __all__ = [
 ]
 
 Per = Literal["day", "week", "month"]
+Geo = Literal["global", "us"]
 PERIODS: tuple[Per, ...] = ("day", "week", "month")
 """The units a volume can be given in."""
 
@@ -180,6 +181,10 @@ class Workload(_Model):
     real time. None: all of them (1)."""
     cache_hit_rate: Share | None = None
     """Share (0 to 1) of the cacheable prompt read from the cache in batch; None keeps the tokens as given."""
+    geo: Geo = "global"
+    """``us``: US-only inference (``inference_geo: "us"``, ×1.1 on models that accept it)."""
+    fast: bool = False
+    """Fast mode (``speed: "fast"``): fast-mode rates, real time only (the Batch API does not run it)."""
 
     @property
     def cacheable_tokens(self) -> int:
@@ -237,6 +242,10 @@ class WorkloadEntry(_Model):
     cache_hit_rate: Share | None = None
     """Share (0 to 1) of the cacheable prompt (``cache_read`` + ``cache_write_5m`` + ``cache_write_1h``) that
     batch requests read from the cache; the rest is written to the 1-hour cache. Omitted: tokens as given."""
+    geo: Geo = "global"
+    """``us``: US-only inference (``inference_geo: "us"``, ×1.1 on Claude 4.6 and later)."""
+    fast: bool = False
+    """Fast mode (``speed: "fast"``): fast-mode rates, in real time only."""
 
     def to_workload(self) -> Workload:
         """The workload this entry describes."""
@@ -249,6 +258,8 @@ class WorkloadEntry(_Model):
             growth_percent=self.growth_percent,
             batch_share=self.batch_share,
             cache_hit_rate=self.cache_hit_rate,
+            geo=self.geo,
+            fast=self.fast,
         )
 
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from claude_quote.cost import Cost, Savings
+from claude_quote.engine import Cost, Modifiers, Savings
 from claude_quote.sampling import SampleEstimate
 from claude_quote.tokens.correction import TokenMethod
 from claude_quote.usage import Usage
@@ -126,6 +126,8 @@ class RequestEstimate:
     custom_id: str
     model: str
     """Canonical id of the model it is priced on."""
+    modifiers: Modifiers
+    """How it runs: data residency and speed (mode realtime)."""
     usage: Usage
     """Expected usage (the ``expected`` cache band): requests sum to the estimate's expected usage."""
     raw_text_tokens: int

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from claude_quote.cost import Cost, Savings
+from claude_quote.engine import Cost, Savings
 from claude_quote.errors import WorkloadError
 from claude_quote.pricing import ModelInfo
 from claude_quote.tokens.correction import TokenMethod
@@ -70,11 +70,10 @@ def _price_buckets(run: _Run) -> _PricedBuckets:
     bands = BANDS if run.has_cache else ("expected",)
     priced: _PricedBuckets = {}
     for key, bucket in run.buckets.items():
-        info = run.models[key[0]].model
         for band in bands:
-            priced[key, band] = run.price(info, bucket.usage(band), bucket.requests)
+            priced[key, band] = run.price(key, bucket.usage(band), bucket.requests)
         worst_usage = bucket.usage("miss", worst=True)
-        priced[key, "worst"] = run.price(info, worst_usage, bucket.requests)
+        priced[key, "worst"] = run.price(key, worst_usage, bucket.requests)
     return priced
 
 

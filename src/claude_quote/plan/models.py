@@ -32,6 +32,7 @@ ProblemCode = Literal[
     "tier_crossed",
     "near_tier",
     "fast_mode_in_batch",
+    "invalid_modifier",
     "streaming_in_batch",
     "too_many_cache_breakpoints",
     "line_too_large",

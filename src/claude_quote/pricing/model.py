@@ -212,6 +212,9 @@ class ModelInfo(_Model):
     """Fast-mode rates, oldest first; empty when the model has no published fast-mode price."""
     fast_mode_removed: date | None = None
     """Date fast mode stopped being available, if it was withdrawn."""
+    fast_mode_after_removal: Literal["rejected", "standard"] = "rejected"
+    """What a ``speed: "fast"`` request does after ``fast_mode_removed``: ``rejected`` (no price), or
+    ``standard`` (Anthropic said it runs and bills at standard rates)."""
 
     @property
     def short_name(self) -> str:
@@ -236,6 +239,14 @@ class ModelInfo(_Model):
         if self.fast_mode_removed is not None and at >= self.fast_mode_removed:
             return None
         return _latest(self.fast_mode, at)
+
+    def fast_mode_bills_standard(self, at: date) -> bool:
+        """Whether a fast request on ``at`` runs at standard rates because fast mode was withdrawn."""
+        return (
+            self.fast_mode_after_removal == "standard"
+            and self.fast_mode_removed is not None
+            and at >= self.fast_mode_removed
+        )
 
     def context_window_at(self, at: date) -> int | None:
         """The context window on ``at`` (some entries carried a temporary 1M beta)."""
@@ -357,6 +368,13 @@ class PriceTable(_Model):
 
     _origin: str = PrivateAttr(default="(in memory)")
     _sha256: str = PrivateAttr(default="")
+    _names: dict[str, ModelInfo] | None = PrivateAttr(default=None)
+
+    def by_name(self, name: str) -> ModelInfo | None:
+        """The model one of whose names (:attr:`ModelInfo.names`) normalises like ``name``, or None."""
+        if self._names is None:
+            self._names = {normalise_name(n): m for m in self.models for n in m.names}
+        return self._names.get(normalise_name(name))
 
     @property
     def origin(self) -> str:
@@ -379,7 +397,7 @@ class PriceTable(_Model):
                     )
         owner: dict[str, str] = {}
         for model in self.models:
-            for name in {_normalise(n) for n in model.names}:
+            for name in {normalise_name(n) for n in model.names}:
                 if name in owner and owner[name] != model.id:
                     raise ValueError(f"name {name!r} is claimed by both {owner[name]!r} and {model.id!r}")
                 owner[name] = model.id
@@ -400,8 +418,8 @@ class PriceTable(_Model):
         """The closest known names to ``name``, best first (for "did you mean")."""
         import difflib
 
-        owner = {_normalise(n): m for m in self.models for n in m.names}
-        close = difflib.get_close_matches(_normalise(name), list(owner), n=len(owner), cutoff=0.6)
+        owner = {normalise_name(n): m for m in self.models for n in m.names}
+        close = difflib.get_close_matches(normalise_name(name), list(owner), n=len(owner), cutoff=0.6)
         # Answer in the style asked: API ids for "claude-..." names, short names otherwise.
         api_style = name.strip().lower().startswith("claude")
         found: list[str] = []
@@ -413,7 +431,7 @@ class PriceTable(_Model):
         return found[:limit]
 
 
-def _normalise(name: str) -> str:
+def normalise_name(name: str) -> str:
     """Lookup key: case-insensitive, '.' and '-' equivalent, optional 'claude-' prefix."""
     key = name.strip().lower().replace(".", "-").replace("_", "-")
     return key.removeprefix("claude-")

@@ -3,7 +3,11 @@
 :func:`reconcile_usage_report` reads a ``usage_report/messages`` export
 (:mod:`claude_quote.workloads.admin_exports`), prices every row at the prices in effect on its bucket's
 date, and, given a ``cost_report`` export, compares our figure with what Anthropic billed per model and
-service tier and in total.
+service tier and in total. Web search fees are priced and compared on a line of their own: the cost
+report bills them on rows without a model.
+
+The two sides are named as in every reconcile report: ``estimate`` (our prices on the usage) and
+``actual`` (what Anthropic billed), ``error = estimate − actual`` and ``error_percent`` of the actual.
 
 >>> import json, tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -20,7 +24,7 @@ service tier and in total.
 >>> _ = (folder / "usage.json").write_text(json.dumps(usage))
 >>> _ = (folder / "cost.json").write_text(json.dumps(cost))
 >>> r = reconcile_usage_report(folder / "usage.json", folder / "cost.json")
->>> r.priced, r.billed, r.error_percent  # 2M × $1.50 + 0.1M × $7.50 = $3.75; 375 cents billed
+>>> r.estimate, r.actual, r.error_percent  # 2M × $1.50 + 0.1M × $7.50 = $3.75; 375 cents billed
 (Decimal('3.75'), Decimal('3.75'), Decimal('0'))
 """
 
@@ -32,17 +36,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .cost import Cost, Geo, Mode, cost
-from .errors import ClaudeQuoteError, UnknownModelError, WorkloadError
-from .money import EXACT, decimal_str
-from .pricing import ModelInfo, PriceTable, load_pricing, resolve_model
-from .reconcile import error_percent
-from .usage import Usage
-from .workloads.admin_exports import UsageRow, read_cost_report, read_usage_report
-from .workloads.results import MAX_SKIPPED_SHOWN, InvalidLine
+from claude_quote.engine import Cost, Engine, Modifiers, RateCard, card_notes, engine_for
+from claude_quote.errors import ClaudeQuoteError, UnknownModelError, WorkloadError
+from claude_quote.money import EXACT, decimal_str
+from claude_quote.pricing import ModelInfo, PriceTable
+from claude_quote.usage import Usage
+from claude_quote.workloads.admin_exports import UsageRow, read_cost_report, read_usage_report
+from claude_quote.workloads.results import MAX_SKIPPED_SHOWN, InvalidLine
+
+from .compare import error_percent
 
 __all__ = [
     "LONG_CONTEXT_BUCKET",
@@ -64,28 +70,43 @@ LONG_CONTEXT_BUCKET = 200_000
 """The Admin API's ``context_window`` buckets split prompts at 200K tokens: ``0-200k`` / ``200k-1M``."""
 
 
-class OrgLine(_Frozen):
-    """Usage of one model in one service tier over the report, priced, and what was billed for it."""
+LineKind = Literal["tokens", "web_search"]
 
+
+class OrgLine(_Frozen):
+    """Usage of one model in one service tier over the report (or every web search), priced, and what
+    was billed for it."""
+
+    kind: LineKind = "tokens"
+    """``tokens`` (one model and tier) or ``web_search`` (every search fee, billed without a model)."""
     model: str | None
-    """Canonical model id; None when the report is not grouped by model."""
+    """Canonical model id; None when the report is not grouped by model, and on the web search line."""
     model_name: str | None
     service_tier: str | None
     """``standard``, ``batch``, ``priority``, ...; None when not grouped by service tier."""
     rows: int
     """Usage rows that went into this line."""
     usage: Usage
-    priced: Cost | None
-    """Our prices applied to the usage; None when it could not be priced (see ``unpriced_reason``)."""
+    cost: Cost | None
+    """Our prices applied to the usage, line by line; None when it could not be priced."""
     unpriced_reason: str | None = None
     lower_bound: bool = False
-    """Some rows could not be placed in a tier, data residency or speed: ``priced`` is a lower bound."""
-    billed: Decimal | None = None
-    """What the cost report billed for this model and tier (USD); None without a matching report."""
-    difference: Decimal | None = None
-    """``priced − billed``."""
+    """Some rows could not be placed in a tier, data residency or speed: the estimate is a lower bound."""
+    estimate: Decimal | None = None
+    """Our total for this line (``cost.total``); None when unpriced."""
+    actual: Decimal | None = None
+    """What the cost report billed for this line (USD); None without a matching report."""
+    error: Decimal | None = None
+    """``estimate − actual``."""
     error_percent: Decimal | None = None
-    """``difference`` as a percentage of ``billed``."""
+    """``error`` as a percentage of ``actual``."""
+
+    @property
+    def label(self) -> str:
+        """``model / tier``, or ``web search``."""
+        if self.kind == "web_search":
+            return "web search (all models)"
+        return f"{self.model or 'all models'} / {self.service_tier or 'all tiers'}"
 
 
 class OrgReconciliation(_Frozen):
@@ -103,13 +124,14 @@ class OrgReconciliation(_Frozen):
     rows: int
     usage: Usage
     """Usage of the priced rows."""
-    priced: Decimal
+    estimate: Decimal
     """Our total for the priced rows."""
-    billed: Decimal | None
+    actual: Decimal | None
     """Billed total for the same models and tiers (tokens and web search); None without a cost report."""
-    difference: Decimal | None
+    error: Decimal | None
+    """``estimate − actual``."""
     error_percent: Decimal | None
-    """``(priced − billed) ÷ billed × 100``: positive when our prices come out higher than the bill."""
+    """``(estimate − actual) ÷ actual × 100``: positive when our prices come out higher than the bill."""
     lines: tuple[OrgLine, ...]
     billed_not_compared: dict[str, Decimal]
     """Billed amounts with nothing to compare against (code execution, unpriced tiers, ...), USD."""
@@ -118,8 +140,13 @@ class OrgReconciliation(_Frozen):
     warnings: tuple[str, ...]
 
 
+_Key = tuple[LineKind, str | None, str | None]
+_SEARCH_KEY: _Key = ("web_search", None, None)
+
+
 @dataclass
 class _OrgAccumulator:
+    kind: LineKind
     info: ModelInfo | None
     tier: str | None
     rows: int = 0
@@ -128,6 +155,27 @@ class _OrgAccumulator:
     unpriced_reason: str | None = None
     lower_bound: bool = False
     billed: Decimal | None = None
+
+    def add_cost(self, cost: Cost) -> None:
+        self.cost = cost if self.cost is None else self.cost + cost
+
+
+@dataclass
+class _State:
+    """What the rows of a usage report add up to, by line."""
+
+    engine: Engine
+    acc: dict[_Key, _OrgAccumulator] = field(default_factory=dict)
+    flags: dict[str, set[str]] = field(default_factory=dict)
+    models: dict[str, tuple[ModelInfo, set[date]]] = field(default_factory=dict)
+    notes: dict[str, None] = field(default_factory=dict)
+    """What the cards used say (UNCERTAIN rates, fast mode withdrawn), in order, once each."""
+
+    def line(self, key: _Key, info: ModelInfo | None) -> _OrgAccumulator:
+        found = self.acc.get(key)
+        if found is None:
+            found = self.acc[key] = _OrgAccumulator(key[0], info, key[2])
+        return found
 
 
 def reconcile_usage_report(
@@ -145,52 +193,25 @@ def reconcile_usage_report(
     had one that day. A row aggregates many requests and cannot be split per request, but every
     request in the ``200k-1M`` bucket had a prompt over 200K tokens, which is exactly what a 200K tier
     bills. Service tiers without prices in the table (``priority``, ``flex``, ...) are reported
-    unpriced, never as $0 and never guessed.
+    unpriced, never as $0 and never guessed. Web search fees are a line of their own.
 
     Raises:
         WorkloadError: a file or row is invalid, or a model is unknown or has no price on a bucket's date.
     """
-    table = table or load_pricing()
+    state = _State(engine_for(table))
     usage = read_usage_report(usage_report, skip_invalid=skip_invalid)
     costs = read_cost_report(cost_report, skip_invalid=skip_invalid) if cost_report is not None else None
-    acc: dict[tuple[str | None, str | None], _OrgAccumulator] = {}
-    flags_seen: dict[str, set[str]] = {}
     skipped_lines = list(usage.skipped_lines)
     skipped = usage.skipped
-    models_seen: dict[str, tuple[ModelInfo, set[date]]] = {}
     for row in usage.rows:
-        info = _org_model(table, row.model, row.day, usage.path, row.line, row.where)
-        reason = _unpriced_reason(row.model, row.service_tier)
-        priced: Cost | None = None
-        flags: list[str] = []
-        if reason is None:
-            assert info is not None
-            try:
-                priced, flags = _price_usage_row(row, info, table)
-            except _RowInvalid as exc:
-                if not skip_invalid:
-                    raise WorkloadError(f"{row.where}: {exc}", path=usage.path, line=row.line) from None
-                skipped += 1
-                if len(skipped_lines) < MAX_SKIPPED_SHOWN:
-                    skipped_lines.append(InvalidLine(line=row.line, reason=f"{row.where}: {exc}"))
-                continue
-        key = (info.id if info else None, row.service_tier)
-        line = acc.get(key)
-        if line is None:
-            line = acc[key] = _OrgAccumulator(info, row.service_tier)
-        line.rows += 1
-        line.usage = line.usage + row.usage
-        if info is not None:
-            models_seen.setdefault(info.id, (info, set()))[1].add(row.day)
-        if priced is None:
-            line.unpriced_reason = reason
-            continue
-        line.cost = priced if line.cost is None else line.cost + priced
-        if flags:
-            line.lower_bound = True
-            assert info is not None
-            for flag in flags:
-                flags_seen.setdefault(flag, set()).add(info.id)
+        try:
+            _add_row(state, row, usage.path)
+        except _RowInvalid as exc:
+            if not skip_invalid:
+                raise WorkloadError(f"{row.where}: {exc}", path=usage.path, line=row.line) from None
+            skipped += 1
+            if len(skipped_lines) < MAX_SKIPPED_SHOWN:
+                skipped_lines.append(InvalidLine(line=row.line, reason=f"{row.where}: {exc}"))
 
     billed_not_compared: dict[str, Decimal] = {}
     per_model_billing = False
@@ -205,33 +226,31 @@ def reconcile_usage_report(
             if label is not None:
                 _add(billed_not_compared, label, cost_row.dollars)
                 continue
-            info = _org_model(table, cost_row.model, day, costs.path, cost_row.line, cost_row.where)
-            per_model_billing = per_model_billing or info is not None
-            key = (info.id if info else None, cost_row.service_tier)
-            line = acc.get(key)
-            if line is None:
-                line = acc[key] = _OrgAccumulator(info, cost_row.service_tier)
+            if cost_row.cost_type == "web_search":
+                line = state.line(_SEARCH_KEY, None)
+            else:
+                info = _org_model(
+                    state.engine, cost_row.model, day, costs.path, cost_row.line, cost_row.where
+                )
+                per_model_billing = per_model_billing or info is not None
+                line = state.line(("tokens", info.id if info else None, cost_row.service_tier), info)
             with decimal.localcontext(EXACT):
                 line.billed = (line.billed or Decimal(0)) + cost_row.dollars
 
-    lines = _org_lines(acc, costs is not None, per_model_billing)
-    priced_lines = [ln for ln in lines if ln.priced is not None]
+    lines = _org_lines(state.acc, costs is not None, per_model_billing)
     with decimal.localcontext(EXACT):
-        priced_total = sum((ln.priced.total for ln in priced_lines if ln.priced), Decimal(0))
-        billed_total: Decimal | None = None
+        estimate = sum((ln.estimate for ln in lines if ln.estimate is not None), Decimal(0))
+        actual: Decimal | None = None
         if costs is not None:
-            billed_total = sum(
-                (ln.billed or Decimal(0) for ln in lines if ln.unpriced_reason is None), Decimal(0)
-            )
+            actual = sum((ln.actual or Decimal(0) for ln in lines if ln.unpriced_reason is None), Decimal(0))
             for ln in lines:
-                if ln.unpriced_reason is not None and ln.billed:
-                    _add(billed_not_compared, f"{_line_label(ln)} (not priced)", ln.billed)
-        difference = None if billed_total is None else priced_total - billed_total
+                if ln.unpriced_reason is not None and ln.actual:
+                    _add(billed_not_compared, f"{ln.label} (not priced)", ln.actual)
+        error = None if actual is None else estimate - actual
     days = sorted({row.day for row in usage.rows})
     warnings = _org_warnings(
         lines,
-        flags_seen,
-        models_seen,
+        state,
         billed_not_compared,
         costs is not None,
         per_model_billing,
@@ -240,20 +259,22 @@ def reconcile_usage_report(
         skipped,
         skipped_lines,
     )
+    priced_usage = sum((ln.usage for ln in lines if ln.cost is not None and ln.kind == "tokens"), Usage())
+    searches = sum(ln.usage.web_search_requests for ln in lines if ln.kind == "web_search" and ln.cost)
     return OrgReconciliation(
         usage_report=usage.path,
         cost_report=None if costs is None else costs.path,
-        pricing_version=table.version,
-        pricing_sha256=table.sha256,
+        pricing_version=state.engine.table.version,
+        pricing_sha256=state.engine.table.sha256,
         first_day=days[0] if days else None,
         last_day=days[-1] if days else None,
         buckets=usage.buckets,
         rows=len(usage.rows),
-        usage=sum((ln.usage for ln in priced_lines), Usage()),
-        priced=priced_total,
-        billed=billed_total,
-        difference=difference,
-        error_percent=None if billed_total is None else error_percent(priced_total, billed_total),
+        usage=priced_usage + Usage(web_search_requests=searches),
+        estimate=estimate,
+        actual=actual,
+        error=error,
+        error_percent=None if actual is None else error_percent(estimate, actual),
         lines=tuple(lines),
         billed_not_compared=dict(sorted(billed_not_compared.items())),
         skipped=skipped,
@@ -262,11 +283,44 @@ def reconcile_usage_report(
     )
 
 
+def _add_row(state: _State, row: UsageRow, path: str) -> None:
+    """Price one usage row into its model line (tokens) and the web search line (fees)."""
+    info = _org_model(state.engine, row.model, row.day, path, row.line, row.where)
+    reason = _unpriced_reason(row.model, row.service_tier)
+    tokens = row.usage.model_copy(update={"web_search_requests": 0})
+    searches = row.usage.web_search_requests
+    priced: tuple[Cost, Cost | None, list[str], RateCard] | None = None
+    if reason is None:
+        assert info is not None
+        priced = _price_usage_row(state.engine, row, info, tokens, searches)
+    line = state.line(("tokens", info.id if info else None, row.service_tier), info)
+    line.rows += 1
+    if info is not None:
+        state.models.setdefault(info.id, (info, set()))[1].add(row.day)
+    if priced is None:
+        line.usage = line.usage + row.usage  # its searches stay here, unpriced with it
+        line.unpriced_reason = reason
+        return
+    line.usage = line.usage + tokens
+    token_cost, search_cost, flags, card = priced
+    state.notes.update(dict.fromkeys(card_notes(card, retired=False)))
+    line.add_cost(token_cost)
+    if search_cost is not None:
+        search_line = state.line(_SEARCH_KEY, None)
+        search_line.rows += 1
+        search_line.usage = search_line.usage + Usage(web_search_requests=searches)
+        search_line.add_cost(search_cost)
+    if flags:
+        line.lower_bound = True
+        assert info is not None
+        for flag in flags:
+            state.flags.setdefault(flag, set()).add(info.id)
+
+
 class _RowInvalid(Exception):
     """A usage row cannot be priced as written (skippable)."""
 
 
-_GEO_OF = {"global": "global", "not_available": "global", "us": "us"}
 _LOWER_BOUND_CONTEXT = "context"
 _LOWER_BOUND_GEO = "geo"
 _LOWER_BOUND_SPEED = "speed"
@@ -278,14 +332,14 @@ def _add(into: dict[str, Decimal], key: str, value: Decimal) -> None:
 
 
 def _org_model(
-    table: PriceTable, name: str | None, day: date, path: str, line: int | None, where: str
+    engine: Engine, name: str | None, day: date, path: str, line: int | None, where: str
 ) -> ModelInfo | None:
     if name is None:
         return None
     try:
-        return resolve_model(table, name, day)
+        return engine.model(name, day)
     except UnknownModelError as exc:
-        by_name = [m for m in table.models if m.name.lower() == name.strip().lower()]
+        by_name = [m for m in engine.table.models if m.name.lower() == name.strip().lower()]
         if by_name:
             return by_name[0]
         raise WorkloadError(f"{where}.model: {exc}", path=path, line=line) from None
@@ -306,53 +360,54 @@ def _unpriced_reason(model: str | None, tier: str | None) -> str | None:
     return None
 
 
-def _price_usage_row(row: UsageRow, info: ModelInfo, table: PriceTable) -> tuple[Cost, list[str]]:
+def _price_usage_row(
+    engine: Engine, row: UsageRow, info: ModelInfo, tokens: Usage, searches: int
+) -> tuple[Cost, Cost | None, list[str], RateCard]:
+    """The row's token cost, its web search fees, what makes it a lower bound, and its rate card."""
     day = row.day
-    mode: Mode = "batch" if row.service_tier == "batch" else "realtime"
     flags: list[str] = []
-    if row.inference_geo is None:
-        geo: Geo = "global"
-        if info.us_data_residency:
-            flags.append(_LOWER_BOUND_GEO)
-    elif row.inference_geo in _GEO_OF:
-        geo = "us" if row.inference_geo == "us" else "global"
-    else:
-        raise _RowInvalid(
-            f"inference_geo {row.inference_geo!r} is not one of global, us, not_available; "
-            "its price multiplier is unknown"
-        )
-    if row.speed not in (None, "standard", "fast"):
-        raise _RowInvalid(f"speed {row.speed!r} is not standard or fast")
-    fast = row.speed == "fast"
-    if fast and mode == "batch":
-        raise _RowInvalid("speed is fast but service_tier is batch; fast mode is not offered in batch")
+    if row.inference_geo is None and info.us_data_residency:
+        flags.append(_LOWER_BOUND_GEO)
     if row.speed is None and info.fast_mode_at(day) is not None:
         flags.append(_LOWER_BOUND_SPEED)
-    entry = info.price_at(day)
-    thresholds = [t.above_prompt_tokens for t in entry.tiers] if entry and not fast else []
-    requests: int | None = None
     if row.context_window not in (None, "0-200k", "200k-1M"):
         raise _RowInvalid(f"context_window {row.context_window!r} is not 0-200k or 200k-1M")
-    if thresholds:
-        if row.context_window == "200k-1M":
-            if any(t > LONG_CONTEXT_BUCKET for t in thresholds):
-                raise _RowInvalid(
-                    f"{info.id} has a tier above {LONG_CONTEXT_BUCKET:,} prompt tokens that the "
-                    "200k-1M bucket cannot separate"
-                )
-            if row.usage.prompt_tokens <= max(thresholds):
-                raise _RowInvalid(
-                    f"context_window is 200k-1M but the row has only {row.usage.prompt_tokens:,} prompt "
-                    "tokens (uncached input + cache writes + cache reads)"
-                )
-            requests = 1  # every request here was over every threshold: bill the whole row at the tier
-        elif row.context_window is None or any(t < LONG_CONTEXT_BUCKET for t in thresholds):
-            flags.append(_LOWER_BOUND_CONTEXT)
     try:
-        priced = cost(row.usage, info, mode=mode, requests=requests, at=day, geo=geo, fast=fast, table=table)
+        mods = Modifiers.from_api(
+            inference_geo=row.inference_geo, speed=row.speed, service_tier=row.service_tier
+        )
+        card = engine.card(info, day, mods)
     except ClaudeQuoteError as exc:
         raise _RowInvalid(f"{info.id} on {day.isoformat()}: {exc}") from None
-    return priced, flags
+    tier = 0
+    if card.thresholds:
+        if row.context_window == "200k-1M":
+            tier = _long_context_tier(card, tokens)
+        elif row.context_window is None or any(t < LONG_CONTEXT_BUCKET for t in card.thresholds):
+            flags.append(_LOWER_BOUND_CONTEXT)
+    try:
+        token_cost = engine.cost(tokens, card, requests=None, tier=tier)
+        search_cost = (
+            engine.cost(Usage(web_search_requests=searches), card, requests=None) if searches else None
+        )
+    except ClaudeQuoteError as exc:
+        raise _RowInvalid(f"{info.id} on {day.isoformat()}: {exc}") from None
+    return token_cost, search_cost, flags, card
+
+
+def _long_context_tier(card: RateCard, tokens: Usage) -> int:
+    """The tier of a ``200k-1M`` row: every request in it had a prompt over 200,000 tokens."""
+    if any(t > LONG_CONTEXT_BUCKET for t in card.thresholds):
+        raise _RowInvalid(
+            f"{card.model.id} has a tier above {LONG_CONTEXT_BUCKET:,} prompt tokens that the "
+            "200k-1M bucket cannot separate"
+        )
+    if tokens.prompt_tokens <= max(card.thresholds):
+        raise _RowInvalid(
+            f"context_window is 200k-1M but the row has only {tokens.prompt_tokens:,} prompt "
+            "tokens (uncached input + cache writes + cache reads)"
+        )
+    return card.tier(LONG_CONTEXT_BUCKET + 1)
 
 
 def _not_comparable(cost_type: str | None, tier: str | None) -> str | None:
@@ -363,36 +418,34 @@ def _not_comparable(cost_type: str | None, tier: str | None) -> str | None:
     return None
 
 
-def _line_label(line: OrgLine) -> str:
-    return f"{line.model or 'all models'} / {line.service_tier or 'all tiers'}"
-
-
-def _org_lines(
-    acc: Mapping[tuple[str | None, str | None], _OrgAccumulator], with_costs: bool, per_model: bool
-) -> list[OrgLine]:
+def _org_lines(acc: Mapping[_Key, _OrgAccumulator], with_costs: bool, per_model: bool) -> list[OrgLine]:
     out: list[OrgLine] = []
-    for key in sorted(acc, key=lambda k: (k[0] is None, k[0] or "", k[1] or "")):
+    for key in sorted(acc, key=lambda k: (k[0] == "web_search", k[1] is None, k[1] or "", k[2] or "")):
         a = acc[key]
         billed = a.billed
-        if with_costs and per_model and billed is None and a.unpriced_reason is None and a.info is not None:
-            billed = Decimal(0)  # the cost report has per-model rows, and none for this model and tier
-        difference = pct = None
-        if a.cost is not None and billed is not None and a.unpriced_reason is None:
+        billable = a.kind == "web_search" or (per_model and a.info is not None)
+        if with_costs and billed is None and a.unpriced_reason is None and billable:
+            billed = Decimal(0)  # the cost report bills per model (and searches), and nothing here
+        estimate = None if a.unpriced_reason or a.cost is None else a.cost.total
+        error = pct = None
+        if estimate is not None and billed is not None:
             with decimal.localcontext(EXACT):
-                difference = a.cost.total - billed
-            pct = error_percent(a.cost.total, billed)
+                error = estimate - billed
+            pct = error_percent(estimate, billed)
         out.append(
             OrgLine(
-                model=key[0],
+                kind=a.kind,
+                model=key[1],
                 model_name=a.info.name if a.info else None,
-                service_tier=key[1],
+                service_tier=key[2],
                 rows=a.rows,
                 usage=a.usage,
-                priced=None if a.unpriced_reason else a.cost,
+                cost=None if a.unpriced_reason else a.cost,
                 unpriced_reason=a.unpriced_reason,
                 lower_bound=a.lower_bound,
-                billed=billed,
-                difference=difference,
+                estimate=estimate,
+                actual=billed,
+                error=error,
                 error_percent=pct,
             )
         )
@@ -401,8 +454,7 @@ def _org_lines(
 
 def _org_warnings(
     lines: list[OrgLine],
-    flags: Mapping[str, set[str]],
-    models: Mapping[str, tuple[ModelInfo, set[date]]],
+    state: _State,
     billed_not_compared: Mapping[str, Decimal],
     with_costs: bool,
     per_model: bool,
@@ -411,11 +463,12 @@ def _org_warnings(
     skipped: int,
     skipped_lines: list[InvalidLine],
 ) -> list[str]:
+    flags = state.flags
     out: list[str] = []
     for line in lines:
         if line.unpriced_reason is not None:
             out.append(
-                f"{_line_label(line)}: {line.usage.total_tokens:,} tokens in {line.rows} row(s) were not "
+                f"{line.label}: {line.usage.total_tokens:,} tokens in {line.rows} row(s) were not "
                 f"priced: {line.unpriced_reason}"
             )
     if _LOWER_BOUND_CONTEXT in flags:
@@ -435,7 +488,7 @@ def _org_warnings(
             f"{', '.join(sorted(flags[_LOWER_BOUND_SPEED]))}: the usage report is not grouped by speed, "
             "so fast mode cannot be seen; priced at standard speed (a lower bound)"
         )
-    for info, days in sorted(models.values(), key=lambda m: m[0].id):
+    for info, days in sorted(state.models.values(), key=lambda m: m[0].id):
         retired = sorted(d for d in days if info.is_retired(d))
         if retired:
             assert info.retired is not None
@@ -443,13 +496,7 @@ def _org_warnings(
                 f"{info.id} was retired on {info.retired.isoformat()} but has usage on "
                 f"{_span(set(retired))}; priced at its last list price"
             )
-        entries = {e.effective_from: e for d in days if (e := info.price_at(d)) is not None}
-        for start, entry in sorted(entries.items()):
-            if entry.uncertain:
-                out.append(
-                    f"the {info.id} rates in effect from {start.isoformat()} are marked "
-                    f"UNCERTAIN in the price data: {entry.uncertain}"
-                )
+    out.extend(state.notes)
     if with_costs and not per_model:
         out.append(
             "the cost report has no per-model rows (export it with group_by[]=description), so only the "
