@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from claude_quote import EstimateOptions, estimate, estimate_requests
-from claude_quote.tokens_exact import ExactCountError
+from claude_quote.errors import ExactCountError
 from tests.conftest import DAY, run_cli
 from tests.test_tokens_exact import KEY, _Server, server  # noqa: F401 - the server fixture
 from tests.workload_files import request, words, write_jsonl

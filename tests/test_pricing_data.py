@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from claude_quote import PriceTable, PricingDataError, load_pricing, resolve_model
-from claude_quote.pricing import parse_pricing
+from claude_quote import PriceTable, PricingDataError, load_pricing
+from claude_quote.pricing import parse_pricing, resolve_model
 from claude_quote.pricing.load import builtin_pricing_path
 from tests.conftest import DAY
 

@@ -29,7 +29,7 @@ from claude_quote.pricing import PriceTable, load_pricing
 from claude_quote.projections import AVERAGE_MONTH_DAYS
 from claude_quote.usage import Usage
 
-__all__ = ["read_baseline", "requests_per_month", "run_check", "workload_cost"]
+__all__ = ["check", "read_baseline", "requests_per_month", "run_check", "workload_cost"]
 
 _DAYS_PER = {"day": Decimal(1), "week": Decimal(7)}
 _RATIO = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_EVEN)
@@ -204,4 +204,34 @@ def run_check(
         config=str(config_path),
         baseline=None if baseline is None else read_baseline(baseline),
         baseline_source=str(baseline) if baseline is not None else "baseline",
+    )
+
+
+def check(
+    config: str | Path | None = None,
+    *,
+    at: date | None = None,
+    baseline: str | Path | None = None,
+    pricing: str | Path | None = None,
+    progress: bool = False,
+) -> CheckReport:
+    """Price every workload of a ``check`` config for a month and check it against its budgets.
+
+    ``config`` is a ``claude-quote.toml`` or a ``pyproject.toml`` with ``[tool.claude-quote]`` (default:
+    found in the working directory). The report's ``exit_code`` is what ``claude-quote check`` exits
+    with: 0 within budget, 1 over budget, 3 the price table is too old under a ``fail`` policy.
+
+    Raises:
+        ConfigError: the config, a workload or the baseline is invalid (the message names the key).
+    """
+    from claude_quote.config import load_config
+
+    cfg, path = load_config(config)
+    return run_check(
+        cfg,
+        path,
+        at=at,
+        baseline=None if baseline is None else Path(baseline),
+        pricing=None if pricing is None else Path(pricing),
+        progress=progress,
     )

@@ -9,7 +9,8 @@ The hierarchy, with the built-in each class also subclasses so callers can catch
     ├── UsageError                           (ValueError)    a token count or option is invalid
     ├── WorkloadError                        (ValueError)    an input file (requests, results, table) is invalid
     ├── ConfigError                          (ValueError)    a claude-quote config file is invalid
-    └── TokenizerUnavailableError            (RuntimeError)  no offline tokenizer data could be loaded
+    ├── TokenizerUnavailableError            (RuntimeError)  no offline tokenizer data could be loaded
+    └── ExactCountError                      (RuntimeError)  count_tokens is unavailable or kept failing
 
 Each carries ``exit_code`` (2 for all of these: bad input) which the CLI uses, and a message that quotes
 the offending value and says what to do. A budget that is exceeded is a result, not an error: ``check``
@@ -30,6 +31,7 @@ from collections.abc import Mapping
 __all__ = [
     "ClaudeQuoteError",
     "ConfigError",
+    "ExactCountError",
     "PriceNotAvailableError",
     "PricingDataError",
     "TokenizerUnavailableError",
@@ -120,3 +122,7 @@ class ConfigError(ClaudeQuoteError, ValueError):
 
 class TokenizerUnavailableError(ClaudeQuoteError, RuntimeError):
     """No offline tokenizer data could be loaded; the message says how to install it."""
+
+
+class ExactCountError(ClaudeQuoteError, RuntimeError):
+    """Exact counting is unavailable (no SDK, no key) or count_tokens failed; the message says what to do."""

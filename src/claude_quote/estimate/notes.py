@@ -5,7 +5,6 @@ counted per model while measuring, skipped lines, samples) and the descriptions 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -50,7 +49,7 @@ def warnings(run: _Run, by_model: Sequence[ModelEstimate]) -> list[str]:
         for code in _NOTE_ORDER:
             count = run.notes.get((code, m.model), 0)
             if count:
-                out.append(_note(code, count, facts, run.at))
+                out.append(_note(code, count, facts, run))
     out += run.encoding_notes
     if run.skipped and run.first_skip is not None:
         out.append(
@@ -116,8 +115,8 @@ _NOTE_ORDER = (
 )
 
 
-def _note(code: str, count: int, facts: ModelFacts, at: date) -> str:
-    info = facts.model
+def _note(code: str, count: int, facts: ModelFacts, run: _Run) -> str:
+    info, at = facts.model, run.at
     requests = _n(count, f"{info.id} request")
     have = "has" if count == 1 else "have"
     if code == "fast":
@@ -127,8 +126,8 @@ def _note(code: str, count: int, facts: ModelFacts, at: date) -> str:
             "the Messages API"
         )
     if code == "tier":
-        entry = info.price_at(at)
-        threshold = entry.tiers[0].above_prompt_tokens if entry and entry.tiers else 0
+        cards = [p.realtime for p in run.pricings_of(info.id) if p.realtime.thresholds]
+        threshold = cards[0].thresholds[0] if cards else 0
         return (
             f"{requests} {have} {'a prompt' if count == 1 else 'prompts'} over {threshold:,} tokens: "
             "each is billed whole, output included, "

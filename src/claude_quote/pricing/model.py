@@ -368,13 +368,14 @@ class PriceTable(_Model):
 
     _origin: str = PrivateAttr(default="(in memory)")
     _sha256: str = PrivateAttr(default="")
-    _names: dict[str, ModelInfo] | None = PrivateAttr(default=None)
+    _names: tuple[tuple[ModelInfo, ...], dict[str, ModelInfo]] | None = PrivateAttr(default=None)
 
     def by_name(self, name: str) -> ModelInfo | None:
         """The model one of whose names (:attr:`ModelInfo.names`) normalises like ``name``, or None."""
-        if self._names is None:
-            self._names = {normalise_name(n): m for m in self.models for n in m.names}
-        return self._names.get(normalise_name(name))
+        index = self._names
+        if index is None or index[0] is not self.models:  # a model_copy keeps private attributes
+            index = self._names = (self.models, {normalise_name(n): m for m in self.models for n in m.names})
+        return index[1].get(normalise_name(name))
 
     @property
     def origin(self) -> str:
