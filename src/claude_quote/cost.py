@@ -165,6 +165,8 @@ class PricedModel(_Frozen):
     """The standard (or fast-mode) entry in effect on ``at``."""
     effective_from: date
     uncertain: str | None = None
+    fast_fallback: bool = False
+    """Fast mode was asked for but withdrawn with a fallback: ``rates`` are the standard ones."""
 
 
 def price_model(
@@ -192,6 +194,15 @@ def price_model(
             uncertain=entry.uncertain,
         )
     fast_entry = info.fast_mode_at(at)
+    if fast_entry is None and info.fast_mode_billing(at) == "standard":
+        return PricedModel(
+            model=info,
+            at=at,
+            rates=entry,
+            effective_from=entry.effective_from,
+            uncertain=entry.uncertain,
+            fast_fallback=True,
+        )
     if fast_entry is None:
         offered = [m.id for m in table.models if m.fast_mode_at(at) is not None]
         removed = ""
@@ -252,7 +263,7 @@ def cost(
         raise UsageError(f"mode must be 'realtime' or 'batch', got {mode!r}")
 
     rates, tier_label = priced.rates, None
-    if not fast and requests is not None:
+    if (not fast or priced.fast_fallback) and requests is not None:
         entry = info.price_at(at)
         assert entry is not None  # price_model checked
         for tier in entry.tiers:
@@ -352,6 +363,8 @@ class Quote(_Frozen):
     """Start date of the price entry used."""
     pricing_version: str
     pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     realtime: Cost
     batch: Cost | None
     """None when batch is not possible (fast mode, a model the Batch API does not take)."""
@@ -387,7 +400,7 @@ def quote(
     _check_requests(requests)
     priced = price_model(model, at=at, fast=fast, table=table)
     info = priced.model
-    warnings = _warnings(priced, usage, requests, fast)
+    warnings = _warnings(priced, usage, requests, fast, table)
     if info.is_retired(at) and fail_on_retired:
         raise PriceNotAvailableError(warnings[0])
     realtime = cost(usage, info, mode="realtime", requests=requests, at=at, geo=geo, fast=fast, table=table)
@@ -413,6 +426,7 @@ def quote(
         fast=fast,
         price_effective_from=priced.effective_from,
         pricing_version=table.version,
+        pricing_checked=table.checked,
         pricing_sha256=table.sha256,
         realtime=realtime,
         batch=batch,
@@ -421,22 +435,24 @@ def quote(
     )
 
 
-def _warnings(priced: PricedModel, usage: Usage, requests: int | None, fast: bool) -> list[str]:
+def _warnings(
+    priced: PricedModel, usage: Usage, requests: int | None, fast: bool, table: PriceTable
+) -> list[str]:
     info, at = priced.model, priced.at
     out: list[str] = []
-    if info.is_retired(at):
-        assert info.retired is not None
-        out.append(
-            f"{info.id} was retired on {info.retired.isoformat()}: the Claude API no longer serves it; "
-            "priced at its last list price"
-        )
+    lifecycle = info.lifecycle_warning(at, table)
+    if lifecycle:
+        out.append(lifecycle)
+    fallback = info.fast_mode_fallback_warning(at) if fast else None
+    if fallback:
+        out.append(fallback)
     if priced.uncertain:
         out.append(
             f"the {info.id} rates in effect from {priced.effective_from.isoformat()} are marked "
             f"UNCERTAIN in the price data: {priced.uncertain}"
         )
     entry = info.price_at(at)
-    tiers = () if fast or entry is None else entry.tiers
+    tiers = () if (fast and not priced.fast_fallback) or entry is None else entry.tiers
     if requests is None:
         if tiers and usage.prompt_tokens > tiers[0].above_prompt_tokens:
             out.append(
