@@ -258,6 +258,8 @@ class BatchActuals(_Frozen):
     """Whose prices were used (results carry no dates)."""
     pricing_version: str
     pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     counts: ResultCounts
     errors_by_type: dict[str, int]
     """Errored requests by API error type (``unknown`` when the line did not say)."""
@@ -357,6 +359,7 @@ def read_actuals(
         path=str(path),
         at=at,
         pricing_version=table.version,
+        pricing_checked=table.checked,
         pricing_sha256=table.sha256,
         counts=ResultCounts(**counts),
         errors_by_type=dict(sorted(errors.items())),

@@ -95,6 +95,8 @@ class OrgReconciliation(_Frozen):
     cost_report: str | None
     pricing_version: str
     pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     first_day: date | None
     """First bucket start date in the usage report (UTC)."""
     last_day: date | None
@@ -244,6 +246,7 @@ def reconcile_usage_report(
         usage_report=usage.path,
         cost_report=None if costs is None else costs.path,
         pricing_version=table.version,
+        pricing_checked=table.checked,
         pricing_sha256=table.sha256,
         first_day=days[0] if days else None,
         last_day=days[-1] if days else None,

@@ -68,7 +68,8 @@ def list_document(report: ModelList) -> Document:
     table = Table(columns=["model", "API id", "status", *_RATE_COLUMNS, "context", "notes"], rows=rows)
     factor = report.batch_factor
     notes = [
-        f"USD per million tokens on {report.at.isoformat()} (table {report.pricing_version}). "
+        f"USD per million tokens on {report.at.isoformat()} (table {report.pricing_version}, "
+        f"checked {report.pricing_checked.isoformat()}). "
         f"Batch: every rate × {factor}.",
         "* some facts are marked UNCERTAIN in the data: `claude-quote models MODEL` shows which.",
     ]
@@ -108,6 +109,7 @@ def detail_document(report: ModelDetail) -> Document:
         ("batch", "yes" if m.batch else "no"),
         ("US data residency", "yes" if m.us_data_residency else "no"),
         ("checked", m.checked.isoformat()),
+        ("price table", f"{report.pricing_version}, checked {report.pricing_checked.isoformat()}"),
     ]
     history = Table(columns=["from", *_RATE_COLUMNS, "note"], title="Price history (USD per million tokens)")
     for entry in m.prices:
@@ -148,6 +150,9 @@ def uncertain_document(report: UncertainFacts) -> Document:
     """A table of flagged facts."""
     rows: list[list[Cell | str]] = [[f.subject, f.fact, f.why] for f in report.facts]
     return Document(
-        title=f"Facts marked UNCERTAIN in price table {report.pricing_version}",
+        title=(
+            f"Facts marked UNCERTAIN in price table {report.pricing_version} "
+            f"(checked {report.pricing_checked.isoformat()})"
+        ),
         tables=[Table(columns=["model", "fact", "why"], rows=rows)],
     )
