@@ -342,3 +342,35 @@ def test_models_uncertain_lists_the_new_facts() -> None:
     # settled by the model pages: no longer uncertain
     assert ("claude-sonnet-4-6", "max_output") not in facts
     assert ("claude-sonnet-4-5-20250929", "retired") not in facts
+
+
+# --- freshness: every report shows the table's checked date ------------------------------------------
+
+REPORTS = [
+    "price sonnet-4.6 --input 5M --at 2026-11-25",
+    "estimate examples/batch-requests.jsonl --output-tokens 60 --at 2026-11-25",
+    "plan examples/batch-requests.jsonl --at 2026-11-25",
+    "reconcile examples/batch-results.jsonl --at 2026-11-25",
+    "reconcile --usage-report examples/usage-report.json --cost-report examples/cost-report.json",
+    "project sonnet-4.6 --input 2k --requests 1000 --start 2026-12 --months 2",
+    "project sonnet-4.6 --input 2k --requests 1000 --start 2026-12 --months 2 --compare opus,sonnet",
+    "calibrate examples/batch-requests-support.jsonl examples/batch-results-support.jsonl --at 2026-11-25",
+    "check --config examples/claude-quote.toml --at 2026-11-25",
+    "models --at 2026-11-25",
+    "models sonnet-4.6 --at 2026-11-25",
+    "models --uncertain",
+]
+
+
+@pytest.mark.parametrize("command", REPORTS, ids=lambda c: " ".join(c.split()[:2]))
+def test_every_report_shows_the_checked_date(command: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    text = run_cli(command)
+    assert text.exit_code == 0, text.output
+    assert "2026.12.01, checked 2026-12-01" in text.stdout or "2026.12.01 (checked 2026-12-01)" in text.stdout
+    if command.startswith("check"):
+        return  # check's JSON carries a freshness block instead (tests/test_check.py)
+    data = json.loads(run_cli(f"{command} --format json").stdout)
+    assert (data["pricing_version"], data["pricing_checked"]) == ("2026.12.01", "2026-12-01")
