@@ -7,6 +7,7 @@ docs/pricing-data.md ("What changed in 2026.12.01").
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -208,6 +209,18 @@ def test_sonnet_45_retirement_names_sonnet_55(table: PriceTable) -> None:
         quote(u, "sonnet-4.5", at=date(2026, 12, 1), table=table, fail_on_retired=True)
     # "sonnet" never meant Sonnet 4.5 on these dates, and a retired model is never the family's newest
     assert quote(u, "sonnet", at=date(2026, 12, 1), table=table).model == "claude-sonnet-5-5"
+
+
+def test_models_shows_the_lifecycle_and_the_replacement() -> None:
+    text = run_cli("models sonnet-4.5 --at 2026-12-01").stdout
+    assert "  replacement              claude-sonnet-5-5\n" in text
+    assert (
+        "warning: claude-sonnet-4-5-20250929 was retired on 2026-11-30: the Claude API no longer serves it; "
+        "priced at its last list price; use claude-sonnet-5-5 (Claude Sonnet 5.5) instead"
+    ) in text
+    assert "warning:" not in run_cli("models sonnet-4.5 --at 2026-09-28").stdout  # nothing due yet
+    fast = run_cli("models opus-4.6 --at 2026-12-01").stdout
+    assert re.search(r"2026-06-29 +fast mode withdrawn: requests run and bill at standard rates", fast)
 
 
 def test_a_retired_replacement_is_followed_to_its_own(table: PriceTable) -> None:

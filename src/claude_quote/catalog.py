@@ -82,6 +82,8 @@ class ModelDetail(_Frozen):
     status: Status
     model: ModelInfo
     sources: dict[str, Source]
+    lifecycle: str | None = None
+    """The model's lifecycle warning on ``at`` (retired, deprecated, replacement), if any."""
 
 
 def list_models(
@@ -138,6 +140,7 @@ def describe_model(name: str, *, at: date | None = None, table: PriceTable | Non
         status=model_status(table, model, at),
         model=model,
         sources={k: v for k, v in table.sources.items() if k in cited},
+        lifecycle=model.lifecycle_warning(at, table),
     )
 
 

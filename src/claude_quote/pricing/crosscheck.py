@@ -32,6 +32,7 @@ import importlib.util
 import json
 import re
 import sys
+import textwrap
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -506,13 +507,16 @@ def report_text(report: Report) -> str:
             groups[id(d.allowed)] = (entry, count + 1)
         lines += ["", f"Allowed ({len(allowed)} disagreements, {len(groups)} allow-list entries):"]
         for entry, count in groups.values():
-            lines.append(f"  {entry.source} {entry.model} {entry.field} ({count}): {entry.reason}")
+            text = f"{entry.source} {entry.model} {entry.field} ({count}): {entry.reason}"
+            lines += textwrap.wrap(text, width=100, initial_indent="  ", subsequent_indent="      ")
     if report.unused:
         lines += [
             "",
             f"Allow-list entries that matched nothing ({len(report.unused)}; remove them if stale):",
         ]
-        lines += [f"  {a.source} {a.model} {a.field}: {a.reason}" for a in report.unused]
+        for a in report.unused:
+            text = f"{a.source} {a.model} {a.field}: {a.reason}"
+            lines += textwrap.wrap(text, width=100, initial_indent="  ", subsequent_indent="      ")
     return "\n".join(lines) + "\n"
 
 

@@ -95,10 +95,14 @@ def detail_document(report: ModelDetail) -> Document:
         ),
         ("released", m.released.isoformat()),
     ]
+    if m.deprecated:
+        facts.append(("deprecated", m.deprecated.isoformat()))
     if m.retired:
         facts.append(("retired", m.retired.isoformat()))
     if m.retires_not_before:
         facts.append(("retires no earlier than", m.retires_not_before.isoformat()))
+    if m.replacement:
+        facts.append(("replacement", m.replacement))
     facts += [
         (
             "context window",
@@ -132,12 +136,18 @@ def detail_document(report: ModelDetail) -> Document:
             note = " ".join(x for x in (f.note, f"UNCERTAIN: {f.uncertain}" if f.uncertain else None) if x)
             fast.rows.append([f.effective_from.isoformat(), *_rate_cells(f), note])
         if m.fast_mode_removed:
-            fast.rows.append([m.fast_mode_removed.isoformat(), *[""] * 5, "fast mode withdrawn"])
+            after = (
+                "fast mode withdrawn: requests run and bill at standard rates"
+                if m.fast_mode_after_removal == "standard"
+                else "fast mode withdrawn: requests are rejected"
+            )
+            fast.rows.append([m.fast_mode_removed.isoformat(), *[""] * 5, after])
         tables.append(fast)
     notes = [
         f"[{key}] {src.title}" + (f" <{src.url}>" if src.url else "") for key, src in report.sources.items()
     ]
-    warnings = [f"{field} is UNCERTAIN: {why}" for field, why in m.uncertain.items()]
+    warnings = [report.lifecycle] if report.lifecycle else []
+    warnings += [f"{field} is UNCERTAIN: {why}" for field, why in m.uncertain.items()]
     return Document(title=f"{m.name}", facts=facts, tables=tables, notes=notes, warnings=warnings)
 
 
