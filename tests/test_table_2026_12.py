@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from claude_quote import (
     Estimate,
@@ -387,3 +389,34 @@ def test_every_report_shows_the_checked_date(command: str, monkeypatch: pytest.M
         return  # check's JSON carries a freshness block instead (tests/test_check.py)
     data = json.loads(run_cli(f"{command} --format json").stdout)
     assert (data["pricing_version"], data["pricing_checked"]) == ("2026.12.01", "2026-12-01")
+
+
+# --- invariants ---------------------------------------------------------------------------------------
+
+tokens = st.integers(min_value=0, max_value=5_000_000)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    day=st.dates(min_value=date(2026, 3, 13), max_value=date(2027, 2, 4)),
+    inp=tokens,
+    w5=tokens,
+    w1=tokens,
+    read=tokens,
+    out=st.integers(min_value=0, max_value=128_000),
+)
+def test_opus_46_fast_is_six_times_standard_until_withdrawn_then_standard(
+    table: PriceTable, day: date, inp: int, w5: int, w1: int, read: int, out: int
+) -> None:
+    u = Usage(
+        input_tokens=inp,
+        cache_write_5m_tokens=w5,
+        cache_write_1h_tokens=w1,
+        cache_read_tokens=read,
+        output_tokens=out,
+    )
+    fast = quote(u, "opus-4.6", fast=True, requests=None, at=day, table=table).realtime.total
+    standard = quote(u, "opus-4.6", requests=None, at=day, table=table).realtime.total
+    # from 2026-03-13 (no tier) every fast rate is 6x the standard one: $30/$5, $150/$25, $37.50/$6.25,
+    # $60/$10, $3/$0.50; from 2026-06-29 a fast request bills exactly the standard rates
+    assert fast == (standard * 6 if day < date(2026, 6, 29) else standard)
