@@ -189,16 +189,16 @@ class TestCommand:
         assert "unknown model 'sonet-4.6'; did you mean 'sonnet-4.6'" in result.stderr
 
     def test_stale_prices(self, project: Path) -> None:
-        # the table was checked 2026-11-25; 121 days later it is over the 120-day limit
-        warned = run_cli(f"check --config {project / 'claude-quote.toml'} --at 2027-03-26")
+        # the table was checked 2026-12-01; 121 days later (31 + 31 + 28 + 31) it is over the 120-day limit
+        warned = run_cli(f"check --config {project / 'claude-quote.toml'} --at 2027-04-01")
         assert warned.exit_code == 0
         assert "last checked 121 days ago" in warned.stdout
         assert (
             "last checked"
-            not in run_cli(f"check --config {project / 'claude-quote.toml'} --at 2027-03-25").stdout
+            not in run_cli(f"check --config {project / 'claude-quote.toml'} --at 2027-03-31").stdout
         )
         edit(project / "claude-quote.toml", 'on_stale = "warn"', 'on_stale = "fail"')
-        failed = run_cli(f"check --config {project / 'claude-quote.toml'} --at 2027-03-26")
+        failed = run_cli(f"check --config {project / 'claude-quote.toml'} --at 2027-04-01")
         assert failed.exit_code == 3
         assert failed.stdout.startswith("claude-quote check: price table too old")
 

@@ -191,8 +191,8 @@ class TestModifiers:
 
     def test_fast_mode_rates(self, table: PriceTable) -> None:
         u = Usage(input_tokens=1_000_000, output_tokens=100_000)
-        # Opus 4.6 fast: $30 in, $150 out → $30 + $15 = $45
-        assert cost(u, "opus-4.6", fast=True, requests=1, at=DAY, table=table).total == D(45)
+        # Opus 4.6 fast (before its withdrawal on 2026-06-29): $30 in, $150 out → $30 + $15 = $45
+        assert cost(u, "opus-4.6", fast=True, requests=1, at=date(2026, 6, 28), table=table).total == D(45)
         # Opus 5 fast: $10 in, $50 out → $10 + $5 = $15
         assert cost(u, "opus-5", fast=True, requests=1, at=DAY, table=table).total == D(15)
 
@@ -211,8 +211,8 @@ class TestModifiers:
             cost(u, "opus-4.8", fast=True, requests=1, at=date(2026, 11, 30), table=table)
 
     def test_fast_mode_not_offered(self, table: PriceTable) -> None:
-        with pytest.raises(PriceNotAvailableError, match="claude-opus-4-7 has no fast-mode price"):
-            cost(Usage(input_tokens=1), "opus-4.7", fast=True, requests=1, at=DAY, table=table)
+        with pytest.raises(PriceNotAvailableError, match="claude-sonnet-4-6 has no fast-mode price"):
+            cost(Usage(input_tokens=1), "sonnet-4.6", fast=True, requests=1, at=DAY, table=table)
 
     def test_web_search_fee_is_not_discounted_in_batch(self, table: PriceTable) -> None:
         q = quote(Usage(web_search_requests=1_000), "sonnet-4.6", at=DAY, table=table)
@@ -246,7 +246,7 @@ class TestDatesAndHistory:
         assert q.warnings[0].startswith("claude-opus-4-1-20250805 was retired on 2026-08-05")
         with pytest.raises(PriceNotAvailableError, match="retired on 2026-08-05"):
             quote(Usage(input_tokens=1), "opus-4.1", requests=1, at=DAY, table=table, fail_on_retired=True)
-        # the day before retirement there is nothing to warn about
+        # the day before retirement there is nothing to warn about (no deprecation date is recorded)
         assert (
             quote(Usage(input_tokens=1), "opus-4.1", requests=1, at=date(2026, 8, 4), table=table).warnings
             == ()
@@ -254,8 +254,9 @@ class TestDatesAndHistory:
 
     def test_family_names_follow_the_quote_date(self, table: PriceTable) -> None:
         u = Usage(input_tokens=1)
-        assert quote(u, "opus", requests=1, at=date(2026, 9, 23), table=table).model == "claude-opus-5"
-        assert quote(u, "opus", requests=1, at=date(2026, 9, 24), table=table).model == "claude-opus-5-5"
+        # Opus 5.5 was released on 2026-09-22 (table 2026.12.01; 2026.11.25 said 2026-09-24)
+        assert quote(u, "opus", requests=1, at=date(2026, 9, 21), table=table).model == "claude-opus-5"
+        assert quote(u, "opus", requests=1, at=date(2026, 9, 22), table=table).model == "claude-opus-5-5"
         assert quote(u, "haiku", requests=1, at=DAY, table=table).model == "claude-haiku-5-5"
 
     def test_batch_did_not_exist_before_october_2024(self, table: PriceTable) -> None:
@@ -278,24 +279,27 @@ class TestWarningsAndErrors:
         assert any("marked UNCERTAIN" in w and "third parties" in w for w in q.warnings)
 
     def test_request_larger_than_the_context_window(self, table: PriceTable) -> None:
+        # Haiku 4.5 on 2026-10-14, the day before the earliest retirement date: nothing else to warn about
+        day = date(2026, 10, 14)
         fits = quote(
-            Usage(input_tokens=190_000, output_tokens=10_000), "haiku-4.5", requests=1, at=DAY, table=table
+            Usage(input_tokens=190_000, output_tokens=10_000), "haiku-4.5", requests=1, at=day, table=table
         )
         assert fits.warnings == ()  # 200,000 = the window exactly
         over = quote(
-            Usage(input_tokens=190_001, output_tokens=10_000), "haiku-4.5", requests=1, at=DAY, table=table
+            Usage(input_tokens=190_001, output_tokens=10_000), "haiku-4.5", requests=1, at=day, table=table
         )
         assert any("200,000-token context window" in w for w in over.warnings)
         spread = quote(
-            Usage(input_tokens=380_002, output_tokens=20_000), "haiku-4.5", requests=2, at=DAY, table=table
+            Usage(input_tokens=380_002, output_tokens=20_000), "haiku-4.5", requests=2, at=day, table=table
         )
         assert any("200,001 tokens per request exceed" in w for w in spread.warnings)
 
     def test_output_above_the_model_maximum(self, table: PriceTable) -> None:
-        ok = quote(Usage(output_tokens=64_000), "sonnet-4.6", requests=1, at=DAY, table=table)
+        # Sonnet 4.6's maximum output is 128K (table 2026.12.01; 2026.11.25 said 64K)
+        ok = quote(Usage(output_tokens=128_000), "sonnet-4.6", requests=1, at=DAY, table=table)
         assert ok.warnings == ()
-        over = quote(Usage(output_tokens=64_001), "sonnet-4.6", requests=1, at=DAY, table=table)
-        assert any("maximum output of 64,000" in w for w in over.warnings)
+        over = quote(Usage(output_tokens=128_001), "sonnet-4.6", requests=1, at=DAY, table=table)
+        assert any("maximum output of 128,000" in w for w in over.warnings)
 
     def test_unknown_model_is_an_error_never_zero(self, table: PriceTable) -> None:
         with pytest.raises(UnknownModelError) as info:

@@ -157,13 +157,12 @@ def test_withdrawn_fast_mode_can_bill_at_standard_rates_with_a_note() -> None:
     assert (before.speed, before.rate("input")) == ("fast", D(10))
     assert (after.speed, after.rate("input")) == ("standard", D(5))
     assert after.notes == (
-        'claude-opus-4-8 fast mode was withdrawn on 2026-11-30: a `speed: "fast"` request runs and is billed '
-        "at standard rates",
+        'fast mode for claude-opus-4-8 was withdrawn on 2026-11-30: a `speed: "fast"` request runs at '
+        "standard speed and is billed at standard rates",
     )
-    # a standard-speed request runs in batch: $5 × 0.5
-    assert engine.card("opus-4.8", date(2026, 11, 30), Modifiers("batch", speed="fast")).rate("input") == D(
-        "2.5"
-    )
+    # a fast request is never batched, even one that bills standard rates
+    with pytest.raises(UsageError, match="fast mode is not available with the Batch API"):
+        engine.card("opus-4.8", date(2026, 11, 30), Modifiers("batch", speed="fast"))
     # without that record, a fast request after withdrawal has no price
     with pytest.raises(
         PriceNotAvailableError, match=r"no fast-mode price on 2026-11-30 \(withdrawn on 2026-11-30\)"

@@ -169,6 +169,8 @@ class CalibrationReport(_Frozen):
     at: date
     pricing_version: str
     pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     min_samples: int
     requests: int
     """Requests read from the request file."""
@@ -345,6 +347,7 @@ def calibrate(
         output=written,
         at=at,
         pricing_version=table.version,
+        pricing_checked=table.checked,
         pricing_sha256=table.sha256,
         min_samples=min_samples,
         requests=len(estimates) + run.skipped,

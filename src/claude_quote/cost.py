@@ -29,7 +29,6 @@ from .engine import (
     Speed,
     card_notes,
     engine_for,
-    retired_note,
     today,
 )
 from .errors import PriceNotAvailableError, UsageError
@@ -146,6 +145,8 @@ class Quote(BaseModel):
     """Start date of the price entry used."""
     pricing_version: str
     pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     realtime: Cost
     batch: Cost | None
     """None when batch is not possible (fast mode, a model the Batch API does not take)."""
@@ -183,12 +184,12 @@ def quote(
     card = engine.card(model, at, _modifiers("realtime", geo, fast))
     info = card.model
     if fail_on_retired and info.is_retired(at):
-        raise PriceNotAvailableError(f"{retired_note(info, at)}; nothing was priced")
+        raise PriceNotAvailableError(f"{card.lifecycle}; nothing was priced")
     warnings = [*card_notes(card), *_request_warnings(card, usage, requests)]
     realtime = engine.cost(usage, card, requests=requests)
     batch: Cost | None = None
     savings: Savings | None = None
-    if card.speed == "fast":
+    if fast:
         warnings.append("fast mode is not available with the Batch API; no batch price is shown")
     elif not info.batch:
         warnings.append(f"{info.id} is not available in the Message Batches API; no batch price is shown")
@@ -211,6 +212,7 @@ def quote(
         price_effective_from=card.effective_from,
         pricing_version=engine.table.version,
         pricing_sha256=engine.table.sha256,
+        pricing_checked=engine.table.checked,
         realtime=realtime,
         batch=batch,
         savings=savings,

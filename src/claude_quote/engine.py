@@ -69,7 +69,6 @@ __all__ = [
     "card_notes",
     "engine_for",
     "percent_of",
-    "retired_note",
     "today",
 ]
 
@@ -352,6 +351,9 @@ class RateCard:
     """Why the rates used are marked UNCERTAIN in the data, if they are."""
     notes: tuple[str, ...] = ()
     """What a reader of a quote priced with this card should know (e.g. fast mode withdrawn)."""
+    lifecycle: str | None = None
+    """The model's lifecycle warning on the day (retired, deprecated, to be retired), naming
+    Anthropic's recommended replacement (:meth:`~claude_quote.pricing.ModelInfo.lifecycle_warning`)."""
 
     @property
     def mode(self) -> Mode:
@@ -452,19 +454,15 @@ class Engine:
             if fast is not None:
                 speed, base, tiers = "fast", fast, ()
                 effective_from, uncertain = fast.effective_from, fast.uncertain
-            elif info.fast_mode_bills_standard(at):
-                assert info.fast_mode_removed is not None
-                notes.append(
-                    f"{info.id} fast mode was withdrawn on {info.fast_mode_removed.isoformat()}: a "
-                    '`speed: "fast"` request runs and is billed at standard rates'
-                )
+            elif info.fast_mode_billing(at) == "standard":
+                notes.append(info.fast_mode_fallback_warning(at) or "")
             else:
                 raise PriceNotAvailableError(self._no_fast(info, at))
         factor = Decimal(1)
         if mods.geo == "us":
             factor *= self._residency(info, at)
         if mods.mode == "batch":
-            factor *= self._batch(info, at, speed)
+            factor *= self._batch(info, at, mods.speed)
         rates = (_scaled(base, factor), *(_scaled(t, factor) for _, t in tiers))
         web = None
         if at >= table.web_search.effective_from:
@@ -483,6 +481,7 @@ class Engine:
             web_search=web,
             uncertain=uncertain,
             notes=tuple(notes),
+            lifecycle=info.lifecycle_warning(at, table),
         )
 
     def _residency(self, info: ModelInfo, at: date) -> Decimal:
@@ -521,13 +520,9 @@ class Engine:
         )
 
     def batchable(self, model: ModelInfo, at: date, modifiers: Modifiers = STANDARD) -> bool:
-        """Whether the Batch API can run such a request: the model, the day, and not in fast mode (a
-        fast request where fast mode was withdrawn and bills at standard rates runs in batch too)."""
-        return (
-            model.batch
-            and at >= self.table.batch.effective_from
-            and not (modifiers.speed == "fast" and model.fast_mode_at(at) is not None)
-        )
+        """Whether the Batch API can run such a request: the model, the day, and not fast mode (a
+        ``speed: "fast"`` request is never batched, even where withdrawn fast mode bills standard)."""
+        return model.batch and at >= self.table.batch.effective_from and modifiers.speed != "fast"
 
     # -- pricing --------------------------------------------------------------------------------
 
@@ -626,23 +621,14 @@ class Engine:
             return plain(total)
 
 
-def retired_note(info: ModelInfo, at: date) -> str:
-    """The one sentence every report uses for a model retired on ``at`` (priced at its last list price)."""
-    assert info.retired is not None
-    return (
-        f"{info.id} was retired on {info.retired.isoformat()}: the Claude API no longer serves it; "
-        "priced at its last list price"
-    )
-
-
-def card_notes(card: RateCard, *, retired: bool = True) -> list[str]:
-    """What every report priced with ``card`` says about the model and its rates: retired (unless
-    ``retired=False``, for reports that say it their own way), rates marked UNCERTAIN in the data, and
-    the card's own notes (e.g. fast mode withdrawn)."""
-    info, at = card.model, card.at
+def card_notes(card: RateCard, *, lifecycle: bool = True) -> list[str]:
+    """What every report priced with ``card`` says about the model and its rates: its lifecycle
+    (retired, deprecated; unless ``lifecycle=False``, for reports that say it their own way), rates
+    marked UNCERTAIN in the data, and the card's own notes (e.g. fast mode withdrawn)."""
+    info = card.model
     out: list[str] = []
-    if retired and info.is_retired(at):
-        out.append(retired_note(info, at))
+    if lifecycle and card.lifecycle:
+        out.append(card.lifecycle)
     if card.uncertain:
         out.append(
             f"the {info.id} rates in effect from {card.effective_from.isoformat()} are marked "

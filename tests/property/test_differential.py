@@ -156,7 +156,7 @@ def _project(case: Case) -> tuple[Decimal, Decimal]:
         usage=case.one,
         requests=case.requests,
         per="month",
-        geo=case.geo,  # type: ignore[arg-type]
+        geo=case.geo,
         fast=case.fast,
     )
     month = project(w, start=case.at, months=1).workloads[0].months[0]

@@ -104,6 +104,8 @@ class Estimate(Priced):
     warnings: tuple[str, ...]
     pricing_version: str
     pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     at: date
     sample: SampleEstimate | None = None
     """With ``sample``: the whole input's extrapolated cost (everything else is the sample's own)."""

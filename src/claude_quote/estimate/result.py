@@ -55,6 +55,7 @@ def result(run: _Run, files: Sequence[Path]) -> Estimate:
         output_method=outputs.pop() if len(outputs) == 1 else "varies by model (see by_model)",
         warnings=tuple(warnings(run, by_model)),
         pricing_version=run.table.version,
+        pricing_checked=run.table.checked,
         pricing_sha256=run.table.sha256,
         at=run.at,
     )

@@ -124,6 +124,8 @@ class Plan(_Frozen):
     parts: tuple[Part, ...]
     pricing_version: str
     pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     warnings: tuple[str, ...] = ()
     """About the run itself (e.g. a skipped tokenizer file), not about a request."""
     split: Split | None = None

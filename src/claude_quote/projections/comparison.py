@@ -62,6 +62,7 @@ def compare(
         horizon=len(starts),
         month_length=length,
         pricing_version=engine.table.version,
+        pricing_checked=engine.table.checked,
         pricing_sha256=engine.table.sha256,
         workloads=tuple(WorkloadSummary.of(w) for w in items),
         modes=tuple(chosen),

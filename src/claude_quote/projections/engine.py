@@ -116,7 +116,7 @@ class _Engine:
 
     def note_rates(self, workload: Workload, priced: _Priced) -> None:
         """Warnings about the rates used: marked UNCERTAIN, withdrawn fast mode, or a whole-request tier."""
-        for note in card_notes(priced.card, retired=False):
+        for note in card_notes(priced.card, lifecycle=False):
             self.warn(note)
         if priced.tier:
             prompt = Decimal(workload.usage.prompt_tokens) / workload.sample_requests

@@ -116,6 +116,8 @@ class OrgReconciliation(_Frozen):
     cost_report: str | None
     pricing_version: str
     pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     first_day: date | None
     """First bucket start date in the usage report (UTC)."""
     last_day: date | None
@@ -265,6 +267,7 @@ def reconcile_usage_report(
         usage_report=usage.path,
         cost_report=None if costs is None else costs.path,
         pricing_version=state.engine.table.version,
+        pricing_checked=state.engine.table.checked,
         pricing_sha256=state.engine.table.sha256,
         first_day=days[0] if days else None,
         last_day=days[-1] if days else None,
@@ -303,7 +306,7 @@ def _add_row(state: _State, row: UsageRow, path: str) -> None:
         return
     line.usage = line.usage + tokens
     token_cost, search_cost, flags, card = priced
-    state.notes.update(dict.fromkeys(card_notes(card, retired=False)))
+    state.notes.update(dict.fromkeys(card_notes(card, lifecycle=False)))
     line.add_cost(token_cost)
     if search_cost is not None:
         search_line = state.line(_SEARCH_KEY, None)

@@ -97,6 +97,8 @@ class BatchActuals(_Frozen):
     """Whose prices were used (results carry no dates)."""
     pricing_version: str
     pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     counts: ResultCounts
     errors_by_type: dict[str, int]
     """Errored requests by API error type (``unknown`` when the line did not say)."""
@@ -220,6 +222,7 @@ def read_actuals(
         at=at,
         pricing_version=engine.table.version,
         pricing_sha256=engine.table.sha256,
+        pricing_checked=engine.table.checked,
         counts=ResultCounts(**counts),
         errors_by_type=dict(sorted(errors.items())),
         usage=usage,

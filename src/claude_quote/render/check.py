@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -63,6 +64,13 @@ def _workload_json(r: WorkloadResult) -> dict[str, Any]:
     }
 
 
+def _age(days: int, at: date) -> str:
+    """``12 days before 2026-11-25``; a table checked after the quote date says so."""
+    if days < 0:
+        return f"{-days} days after {at.isoformat()}"
+    return f"{days} days before {at.isoformat()}"
+
+
 def check_json(report: CheckReport) -> dict[str, Any]:
     """The versioned report; ``--baseline`` reads it back."""
     return {
@@ -106,7 +114,7 @@ def check_document(report: CheckReport) -> Document:
         (
             "prices",
             f"table {report.pricing_version}, checked {report.freshness.checked.isoformat()} "
-            f"({report.freshness.age_days} days before {report.at.isoformat()})",
+            f"({_age(report.freshness.age_days, report.at)})",
         ),
         ("statistic", stat),
         (

@@ -56,6 +56,7 @@ def actuals_json(a: BatchActuals) -> dict[str, Any]:
         "source": "batch_results",
         "pricing_version": a.pricing_version,
         "pricing_sha256": a.pricing_sha256,
+        "pricing_checked": a.pricing_checked,
         "file": a.path,
         "at": a.at,
         "results": {
@@ -183,7 +184,7 @@ def _actuals_parts(a: BatchActuals) -> tuple[list[tuple[str, str]], list[str]]:
         ),
         (
             "prices",
-            f"as of {a.at.isoformat()}, table {a.pricing_version} "
+            f"as of {a.at.isoformat()}, table {a.pricing_version}, checked {a.pricing_checked.isoformat()} "
             "(results carry no dates: --at the day the batch ran)",
         ),
     ]
@@ -328,6 +329,7 @@ def org_json(r: OrgReconciliation) -> dict[str, Any]:
         "source": "admin_api",
         "pricing_version": r.pricing_version,
         "pricing_sha256": r.pricing_sha256,
+        "pricing_checked": r.pricing_checked,
         "usage_report": r.usage_report,
         "cost_report": r.cost_report,
         "period": {"first_day": r.first_day, "last_day": r.last_day},
@@ -370,7 +372,7 @@ def org_document(r: OrgReconciliation) -> Document:
         ("usage report", f"{r.usage_report} ({r.buckets:,} bucket(s), {r.rows:,} row(s))"),
         ("cost report", r.cost_report or "none (--cost-report FILE to compare with the bill)"),
         ("period", f"{period} (UTC bucket starts; each row priced at its day's prices)"),
-        ("prices", f"table {r.pricing_version}"),
+        ("prices", f"table {r.pricing_version}, checked {r.pricing_checked.isoformat()}"),
     ]
     if r.skipped:
         facts.append(("skipped", f"{r.skipped:,} invalid row(s)"))
