@@ -24,7 +24,7 @@ is priced once, which is exact. The same usage is also priced in real time, for 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -44,7 +44,7 @@ from claude_quote.engine import (
 from claude_quote.errors import ClaudeQuoteError, WorkloadError
 from claude_quote.pricing import PriceTable
 from claude_quote.usage import Usage
-from claude_quote.workloads.results import BatchResult, InvalidLine, ResultsReader
+from claude_quote.workloads.results import BatchResult, InvalidLine, ResultsReader, TierOf
 
 __all__ = [
     "BatchActuals",
@@ -126,28 +126,36 @@ class BatchActuals(_Frozen):
 
 
 class _Pricer:
-    """Finds each succeeded line's batch card (remembered per model and modifiers) and adds it."""
+    """The batch and real-time cards of each model as its requests ran (remembered), for the reader."""
 
     def __init__(self, engine: Engine, at: date, path: str) -> None:
         self.engine, self.at, self.path = engine, at, path
         self.cards: dict[tuple[str, Modifiers], tuple[RateCard, RateCard]] = {}
-        self.other_tiers: Counter[str] = Counter()
 
-    def cards_for(self, line: BatchResult) -> tuple[RateCard, RateCard]:
-        assert line.model is not None
-        mods = batch_modifiers(line, self.path)
-        key = (line.model, mods)
+    def cards_for(
+        self, model: str, geo: object, speed: object, line: int, custom_id: str
+    ) -> tuple[RateCard, RateCard]:
+        """The cards of ``model`` run that way; an error names the line."""
+        mods = _modifiers(geo, speed, custom_id, self.path, line)
+        key = (model, mods)
         found = self.cards.get(key)
         if found is None:
             try:
-                batch = self.engine.card(line.model, self.at, mods)
+                batch = self.engine.card(model, self.at, mods)
                 realtime = self.engine.card(batch.model, self.at, mods.with_mode("realtime"))
             except ClaudeQuoteError as exc:
-                raise WorkloadError(f"result.message.model: {exc}", path=self.path, line=line.line) from None
+                raise WorkloadError(f"result.message.model: {exc}", path=self.path, line=line) from None
+            if (
+                realtime.thresholds != batch.thresholds
+            ):  # pragma: no cover - one price entry, one set of tiers
+                raise AssertionError(f"{batch.model.id}: batch and real-time tiers differ")
             found = self.cards[key] = (batch, realtime)
-        if line.service_tier not in (None, "batch"):
-            self.other_tiers[str(line.service_tier)] += 1
         return found
+
+    def tiers_for(self, model: str, geo: object, speed: object, line: int, custom_id: str) -> TierOf | None:
+        """How the reader splits these requests into tiers: the batch card's (None without tiers)."""
+        batch, _ = self.cards_for(model, geo, speed, line, custom_id)
+        return batch.tier if batch.thresholds else None
 
 
 _MODIFIERS: dict[tuple[object, object], Modifiers] = {}
@@ -156,15 +164,19 @@ _MODIFIERS: dict[tuple[object, object], Modifiers] = {}
 def batch_modifiers(line: BatchResult, path: str) -> Modifiers:
     """How a succeeded result ran, from its ``usage`` (always batch); a value the API does not use is
     an error naming the file, the line and the field."""
-    key = (line.inference_geo, line.speed)
+    return _modifiers(line.inference_geo, line.speed, line.custom_id, path, line.line)
+
+
+def _modifiers(geo: object, speed: object, custom_id: str, path: str, line: int) -> Modifiers:
+    key = (geo, speed)
     try:
         return _MODIFIERS[key]
     except (KeyError, TypeError):  # TypeError: an unhashable value (a list), which is not valid anyway
         pass
     try:
-        mods = Modifiers.from_api(mode="batch", inference_geo=line.inference_geo, speed=line.speed)
+        mods = Modifiers.from_api(mode="batch", inference_geo=geo, speed=speed)
     except ClaudeQuoteError as exc:
-        raise WorkloadError(f"custom_id {line.custom_id!r}: usage.{exc}", path=path, line=line.line) from None
+        raise WorkloadError(f"custom_id {custom_id!r}: usage.{exc}", path=path, line=line) from None
     _MODIFIERS[key] = mods
     return mods
 
@@ -186,33 +198,25 @@ def read_actuals(
     at = at or today()
     reader = ResultsReader(path, skip_invalid=skip_invalid)
     pricer = _Pricer(engine, at, str(path))
+    sums = reader.sums(pricer.tiers_for)
     batch, realtime = Ledger(engine), Ledger(engine)
-    counts: Counter[str] = Counter()
-    errors: Counter[str] = Counter()
-    missing = missing_tokens = 0
+    for found in sums.groups:  # in order of first line, so the ledgers' groups are too
+        batch_card, realtime_card = pricer.cards_for(found.model, found.inference_geo, found.speed, 0, "")
+        for ledger, card in ((batch, batch_card), (realtime, realtime_card)):
+            group = ledger.group(card, found.tier)
+            group.requests += found.requests
+            for index, value in enumerate(found.buckets):
+                group.sums[index] += value
     lines: dict[str, BatchResult] = {}
-    for line in reader:
-        counts[line.type] += 1
-        if line.type == "errored":
-            errors[line.error_type or "unknown"] += 1
-        usage = line.usage
-        if usage is not None:
-            batch_card, realtime_card = pricer.cards_for(line)
-            buckets = usage.buckets()
-            batch.add(batch_card, buckets)
-            realtime.add(realtime_card, buckets)
-            if line.cache_split_missing:
-                missing += 1
-                missing_tokens += usage.cache_write_5m_tokens
-        if keep_requests:
-            lines[line.custom_id] = line
+    if keep_requests:
+        lines = {line.custom_id: line for line in reader}
     by_model = tuple(_by_model(batch, realtime))
     batch_cost = Cost.sum((m.batch for m in by_model), "batch")
     realtime_cost = Cost.sum((m.realtime for m in by_model), "realtime")
     usage = sum((m.usage for m in by_model), Usage())
     warnings = [
-        *_service_tier_warning(pricer.other_tiers),
-        *_split_warning(missing, missing_tokens),
+        *_service_tier_warning(sums.service_tiers),
+        *_split_warning(sums.cache_split_missing, sums.cache_split_missing_tokens),
         *_card_warnings(batch),
         *_search_warning(engine, usage),
         *_skipped_warning(reader),
@@ -223,14 +227,14 @@ def read_actuals(
         pricing_version=engine.table.version,
         pricing_sha256=engine.table.sha256,
         pricing_checked=engine.table.checked,
-        counts=ResultCounts(**counts),
-        errors_by_type=dict(sorted(errors.items())),
+        counts=ResultCounts(**sums.counts),
+        errors_by_type=dict(sorted(sums.errors.items())),
         usage=usage,
         batch=batch_cost,
         realtime=realtime_cost,
         savings=Savings.between(realtime_cost, batch_cost),
         by_model=by_model,
-        cache_split_missing=missing,
+        cache_split_missing=sums.cache_split_missing,
         skipped=reader.skipped,
         skipped_lines=tuple(reader.skipped_lines),
         warnings=tuple(warnings),
@@ -276,7 +280,7 @@ def _by_model(batch: Ledger, realtime: Ledger) -> Iterator[ModelActual]:
         )
 
 
-def _service_tier_warning(other_tiers: Counter[str]) -> list[str]:
+def _service_tier_warning(other_tiers: Mapping[str, int]) -> list[str]:
     if not other_tiers:
         return []
     kinds = ", ".join(f"{tier} {n}" for tier, n in sorted(other_tiers.items()))

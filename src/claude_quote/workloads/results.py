@@ -34,23 +34,32 @@ of 0 or more is a :class:`~claude_quote.errors.WorkloadError` naming the file an
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import IO, Any, Literal, NoReturn, cast, get_args
 
 from pydantic import BaseModel, ConfigDict
 
 from claude_quote.errors import WorkloadError
 from claude_quote.usage import Usage
 
+from .unique import Duplicate, DuplicateIds
+
 __all__ = [
     "MAX_SKIPPED_SHOWN",
     "RESULT_TYPES",
     "BatchResult",
+    "GroupSums",
     "InvalidLine",
+    "ResultSums",
     "ResultType",
     "ResultsReader",
+    "TierOf",
+    "TiersFor",
     "check_token_count",
 ]
 
@@ -124,13 +133,185 @@ class _Invalid(Exception):
     """A line is invalid for the reason given (skippable)."""
 
 
+class _Unusual(Exception):
+    """The fast path met something unusual: the line is read again the careful way."""
+
+
+_UNUSUAL = _Unusual()
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+"""The parser ``json.loads`` runs, called directly: a line that does not start with its JSON value or
+has more than a line end after it goes the careful way (``json.loads``, with its message)."""
+_LINE_ENDS = ("\n", "\r\n")
+_UNBILLED = ("errored", "canceled", "expired")
+
+TierOf = Callable[[int], int]
+"""A request's tier from its prompt tokens (the pricing engine's rule, handed to the reader)."""
+TiersFor = Callable[[str, object, object, int, str], "TierOf | None"]
+"""``tiers_for(model, inference_geo, speed, line, custom_id)``: how the succeeded requests of a model
+that ran that way split into tiers (None: they do not). Called at the first line of each such
+combination; it may raise a :class:`~claude_quote.errors.WorkloadError` for that line."""
+
+_Key = tuple[object, object, object, object]
+"""(model, inference_geo, speed, service_tier) as a line wrote them."""
+
+
+@dataclass(slots=True)
+class GroupSums:
+    """Succeeded requests of one model that ran one way, in one tier: how many, and their buckets."""
+
+    model: str
+    """``result.message.model`` as written."""
+    inference_geo: object
+    """``usage.inference_geo`` as written."""
+    speed: object
+    """``usage.speed`` as written."""
+    tier: int
+    """The tier ``tiers_for`` put them in (0 without tiers)."""
+    first_line: int
+    """The first line that added to it."""
+    requests: int
+    buckets: tuple[int, int, int, int, int, int]
+    """Summed, in the order of :data:`~claude_quote.usage.BUCKETS`."""
+
+
+@dataclass(slots=True)
+class ResultSums:
+    """What a results file adds up to (:meth:`ResultsReader.sums`), no line kept."""
+
+    counts: dict[str, int]
+    """Lines by result type."""
+    errors: dict[str, int]
+    """Errored lines by API error type (``unknown`` when the line did not say)."""
+    groups: list[GroupSums]
+    """Succeeded requests by model, ``inference_geo``, ``speed`` and tier, in order of first line."""
+    service_tiers: dict[str, int]
+    """Succeeded lines whose ``usage.service_tier`` is there and is not ``batch``, by its value."""
+    cache_split_missing: int
+    """Succeeded lines whose cache writes had no 5m/1h split (taken as 5-minute writes)."""
+    cache_split_missing_tokens: int
+    """Their cache-write tokens."""
+
+
+class _Tally:
+    """The running sums of one pass. A sums list is ``[requests, six buckets..., first line]``."""
+
+    def __init__(self, tiers_for: TiersFor) -> None:
+        self.tiers_for = tiers_for
+        self.counts: dict[str, int] = {}
+        self.errors: dict[str, int] = {}
+        self.flat: dict[_Key, list[int]] = {}
+        """Keys whose model has no tiers: their sums (the hot path adds to them inline)."""
+        self.tiered: dict[_Key, tuple[TierOf, dict[int, list[int]]]] = {}
+        self.missing = 0
+        self.missing_tokens = 0
+
+    def unbilled(self, kind: str, error_type: str | None) -> None:
+        if kind == "errored":
+            name = error_type or "unknown"
+            self.errors[name] = self.errors.get(name, 0) + 1
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    def add_line(self, line: BatchResult) -> None:
+        """One line read the careful way."""
+        if line.usage is None:
+            self.unbilled(line.type, line.error_type)
+            return
+        model, geo, speed = str(line.model), line.inference_geo, line.speed
+        key = (model, geo, speed, _hashable(line.service_tier))
+        try:
+            hash(key)
+        except TypeError:  # no card takes such an inference_geo or speed: tiers_for raises, as a rule
+            self.tiers_for(model, geo, speed, line.line, line.custom_id)
+            key = (model, _hashable(geo), _hashable(speed), key[3])
+        self.add(key, line.usage.buckets(), line.line, line.custom_id)
+        if line.cache_split_missing:
+            self.missing += 1
+            self.missing_tokens += line.usage.cache_write_5m_tokens
+
+    def add(self, key: _Key, b: tuple[int, ...], line: int, custom_id: str) -> None:
+        """One succeeded request; a key not seen before asks ``tiers_for`` (which may raise)."""
+        sums = self.flat.get(key)
+        if sums is None:
+            found = self.tiered.get(key)
+            if found is None:
+                model, geo, speed, _ = key
+                tier_of = self.tiers_for(str(model), geo, speed, line, custom_id)
+                if tier_of is None:
+                    sums = self.flat[key] = [0, 0, 0, 0, 0, 0, 0, line]
+                else:
+                    found = self.tiered[key] = (tier_of, {})
+            if found is not None:
+                tier = found[0](b[0] + b[1] + b[2] + b[3])
+                sums = found[1].get(tier)
+                if sums is None:
+                    sums = found[1][tier] = [0, 0, 0, 0, 0, 0, 0, line]
+        assert sums is not None
+        sums[0] += 1
+        for index in range(6):
+            sums[index + 1] += b[index]
+
+    def result(self) -> ResultSums:
+        entries = [(key, 0, sums) for key, sums in self.flat.items()]
+        for key, (_, tiers) in self.tiered.items():
+            entries.extend((key, tier, sums) for tier, sums in tiers.items())
+        entries.sort(key=lambda entry: entry[2][7])
+        service: dict[str, int] = {}
+        merged: dict[tuple[object, object, object, int], list[int]] = {}
+        names: dict[tuple[object, object, object, int], tuple[str, object, object]] = {}
+        for (model, geo, speed, service_tier), tier, sums in entries:
+            if service_tier is not None and service_tier != "batch":
+                service[str(service_tier)] = service.get(str(service_tier), 0) + sums[0]
+            group_key = (model, geo, speed, tier)
+            found = merged.get(group_key)
+            if found is None:
+                merged[group_key] = list(sums)
+                names[group_key] = (str(model), geo, speed)
+            else:
+                for index in range(7):
+                    found[index] += sums[index]
+        groups = [
+            GroupSums(*names[k], k[3], s[7], s[0], (s[1], s[2], s[3], s[4], s[5], s[6]))
+            for k, s in merged.items()
+        ]
+        counts = dict(self.counts)
+        succeeded = sum(g.requests for g in groups)
+        if succeeded:
+            counts["succeeded"] = succeeded
+        return ResultSums(
+            counts=counts,
+            errors=dict(self.errors),
+            groups=groups,
+            service_tiers=service,
+            cache_split_missing=self.missing,
+            cache_split_missing_tokens=self.missing_tokens,
+        )
+
+
+def _no_tiers(model: str, geo: object, speed: object, line: int, custom_id: str) -> TierOf | None:
+    return None
+
+
+def _hashable(value: object) -> object:
+    try:
+        hash(value)
+    except TypeError:
+        return str(value)
+    return value
+
+
 class ResultsReader:
-    """Stream the validated lines of a results JSONL file.
+    """Read a results JSONL file: :meth:`sums` adds it up without keeping a line; iterating yields
+    one validated :class:`BatchResult` per line.
 
-    Iterate once. Afterwards ``skipped`` counts the lines skipped with ``skip_invalid`` and
-    ``skipped_lines`` holds the first :data:`MAX_SKIPPED_SHOWN` of them with their reasons.
+    Afterwards ``skipped`` counts the lines skipped with ``skip_invalid`` and ``skipped_lines`` holds
+    the first :data:`MAX_SKIPPED_SHOWN` of them with their reasons.
 
-    Raises (while iterating):
+    Repeated custom_ids are found exactly, in memory that does not grow with the file
+    (:class:`~claude_quote.workloads.unique.DuplicateIds`): the ids of suspect lines are read back from
+    the file, so a pipe is copied to a temporary file as it is read. Errors come in line order, as if
+    each line were checked against the lines before it.
+
+    Raises (while reading):
         WorkloadError: the file cannot be read, or a line is invalid (without ``skip_invalid``).
     """
 
@@ -139,28 +320,271 @@ class ResultsReader:
         self.skip_invalid = skip_invalid
         self.skipped = 0
         self.skipped_lines: list[InvalidLine] = []
-        self._seen: dict[str, int] = {}
+        self._repeats: dict[int, Duplicate] | None = None
+        self._spool: IO[bytes] | None = None
+
+    # -- the file -------------------------------------------------------------------------------
+
+    def _open(self) -> IO[bytes]:
+        if self._spool is not None:
+            return Path(self._spool.name).open("rb", buffering=1 << 20)
+        try:
+            regular = stat.S_ISREG(self.path.stat().st_mode)
+            handle = self.path.open("rb", buffering=1 << 20)
+        except OSError as exc:
+            raise WorkloadError(f"cannot read results file: {exc.strerror}", path=str(self.path)) from None
+        if regular:
+            return handle
+        with handle:  # a pipe or a device: keep a copy, to read suspect lines again
+            spool = tempfile.NamedTemporaryFile(prefix="claude-quote-results-")  # noqa: SIM115
+            shutil.copyfileobj(handle, spool, 1 << 20)
+            spool.flush()
+        self._spool = spool
+        return Path(spool.name).open("rb", buffering=1 << 20)
+
+    def _ids_at(self, lines: Collection[int]) -> dict[int, str]:
+        """The custom_ids of ``lines`` (lines read as valid), read again."""
+        wanted = set(lines)
+        out: dict[int, str] = {}
+        with self._open() as handle:
+            for number, raw in enumerate(handle, start=1):
+                if number in wanted:
+                    out[number] = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))["custom_id"]
+                    if len(out) == len(wanted):
+                        break
+        return out
+
+    # -- iterating ------------------------------------------------------------------------------
 
     def __iter__(self) -> Iterator[BatchResult]:
+        if self._repeats is None:
+            self._scan(_no_tiers, strict=False)  # the repeated ids first, so each line is judged at once
+        yield from self._known(self._repeats or {})
+
+    def _known(self, repeats: Mapping[int, Duplicate]) -> Iterator[BatchResult]:
+        """Every line, careful, with the repeated ids known."""
+        self._reset()
         name = str(self.path)
-        try:
-            handle = self.path.open("rb")
-        except OSError as exc:
-            raise WorkloadError(f"cannot read results file: {exc.strerror}", path=name) from None
-        with handle:
+        with self._open() as handle:
             for number, raw in enumerate(handle, start=1):
                 if not raw.strip():
                     continue
                 try:
-                    yield self._parse(raw, number)
+                    custom_id, kind, result = self._head(raw, number)
+                    repeat = repeats.get(number)
+                    if repeat is not None:
+                        raise _Invalid(repeat.message)
+                    yield self._body(custom_id, kind, result, number)
                 except _Invalid as exc:
                     if not self.skip_invalid:
                         raise WorkloadError(str(exc), path=name, line=number) from None
-                    self.skipped += 1
-                    if len(self.skipped_lines) < MAX_SKIPPED_SHOWN:
-                        self.skipped_lines.append(InvalidLine(line=number, reason=str(exc)))
+                    self._skip(number, str(exc))
 
-    def _parse(self, raw: bytes, number: int) -> BatchResult:
+    # -- adding up ------------------------------------------------------------------------------
+
+    def sums(self, tiers_for: TiersFor) -> ResultSums:
+        """Add the file up without keeping its lines: lines by result type and error type, and the
+        succeeded requests' buckets by model, ``inference_geo``, ``speed`` and tier.
+
+        ``tiers_for`` says how each model, run each way, splits requests into tiers; an error it
+        raises is raised as it is, unless an earlier line is in error (errors come in line order).
+        """
+        return self._scan(tiers_for, strict=True)
+
+    def _reset(self) -> None:
+        self.skipped = 0
+        self.skipped_lines = []
+
+    def _skip(self, number: int, reason: str) -> None:
+        self.skipped += 1
+        if len(self.skipped_lines) < MAX_SKIPPED_SHOWN:
+            self.skipped_lines.append(InvalidLine(line=number, reason=reason))
+
+    def _scan(self, tiers_for: TiersFor, *, strict: bool) -> ResultSums:
+        """One pass that records every custom_id, then the repeated ones, exactly.
+
+        With ``strict`` (adding up), an invalid line is raised or skipped, and so is a repeated id: with
+        ``skip_invalid`` the file is then added up again without the repeats. Without it (before
+        iterating), nothing is raised or counted: only the repeats are kept.
+        """
+        ids = DuplicateIds()
+        try:
+            tally = self._pass(_Tally(tiers_for), ids, strict=strict)
+            repeats = ids.find(self._ids_at)
+        finally:
+            ids.close()
+        self._repeats = repeats
+        if not strict or not repeats:
+            return tally.result()
+        if not self.skip_invalid:
+            first = next(iter(repeats.values()))
+            raise WorkloadError(first.message, path=str(self.path), line=first.line)
+        tally = _Tally(tiers_for)
+        for line in self._known(repeats):
+            tally.add_line(line)
+        return tally.result()
+
+    def _pass(self, tally: _Tally, ids: DuplicateIds, *, strict: bool) -> _Tally:
+        """Every line: the usual shape on the fast path (the same checks, inline), anything else
+        the careful way (:meth:`_careful`)."""
+        self._reset()
+        counts, errors, flat = tally.counts, tally.errors, tally.flat
+        scan = _SCAN  # json.loads without its Python wrapper: the C scanner (the same parser)
+        hashes, lines, hash_of = ids.hashes, ids.lines, ids.hash
+        number = 0
+        with self._open() as handle:
+            while chunk := handle.readlines(1 << 22):
+                for raw in chunk:
+                    number += 1
+                    try:
+                        text = raw.decode()
+                        data, end = scan(text, 0)
+                        if end < len(text) and text[end:] not in _LINE_ENDS:
+                            raise _UNUSUAL
+                        custom_id = data["custom_id"]
+                        result = data["result"]
+                        kind = result.get("type")
+                        if type(custom_id) is not str or not custom_id:
+                            raise _UNUSUAL
+                        if kind == "succeeded":
+                            message = result["message"]
+                            model = message["model"]
+                            usage = message["usage"]
+                            i = usage["input_tokens"]
+                            o = usage["output_tokens"]
+                            w = usage.get("cache_creation_input_tokens", 0)
+                            r = usage.get("cache_read_input_tokens", 0)
+                            split = usage.get("cache_creation")
+                            if type(split) is dict and split:
+                                w5 = split.get("ephemeral_5m_input_tokens", 0)
+                                w1 = split.get("ephemeral_1h_input_tokens", 0)
+                                if type(w5) is not int or type(w1) is not int or w != w5 + w1:
+                                    raise _UNUSUAL
+                                missing = 0
+                            elif split is None:
+                                w5, w1, missing = w, 0, w
+                            else:
+                                raise _UNUSUAL
+                            if (
+                                type(model) is not str
+                                or not model
+                                or type(i) is not int
+                                or type(o) is not int
+                                or type(w) is not int
+                                or type(r) is not int
+                                or (i | o | r | w5 | w1) < 0
+                            ):
+                                raise _UNUSUAL
+                            tools = usage.get("server_tool_use")
+                            s = 0 if tools is None else _searches(tools)
+                            key = (
+                                model,
+                                usage.get("inference_geo"),
+                                usage.get("speed"),
+                                usage.get("service_tier"),
+                            )
+                            sums = flat.get(key)
+                        elif kind not in _UNBILLED:
+                            raise _UNUSUAL
+                    except Exception:
+                        self._careful(tally, raw, number, ids, strict=strict)
+                        hashes, lines = ids.hashes, ids.lines
+                        continue
+                    hashes.append(hash_of(custom_id))
+                    lines.append(number)
+                    if kind != "succeeded":
+                        if kind == "errored":
+                            error_type = _error_type(result) or "unknown"
+                            errors[error_type] = errors.get(error_type, 0) + 1
+                        counts[kind] = counts.get(kind, 0) + 1
+                        continue
+                    if sums is None:
+                        self._add(tally, key, (i, w5, w1, r, o, s), number, custom_id, ids, strict=strict)
+                    else:
+                        sums[0] += 1
+                        sums[1] += i
+                        sums[2] += w5
+                        sums[3] += w1
+                        sums[4] += r
+                        sums[5] += o
+                        sums[6] += s
+                    if missing:
+                        tally.missing += 1
+                        tally.missing_tokens += missing
+                if len(hashes) >= ids.memory_records:
+                    ids.spill()
+                    hashes, lines = ids.hashes, ids.lines
+        return tally
+
+    def _careful(self, tally: _Tally, raw: bytes, number: int, ids: DuplicateIds, *, strict: bool) -> None:
+        """One line with every check and message; its id recorded as :class:`DuplicateIds` needs."""
+        if not raw.strip():
+            return
+        try:
+            custom_id, kind, result = self._head(raw, number)
+        except _Invalid as exc:
+            self._invalid(str(exc), number, ids, strict=strict, upto=number - 1)
+            return
+        try:
+            line = self._body(custom_id, kind, result, number)
+        except _Invalid as exc:
+            ids.add(custom_id, number, first=False)
+            self._invalid(str(exc), number, ids, strict=strict, upto=number)
+            return
+        ids.add(custom_id, number)
+        if strict:
+            self._priced(lambda: tally.add_line(line), number, ids)
+        else:
+            tally.add_line(line)
+
+    def _add(
+        self,
+        tally: _Tally,
+        key: _Key,
+        b: tuple[int, ...],
+        number: int,
+        custom_id: str,
+        ids: DuplicateIds,
+        *,
+        strict: bool,
+    ) -> None:
+        """A succeeded request whose key is new or has tiers (``tiers_for`` may raise)."""
+        if strict:
+            self._priced(lambda: tally.add(key, b, number, custom_id), number, ids)
+        else:
+            tally.add(key, b, number, custom_id)
+
+    def _priced(self, add: Callable[[], None], number: int, ids: DuplicateIds) -> None:
+        """Run ``add``; its error is the line's, unless the line repeats an id: then (with
+        ``skip_invalid``) it is skipped as a repeat, and the file is added up again without it."""
+        try:
+            add()
+        except WorkloadError as exc:
+            if not self.skip_invalid:
+                self._fail(exc, ids, upto=number)
+            if number in ids.find(self._ids_at, upto=number):
+                return
+            raise
+
+    def _invalid(self, reason: str, number: int, ids: DuplicateIds, *, strict: bool, upto: int) -> None:
+        if not strict:
+            return
+        if not self.skip_invalid:
+            self._fail(WorkloadError(reason, path=str(self.path), line=number), ids, upto=upto)
+        self._skip(number, reason)
+
+    def _fail(self, error: WorkloadError, ids: DuplicateIds, *, upto: int) -> NoReturn:
+        """Raise ``error``, or the error of the first repeated id up to line ``upto``."""
+        repeats = ids.find(self._ids_at, upto=upto)
+        if repeats:
+            first = next(iter(repeats.values()))
+            raise WorkloadError(first.message, path=str(self.path), line=first.line) from None
+        raise error
+
+    # -- one line, careful -------------------------------------------------------------------------
+
+    def _head(self, raw: bytes, number: int) -> tuple[str, str, dict[str, Any]]:
+        """The checks before a line's custom_id is compared with the others'."""
         try:
             text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:
@@ -185,19 +609,15 @@ class ResultsReader:
             raise _Invalid(
                 f"custom_id {custom_id!r}: {shown}; expected succeeded, errored, canceled or expired"
             )
-        first = self._seen.get(custom_id)
-        if first is not None:
-            raise _Invalid(
-                f"custom_id {custom_id!r} already appeared on line {first}; ids are unique in a batch"
-            )
+        return custom_id, kind, result
+
+    def _body(self, custom_id: str, kind: str, result: dict[str, Any], number: int) -> BatchResult:
+        """The checks after it."""
         if kind == "succeeded":
-            parsed = self._succeeded(custom_id, result, number)
-        elif kind == "errored":
-            parsed = BatchResult(number, custom_id, "errored", error_type=_error_type(result))
-        else:
-            parsed = BatchResult(number, custom_id, kind)
-        self._seen[custom_id] = number
-        return parsed
+            return self._succeeded(custom_id, result, number)
+        if kind == "errored":
+            return BatchResult(number, custom_id, "errored", error_type=_error_type(result))
+        return BatchResult(number, custom_id, cast(ResultType, kind))
 
     def _succeeded(self, custom_id: str, result: Mapping[str, Any], number: int) -> BatchResult:
         message = result.get("message")
@@ -221,6 +641,18 @@ class ResultsReader:
             speed=usage.get("speed"),
             service_tier=usage.get("service_tier"),
         )
+
+
+def _searches(tools: object) -> int:
+    """``server_tool_use.web_search_requests`` when every count there is fine (else: careful)."""
+    if type(tools) is not dict:
+        raise _UNUSUAL
+    for key in _TOOL_COUNTS:
+        value = tools.get(key, 0)
+        if type(value) is not int or value < 0:
+            raise _UNUSUAL
+    searches: int = tools.get("web_search_requests", 0)
+    return searches
 
 
 def _count_ok(value: object) -> bool:
