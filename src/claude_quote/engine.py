@@ -41,12 +41,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import compress, islice
 from operator import add, attrgetter
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from .errors import PriceNotAvailableError, UsageError
-from .money import EXACT, PER_MTOK, PER_THOUSAND, plain
+from .money import EXACT, PER_MTOK, PER_THOUSAND, from_units, plain
 from .pricing import ModelInfo, PriceTable, Rates, load_pricing, resolve_model
 from .usage import BUCKETS, Usage
 
@@ -322,6 +322,7 @@ class Savings(_Frozen):
 # --- rate cards ------------------------------------------------------------------------------------
 
 _Rates5 = tuple[Decimal | None, Decimal | None, Decimal | None, Decimal | None, Decimal | None]
+_Units = tuple[int | None, int | None, int | None, int | None, int | None, int | None]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -354,6 +355,17 @@ class RateCard:
     lifecycle: str | None = None
     """The model's lifecycle warning on the day (retired, deprecated, to be retired), naming
     Anthropic's recommended replacement (:meth:`~claude_quote.pricing.ModelInfo.lifecycle_warning`)."""
+    unit_exponent: int = field(init=False, repr=False, compare=False)
+    """Every rate of the card, per token or per search, is a whole number of ``10^unit_exponent``
+    dollars: :attr:`units` holds those numbers, so an amount is a sum of integer products."""
+    units: tuple[_Units, ...] = field(init=False, repr=False, compare=False)
+    """Per tier: the rate of each bucket of :data:`Buckets` in units of ``10^unit_exponent`` dollars
+    per token (per search for web search); None where :attr:`rates` has no price."""
+
+    def __post_init__(self) -> None:
+        exponent, units = _unit_rates(self.rates, self.web_search)
+        object.__setattr__(self, "unit_exponent", exponent)
+        object.__setattr__(self, "units", units)
 
     @property
     def mode(self) -> Mode:
@@ -387,6 +399,25 @@ class RateCard:
         if kind == "web_search":
             return self.web_search
         return self.rates[tier][_ORDER[kind]]
+
+
+def _unit_rates(rates: tuple[_Rates5, ...], web: Decimal | None) -> tuple[int, tuple[_Units, ...]]:
+    """The rates of a card as integers: (exponent, per tier the six rates per token or search)."""
+    per_unit: list[list[Decimal | None]] = []
+    exponent = 0
+    with decimal.localcontext(EXACT):
+        for tier in rates:
+            row: list[Decimal | None] = [None if r is None else r.scaleb(-6) for r in tier]
+            row.append(None if web is None else web.scaleb(-3))
+            per_unit.append(row)
+            for value in row:
+                if value is not None:
+                    exponent = min(exponent, int(value.as_tuple().exponent))
+        units = tuple(
+            cast(_Units, tuple(None if v is None else int(v.scaleb(-exponent)) for v in row))
+            for row in per_unit
+        )
+    return exponent, units
 
 
 def _scaled(rates: Rates, factor: Decimal) -> _Rates5:
@@ -603,6 +634,28 @@ class Engine:
         """The exact total of ``buckets`` as ONE request (its tier chosen from its prompt), fast."""
         if tier is None:
             tier = card.tier(buckets[0] + buckets[1] + buckets[2] + buckets[3])
+        units = self.units(buckets, card, tier)
+        if units is None:
+            return self._decimal_amount(buckets, card, tier)
+        return from_units(units, card.unit_exponent)
+
+    def units(self, buckets: Buckets, card: RateCard, tier: int) -> int | None:
+        """:meth:`amount` in units of ``10^card.unit_exponent`` dollars, in integer arithmetic; None
+        when :meth:`amount` must take the Decimal way (a price missing, or more than 60 digits)."""
+        u = card.units[tier]
+        total = 0
+        for index in range(6):
+            quantity = buckets[index]
+            if quantity:
+                rate = u[index]
+                if rate is None:
+                    return None
+                total += rate * quantity
+        return total if total.bit_length() < _EXACT_BITS else None
+
+    def _decimal_amount(self, buckets: Buckets, card: RateCard, tier: int) -> Decimal:
+        """:meth:`amount` in Decimal arithmetic: raises as :meth:`lines` does for a missing price,
+        ``decimal.Inexact`` beyond the 60 digits of :data:`~claude_quote.money.EXACT`."""
         rates = card.rates[tier]
         with decimal.localcontext(EXACT):
             tokens = Decimal(0)
@@ -619,6 +672,10 @@ class Engine:
                     return sum((ln.amount for ln in self.lines(buckets, card, tier)), Decimal(0))
                 total += card.web_search * buckets[5] / PER_THOUSAND
             return plain(total)
+
+
+_EXACT_BITS = 199
+"""Integers below ``2^199`` have at most 60 digits: the sums the EXACT context holds without rounding."""
 
 
 def card_notes(card: RateCard, *, lifecycle: bool = True) -> list[str]:

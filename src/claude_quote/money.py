@@ -17,7 +17,7 @@ from __future__ import annotations
 import decimal
 from decimal import Decimal
 
-__all__ = ["EXACT", "PER_MTOK", "PER_THOUSAND", "amount", "decimal_str", "plain", "to_decimal"]
+__all__ = ["EXACT", "PER_MTOK", "PER_THOUSAND", "amount", "decimal_str", "from_units", "plain", "to_decimal"]
 
 PER_MTOK = 1_000_000
 """Token prices are quoted in USD per million tokens (keys ending ``_per_mtok``)."""
@@ -72,16 +72,54 @@ def plain(value: Decimal) -> Decimal:
     Decimal('1.00000000000000000000000000000000001')
     """
     normal = _normalize(value)
-    return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
+    if normal.adjusted() >= 0 and normal == normal.to_integral_value():
+        return normal.quantize(_ONE)
+    return normal
+
+
+def from_units(units: int, exponent: int) -> Decimal:
+    """``units × 10^exponent`` as :func:`plain` writes it: what the pricing engine's integer
+    arithmetic (:meth:`~claude_quote.engine.Engine.amount`) turns back into money.
+
+    More than 60 significant digits is more than :data:`EXACT` holds: ``decimal.Inexact``, as the
+    same sum in Decimal would raise.
+
+    >>> from_units(1_500, -2), from_units(1_500, -3), from_units(7, 2), from_units(-25, -1)
+    (Decimal('15'), Decimal('1.5'), Decimal('700'), Decimal('-2.5'))
+    """
+    if not -_TOO_MANY_DIGITS < units < _TOO_MANY_DIGITS:
+        EXACT.create_decimal(units)  # raises decimal.Inexact (60 significant digits at most)
+    if exponent >= 0:
+        return Decimal(units * 10**exponent)
+    scale = _POWERS[-exponent] if -exponent < len(_POWERS) else 10**-exponent
+    if units % 10:  # no trailing zero: already as plain as it gets
+        return Decimal(units).scaleb(exponent, _WIDE)
+    if units % scale == 0:
+        return Decimal(units // scale)
+    return Decimal(units).scaleb(exponent, _WIDE).normalize(_WIDE)
 
 
 def decimal_str(value: Decimal) -> str:
     """The exact value as a plain decimal string: no exponent, no trailing zeros (``7.50`` → ``"7.5"``)."""
-    if value.is_zero():
+    text = str(value)
+    if "E" not in text and (text[-1] != "0" or "." not in text):  # already plain: most values
+        return "0" if text == "-0" else text
+    if not value:
         return "0"
     return format(_normalize(value), "f")
 
 
 def _normalize(value: Decimal) -> Decimal:
     """``value.normalize()`` without rounding: the default context would cut it to 28 digits."""
+    if -_SAFE_EXPONENT < value.adjusted() < _SAFE_EXPONENT:
+        return value.normalize(_WIDE)
     return value.normalize(decimal.Context(prec=max(len(value.as_tuple().digits), 1)))
+
+
+_ONE = Decimal(1)
+_WIDE = decimal.Context(prec=decimal.MAX_PREC, Emax=999_999, Emin=-999_999)
+"""Precision enough for any value: nothing is rounded. Exponent limits as Python's default context."""
+_SAFE_EXPONENT = 990_000
+"""Values whose adjusted exponent is well inside those limits normalize alike in any precision."""
+_TOO_MANY_DIGITS = 10**60
+_POWERS = tuple(10**n for n in range(40))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -168,9 +168,13 @@ def geo_value(choice: GeoChoice | None) -> Literal["global", "us"] | None:
     return "us" if choice is GeoChoice.us else "global"
 
 
-def emit(text: str) -> None:
-    """Write a rendered report to stdout."""
-    sys.stdout.write(text)
+def emit(text: str | Iterable[str]) -> None:
+    """Write a rendered report to stdout (a whole text, or its pieces as they come)."""
+    if isinstance(text, str):
+        sys.stdout.write(text)
+    else:
+        for piece in text:
+            sys.stdout.write(piece)
     sys.stdout.flush()
 
 

@@ -206,7 +206,7 @@ def project_command(
     day of each month; requests are rounded half-even to whole requests each month.
     """
     from claude_quote.projections import compare, project
-    from claude_quote.render import render
+    from claude_quote.render import render_chunks
 
     with user_errors():
         tokens = {
@@ -241,7 +241,7 @@ def project_command(
 
                 typer.echo(f"wrote {plot_projection(result, plot)}", err=True)
             report = result
-        emit(render(report, output_format.value))
+        emit(render_chunks(report, output_format.value))
 
 
 def _usage(message: str) -> Exception:

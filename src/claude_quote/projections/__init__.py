@@ -50,6 +50,7 @@ from .months import AVERAGE_MONTH_DAYS, MAX_MONTHS, MonthLength, month_starts, m
 from .projection import project
 from .results import (
     Comparison,
+    MonthRows,
     MonthTotal,
     Projection,
     Scenario,
@@ -65,6 +66,7 @@ __all__ = [
     "MAX_MONTHS",
     "Comparison",
     "MonthLength",
+    "MonthRows",
     "MonthTotal",
     "Projection",
     "Scenario",

@@ -10,7 +10,7 @@ import decimal
 from collections.abc import Iterable
 from decimal import Decimal
 
-from claude_quote.money import EXACT, plain
+from claude_quote.money import EXACT, from_units, plain
 from claude_quote.usage import Usage
 
 _Buckets = tuple[int, int, int, int, int, int]
@@ -81,3 +81,24 @@ def _sum(values: Iterable[Decimal]) -> Decimal:
 def _sub(a: Decimal, b: Decimal) -> Decimal:
     with decimal.localcontext(EXACT):
         return plain(a - b)
+
+
+class _Money:
+    """Exact sums of costs given in integer units of ``10^exponent`` dollars, kept at the smallest
+    exponent seen (a smaller one rescales what was summed)."""
+
+    def __init__(self, columns: int, length: int) -> None:
+        self.exponent = 0
+        self.columns = [[0] * length for _ in range(columns)]
+
+    def scale(self, exponent: int) -> int:
+        """The factor that brings units of ``10^exponent`` to this sum's exponent."""
+        if exponent < self.exponent:
+            finer: int = 10 ** (self.exponent - exponent)
+            self.columns = [[value * finer for value in column] for column in self.columns]
+            self.exponent = exponent
+        factor: int = 10 ** (exponent - self.exponent)
+        return factor
+
+    def decimal(self, column: int, index: int) -> Decimal:
+        return from_units(self.columns[column][index], self.exponent)

@@ -10,12 +10,12 @@ from datetime import date
 from decimal import Decimal
 
 from claude_quote.errors import UsageError
-from claude_quote.money import EXACT, plain
+from claude_quote.money import plain
 from claude_quote.pricing import ModelInfo, PriceTable
 from claude_quote.workload_spec import Workload
 
-from .arithmetic import _sum
-from .engine import _cache_warnings, _Engine, _MonthCosts, _price_months, _setup
+from .arithmetic import _Money, _sum
+from .engine import _cache_warnings, _Engine, _month_rows, _setup
 from .months import MonthLength, monthly_requests
 from .results import SCENARIO_MODES, Comparison, Scenario, ScenarioMode, WorkloadSummary
 
@@ -92,6 +92,9 @@ def _models(engine: _Engine, models: Sequence[str], first: date) -> list[tuple[s
     return infos
 
 
+_COLUMNS: dict[ScenarioMode, int] = {"realtime": 0, "batch": 1, "batch+cache": 2, "hybrid": 3}
+
+
 def _scenarios(
     engine: _Engine,
     requested: str,
@@ -102,20 +105,38 @@ def _scenarios(
     chosen: Sequence[ScenarioMode],
 ) -> list[_Found]:
     """Every workload on ``info``, summed per month in each mode (real time only if it has no batch)."""
-    per_mode: dict[ScenarioMode, list[Decimal]] = {mode: [Decimal(0)] * len(starts) for mode in chosen}
     modes_here = list(chosen)
     if not info.batch:
         modes_here = [m for m in chosen if m == "realtime"]
+    money = _Money(4, len(starts))  # real time, batch, batch + cache, hybrid
     retired_months = 0
     for index, workload in enumerate(items):
         engine.check_model(workload, info, starts)
-        costs = _price_months(engine, index, workload, info, starts, volumes[index])
-        with decimal.localcontext(EXACT):
-            for k, c in enumerate(costs):
-                for mode in modes_here:
-                    per_mode[mode][k] += _mode_cost(c, mode)
-        retired_months = max(retired_months, sum(c.retired for c in costs))
-    return [(requested, info, mode, per_mode[mode], retired_months) for mode in modes_here]
+        retired = 0
+        columns = money.columns
+        for k, _, _, _, _, _, rt, batch, cached, blended, exponent, _, flagged in _month_rows(
+            engine, workload, info, volumes[index]
+        ):
+            factor = 1
+            if exponent != money.exponent:
+                factor = money.scale(exponent)
+                columns = money.columns
+            columns[0][k] += rt * factor
+            columns[1][k] += batch * factor
+            columns[2][k] += cached * factor
+            columns[3][k] += blended * factor
+            retired += flagged
+        retired_months = max(retired_months, retired)
+    return [
+        (
+            requested,
+            info,
+            mode,
+            [money.decimal(_COLUMNS[mode], k) for k in range(len(starts))],
+            retired_months,
+        )
+        for mode in modes_here
+    ]
 
 
 def _modes(items: Sequence[Workload], modes: Sequence[ScenarioMode] | None) -> list[ScenarioMode]:
@@ -139,16 +160,6 @@ def _modes(items: Sequence[Workload], modes: Sequence[ScenarioMode] | None) -> l
     if not out:
         raise UsageError("compare needs at least one mode")
     return out
-
-
-def _mode_cost(costs: _MonthCosts, mode: ScenarioMode) -> Decimal:
-    if mode == "realtime":
-        return costs.realtime
-    if mode == "batch":
-        return costs.batch
-    if mode == "batch+cache":
-        return costs.cached
-    return costs.blended
 
 
 def _rank(found: Sequence[_Found]) -> tuple[Scenario, ...]:

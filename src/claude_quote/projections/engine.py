@@ -8,7 +8,7 @@ blended plan; the warnings about models and rates; and the option checks
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -20,13 +20,15 @@ from claude_quote.money import EXACT
 from claude_quote.pricing import ModelInfo, PriceTable
 from claude_quote.workload_spec import Workload
 
-from .arithmetic import _Buckets, _buckets, _cached, _minus, _part, _scale
+from .arithmetic import _Buckets, _buckets, _cached, _minus, _part, _round_ratio, _scale
 from .months import _GROWTH, MAX_MONTHS, MonthLength, _next_month, month_starts, parse_month
 
 _RateKind = Literal["realtime", "batch"]
+_EXACT_BITS = 199
+"""Integers below ``2^199`` have at most 60 digits (the EXACT context's)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Priced:
     """A month's card for one workload and kind, and the tier of the workload's average request."""
 
@@ -38,13 +40,40 @@ class _Priced:
         return self.card.effective_from
 
 
-class _Engine:
-    """Prices workloads month by month through the pricing engine (cards found once per regime)."""
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """Consecutive months (``start`` to ``stop``) that one model, run one way, prices alike: the same
+    rates, tiers, notes and batch availability. A card that cannot be made is kept as its error."""
 
-    def __init__(self, table: PriceTable | None) -> None:
+    start: int
+    stop: int
+    realtime: RateCard | ClaudeQuoteError
+    batchable: bool
+    batch: RateCard | ClaudeQuoteError | None
+    """None when the requests cannot go through the Batch API."""
+
+
+def _prices_alike(card: RateCard) -> tuple[object, ...]:
+    return (
+        card.speed,
+        card.effective_from,
+        card.thresholds,
+        card.rates,
+        card.web_search,
+        card.uncertain,
+        card.notes,
+    )
+
+
+class _Engine:
+    """Prices workloads month by month through the pricing engine (cards found once per run of
+    months that price alike, and shared by every workload on the same model run the same way)."""
+
+    def __init__(self, table: PriceTable | None, starts: Sequence[date] = ()) -> None:
         self.pricing: Engine = engine_for(table)
         self.table = self.pricing.table
-        self._priced: dict[tuple[int, str, _RateKind, date], _Priced] = {}
+        self.starts = list(starts)
+        self._runs: dict[tuple[str, Modifiers], list[_Run]] = {}
         self.warnings: list[str] = []
 
     def warn(self, text: str) -> None:
@@ -54,28 +83,57 @@ class _Engine:
     def modifiers(self, workload: Workload) -> Modifiers:
         return Modifiers("realtime", workload.geo, "fast" if workload.fast else "standard")
 
-    def batchable(self, workload: Workload, info: ModelInfo, at: date) -> bool:
-        """Whether the Batch API can run the workload's requests on ``at``."""
-        return self.pricing.batchable(info, at, self.modifiers(workload))
-
-    def priced(self, index: int, workload: Workload, info: ModelInfo, kind: _RateKind, at: date) -> _Priced:
-        key = (index, info.id, kind, at)
-        found = self._priced.get(key)
+    def runs(self, info: ModelInfo, mods: Modifiers) -> list[_Run]:
+        """The runs of months of ``info`` run with ``mods`` over the horizon (made once)."""
+        key = (info.id, mods)
+        found = self._runs.get(key)
         if found is None:
-            mods = self.modifiers(workload).with_mode(kind)
-            try:
-                card = self.pricing.card(info, at, mods)
-            except PriceNotAvailableError as exc:
-                if info.price_at(at) is None:
-                    raise PriceNotAvailableError(self._not_released(workload, info, at)) from None
-                raise PriceNotAvailableError(
-                    f"workload {workload.name!r}, {at.isoformat()[:7]}: {exc}"
-                ) from None
-            except ClaudeQuoteError as exc:
-                raise UsageError(f"workload {workload.name!r}: {exc}") from None
-            tier = card.tier_of_total(workload.usage.prompt_tokens, workload.sample_requests)
-            found = self._priced[key] = _Priced(card, tier)
+            found = self._runs[key] = self._make_runs(info, mods)
         return found
+
+    def _make_runs(self, info: ModelInfo, mods: Modifiers) -> list[_Run]:
+        runs: list[_Run] = []
+        previous: tuple[object, ...] | None = None
+        for k, month in enumerate(self.starts):
+            realtime: RateCard | ClaudeQuoteError
+            batch: RateCard | ClaudeQuoteError | None = None
+            try:
+                realtime = self.pricing.card(info, month, mods)
+            except ClaudeQuoteError as exc:
+                realtime = exc
+            batchable = self.pricing.batchable(info, month, mods)
+            if batchable:
+                try:
+                    batch = self.pricing.card(info, month, mods.with_mode("batch"))
+                except ClaudeQuoteError as exc:
+                    batch = exc
+            alike = (
+                None
+                if isinstance(realtime, ClaudeQuoteError) or isinstance(batch, ClaudeQuoteError)
+                else (_prices_alike(realtime), batchable, None if batch is None else _prices_alike(batch))
+            )
+            if alike is not None and alike == previous:
+                last = runs[-1]
+                runs[-1] = _Run(last.start, k + 1, last.realtime, last.batchable, last.batch)
+            else:
+                runs.append(_Run(k, k + 1, realtime, batchable, batch))
+            previous = alike
+        return runs
+
+    def priced(
+        self, workload: Workload, info: ModelInfo, card: RateCard | ClaudeQuoteError, at: date
+    ) -> _Priced:
+        """The card of a month for ``workload`` and its tier; a card that could not be made raises,
+        naming the workload and the month."""
+        if isinstance(card, PriceNotAvailableError):
+            if info.price_at(at) is None:
+                raise PriceNotAvailableError(self._not_released(workload, info, at)) from None
+            raise PriceNotAvailableError(
+                f"workload {workload.name!r}, {at.isoformat()[:7]}: {card}"
+            ) from None
+        if isinstance(card, ClaudeQuoteError):
+            raise UsageError(f"workload {workload.name!r}: {card}") from None
+        return _Priced(card, card.tier_of_total(workload.usage.prompt_tokens, workload.sample_requests))
 
     def _not_released(self, workload: Workload, info: ModelInfo, at: date) -> str:
         month = _next_month(info.released) if info.released.day > 1 else info.released
@@ -84,6 +142,11 @@ class _Engine:
             f"no price for {at.isoformat()} (months are priced on their first day: start in "
             f"{month.isoformat()[:7]} or later)"
         )
+
+    def units(self, priced: _Priced, tokens: _Buckets) -> int | None:
+        """The exact cost of ``tokens`` (a month of the workload) at the workload's tier, in units of
+        ``10^card.unit_exponent`` dollars (None: only the Decimal way can say, see :meth:`amount`)."""
+        return self.pricing.units(tokens, priced.card, priced.tier)
 
     def amount(self, priced: _Priced, tokens: _Buckets) -> Decimal:
         """The exact cost of ``tokens`` (a month of the workload) at the workload's tier."""
@@ -128,18 +191,295 @@ class _Engine:
             )
 
 
-@dataclass
-class _MonthCosts:
-    month: date
-    requests: int
-    batch_requests: int
-    tokens: _Buckets
-    realtime: Decimal
-    batch: Decimal
-    cached: Decimal
-    blended: Decimal
-    effective_from: date
-    retired: bool
+MonthRow = tuple[int, Decimal, int, int, int, int, int, int, int, int, int, date, bool]
+"""One month of one workload, as :func:`_month_rows` yields it: (month index, requests unrounded,
+requests, batch requests, input tokens, output tokens, then the costs in units of ``10^exponent``
+dollars: real time, batch, batch with caching, blended; then the exponent, the start of the price
+entry, retired)."""
+
+
+def _month_rows(
+    engine: _Engine,
+    workload: Workload,
+    info: ModelInfo,
+    volumes: Sequence[tuple[Decimal, int]],
+    *,
+    warn: bool = True,
+) -> Iterator[MonthRow]:
+    """Every month of one workload on one model: real time, batch, batch+cache and the blended plan.
+
+    A workload the Batch API cannot run (the model, or fast mode) costs its real-time price in every
+    column, with a warning. Months that price alike (a run) share their cards and tiers, so a month is
+    integer arithmetic on the engine's amounts in units (:meth:`~claude_quote.engine.Engine.units`):
+    a month of ``n`` requests of one shape costs ``n`` times one request (amounts are linear in the
+    tokens, exactly). ``warn=False`` reads the months again, quietly.
+    """
+    starts = engine.starts
+    sample = _buckets(workload.usage)
+    hit = _ratio(workload.cache_hit_rate)
+    share = Decimal(1) if workload.batch_share is None else workload.batch_share
+    retired_from = _retired_from(info, starts)
+    for run in engine.runs(info, engine.modifiers(workload)):
+        month = starts[run.start]
+        realtime = engine.priced(workload, info, run.realtime, month)
+        if warn:
+            engine.note_rates(workload, realtime)
+        batch = None
+        if not run.batchable:
+            if warn:
+                engine.warn(_not_batchable(workload, info))
+        else:
+            assert run.batch is not None
+            batch = engine.priced(workload, info, run.batch, month)
+        month_of = _MonthOf(engine, workload, sample, hit, share, realtime, batch, retired_from)
+        linear = month_of.linear() if workload.sample_requests == 1 else None
+        if linear is None:
+            for k in range(run.start, run.stop):
+                yield month_of.month(k, *volumes[k])
+        else:
+            yield from month_of.months(linear, volumes, run.start, run.stop)
+
+
+_Linear = tuple[int, int, int, int, int, int, int, int, int]
+"""One request's amounts in units, for months of requests of one shape (see :meth:`_MonthOf.linear`):
+real time, batch, batch without its cacheable prompt, the cacheable prompt's 1-hour write and read
+rates (batch), cacheable prompt tokens, prompt tokens, output tokens, and the most requests whose
+amounts stay under 60 digits."""
+
+
+class _MonthOf:
+    """The months of one workload in one run of months: its cards, tiers and amounts."""
+
+    def __init__(
+        self,
+        engine: _Engine,
+        workload: Workload,
+        sample: _Buckets,
+        hit: tuple[int, int] | None,
+        share: Decimal,
+        realtime: _Priced,
+        batch: _Priced | None,
+        retired_from: int,
+    ) -> None:
+        self.engine, self.workload, self.sample, self.hit, self.share = engine, workload, sample, hit, share
+        self.realtime, self.batch, self.retired_from = realtime, batch, retired_from
+        rt_exponent = realtime.card.unit_exponent
+        self.exponent = rt_exponent if batch is None else min(rt_exponent, batch.card.unit_exponent)
+        self.rt_scale = 10 ** (rt_exponent - self.exponent)
+        self.b_scale = 1 if batch is None else 10 ** (batch.card.unit_exponent - self.exponent)
+        self.effective_from = realtime.effective_from
+
+    def linear(self) -> _Linear | None:
+        """One request's amounts (None when a price is missing: then each month the Decimal way)."""
+        engine, s = self.engine, self.sample
+        rt = engine.units(self.realtime, s)
+        if rt is None:
+            return None
+        batch = rest = write = read = 0
+        cacheable = s[1] + s[2] + s[3]
+        if self.batch is not None:
+            found = [
+                engine.units(self.batch, b)
+                for b in (s, (s[0], 0, 0, 0, s[4], s[5]), (0, 0, 1, 0, 0, 0), (0, 0, 0, 1, 0, 0))
+            ]
+            if found[0] is None or found[1] is None:
+                return None
+            batch, rest = found[0], found[1]
+            if self.hit is not None and cacheable:
+                if found[2] is None or found[3] is None:
+                    return None
+                write, read = found[2], found[3]
+        most = max(rt * self.rt_scale, (batch + (rest + max(write, read) * cacheable)) * self.b_scale, 1)
+        return (
+            rt,
+            batch,
+            rest,
+            write,
+            read,
+            cacheable,
+            s[0] + cacheable,
+            s[4],
+            (1 << _EXACT_BITS - 1) // most,
+        )
+
+    def months(
+        self, linear: _Linear, volumes: Sequence[tuple[Decimal, int]], start: int, stop: int
+    ) -> Iterator[MonthRow]:
+        """Months of requests of one shape: each amount is requests × one request's (integers)."""
+        rt_unit, batch_unit, rest_unit, write, read, cacheable, prompt, output, most = linear
+        rt_scale, b_scale, exponent, effective = (
+            self.rt_scale,
+            self.b_scale,
+            self.exponent,
+            self.effective_from,
+        )
+        retired_from, hit, share = self.retired_from, self.hit, self.share
+        whole = share == 1
+        for k in range(start, stop):
+            exact, n = volumes[k]
+            if n > most:
+                yield self.month(k, exact, n)
+                continue
+            rt = n * rt_unit * rt_scale
+            if self.batch is None:
+                yield (
+                    k,
+                    exact,
+                    n,
+                    0,
+                    n * prompt,
+                    n * output,
+                    rt,
+                    rt,
+                    rt,
+                    rt,
+                    exponent,
+                    effective,
+                    k >= retired_from,
+                )
+                continue
+            batch = n * batch_unit
+            if hit is None:
+                cached = batch
+            else:
+                c = n * cacheable
+                reads = _round_ratio(c * hit[0], hit[1])
+                cached = n * rest_unit + write * (c - reads) + read * reads
+            in_batch = n if whole and n.bit_length() < _EXACT_BITS else _batch_requests(n, share)
+            if in_batch == n:
+                blended = cached * b_scale
+            else:
+                if hit is None:
+                    side = in_batch * batch_unit
+                else:
+                    c = in_batch * cacheable
+                    reads = _round_ratio(c * hit[0], hit[1])
+                    side = in_batch * rest_unit + write * (c - reads) + read * reads
+                blended = (n - in_batch) * rt_unit * rt_scale + side * b_scale
+            yield (
+                k,
+                exact,
+                n,
+                in_batch,
+                n * prompt,
+                n * output,
+                rt,
+                batch * b_scale,
+                cached * b_scale,
+                blended,
+                exponent,
+                effective,
+                k >= retired_from,
+            )
+
+    def month(self, k: int, exact: Decimal, requests: int) -> MonthRow:
+        """One month, any workload: its tokens priced by the engine (Decimal where it must)."""
+        engine, realtime, batch, hit = self.engine, self.realtime, self.batch, self.hit
+        tokens = _scale(self.sample, requests, self.workload.sample_requests)
+        prompt = tokens[0] + tokens[1] + tokens[2] + tokens[3]
+        retired = k >= self.retired_from
+        rt = engine.units(realtime, tokens)
+        if batch is None:
+            if rt is None:
+                return self._decimal(k, exact, requests, tokens)
+            rt *= self.rt_scale
+            return (
+                k,
+                exact,
+                requests,
+                0,
+                prompt,
+                tokens[4],
+                rt,
+                rt,
+                rt,
+                rt,
+                self.exponent,
+                self.effective_from,
+                retired,
+            )
+        plain_batch = engine.units(batch, tokens)
+        cached = plain_batch if hit is None else engine.units(batch, _cached(tokens, hit))
+        in_batch = _batch_requests(requests, self.share)
+        if in_batch == requests:
+            blended = None if cached is None else cached * self.b_scale
+        else:
+            part = _part(tokens, in_batch, requests)
+            rest = engine.units(realtime, _minus(tokens, part))
+            side = engine.units(batch, _cached(part, hit) if hit is not None else part)
+            blended = None if rest is None or side is None else rest * self.rt_scale + side * self.b_scale
+        if rt is None or plain_batch is None or cached is None or blended is None:
+            return self._decimal(k, exact, requests, tokens)
+        return (
+            k,
+            exact,
+            requests,
+            in_batch,
+            prompt,
+            tokens[4],
+            rt * self.rt_scale,
+            plain_batch * self.b_scale,
+            cached * self.b_scale,
+            blended,
+            self.exponent,
+            self.effective_from,
+            retired,
+        )
+
+    def _decimal(self, k: int, exact: Decimal, requests: int, tokens: _Buckets) -> MonthRow:
+        """A month the integer way cannot price (a rate missing, or more than 60 digits): priced in
+        Decimal, which raises as it always did (a missing price, ``decimal.Inexact``)."""
+        engine, realtime, batch, hit = self.engine, self.realtime, self.batch, self.hit
+        with decimal.localcontext(EXACT):
+            rt = engine.amount(realtime, tokens)
+            prompt = tokens[0] + tokens[1] + tokens[2] + tokens[3]
+            if batch is None:
+                costs = [rt, rt, rt, rt]
+                in_batch = 0
+            else:
+                plain_batch = engine.amount(batch, tokens)
+                cached = plain_batch if hit is None else engine.amount(batch, _cached(tokens, hit))
+                in_batch = _batch_requests(requests, self.share)
+                if in_batch == requests:
+                    blended = cached
+                else:
+                    part = _part(tokens, in_batch, requests)
+                    side = _cached(part, hit) if hit is not None else part
+                    blended = engine.amount(realtime, _minus(tokens, part)) + engine.amount(batch, side)
+                costs = [rt, plain_batch, cached, blended]
+            units = [int(c.scaleb(-self.exponent)) for c in costs]
+        return (
+            k,
+            exact,
+            requests,
+            in_batch,
+            prompt,
+            tokens[4],
+            units[0],
+            units[1],
+            units[2],
+            units[3],
+            self.exponent,
+            self.effective_from,
+            k >= self.retired_from,
+        )
+
+
+def _batch_requests(requests: int, share: Decimal) -> int:
+    """``requests × share`` rounded half-even (computed at 60 digits, like the volumes)."""
+    if share == 1 and requests.bit_length() < _EXACT_BITS:  # fewer than 60 digits: the product is exact
+        return requests
+    return int((requests * share).quantize(Decimal(1), rounding=ROUND_HALF_EVEN, context=_GROWTH))
+
+
+def _retired_from(info: ModelInfo, starts: Sequence[date]) -> int:
+    """The first month flagged retired (the model is retired on or before its last day)."""
+    if info.retired is None:
+        return len(starts)
+    for k, month in enumerate(starts):
+        if info.retired < _next_month(month):
+            return k
+    return len(starts)
 
 
 def _ratio(value: Decimal | None) -> tuple[int, int] | None:
@@ -147,86 +487,6 @@ def _ratio(value: Decimal | None) -> tuple[int, int] | None:
         return None
     numerator, denominator = value.as_integer_ratio()
     return numerator, denominator
-
-
-def _price_months(
-    engine: _Engine,
-    index: int,
-    workload: Workload,
-    info: ModelInfo,
-    months: Sequence[date],
-    volumes: Sequence[tuple[Decimal, int]],
-) -> list[_MonthCosts]:
-    """Every month of one workload on one model: real time, batch, batch+cache and the blended plan.
-
-    A workload the Batch API cannot run (the model, or fast mode) costs its real-time price in every
-    column, with a warning.
-    """
-    sample = _buckets(workload.usage)
-    hit = _ratio(workload.cache_hit_rate)
-    share = Decimal(1) if workload.batch_share is None else workload.batch_share
-    out: list[_MonthCosts] = []
-    with decimal.localcontext(EXACT):
-        for month, (_, requests) in zip(months, volumes, strict=True):
-            out.append(_price_month(engine, index, workload, info, month, requests, sample, hit, share))
-    return out
-
-
-def _price_month(
-    engine: _Engine,
-    index: int,
-    workload: Workload,
-    info: ModelInfo,
-    month: date,
-    requests: int,
-    sample: _Buckets,
-    hit: tuple[int, int] | None,
-    share: Decimal,
-) -> _MonthCosts:
-    """One month of one workload on one model (inside an EXACT context)."""
-    realtime_rates = engine.priced(index, workload, info, "realtime", month)
-    engine.note_rates(workload, realtime_rates)
-    tokens = _scale(sample, requests, workload.sample_requests)
-    realtime = engine.amount(realtime_rates, tokens)
-    retired = info.retired is not None and info.retired < _next_month(month)
-    if not engine.batchable(workload, info, month):
-        engine.warn(_not_batchable(workload, info))
-        return _MonthCosts(
-            month,
-            requests,
-            0,
-            tokens,
-            realtime,
-            realtime,
-            realtime,
-            realtime,
-            realtime_rates.effective_from,
-            retired,
-        )
-    batch_rates = engine.priced(index, workload, info, "batch", month)
-    batch = engine.amount(batch_rates, tokens)
-    cached = batch if hit is None else engine.amount(batch_rates, _cached(tokens, hit))
-    batch_requests = int((requests * share).quantize(Decimal(1), rounding=ROUND_HALF_EVEN, context=_GROWTH))
-    if batch_requests == requests:
-        blended = cached
-    else:
-        in_batch = _part(tokens, batch_requests, requests)
-        batch_side = _cached(in_batch, hit) if hit is not None else in_batch
-        blended = engine.amount(realtime_rates, _minus(tokens, in_batch)) + engine.amount(
-            batch_rates, batch_side
-        )
-    return _MonthCosts(
-        month=month,
-        requests=requests,
-        batch_requests=batch_requests,
-        tokens=tokens,
-        realtime=realtime,
-        batch=batch,
-        cached=cached,
-        blended=blended,
-        effective_from=realtime_rates.effective_from,
-        retired=retired,
-    )
 
 
 def _not_batchable(workload: Workload, info: ModelInfo) -> str:
@@ -258,7 +518,8 @@ def _setup(
         raise UsageError(f"month_length must be 'calendar' or 'average', got {month_length!r}")
     length: MonthLength = "calendar" if month_length == "calendar" else "average"
     first = parse_month(start)
-    return items, first, month_starts(first, months), length, _Engine(table)
+    starts = month_starts(first, months)
+    return items, first, starts, length, _Engine(table, starts)
 
 
 def _cache_warnings(engine: _Engine, workload: Workload, *, comparing: bool = False) -> None:

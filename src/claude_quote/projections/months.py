@@ -83,16 +83,32 @@ def monthly_requests(
     >>> monthly_requests(w, month_starts(date(2027, 2, 1), 3))
     [(Decimal('28000'), 28000), (Decimal('32550'), 32550), (Decimal('33075'), 33075)]
     """
+    return _volumes(workload, months, month_length)
+
+
+def _volumes(
+    workload: Workload, months: Sequence[date], month_length: MonthLength, *, unrounded: bool = True
+) -> list[tuple[Decimal, int]]:
+    """:func:`monthly_requests`; without ``unrounded``, the first of each pair is left as computed
+    (not written plain): for sums that only need the rounded requests."""
     growth = _GROWTH.add(1, _GROWTH.divide(workload.growth_percent, 100))
     factor = Decimal(1)
     out: list[tuple[Decimal, int]] = []
+    bases: dict[Decimal, Decimal] = {}
+    multiply, quantize, one = _GROWTH.multiply, _GROWTH.quantize, Decimal(1)
     for month in months:
         if workload.per == "month":
             base = workload.requests
         else:
             days = _days(month, month_length)
-            base = _GROWTH.divide(_GROWTH.multiply(workload.requests, days), _DAYS_PER_UNIT[workload.per])
-        exact = _GROWTH.multiply(base, factor)
-        out.append((plain(exact), int(exact.quantize(Decimal(1), rounding=ROUND_HALF_EVEN, context=_GROWTH))))
-        factor = _GROWTH.multiply(factor, growth)
+            found = bases.get(days)
+            if found is None:
+                found = bases[days] = _GROWTH.divide(
+                    multiply(workload.requests, days), _DAYS_PER_UNIT[workload.per]
+                )
+            base = found
+        exact = multiply(base, factor)
+        rounded = int(quantize(exact, one))  # half-even: the context's rounding
+        out.append((plain(exact) if unrounded else exact, rounded))
+        factor = multiply(factor, growth)
     return out

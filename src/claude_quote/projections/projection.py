@@ -4,18 +4,26 @@ then totals per month (with cumulative savings), per year of the horizon and ove
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 
-from claude_quote.money import plain
+from claude_quote.money import from_units
 from claude_quote.pricing import PriceTable
 from claude_quote.workload_spec import Workload
 
-from .arithmetic import _sub, _sum
-from .engine import _cache_warnings, _Engine, _price_months, _setup
-from .months import MonthLength, _days, monthly_requests
-from .results import MonthTotal, Projection, WorkloadMonth, WorkloadProjection, YearTotal, _summary_fields
+from .arithmetic import _Money, _sub, _sum
+from .engine import _cache_warnings, _Engine, _month_rows, _setup
+from .months import MonthLength, _days, _volumes, monthly_requests
+from .results import (
+    MonthRows,
+    MonthTotal,
+    MonthValues,
+    Projection,
+    WorkloadProjection,
+    YearTotal,
+    _summary_fields,
+)
 
 
 def project(
@@ -27,6 +35,10 @@ def project(
     table: PriceTable | None = None,
 ) -> Projection:
     """Project the monthly requests, tokens and costs of ``workloads`` (see the module docstring).
+
+    Each workload's months (:attr:`WorkloadProjection.months`) are computed again when they are read,
+    not kept: the totals are summed as the months are priced, so memory does not grow with workloads
+    × months.
 
     Args:
         workloads: one :class:`~claude_quote.workload_spec.Workload` or several (names unique).
@@ -40,11 +52,9 @@ def project(
         in some month of the horizon.
     """
     items, first, starts, length, engine = _setup(workloads, start, months, month_length, table)
-    results = [
-        _workload_projection(engine, index, workload, first, starts, length)
-        for index, workload in enumerate(items)
-    ]
-    totals = _month_totals(results, starts, length)
+    sums = _MonthSums(len(starts))
+    results = [_workload_projection(engine, workload, first, starts, length, sums) for workload in items]
+    totals = sums.totals(starts, length)
     return Projection(
         start=first,
         horizon=len(starts),
@@ -66,71 +76,126 @@ def project(
     )
 
 
+class _MonthSums:
+    """All workloads month by month, summed as their months are priced."""
+
+    def __init__(self, months: int) -> None:
+        self.counts = [[0, 0, 0] for _ in range(months)]  # requests, input tokens, output tokens
+        self.money = _Money(3, months)  # real time, batch (with caching), blended
+        self.retired: list[set[str]] = [set() for _ in range(months)]
+
+    def totals(self, starts: Sequence[date], length: MonthLength) -> tuple[MonthTotal, ...]:
+        out: list[MonthTotal] = []
+        realtime, batch, blended = self.money.columns
+        exponent = self.money.exponent
+        cumulative = Decimal(0)
+        for k, month in enumerate(starts):
+            savings = from_units(realtime[k] - blended[k], exponent)
+            cumulative = _sub(cumulative, -savings)  # ``-savings`` in the caller's context, as always
+            requests, input_tokens, output_tokens = self.counts[k]
+            out.append(
+                MonthTotal(
+                    month=month,
+                    days=_days(month, length),
+                    requests=requests,
+                    input_tokens=input_tokens,
+                    output_tokens=output_tokens,
+                    realtime_cost=from_units(realtime[k], exponent),
+                    batch_cost=from_units(batch[k], exponent),
+                    blended_cost=from_units(blended[k], exponent),
+                    savings=savings,
+                    cumulative_savings=cumulative,
+                    retired=tuple(sorted(self.retired[k])),
+                )
+            )
+        return tuple(out)
+
+
 def _workload_projection(
-    engine: _Engine, index: int, workload: Workload, first: date, starts: list[date], length: MonthLength
+    engine: _Engine,
+    workload: Workload,
+    first: date,
+    starts: list[date],
+    length: MonthLength,
+    sums: _MonthSums,
 ) -> WorkloadProjection:
-    """One workload over the horizon, on the model its name resolves to on the first day."""
+    """One workload over the horizon, on the model its name resolves to on the first day; its months
+    are added to ``sums`` as they are priced, then forgotten (read again from :class:`MonthRows`)."""
     info = engine.resolve(workload.model, first)
     engine.check_model(workload, info, starts)
     _cache_warnings(engine, workload)
-    volumes = monthly_requests(workload, starts, length)
-    costs = _price_months(engine, index, workload, info, starts, volumes)
-    rows = tuple(
-        WorkloadMonth(
-            month=c.month,
-            days=_days(c.month, length),
-            requests_unrounded=exact,
-            requests=c.requests,
-            batch_requests=c.batch_requests,
-            input_tokens=c.tokens[0] + c.tokens[1] + c.tokens[2] + c.tokens[3],
-            output_tokens=c.tokens[4],
-            realtime_cost=plain(c.realtime),
-            batch_cost=plain(c.cached),
-            blended_cost=plain(c.blended),
-            savings=_sub(c.realtime, c.blended),
-            price_effective_from=c.effective_from,
-            retired=c.retired,
-        )
-        for c, (exact, _) in zip(costs, volumes, strict=True)
-    )
+    own = _Money(3, 1)
+    total_requests = 0
+    money = sums.money
+    realtime, batch, blended = money.columns
+    for k, _, requests, _, prompt, output, rt, _, cached, mixed, exponent, _, retired in _month_rows(
+        engine, workload, info, _volumes(workload, starts, length, unrounded=False)
+    ):
+        counts = sums.counts[k]
+        counts[0] += requests
+        counts[1] += prompt
+        counts[2] += output
+        if exponent != money.exponent:
+            factor = money.scale(exponent)
+            realtime, batch, blended = money.columns
+        else:
+            factor = 1
+        realtime[k] += rt * factor
+        batch[k] += cached * factor
+        blended[k] += mixed * factor
+        if retired:
+            sums.retired[k].add(info.id)
+        own_factor = own.scale(exponent)
+        mine = own.columns
+        mine[0][0] += rt * own_factor
+        mine[1][0] += cached * own_factor
+        mine[2][0] += mixed * own_factor
+        total_requests += requests
+
+    def months() -> Iterator[MonthValues]:
+        days = [_days(month, length) for month in starts]
+        for (
+            k,
+            exact,
+            requests,
+            batch_requests,
+            prompt,
+            output,
+            rt,
+            _,
+            cached,
+            mixed,
+            exponent,
+            effective,
+            retired,
+        ) in _month_rows(engine, workload, info, monthly_requests(workload, starts, length), warn=False):
+            yield (
+                starts[k],
+                days[k],
+                exact,
+                requests,
+                batch_requests,
+                prompt,
+                output,
+                from_units(rt, exponent),
+                from_units(cached, exponent),
+                from_units(mixed, exponent),
+                from_units(rt - mixed, exponent),
+                effective,
+                retired,
+            )
+
     return WorkloadProjection(
         **_summary_fields(workload),
         model=info.id,
         model_name=info.name,
-        months=rows,
-        realtime_cost=_sum(m.realtime_cost for m in rows),
-        batch_cost=_sum(m.batch_cost for m in rows),
-        blended_cost=_sum(m.blended_cost for m in rows),
-        savings=_sum(m.savings for m in rows),
-        total_requests=sum(m.requests for m in rows),
+        months=MonthRows(months, len(starts)),
+        realtime_cost=own.decimal(0, 0),
+        batch_cost=own.decimal(1, 0),
+        blended_cost=own.decimal(2, 0),
+        savings=from_units(own.columns[0][0] - own.columns[2][0], own.exponent),
+        total_requests=total_requests,
     )
-
-
-def _month_totals(
-    results: Sequence[WorkloadProjection], starts: Sequence[date], length: MonthLength
-) -> tuple[MonthTotal, ...]:
-    out: list[MonthTotal] = []
-    cumulative = Decimal(0)
-    for k, month in enumerate(starts):
-        rows = [w.months[k] for w in results]
-        savings = _sum(r.savings for r in rows)
-        cumulative = _sub(cumulative, -savings)
-        out.append(
-            MonthTotal(
-                month=month,
-                days=_days(month, length),
-                requests=sum(r.requests for r in rows),
-                input_tokens=sum(r.input_tokens for r in rows),
-                output_tokens=sum(r.output_tokens for r in rows),
-                realtime_cost=_sum(r.realtime_cost for r in rows),
-                batch_cost=_sum(r.batch_cost for r in rows),
-                blended_cost=_sum(r.blended_cost for r in rows),
-                savings=savings,
-                cumulative_savings=cumulative,
-                retired=tuple(sorted({w.model for w, r in zip(results, rows, strict=True) if r.retired})),
-            )
-        )
-    return tuple(out)
 
 
 def _years(months: Sequence[MonthTotal]) -> tuple[YearTotal, ...]:

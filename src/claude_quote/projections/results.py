@@ -5,11 +5,13 @@ return: the frozen :class:`Projection` (per workload and month, month totals, ye
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args, overload
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
+from pydantic_core import CoreSchema
 
 from claude_quote.usage import Usage
 from claude_quote.workload_spec import Workload
@@ -58,6 +60,91 @@ class WorkloadMonth(_Frozen):
     """The model is retired on or before the month's last day (priced at its last list price)."""
 
 
+MonthValues = tuple[
+    date, Decimal, Decimal, int, int, int, int, Decimal, Decimal, Decimal, Decimal, date, bool
+]
+"""A :class:`WorkloadMonth`'s fields in order, as :meth:`MonthRows.values` yields them."""
+
+_MONTH_FIELDS = tuple(WorkloadMonth.model_fields)
+
+
+class MonthRows(Sequence[WorkloadMonth]):
+    """The months of one workload, computed when they are read rather than kept.
+
+    A projection of 500 workloads over 1,200 months has 600,000 of them; iterating prices them again
+    (exactly as the first time), and indexing keeps this workload's months once it has made them.
+    Equal to any sequence of the same :class:`WorkloadMonth` s.
+    """
+
+    __slots__ = ("_kept", "_length", "_make")
+
+    def __init__(self, make: Callable[[], Iterator[MonthValues]], length: int) -> None:
+        self._make = make
+        self._length = length
+        self._kept: tuple[WorkloadMonth, ...] | None = None
+
+    @classmethod
+    def of(cls, months: Iterable[WorkloadMonth]) -> MonthRows:
+        """Months already made."""
+        kept = tuple(months)
+        rows = cls(
+            lambda: (cast(MonthValues, tuple(getattr(m, f) for f in _MONTH_FIELDS)) for m in kept), len(kept)
+        )
+        rows._kept = kept
+        return rows
+
+    def values(self) -> Iterator[MonthValues]:
+        """Each month's field values in order, without making :class:`WorkloadMonth` objects."""
+        return self._make()
+
+    def __iter__(self) -> Iterator[WorkloadMonth]:
+        if self._kept is not None:
+            return iter(self._kept)
+        fields: Any = _MONTH_FIELDS
+        return (WorkloadMonth.model_construct(**dict(zip(fields, v, strict=True))) for v in self._make())
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> WorkloadMonth: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[WorkloadMonth]: ...
+    def __getitem__(self, index: int | slice) -> WorkloadMonth | Sequence[WorkloadMonth]:
+        if self._kept is None:
+            self._kept = tuple(iter(self))
+        return self._kept[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MonthRows | tuple | list):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"MonthRows({self._length} months)"
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: object, handler: GetCoreSchemaHandler) -> CoreSchema:
+        from pydantic_core import core_schema
+
+        def validate(value: object) -> MonthRows:
+            if isinstance(value, MonthRows):
+                return value
+            if not isinstance(value, Iterable):
+                raise ValueError("months must be a sequence of WorkloadMonth")
+            return cls.of(WorkloadMonth.model_validate(m) for m in value)
+
+        return core_schema.no_info_plain_validator_function(
+            validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda rows: [m.model_dump() for m in rows]
+            ),
+        )
+
+
 class WorkloadSummary(_Frozen):
     """What a workload is: its usage per request, volume, growth and batch plan."""
 
@@ -101,7 +188,8 @@ class WorkloadProjection(WorkloadSummary):
     model: str
     """Canonical id the model resolved to on the start date."""
     model_name: str
-    months: tuple[WorkloadMonth, ...]
+    months: MonthRows
+    """Month by month (computed again when read: see :class:`MonthRows`)."""
     total_requests: int
     realtime_cost: Decimal
     batch_cost: Decimal

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal, get_args
 
 from .document import Document
-from .json import to_json
+from .json import iter_json, to_json
 from .text import to_csv, to_markdown, to_table
 
-__all__ = ["FORMATS", "Format", "register", "render"]
+__all__ = ["FORMATS", "Format", "register", "render", "render_chunks"]
 
 Format = Literal["table", "json", "csv", "markdown"]
 FORMATS: tuple[str, ...] = get_args(Format)
@@ -76,3 +76,14 @@ def render(report: object, fmt: Format | str, *, width: int | None = None) -> st
     if fmt == "csv":
         return to_csv(document)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def render_chunks(report: object, fmt: Format | str, *, width: int | None = None) -> Iterator[str]:
+    """:func:`render` in pieces: JSON is written as it is made (a large report is never whole in
+    memory); the other formats come in one piece."""
+    if fmt == "json":
+        to_json_dict, _ = _builders(report)
+        yield from iter_json(to_json_dict(report))
+        yield "\n"
+    else:
+        yield render(report, fmt, width=width)

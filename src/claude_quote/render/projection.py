@@ -12,9 +12,9 @@ from claude_quote.projections import (
     AVERAGE_MONTH_DAYS,
     Comparison,
     MonthLength,
+    MonthRows,
     MonthTotal,
     Projection,
-    WorkloadMonth,
     WorkloadProjection,
     WorkloadSummary,
     YearTotal,
@@ -24,7 +24,7 @@ from claude_quote.usage import Usage
 
 from . import format as fmt
 from .document import Cell, Document, Table
-from .json import SCHEMA_VERSION
+from .json import SCHEMA_VERSION, JsonRows
 
 __all__ = [
     "comparison_document",
@@ -69,22 +69,27 @@ def _summary_json(w: WorkloadSummary) -> dict[str, Any]:
     }
 
 
-def _workload_month_json(m: WorkloadMonth) -> dict[str, Any]:
-    return {
-        "month": _month(m.month),
-        "days": m.days,
-        "requests_unrounded": m.requests_unrounded,
-        "requests": m.requests,
-        "batch_requests": m.batch_requests,
-        "input_tokens": m.input_tokens,
-        "output_tokens": m.output_tokens,
-        "realtime_cost": m.realtime_cost,
-        "batch_cost": m.batch_cost,
-        "blended_cost": m.blended_cost,
-        "savings": m.savings,
-        "price_effective_from": m.price_effective_from,
-        "retired": m.retired,
-    }
+_MONTH_KEYS = (
+    "month",
+    "days",
+    "requests_unrounded",
+    "requests",
+    "batch_requests",
+    "input_tokens",
+    "output_tokens",
+    "realtime_cost",
+    "batch_cost",
+    "blended_cost",
+    "savings",
+    "price_effective_from",
+    "retired",
+)
+"""A workload month's keys: :class:`WorkloadMonth`'s fields, in order (``month`` as ``YYYY-MM``)."""
+
+
+def _workload_months_json(rows: MonthRows) -> JsonRows:
+    """The months of a workload, written as they are computed (none kept)."""
+    return JsonRows(_MONTH_KEYS, ((_month(v[0]), *v[1:]) for v in rows.values()))
 
 
 def _workload_json(w: WorkloadProjection) -> dict[str, Any]:
@@ -99,7 +104,7 @@ def _workload_json(w: WorkloadProjection) -> dict[str, Any]:
             "blended_cost": w.blended_cost,
             "savings": w.savings,
         },
-        "months": [_workload_month_json(m) for m in w.months],
+        "months": _workload_months_json(w.months),
     }
 
 
