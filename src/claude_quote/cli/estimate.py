@@ -15,8 +15,9 @@ from ._common import (
     OutputRatioOption,
     OutputTokensOption,
     PricingOption,
+    QuietOption,
     TokenFactorOption,
-    emit,
+    emit_report,
     parse_date,
     parse_decimal,
     table_from,
@@ -116,6 +117,7 @@ def estimate_command(
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Estimate real-time vs Message Batches cost of requests you are about to send.
 
@@ -125,7 +127,6 @@ def estimate_command(
     max_tokens. The worst case (every request's max_tokens, no cache hits) is always shown.
     """
     from claude_quote.estimate import estimate
-    from claude_quote.render import render
 
     ratio = parse_decimal(output_ratio, "--output-ratio")
     factor = parse_decimal(token_factor, "--token-factor")
@@ -151,4 +152,4 @@ def estimate_command(
             sample=sample,
             seed=seed,
         )
-        emit(render(result, output_format.value))
+        emit_report(result, output_format.value, quiet=quiet)

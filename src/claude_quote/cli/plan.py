@@ -12,7 +12,8 @@ from ._common import (
     FormatOption,
     OutputFormat,
     PricingOption,
-    emit,
+    QuietOption,
+    emit_report,
     parse_date,
     parse_decimal,
     table_from,
@@ -72,6 +73,7 @@ def plan_command(
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Check every request of a batch file before you submit it, and plan its split into batches.
 
@@ -81,7 +83,6 @@ def plan_command(
     requests and 256 MB per batch. Exit 0 without errors (warnings allowed), 2 with errors or bad input.
     """
     from claude_quote.plan import MAX_BYTES, check_split_dir, parse_size, plan, write_parts
-    from claude_quote.render import render
 
     factor = parse_decimal(token_factor, "--token-factor")
     with user_errors():
@@ -99,7 +100,7 @@ def plan_command(
         )
         if split is not None and (force or not result.errors):
             result = write_parts(result, split, overwrite=overwrite, force=force)
-        emit(render(result, output_format.value))
+        emit_report(result, output_format.value, quiet=quiet)
         if split is not None and result.split is None:
             write_parts(result, split, overwrite=overwrite)  # raises: errors, no --force
     if result.errors:

@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ._common import FormatOption, OutputFormat, PricingOption, emit, tokens_option, user_errors
+from ._common import (
+    FormatOption,
+    OutputFormat,
+    PricingOption,
+    QuietOption,
+    emit_report,
+    tokens_option,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from claude_quote.projections import MonthLength
@@ -186,6 +194,7 @@ def project_command(
     ] = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Project monthly and yearly cost as work grows: real time vs batch, savings, and what-if.
 
@@ -194,7 +203,6 @@ def project_command(
     day of each month; requests are rounded half-even to whole requests each month.
     """
     from claude_quote.projections import compare, project
-    from claude_quote.render import render
 
     with user_errors():
         tokens = {
@@ -226,7 +234,7 @@ def project_command(
 
                 typer.echo(f"wrote {plot_projection(result, plot)}", err=True)
             report = result
-        emit(render(report, output_format.value))
+        emit_report(report, output_format.value, quiet=quiet)
 
 
 def _usage(message: str) -> Exception:

@@ -7,7 +7,6 @@ from typing import Any
 
 from claude_quote.calibrate import CalibrationReport, Effect
 
-from . import format as fmt
 from .document import Cell, Document, Table
 from .json import SCHEMA_VERSION
 
@@ -53,10 +52,6 @@ def _factor(value: Decimal | None) -> str:
     return "-" if value is None else f"× {value}"
 
 
-def _percent(value: Decimal | None) -> str:
-    return "-" if value is None else ("+" if value > 0 else "") + fmt.percent(value)
-
-
 def _effect_row(e: Effect) -> list[Cell | str]:
     return [
         e.model,
@@ -68,8 +63,10 @@ def _effect_row(e: Effect) -> list[Cell | str]:
         Cell.tokens(e.uncalibrated_output_tokens),
         Cell.tokens(e.calibrated_output_tokens),
         Cell.usd(e.actual),
-        f"{fmt.usd(e.uncalibrated)} ({_percent(e.uncalibrated_error_percent)})",
-        f"{fmt.usd(e.calibrated)} ({_percent(e.calibrated_error_percent)})",
+        Cell.usd(e.uncalibrated),
+        Cell.change(e.uncalibrated_error_percent),
+        Cell.usd(e.calibrated),
+        Cell.change(e.calibrated_error_percent),
     ]
 
 
@@ -114,7 +111,7 @@ def calibration_document(r: CalibrationReport) -> Document:
                 _factor(m.factor_p95),
                 Cell.tokens(m.output_p50),
                 Cell.tokens(m.output_p95),
-                "-" if m.output_mean is None else f"{m.output_mean:,}",
+                Cell(m.output_mean, "count"),
                 "yes" if m.written else "no (too few)",
             ]
         )
@@ -137,14 +134,16 @@ def calibration_document(r: CalibrationReport) -> Document:
             "model",
             "requests",
             "prompt",
-            "est. before",
-            "est. after",
+            "prompt est. before",
+            "prompt est. after",
             "output",
-            "est. before",
-            "est. after",
+            "output est. before",
+            "output est. after",
             "batch cost",
-            "estimate before",
-            "estimate after",
+            "cost est. before",
+            "error before",
+            "cost est. after",
+            "error after",
         ],
         title="Effect on the estimate of these requests (actual, then estimated before and after; batch prices)",
     )

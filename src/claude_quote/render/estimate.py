@@ -145,10 +145,10 @@ def _usd(part: Priced, which: str) -> Cell | str:
     return Cell.usd(None if cost is None else cost.total)
 
 
-def _saving(part: Priced) -> Cell | str:
+def _saving(part: Priced) -> list[Cell | str]:
     if part.savings is None:
-        return Cell.usd(None)
-    return f"{fmt.usd(part.savings.amount)} ({fmt.percent(part.savings.percent)})"
+        return [Cell.usd(None), Cell.percent(None)]
+    return [Cell.usd(part.savings.amount), Cell.percent(part.savings.percent)]
 
 
 def _breakdown_row(label: str, part: ModelEstimate | GroupEstimate) -> list[Cell | str]:
@@ -173,11 +173,11 @@ def _summary_row(label: str, requests: int, part: Priced) -> list[Cell | str]:
         Cell.tokens(part.usage.output_tokens),
         _usd(part, "realtime"),
         _usd(part, "batch"),
-        _saving(part),
+        *_saving(part),
     ]
 
 
-_SUMMARY = ["", "requests", "input tokens", "output tokens", "real-time", "batch", "batch saves"]
+_SUMMARY = ["", "requests", "input tokens", "output tokens", "real-time", "batch", "batch saves", "saves %"]
 
 
 def estimate_document(e: Estimate) -> Document:
@@ -205,7 +205,7 @@ def estimate_document(e: Estimate) -> Document:
         columns=_SUMMARY, title="Estimate (USD)" if e.sample is None else "The sample's estimate (USD)"
     )
     summary.rows.append(_summary_row("expected", e.requests, e))
-    summary.rows.append(_summary_row("worst case (max_tokens, no cache hits)", e.requests, e.worst_case))
+    summary.rows.append(_summary_row("worst case", e.requests, e.worst_case))
     tables = [summary] if e.sample is None else [_sample_table(e.sample), summary]
 
     models = Table(
@@ -269,11 +269,14 @@ def estimate_document(e: Estimate) -> Document:
         )
 
     tables.append(_lines_table(e))
+    notes.insert(
+        0, "Worst case: every request writes its max_tokens of output and reads nothing from the cache."
+    )
     if e.savings is not None and e.worst_case.savings is not None:
+        expected, worst = fmt.usd_all([e.savings.amount, e.worst_case.savings.amount])
         notes.insert(
             0,
-            f"Batch saves {fmt.usd(e.savings.amount)} ({fmt.percent(e.savings.percent)}) expected, "
-            f"{fmt.usd(e.worst_case.savings.amount)} in the worst case.",
+            f"Batch saves {expected} ({fmt.percent(e.savings.percent)}) expected, {worst} in the worst case.",
         )
     notes.append(
         f"Token counts: {e.token_method.description}. Claude's tokenizer is not public: counts are estimates."
