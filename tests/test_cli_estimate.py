@@ -31,7 +31,9 @@ def test_table_report_states_method_factor_and_output_policy(batch: Path) -> Non
     assert "Estimate: 3 requests" in out
     assert "tiktoken cl100k_base × 1.05, uncalibrated" in out
     assert "\nworst case " in out
-    assert "Worst case: every request writes its max_tokens of output and reads nothing from the cache." in out
+    assert (
+        "Worst case: every request writes its max_tokens of output and reads nothing from the cache." in out
+    )
     assert "warning: no output estimate was given" in out
 
 

@@ -49,7 +49,9 @@ def test_model_and_tokens_table() -> None:
     assert rows["2027-01"][:3] == ["2027-01", "31", "32,550"]
     assert rows["2027-01"][5:7] == ["$439.43", "$219.71"]
     # totals 857.925 → $857.93; 428.9625 → $428.96 twice, which add up to $857.92: the note says so
-    assert "Over 2 months: real time $857.93, batch $428.96; batch saves $428.96 (50%; figures rounded)." in out
+    assert (
+        "Over 2 months: real time $857.93, batch $428.96; batch saves $428.96 (50%; figures rounded)." in out
+    )
 
 
 def test_json_contract() -> None:

@@ -11,7 +11,17 @@ from . import format as fmt
 from .document import Chart, Document, Table, cell_text, resolve
 from .layout import lay_out, wrap_prose
 
-__all__ = ["mermaid", "to_csv", "to_markdown", "to_table"]
+__all__ = ["PIPE_WIDTH", "mermaid", "terminal_width", "to_csv", "to_markdown", "to_table"]
+
+PIPE_WIDTH = 240
+"""Width of tables written to a pipe, a file or a log (prose is not folded there)."""
+
+
+def terminal_width() -> int | None:
+    """Columns of the terminal stdout is, or None when it is a pipe, a file or a log."""
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size((100, 24)).columns
 
 
 def to_table(doc: Document, *, width: int | None = None, warnings: bool = True) -> str:
@@ -24,11 +34,10 @@ def to_table(doc: Document, *, width: int | None = None, warnings: bool = True) 
     """
     from rich.cells import cell_len
 
-    fold = width is not None
     if width is None:
-        fold = sys.stdout.isatty()
-        width = shutil.get_terminal_size((100, 24)).columns if fold else 240
-    width = max(width, 20)
+        width = terminal_width()
+    fold = width is not None
+    width = max(width or PIPE_WIDTH, 20)
 
     def prose(text: str, indent: int = 0) -> list[str]:
         return wrap_prose(text, width, indent, cell_len) if fold else [text]
