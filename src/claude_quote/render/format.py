@@ -267,8 +267,8 @@ def axis_range(values: Iterable[Decimal]) -> tuple[str, str]:
 
     >>> axis_range([Decimal("558"), Decimal("279")]), axis_range([Decimal("-1234"), Decimal("50")])
     (('0', '620'), ('-1400', '180'))
-    >>> axis_range([]), axis_range([Decimal("0.0042")])
-    (('0', '1'), ('0', '0.0047'))
+    >>> axis_range([]), axis_range([Decimal("0.0042")]), axis_range([Decimal("-1.005"), Decimal("2")])
+    (('0', '1'), ('0', '0.0047'), ('-1.4', '2.4'))
     """
     found = list(values)
     low, high = min([Decimal(0), *found]), max([Decimal(0), *found])
@@ -283,7 +283,7 @@ def _round_out(value: Decimal) -> str:
         return "0"
     step = Decimal(1).scaleb(value.copy_abs().adjusted() - 1)
     rounded = (value / step).to_integral_value(rounding=ROUND_UP) * step
-    return format(rounded.normalize() if rounded.adjusted() < 0 else rounded.quantize(Decimal(1)), "f")
+    return format(rounded.normalize(), "f")
 
 
 def axis_usd(value: float) -> str:

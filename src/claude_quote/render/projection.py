@@ -335,9 +335,12 @@ def projection_document(p: Projection) -> Document:
     plan = "the blended plan" if blended else "batch"
     (cost, saved), realtime, added_up = fmt.usd_terms([p.blended_cost, p.savings], p.realtime_cost)
     rounded = "" if added_up else "; figures rounded"
+    if p.savings < 0:  # batch can cost more: e.g. cache reads turned into 1-hour cache writes
+        verdict = f"{plan} costs {saved.lstrip('-')} more ({_percent_of(-p.savings, p.realtime_cost)} more{rounded})"
+    else:
+        verdict = f"{plan} saves {saved} ({_percent_of(p.savings, p.realtime_cost)}{rounded})"
     notes = [
-        f"Over {_months(p.horizon)}: real time {realtime}, {plan} {cost}; {plan} saves {saved} "
-        f"({_percent_of(p.savings, p.realtime_cost)}{rounded}).",
+        f"Over {_months(p.horizon)}: real time {realtime}, {plan} {cost}; {verdict}.",
         "Input tokens are the whole prompt: uncached input + cache writes + cache reads.",
     ]
     if blended:
