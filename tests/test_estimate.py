@@ -394,7 +394,7 @@ def test_calibration_sets_factor_and_expected_output(tmp_path: Path) -> None:
     assert e.output_tokens == 10  # 3 (prefix "sum") + 7 (the model)
     assert e.token_method.calibrated is True
     assert e.token_method.description == "tiktoken cl100k_base × 2, calibrated (cal.toml)"
-    assert "calibrated output_p50 of custom_id prefix 'sum' (1 request)" in e.output_method
+    assert "1 request: calibrated output_p50 of custom_id prefix 'sum'" in e.output_method
     assert not any(w.startswith("no output estimate") for w in e.warnings)
 
 

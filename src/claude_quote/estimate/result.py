@@ -154,7 +154,7 @@ def _output_method(tally: _ModelTally) -> str:
     assert tally.outputs is not None
     if len(tally.outputs) == 1:
         return next(iter(tally.outputs))
-    return "; ".join(f"{label} ({_n(n, 'request')})" for label, n in tally.outputs.most_common())
+    return "; ".join(f"{_n(n, 'request')}: {label}" for label, n in tally.outputs.most_common())
 
 
 def _parts(priced: Priced) -> dict[str, Any]:

@@ -74,7 +74,7 @@ def calibration_document(r: CalibrationReport) -> Document:
     """The human-readable calibration report."""
     counts = f"{r.results:,} result lines"
     if r.not_succeeded:
-        counts += " (" + ", ".join(f"{n} {kind}" for kind, n in r.not_succeeded.items()) + ")"
+        counts += " (" + ", ".join(f"{n:,} {kind}" for kind, n in r.not_succeeded.items()) + ")"
     facts = [
         ("requests", f"{r.requests_file} ({r.requests:,} requests)"),
         ("results", f"{r.results_file} ({counts})"),

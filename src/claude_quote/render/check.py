@@ -104,7 +104,7 @@ def _headline(report: CheckReport) -> str:
         return "claude-quote check: price table too old"
     if report.violations:
         n = len(report.violations)
-        return f"claude-quote check: over budget ({n} violation{'s' if n > 1 else ''})"
+        return f"claude-quote check: over budget ({n:,} violation{'s' if n > 1 else ''})"
     return "claude-quote check: within budget"
 
 
@@ -116,7 +116,7 @@ def check_document(report: CheckReport) -> Document:
         (
             "prices",
             f"table {report.pricing_version}, checked {report.freshness.checked.isoformat()} "
-            f"({report.freshness.age_days} days before {report.at.isoformat()})",
+            f"({_days(report.freshness.age_days)} before {report.at.isoformat()})",
         ),
         ("statistic", stat),
         (
@@ -225,6 +225,10 @@ def check_charts(report: CheckReport) -> list[Chart]:
             )
         )
     return charts
+
+
+def _days(count: int) -> str:
+    return f"{count:,} day{'s' if count != 1 else ''}"
 
 
 def _requests(value: Decimal) -> str:
