@@ -423,3 +423,12 @@ def test_the_checker_catches_a_cropped_number() -> None:
     assert not _shows("$0.82", "usd", "0.825")
     assert _shows("+905.35%", "percent", "905.3513")
     assert not _shows("905.3%", "percent", "905.3513")
+
+
+def test_the_80_column_example_in_the_docs_is_what_the_command_prints(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    m = re.search(r"<!-- 80 columns: (.*?) -->\n```text\n(.*?)```", page, re.DOTALL)
+    assert m, "docs/cli.md lost its 80-column example"
+    assert _table(m[1], 80, monkeypatch) == m[2]

@@ -167,13 +167,23 @@ def _amount(cell: Cell | str) -> Decimal | None:
 
 
 def _rounding_note(title: str | None, off: list[tuple[str, str, str]]) -> str:
-    """``Rounded: ... the "batch" rows add up to $637.33 as shown, the total is $637.34 ...``"""
-    where = f" in {title!r}" if title else ""
-    parts = [f"the {name!r} rows add up to {shown}, its total shows {total}" for name, shown, total in off]
+    """``Rounded: in 'By month' the batch rows add up to $637.33 as shown; the total ... shows $637.34.``"""
+    where = f" in {title.split(' (')[0]!r}" if title else ""
+    names, shown, totals = (_and([item[i] for item in off]) for i in range(3))
+    if len(off) == 1:
+        return (
+            f"Rounded{where}: the {names} rows add up to {shown} as shown; the total, their exact sum "
+            f"rounded once, shows {totals}."
+        )
     return (
-        f"Rounded{where}: {'; '.join(parts)}. Each amount is rounded half up on its own; a total is the "
-        "exact sum, rounded once."
+        f"Rounded{where}: the {names} rows add up to {shown} as shown; the totals, their exact sums "
+        f"rounded once, show {totals}."
     )
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 @dataclass
