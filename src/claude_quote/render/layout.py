@@ -3,11 +3,11 @@
 A table is laid out in the first of three ways that fits the width (docs/cli.md, "Narrow terminals"):
 
 1. **Side by side**, every column at its natural width, or narrower: text folds at spaces (headings
-   too), numbers never shrink and never fold.
+   too; a cell into at most three lines), numbers never shrink and never fold.
 2. **Split in two**: the leading key columns (the row's name) and as many other columns as fit, then
    the same key columns with the rest below; both parts keep the totals row.
-3. **One record per block**, when two parts are not enough: the key values on a line, then one
-   ``column  value`` line per cell.
+3. **One record per block**, when two parts are not enough (or a long text does not fit beside the
+   key columns in three lines): the key values on a line, then one ``column  value`` line per cell.
 
 A single word wider than the whole terminal (a very long path or id) is the only thing ever folded
 mid-word, and only in the one-record layout. Widths are terminal cells (wide characters count two).
@@ -23,20 +23,35 @@ __all__ = ["GAP", "lay_out", "wrap", "wrap_prose"]
 
 GAP = 3
 """Blank cells between two columns."""
-COMFORT = 20
-"""A text column is folded to this width (or its longest word) before a table is split."""
+MAX_FOLDS = 3
+"""A text cell is folded into at most this many lines before a table is split instead."""
 MAX_PARTS = 2
 """A table that would split into more parts than this is shown one record per block instead."""
 
 Measure = Callable[[str], int]
 
 
+def _symbol(word: str) -> bool:
+    """A lone sign (``×``, ``>``, ``+``, ``≈``) that belongs to the word after it: ``× 1.05``."""
+    return bool(word) and len(word) <= 2 and not any(c.isalnum() for c in word)
+
+
 def _words(text: str) -> list[str]:
-    """Words of a cell; leading spaces (an indented row label) stay with the first word."""
+    """Words of a cell, a lone sign joined to the word after it; leading spaces (an indented row
+    label) stay with the first word.
+
+    >>> _words("  prompt > 100,000"), _words("× 1.1955 (calibrated)")
+    (['  prompt', '> 100,000'], ['× 1.1955', '(calibrated)'])
+    """
     stripped = text.lstrip(" ")
     indent = text[: len(text) - len(stripped)]
-    words = stripped.split(" ")
-    words = [w for w in words if w] or [""]
+    words: list[str] = []
+    for word in (w for w in stripped.split(" ") if w):
+        if words and _symbol(words[-1]):
+            words[-1] = f"{words[-1]} {word}"
+        else:
+            words.append(word)
+    words = words or [""]
     words[0] = indent + words[0]
     return words
 
@@ -92,7 +107,7 @@ def wrap_prose(text: str, width: int, indent: int = 0, measure: Measure = len) -
         lead = len(text) - len(text.lstrip(" "))
         cut = None
         for i in range(lead, len(text)):
-            if text[i] != " " or not text[:i].strip():
+            if text[i] != " " or not text[:i].strip() or _symbol(text[:i].rsplit(" ", 1)[-1]):
                 continue
             if measure(prefix + text[:i].rstrip()) <= width:
                 cut = i
@@ -122,6 +137,18 @@ def _hard(grid: Resolved, column: int, measure: Measure) -> int:
     else:
         widest = max((measure(w) for c in cells for w in _words(c)), default=0)
     return max(header, widest)
+
+
+def _snug(grid: Resolved, column: int, hard: int, natural: int, measure: Measure) -> int:
+    """The narrowest width at which every cell of a text column folds into at most :data:`MAX_FOLDS`
+    lines (at least its longest word, at most its natural width)."""
+    cells = sorted({row[column] for row in _all_rows(grid)}, key=measure, reverse=True)[:50]
+    if not cells:
+        return hard
+    width = max(hard, -(-measure(cells[0]) // MAX_FOLDS))
+    while width < natural and any(len(wrap(c, width, measure)) > MAX_FOLDS for c in cells):
+        width += 1
+    return min(width, natural)
 
 
 def _all_rows(grid: Resolved) -> list[list[str]]:
@@ -173,13 +200,13 @@ def lay_out(
     natural = [_natural(grid, i, measure) for i in range(count)]
     hard = [_hard(grid, i, measure) for i in range(count)]
     snug = [
-        h if grid.numeric[i] else min(n, max(h, COMFORT))
+        h if grid.numeric[i] else _snug(grid, i, h, n, measure)
         for i, (n, h) in enumerate(zip(natural, hard, strict=True))
     ]
     if _total(snug) <= width:
         return _side_by_side(grid, title, _fit(grid, natural, snug, width, measure), width, measure)
     key_part = list(range(keys))
-    parts = _pack(snug, key_part, count, width) or _pack(hard, key_part, count, width)
+    parts = _pack(snug, key_part, count, width)
     if parts is None or len(parts) > MAX_PARTS:
         return _records(grid, title, keys, width, measure)
     # As few parts as snug widths allow; with unfolded numeric headings when that takes no more parts.
@@ -196,7 +223,7 @@ def lay_out(
         columns = [*key_part, *part]
         label = title if n == 0 else (f"{title.split(' (')[0]}, continued" if title else "(continued)")
         sub, sub_title = _select(grid, columns, label)
-        widths = _fit(sub, [natural[c] for c in columns], [hard[c] for c in columns], width, measure)
+        widths = _fit(sub, [natural[c] for c in columns], [snug[c] for c in columns], width, measure)
         if lines:
             lines.append("")
         lines += _side_by_side(sub, sub_title, widths, width, measure)

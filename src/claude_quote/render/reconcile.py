@@ -273,7 +273,15 @@ def reconciliation_document(r: Reconciliation) -> Document:
     )
     for w in r.worst:
         worst.rows.append(_request_row(w))
-    (actual, error), estimate, added_up = fmt.usd_terms([r.actual, r.error], r.estimate)
+    amounts = [
+        r.estimate,
+        r.actual,
+        r.error,
+        *(v for m in r.by_model for v in (m.estimate, m.actual, m.error)),
+    ]
+    (actual, error), estimate, added_up = fmt.usd_terms(
+        [r.actual, r.error], r.estimate, fmt.usd_places(amounts)
+    )
     notes.append(
         f"Estimate {estimate} against actual {actual}: error {error} ({_signed(r.error_percent)}; "
         f"positive means the estimate was too high{_ROUNDED if not added_up else ''})."
