@@ -3,6 +3,7 @@ Markdown (and still in the JSON); ``--quiet``/``-q`` silences them; exit codes d
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import shlex
@@ -55,8 +56,13 @@ def _run(command: str, *extra: str) -> Any:
     return run_cli([*shlex.split(command), *extra])
 
 
+@functools.cache
+def _json_text(command: str) -> str:
+    return str(_run(command, "--format", "json").stdout)
+
+
 def _warnings(command: str) -> list[str]:
-    data = json.loads(_run(command, "--format", "json").stdout)
+    data = json.loads(_json_text(command))
     found: list[str] = data["warnings"]
     if data["kind"] == "check":  # the workloads' own warnings are listed with each workload
         found += [w for workload in data["workloads"] for w in workload["warnings"]]

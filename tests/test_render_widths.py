@@ -10,6 +10,7 @@ written out independently of ``render/format.py``.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import re
@@ -377,9 +378,13 @@ def _table(command: str, width: int, monkeypatch: pytest.MonkeyPatch) -> str:
     return result.stdout
 
 
+@functools.cache
+def _json_text(command: str) -> str:
+    return str(run_cli([*shlex.split(command), "--format", "json"]).stdout)
+
+
 def _json(command: str) -> dict[str, Any]:
-    result = run_cli([*shlex.split(command), "--format", "json"])
-    data: dict[str, Any] = json.loads(result.stdout)
+    data: dict[str, Any] = json.loads(_json_text(command))  # a fresh copy each time
     return data
 
 

@@ -196,7 +196,7 @@ def lay_out(
 ) -> list[str]:
     """Lines of ``grid`` (with its ``title``) in at most ``width`` cells wherever anything can fit."""
     count = len(grid.columns)
-    keys = min(keys, count)
+    keys = min(keys, count - 1)  # at least one column is not a key: it is what a split moves below
     natural = [_natural(grid, i, measure) for i in range(count)]
     hard = [_hard(grid, i, measure) for i in range(count)]
     snug = [
@@ -299,12 +299,14 @@ def _records(grid: Resolved, title: str | None, keys: int, width: int, measure: 
         if n:
             lines.append("")
         head = "  ".join(c for c in row[:keys] if c) or " ".join(labels[:keys])
-        lines += wrap(head, width, measure)
+        if head:
+            lines += wrap(head, width, measure)
         for i in range(keys, len(row)):
             if not row[i]:
                 continue
             label = labels[i]
-            if measure(label) > label_width or indent >= width - 4:
+            widest = max(measure(w) for w in _words(row[i]))
+            if measure(label) > label_width or indent >= width - 4 or widest > width - indent:
                 lines += ["  " + line for line in wrap(label, max(width - 2, 1), measure)]
                 lines += ["    " + line for line in wrap(row[i], max(width - 4, 1), measure)]
                 continue
