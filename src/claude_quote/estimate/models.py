@@ -64,6 +64,16 @@ class CacheBands(_Frozen):
         return next(b for b in self.bands if b.name == name)
 
 
+class RunsAs(_Frozen):
+    """The requests of one model that run one way (data residency, speed), and their expected usage:
+    what a projection of the estimate needs to price them as they run."""
+
+    geo: Literal["global", "us"]
+    speed: Literal["standard", "fast"]
+    requests: int
+    usage: Usage
+
+
 class ModelEstimate(Priced):
     """The requests of one model."""
 
@@ -75,6 +85,8 @@ class ModelEstimate(Priced):
     token_method: TokenMethod
     output_method: str
     """How the expected output of these requests was set."""
+    runs_as: tuple[RunsAs, ...] = ()
+    """Its requests by how they run (one entry when they all run alike)."""
 
 
 class GroupEstimate(Priced):

@@ -16,7 +16,17 @@ from claude_quote.tokens.correction import TokenMethod
 from claude_quote.tokens.encoding import ENCODING_NAME
 from claude_quote.usage import Usage
 
-from .models import BANDS, CacheBand, CacheBands, Estimate, GroupEstimate, ModelEstimate, Priced, WorstCase
+from .models import (
+    BANDS,
+    CacheBand,
+    CacheBands,
+    Estimate,
+    GroupEstimate,
+    ModelEstimate,
+    Priced,
+    RunsAs,
+    WorstCase,
+)
 from .notes import _n, band_text, warnings
 from .run import _Key, _ModelTally, _Run
 
@@ -97,9 +107,25 @@ def _by_model(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> list[Model
                 worst_case=_total(priced, mine, "worst", WorstCase),
                 token_method=_model_method(run, info),
                 output_method=_output_method(run.tally[mid]),
+                runs_as=_runs_as(run, priced, mine),
             )
         )
     return by_model
+
+
+def _runs_as(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> tuple[RunsAs, ...]:
+    out = []
+    for modifiers in sorted({k[3] for k in keys}):
+        mine = [k for k in keys if k[3] == modifiers]
+        out.append(
+            RunsAs(
+                geo=modifiers.geo,
+                speed=modifiers.speed,
+                requests=sum(run.buckets[k].requests for k in mine),
+                usage=_total(priced, mine, "expected", Priced).usage,
+            )
+        )
+    return tuple(out)
 
 
 def _groups(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> tuple[GroupEstimate, ...]:

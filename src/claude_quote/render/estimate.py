@@ -68,6 +68,10 @@ def estimate_json(e: Estimate) -> dict[str, Any]:
                 "output_method": m.output_method,
                 **_priced_json(m),
                 "worst_case": _worst_json(m.worst_case),
+                "runs_as": [
+                    {"geo": r.geo, "speed": r.speed, "requests": r.requests, "usage": r.usage}
+                    for r in m.runs_as
+                ],
             }
             for m in e.by_model
         ],
