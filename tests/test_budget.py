@@ -12,8 +12,8 @@ import pytest
 
 from claude_quote import ConfigError, render
 from claude_quote.budget import Budgets, CheckReport, Limits, WorkloadCost, evaluate, freshness
-from claude_quote.github import escape_data, workflow_commands, write_step_summary
 from claude_quote.render.check import COMMENT_MARKER, github_comment
+from claude_quote.render.github import escape_data, workflow_commands, write_step_summary
 
 D = Decimal
 DAY = date(2026, 11, 25)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claude_quote import WorkloadError, calibrate, estimate
+from claude_quote import EstimateOptions, WorkloadError, calibrate, estimate
 from claude_quote.calibrate import calibration_toml, percentile, write_calibration
 from claude_quote.calibration import load_calibration, parse_calibration
 from tests.conftest import DAY, ROOT, console_script, run_cli
@@ -193,7 +193,9 @@ def test_the_committed_example_is_what_calibrate_writes(tmp_path: Path) -> None:
 
 
 def test_calibrated_estimate_says_calibrated() -> None:
-    e = estimate([REQUESTS], at=DAY, calibration=ROOT / "examples" / "calibration-support.toml")
+    e = estimate(
+        [REQUESTS], EstimateOptions(calibration=ROOT / "examples" / "calibration-support.toml"), at=DAY
+    )
     assert e.token_method.calibrated
     assert {m.model: m.token_method.factor for m in e.by_model} == {
         "claude-haiku-4-5-20251001": Decimal("1.1955"),

@@ -14,7 +14,7 @@ import pytest
 from claude_quote import ConfigError
 from claude_quote.check import requests_per_month, run_check
 from claude_quote.config import load_config
-from claude_quote.estimate import estimate
+from claude_quote.estimate import EstimateOptions, estimate
 from claude_quote.render.check import COMMENT_MARKER
 from tests.conftest import ROOT, console_script, run_cli
 
@@ -60,7 +60,11 @@ class TestMonthlyCosts:
         config, path = load_config(EXAMPLE)
         report = run_check(config, path, at=date(2026, 11, 25))
         summaries = report.workloads[1].cost
-        est = estimate([ROOT / "examples" / "batch-requests.jsonl"], output_tokens=60, at=date(2026, 11, 25))
+        est = estimate(
+            [ROOT / "examples" / "batch-requests.jsonl"],
+            EstimateOptions(output_tokens=60),
+            at=date(2026, 11, 25),
+        )
         assert est.batch is not None
         # the file's 4 requests stand for 20,000 a month: × 5,000
         assert summaries.batch == est.batch.total * 5000
@@ -185,16 +189,16 @@ class TestCommand:
         assert "unknown model 'sonet-4.6'; did you mean 'sonnet-4.6'" in result.stderr
 
     def test_stale_prices(self, project: Path) -> None:
-        # the table was checked 2026-11-25; 121 days later it is over the 120-day limit
-        warned = run_cli(f"check --config {project / 'claude-quote.toml'} --at 2027-03-26")
+        # the table was checked 2026-12-01; 121 days later (31 + 31 + 28 + 31) it is over the 120-day limit
+        warned = run_cli(f"check --config {project / 'claude-quote.toml'} --at 2027-04-01")
         assert warned.exit_code == 0
         assert "last checked 121 days ago" in warned.stdout
         assert (
             "last checked"
-            not in run_cli(f"check --config {project / 'claude-quote.toml'} --at 2027-03-25").stdout
+            not in run_cli(f"check --config {project / 'claude-quote.toml'} --at 2027-03-31").stdout
         )
         edit(project / "claude-quote.toml", 'on_stale = "warn"', 'on_stale = "fail"')
-        failed = run_cli(f"check --config {project / 'claude-quote.toml'} --at 2027-03-26")
+        failed = run_cli(f"check --config {project / 'claude-quote.toml'} --at 2027-04-01")
         assert failed.exit_code == 3
         assert failed.stdout.startswith("claude-quote check: price table too old")
 

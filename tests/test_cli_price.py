@@ -21,7 +21,8 @@ def test_price_json_contract() -> None:
     data = json.loads(result.stdout)
     assert data["schema_version"] == 1
     assert data["model"] == "claude-sonnet-4-6"
-    assert data["pricing_version"] == "2026.11.25"
+    assert data["pricing_version"] == "2026.12.01"
+    assert data["pricing_checked"] == "2026-12-01"
     assert len(data["pricing_sha256"]) == 64
     # 5M × $3 + 2M × $15 = $45; batch half = $22.50; money as exact decimal strings
     assert data["realtime"]["total"] == "45"
@@ -181,7 +182,7 @@ def test_models_lists_available_models_on_a_date() -> None:
     assert "claude-opus-4-1-20250805" not in ids  # retired
     assert data["models"][0]["status"] == "current"
     everything = json.loads(run_cli(f"models --all --format json {AT}").stdout)
-    assert len(everything["models"]) == 27
+    assert len(everything["models"]) == 28
     statuses = {m["id"]: m["status"] for m in everything["models"]}
     assert statuses["claude-opus-4-1-20250805"] == "retired"
     assert statuses["claude-opus-5"] == "legacy"

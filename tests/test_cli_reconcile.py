@@ -35,7 +35,8 @@ def test_json_contract() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert (data["schema_version"], data["kind"], data["source"]) == (1, "reconcile", "batch_results")
-    assert data["pricing_version"] == "2026.11.25"
+    assert data["pricing_version"] == "2026.12.01"
+    assert data["pricing_checked"] == "2026-12-01"
     assert len(data["pricing_sha256"]) == 64
     assert data["results"] == {"succeeded": 6, "errored": 1, "canceled": 1, "expired": 1, "total": 9}
     # Sonnet 4.6 $0.085425 + Haiku 5.5 $0.0348 + Opus 4.7 $0.0875 (docs/reconcile.md shows the sums)
@@ -232,13 +233,13 @@ def test_usage_and_cost_reports() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert (data["kind"], data["source"]) == ("reconcile", "admin_api")
-    assert data["actual"] == {"priced": "51.845", "billed": "52.277"}
+    assert data["actual"] == {"priced": "48.845", "billed": "49.277"}
     assert data["difference"] == "-0.432"
     assert data["period"] == {"first_day": "2026-10-06", "last_day": "2026-10-07"}
     priority = next(x for x in data["lines"] if x["service_tier"] == "priority")
     assert (priority["priced"], priority["billed"]) == (None, None)
     table = run_cli(["reconcile", "--usage-report", USAGE, "--cost-report", COST]).stdout
-    assert "Billed for the same models and tiers: $52.28; difference -$0.43 (-0.83%" in table
+    assert "Billed for the same models and tiers: $49.28; difference -$0.43 (-0.88%" in table
     assert "not priced" in table
     assert "lower bound" in table
 
@@ -247,7 +248,7 @@ def test_usage_report_alone_csv() -> None:
     rows = list(csv.reader(io.StringIO(run_cli(["reconcile", "--usage-report", USAGE, "-f", "csv"]).stdout)))
     assert rows[0][-2:] == ["our price", "note"]
     assert rows[-1][0] == "total priced"
-    assert rows[-1][-2] == "51.845"
+    assert rows[-1][-2] == "48.845"
 
 
 # --- end to end ------------------------------------------------------------------------------------
@@ -283,4 +284,4 @@ def test_installed_script_end_to_end(tmp_path: Path) -> None:
         check=False,
     )
     assert org.returncode == 0, org.stderr
-    assert json.loads(org.stdout)["actual"]["billed"] == "52.277"
+    assert json.loads(org.stdout)["actual"]["billed"] == "49.277"

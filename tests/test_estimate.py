@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import pytest
 
 from claude_quote import Estimate, estimate
 from claude_quote.errors import ConfigError, UnknownModelError, UsageError, WorkloadError
-from claude_quote.estimate import MAX_TOKENS_OUTPUT
+from claude_quote.estimate import MAX_TOKENS_OUTPUT, EstimateOptions
 from tests.conftest import DAY
 from tests.test_tokens_media import png
 from tests.workload_files import request, words, write_jsonl
@@ -25,11 +26,10 @@ from tests.workload_files import request, words, write_jsonl
 ONE = Decimal(1)
 
 
-def est(tmp_path: Path, lines: list[Any], **options: Any) -> Estimate:
+def est(tmp_path: Path, lines: list[Any], *, at: date = DAY, **options: Any) -> Estimate:
     path = write_jsonl(tmp_path / "batch.jsonl", lines)
-    options.setdefault("at", DAY)
     options.setdefault("token_factor", ONE)
-    return estimate([path], **options)
+    return estimate([path], EstimateOptions(**options), at=at)
 
 
 def cached_system(n: int, ttl: str = "5m") -> list[dict[str, Any]]:
@@ -325,7 +325,7 @@ def test_haiku_5_5_tier_on_both_sides_of_100k(tmp_path: Path) -> None:
         "custom_id,input_tokens,output_tokens,max_tokens",
         ["a,100000,0,10", "b,100001,0,10"],
     )
-    e = estimate([path], model="haiku-5.5", at=DAY)
+    e = estimate([path], EstimateOptions(model="haiku-5.5"), at=DAY)
     # a: 100,000 × $0.10/MTok = $0.01 (base); b: 100,001 × $0.50/MTok = $0.0500005 (whole request in the tier)
     assert e.realtime.total == Decimal("0.0600005")
     assert e.batch is not None
@@ -339,7 +339,7 @@ def test_haiku_5_5_tier_on_both_sides_of_100k(tmp_path: Path) -> None:
 
 def test_limits_are_warned_about(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "t.csv", "input_tokens,max_tokens", ["199950,100", "10,70000"])
-    e = estimate([path], model="haiku-4.5", at=DAY, output_tokens=0)
+    e = estimate([path], EstimateOptions(model="haiku-4.5", output_tokens=0), at=DAY)
     text = " ".join(e.warnings)
     # 199,950 + 100 > 200,000 context window; 70,000 > Haiku 4.5's 64,000 max output
     assert "request has prompt + max_tokens above the 200,000-token context window" in text
@@ -413,16 +413,15 @@ def test_text_files_with_a_template(tmp_path: Path) -> None:
     (tmp_path / "docs" / "a.txt").write_text(words(10), encoding="utf-8")
     (tmp_path / "docs" / "b.txt").write_text(words(20), encoding="utf-8")
     plain = estimate(
-        [tmp_path / "docs"], model="sonnet-4.6", max_tokens=50, at=DAY, token_factor=ONE, output_tokens=5
+        [tmp_path / "docs"],
+        EstimateOptions(model="sonnet-4.6", max_tokens=50, token_factor=ONE, output_tokens=5),
+        at=DAY,
     )
     assert (plain.requests, plain.input_tokens, plain.output_tokens) == (2, 30, 10)
     templated = estimate(
         [str(tmp_path / "docs" / "*.txt")],
-        model="sonnet-4.6",
-        max_tokens=50,
+        EstimateOptions(model="sonnet-4.6", max_tokens=50, token_factor=ONE, template="{text} hello"),
         at=DAY,
-        token_factor=ONE,
-        template="{text} hello",
     )
     assert templated.input_tokens == 32  # each file gains one " hello" token
     assert templated.worst_case.output_tokens == 100
@@ -430,7 +429,11 @@ def test_text_files_with_a_template(tmp_path: Path) -> None:
 
 def test_table_with_a_text_column(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "t.csv", "ticket,max_tokens", [f"{words(5)},50", f"{words(7)},60"])
-    e = estimate([path], model="haiku-4.5", text_column="ticket", at=DAY, token_factor=ONE, output_tokens=0)
+    e = estimate(
+        [path],
+        EstimateOptions(model="haiku-4.5", text_column="ticket", token_factor=ONE, output_tokens=0),
+        at=DAY,
+    )
     assert (e.requests, e.input_tokens, e.worst_case.output_tokens) == (2, 12, 110)
 
 
@@ -474,7 +477,7 @@ def test_unknown_model_in_a_request(tmp_path: Path) -> None:
 
 def test_unknown_model_option_fails_before_reading(tmp_path: Path) -> None:
     with pytest.raises(UnknownModelError):
-        estimate([tmp_path / "missing.jsonl"], model="sonet", at=DAY)
+        estimate([tmp_path / "missing.jsonl"], EstimateOptions(model="sonet"), at=DAY)
 
 
 def test_empty_and_missing_files(tmp_path: Path) -> None:
@@ -489,10 +492,10 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"output_tokens": 1, "output_ratio": Decimal(1)}, "either --output-tokens or --output-ratio"),
-        ({"cache_hit_rate": Decimal("1.5")}, "--cache-hit-rate must be between 0 and 1"),
-        ({"token_factor": Decimal(0)}, "--token-factor must be more than 0"),
-        ({"max_tokens": 0}, "--max-tokens must be at least 1"),
+        ({"output_tokens": 1, "output_ratio": Decimal(1)}, "either output_tokens or output_ratio"),
+        ({"cache_hit_rate": Decimal("1.5")}, "cache_hit_rate must be between 0 and 1"),
+        ({"token_factor": Decimal(0)}, "token_factor must be more than 0"),
+        ({"max_tokens": 0}, "max_tokens must be at least 1"),
         ({"template": "no placeholder"}, "no {text} placeholder"),
     ],
 )
@@ -514,11 +517,11 @@ def test_text_files_need_model_and_max_tokens(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="text files need --model"):
         estimate([doc], at=DAY)
     with pytest.raises(UsageError, match="text files need --max-tokens N"):
-        estimate([doc], model="sonnet", at=DAY)
+        estimate([doc], EstimateOptions(model="sonnet"), at=DAY)
 
 
 def test_request_json_file(tmp_path: Path) -> None:
     path = tmp_path / "one.json"
     path.write_text(json.dumps(request(words(10))["params"]), encoding="utf-8")
-    e = estimate([path], at=DAY, token_factor=ONE, output_tokens=0)
+    e = estimate([path], EstimateOptions(token_factor=ONE, output_tokens=0), at=DAY)
     assert (e.requests, e.input_tokens) == (1, 10)

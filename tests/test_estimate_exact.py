@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from claude_quote import estimate, estimate_requests
-from claude_quote.tokens_exact import ExactCountError
+from claude_quote import EstimateOptions, estimate, estimate_requests
+from claude_quote.errors import ExactCountError
 from tests.conftest import DAY, run_cli
 from tests.test_tokens_exact import KEY, _Server, server  # noqa: F401 - the server fixture
 from tests.workload_files import request, words, write_jsonl
@@ -30,7 +30,7 @@ def env(server: _Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> _Se
 
 def test_request_file_counted_exactly(env: _Server) -> None:
     lines = [json.loads(line) for line in Path("examples/batch-requests.jsonl").read_text().splitlines()]
-    e = estimate(["examples/batch-requests.jsonl"], at=DAY, output_tokens=10, exact=True)
+    e = estimate(["examples/batch-requests.jsonl"], EstimateOptions(output_tokens=10, exact=True), at=DAY)
     # the prompt is count_tokens' answer for each request, nothing added (no fixed tokens on top)
     assert e.input_tokens == sum(counted(line["params"]) for line in lines)
     assert e.token_method.method == "exact"
@@ -40,7 +40,7 @@ def test_request_file_counted_exactly(env: _Server) -> None:
     # the model is sent as the canonical id; max_tokens is not counted, so not sent
     assert sent["model"] == "claude-haiku-4-5-20251001"
     assert "max_tokens" not in sent
-    again = estimate(["examples/batch-requests.jsonl"], at=DAY, output_tokens=10, exact=True)
+    again = estimate(["examples/batch-requests.jsonl"], EstimateOptions(output_tokens=10, exact=True), at=DAY)
     assert again.usage == e.usage
     assert len(env.seen) == 4  # the disk cache answered
 
@@ -57,7 +57,11 @@ def test_text_files_are_sent_as_one_user_message(env: _Server, tmp_path: Path) -
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "a.txt").write_text("Hello there.")
-    e = estimate([folder], at=DAY, exact=True, model="haiku-4.5", max_tokens=10, template="Summarize: {text}")
+    e = estimate(
+        [folder],
+        EstimateOptions(exact=True, model="haiku-4.5", max_tokens=10, template="Summarize: {text}"),
+        at=DAY,
+    )
     body = {"messages": [{"role": "user", "content": "Summarize: Hello there."}]}
     assert e.input_tokens == counted(body)
     assert env.seen[0]["body"] == {"model": "claude-haiku-4-5-20251001", **body}
@@ -68,7 +72,7 @@ def test_cache_prefixes_take_the_offline_shares(env: _Server, tmp_path: Path) ->
     line = request(words(1000), custom_id="c-1", system=system)
     path = write_jsonl(tmp_path / "c.jsonl", [line])
     offline = estimate_requests(path, at=DAY)["c-1"].usage
-    exact = estimate_requests(path, at=DAY, exact=True)["c-1"].usage
+    exact = estimate_requests(path, EstimateOptions(exact=True), at=DAY)["c-1"].usage
     total = counted(line["params"])
     assert exact.prompt_tokens == total
     # offline: prefix ceil(3,000 × 1.05) = 3,150 of a 4,200-token prompt; exact: the same share, half up
@@ -79,12 +83,12 @@ def test_cache_prefixes_take_the_offline_shares(env: _Server, tmp_path: Path) ->
 def test_exact_needs_a_key_and_no_token_factor(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with pytest.raises(ExactCountError, match="ANTHROPIC_API_KEY is not set"):
-        estimate(["examples/batch-requests.jsonl"], at=DAY, exact=True)
+        estimate(["examples/batch-requests.jsonl"], EstimateOptions(exact=True), at=DAY)
     result = run_cli(["estimate", "examples/batch-requests.jsonl", "--exact", "--token-factor", "1.1"])
     assert result.exit_code == 2
     assert (
         result.stderr
-        == "error: give either --exact or --token-factor, not both: exact counts need no factor\n"
+        == "error: give either --exact or --token-factor, not both: counts from count_tokens need no factor\n"
     )
 
 

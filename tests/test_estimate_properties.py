@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claude_quote import estimate
+from claude_quote import EstimateOptions, estimate
 from tests.conftest import DAY
 from tests.workload_files import request, words, write_jsonl
 
@@ -71,9 +71,15 @@ def test_duplicating_every_line_multiplies_the_cost(
         request(words(n), model=m, max_tokens=x, custom_id=f"r-{i}") for i, (m, n, x) in enumerate(specs)
     ]
     with tempfile.TemporaryDirectory() as folder:
-        once = estimate([write_jsonl(Path(folder) / "a.jsonl", lines)], at=DAY, output_tokens=output_tokens)
+        once = estimate(
+            [write_jsonl(Path(folder) / "a.jsonl", lines)],
+            EstimateOptions(output_tokens=output_tokens),
+            at=DAY,
+        )
         many = estimate(
-            [write_jsonl(Path(folder) / "b.jsonl", lines * copies)], at=DAY, output_tokens=output_tokens
+            [write_jsonl(Path(folder) / "b.jsonl", lines * copies)],
+            EstimateOptions(output_tokens=output_tokens),
+            at=DAY,
         )
     assert many.requests == once.requests * copies
     assert many.usage == once.usage * copies
@@ -91,7 +97,9 @@ def test_cache_bands_are_ordered(requests: int, hit_rate: Decimal) -> None:
     lines = [request(words(5), system=system, custom_id=f"c-{i}") for i in range(requests)]
     with tempfile.TemporaryDirectory() as folder:
         e = estimate(
-            [write_jsonl(Path(folder) / "a.jsonl", lines)], at=DAY, output_tokens=0, cache_hit_rate=hit_rate
+            [write_jsonl(Path(folder) / "a.jsonl", lines)],
+            EstimateOptions(output_tokens=0, cache_hit_rate=hit_rate),
+            at=DAY,
         )
     assert e.cache_bands is not None
     cost = {b.name: b.realtime.total for b in e.cache_bands.bands}

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claude_quote import Usage, WorkloadError, estimate, estimate_requests
-from claude_quote.estimate import _scaled_prefixes
+from claude_quote.estimate import EstimateOptions, _scaled_prefixes
 from tests.conftest import DAY
 from tests.workload_files import request, words, write_jsonl
 
@@ -24,7 +24,9 @@ def test_one_request_by_hand(tmp_path: Path) -> None:
         request(words(100), custom_id="a-1", max_tokens=500),
         request(words(40), custom_id="a-2", model="claude-haiku-4-5", tools=tools),
     ]
-    estimates = estimate_requests(write_jsonl(tmp_path / "r.jsonl", lines), at=DAY, output_tokens=7)
+    estimates = estimate_requests(
+        write_jsonl(tmp_path / "r.jsonl", lines), EstimateOptions(output_tokens=7), at=DAY
+    )
     a1, a2 = estimates["a-1"], estimates["a-2"]
     # 100 cl100k tokens × 1.05 (claude-3 default) = 105; no fixed tokens; output given as 7
     assert (a1.model, a1.raw_text_tokens, a1.fixed_tokens, a1.max_tokens, a1.line) == (
@@ -47,13 +49,13 @@ def test_cache_bands_per_request_sum_to_the_bucket(tmp_path: Path) -> None:
     system = [{"type": "text", "text": words(2000), "cache_control": {"type": "ephemeral", "ttl": "1h"}}]
     lines = [request(words(5), system=system, custom_id=f"c-{i}") for i in range(3)]
     path = write_jsonl(tmp_path / "c.jsonl", lines)
-    each = estimate_requests(path, at=DAY, output_tokens=0, cache_hit_rate=Decimal("0.5"))
+    each = estimate_requests(path, EstimateOptions(output_tokens=0, cache_hit_rate=Decimal("0.5")), at=DAY)
     # the prefix: ceil(2,000 × 1.05) = 2,100 tokens; the first request writes it, the others could read it.
     # expected band per request: 0 + round(0.5 × 2,100) = 1,050 written again, 1,050 read
     assert each["c-0"].usage.cache_write_1h_tokens == 2100
     assert each["c-1"].usage.cache_write_1h_tokens == 1050
     assert each["c-1"].usage.cache_read_tokens == 1050
-    whole = estimate([path], at=DAY, output_tokens=0, cache_hit_rate=Decimal("0.5"))
+    whole = estimate([path], EstimateOptions(output_tokens=0, cache_hit_rate=Decimal("0.5")), at=DAY)
     assert sum((e.usage for e in each.values()), Usage()) == whole.usage
 
 
@@ -64,7 +66,7 @@ def test_duplicate_custom_ids_name_the_line(tmp_path: Path) -> None:
     with pytest.raises(WorkloadError) as info:
         estimate_requests(path, at=DAY)
     assert str(info.value) == f"{path}:3: custom_id 'x' already appeared on line 1; ids are unique in a batch"
-    assert sorted(estimate_requests(path, at=DAY, skip_invalid=True)) == ["x", "y"]
+    assert sorted(estimate_requests(path, EstimateOptions(skip_invalid=True), at=DAY)) == ["x", "y"]
 
 
 def test_only_request_files(tmp_path: Path) -> None:
@@ -116,8 +118,12 @@ def test_per_request_estimates_sum_to_the_aggregate(
         lines.append(request(words(n), model=model, max_tokens=max_tokens, custom_id=f"r-{i}", **params))
     with tempfile.TemporaryDirectory() as folder:
         path = write_jsonl(Path(folder) / "r.jsonl", lines)
-        each = estimate_requests(path, at=DAY, output_tokens=output_tokens, cache_hit_rate=hit_rate)
-        whole = estimate([path], at=DAY, output_tokens=output_tokens, cache_hit_rate=hit_rate)
+        each = estimate_requests(
+            path, EstimateOptions(output_tokens=output_tokens, cache_hit_rate=hit_rate), at=DAY
+        )
+        whole = estimate(
+            [path], EstimateOptions(output_tokens=output_tokens, cache_hit_rate=hit_rate), at=DAY
+        )
     assert len(each) == whole.requests
     assert sum((e.usage for e in each.values()), Usage()) == whole.usage
     for m in whole.by_model:

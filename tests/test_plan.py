@@ -18,7 +18,7 @@ from typing import Any, get_args
 import pytest
 
 import claude_quote
-from claude_quote import estimate
+from claude_quote import EstimateOptions, estimate
 from claude_quote import plan as plan_module_function
 from claude_quote.errors import UsageError, WorkloadError
 from claude_quote.plan import (
@@ -344,7 +344,7 @@ def test_prompt_counts_match_the_estimator(tmp_path: Path, index: int) -> None:
     p = plan(path, at=DAY)
     found = re.search(r"estimated prompt ([\d,]+) tokens", p.problems[0].message)
     assert found is not None, p.problems
-    e = estimate([path], at=DAY, output_tokens=0)
+    e = estimate([path], EstimateOptions(output_tokens=0), at=DAY)
     assert int(found[1].replace(",", "")) == e.input_tokens
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from claude_quote import PriceTable, PricingDataError, load_pricing, resolve_model
-from claude_quote.pricing import parse_pricing
+from claude_quote import PriceTable, PricingDataError, load_pricing
+from claude_quote.pricing import parse_pricing, resolve_model
 from claude_quote.pricing.load import builtin_pricing_path
 from tests.conftest import DAY
 
@@ -21,6 +21,7 @@ FACTS = [
     ("claude-fable-5-2", DAY, "8", "40", "10", "16", "0.20"),
     ("claude-fable-5-1", DAY, "10", "50", "12.50", "20", "0.25"),
     ("claude-mythos-5-1", DAY, "10", "50", "12.50", "20", "0.25"),
+    ("claude-mythos-5-2", DAY, "8", "40", "10", "16", "0.20"),
     ("claude-fable-5", DAY, "10", "50", "12.50", "20", "1.00"),
     ("claude-mythos-5", DAY, "10", "50", "12.50", "20", "1.00"),
     ("claude-mythos-preview", date(2026, 5, 1), "25", "125", None, None, None),
@@ -39,7 +40,7 @@ FACTS = [
     ("claude-sonnet-4-5-20250929", DAY, "3", "15", "3.75", "6", "0.30"),
     ("claude-sonnet-4-20250514", DAY, "3", "15", "3.75", "6", "0.30"),
     ("claude-3-7-sonnet-20250219", DAY, "3", "15", "3.75", "6", "0.30"),
-    ("claude-3-5-sonnet-20241022", DAY, "3", "15", "3.75", None, "0.30"),
+    ("claude-3-5-sonnet-20241022", DAY, "3", "15", "3.75", "6", "0.30"),
     ("claude-haiku-5-5", DAY, "0.10", "0.50", "0.125", "0.20", "0.01"),
     ("claude-haiku-4-5-20251001", DAY, "1", "5", "1.25", "2", "0.10"),
     ("claude-3-5-haiku-20241022", DAY, "0.80", "4", "1", "1.60", "0.08"),
@@ -78,7 +79,7 @@ def test_rates_match_the_facts(
 
 def test_every_model_in_the_facts_is_present(table: PriceTable) -> None:
     assert {row[0] for row in FACTS} == set(table.model_ids())
-    assert len(table.models) == 27
+    assert len(table.models) == 28
 
 
 def test_every_price_is_an_exact_decimal(table: PriceTable) -> None:
@@ -109,7 +110,7 @@ def test_modifiers(table: PriceTable) -> None:
 def test_every_model_records_sources_and_a_check_date(table: PriceTable) -> None:
     for model in table.models:
         assert model.sources, model.id
-        assert model.checked <= date(2026, 11, 25), model.id
+        assert model.checked <= table.checked == date(2026, 12, 1), model.id
         assert all(entry.sources for entry in model.prices), model.id
 
 
@@ -118,6 +119,7 @@ def test_uncertain_facts_are_flagged(table: PriceTable) -> None:
         m.id: [e.effective_from.isoformat() for e in m.prices if e.uncertain] for m in table.models
     }
     assert flagged_entries["claude-fable-5-2"] == ["2026-11-09"]  # cache rates from third parties
+    assert flagged_entries["claude-mythos-5-2"] == ["2026-11-09"]  # cache rates from genai-prices only
     assert flagged_entries["claude-sonnet-5-5"] == ["2026-10-07"]  # the cache-read cut
     assert flagged_entries["claude-mythos-preview"] == ["2026-04-07"]
     assert flagged_entries["claude-opus-4-6"] == ["2026-02-05"]  # the beta long-context premium
@@ -126,8 +128,15 @@ def test_uncertain_facts_are_flagged(table: PriceTable) -> None:
     opus55 = resolve_model(table, "opus-5.5", DAY)
     assert "released" in opus55.uncertain
     assert opus55.fast_mode[0].uncertain
-    assert "max_output" in resolve_model(table, "sonnet-4.6", DAY).uncertain
-    assert "retired" in resolve_model(table, "sonnet-4.5", DAY).uncertain
+    assert "max_output" not in resolve_model(table, "sonnet-4.6", DAY).uncertain  # 128K, model page
+    assert "retired" not in resolve_model(table, "sonnet-4.5", DAY).uncertain  # 2026-11-30, model page
+    opus45 = resolve_model(table, "opus-4.5", DAY)
+    assert set(opus45.uncertain) == {"deprecated", "retired", "replacement"}  # one third-party reading
+    opus47 = resolve_model(table, "opus-4.7", DAY)
+    assert [f.effective_from for f in opus47.fast_mode if f.uncertain] == [date(2026, 5, 12)]
+    assert "fast_mode_removed" in resolve_model(table, "opus-4.6", DAY).uncertain
+    for name in ("sonnet-3.5", "opus-3"):
+        assert "min_cacheable_tokens" in resolve_model(table, name, DAY).uncertain
     assert table.web_search.uncertain is not None
     assert "Batch" in table.web_search.uncertain
 
@@ -160,7 +169,7 @@ def test_names(table: PriceTable) -> None:
         ("claude-3-7-sonnet-latest", "claude-3-7-sonnet-20250219"),
         ("claude-opus-4-0", "claude-opus-4-20250514"),
         ("sonnet", "claude-sonnet-5-5"),
-        ("mythos", "claude-mythos-5-1"),
+        ("mythos", "claude-mythos-5-2"),
     ]:
         assert resolve_model(table, name, DAY).id == expected, name
 
@@ -317,7 +326,7 @@ def test_custom_table_extending_the_builtin(tmp_path: Path) -> None:
     )
     t = load_pricing(path)
     assert t.version == "acme-2026-11"
-    assert len(t.models) == 28
+    assert len(t.models) == 29
     assert resolve_model(t, "opus", DAY).id == "claude-opus-6"
     assert resolve_model(t, "sonnet-4.6", DAY).id == "claude-sonnet-4-6"  # the rest is inherited
     assert t.sha256 != load_pricing().sha256
@@ -331,7 +340,8 @@ def test_missing_custom_table() -> None:
 def test_builtin_table_is_cached_and_found(table: PriceTable) -> None:
     assert load_pricing() is load_pricing()
     assert builtin_pricing_path().name == "anthropic.toml"
-    assert table.version == "2026.11.25"
+    assert table.version == "2026.12.01"
+    assert table.checked == date(2026, 12, 1)
     assert table.origin == "builtin"
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from claude_quote import WorkloadError
 from claude_quote.pricing import PriceTable
-from claude_quote.reconcile_org import OrgLine, OrgReconciliation, reconcile_usage_report
+from claude_quote.reconcile import OrgLine, OrgReconciliation, reconcile_usage_report
 from claude_quote.workloads.admin_exports import read_cost_report, read_usage_report
 from tests.conftest import ROOT
 
@@ -56,8 +56,8 @@ def export(tmp_path: Path, value: object, name: str = "usage.json") -> Path:
 
 def priced(tmp_path: Path, day: str = "2026-11-02", **fields: Any) -> Decimal:
     r = reconcile_usage_report(export(tmp_path, page([usage_row(**fields)], day)))
-    assert r.lines[0].priced is not None, r.lines[0].unpriced_reason
-    return r.lines[0].priced.total
+    assert r.lines[0].cost is not None, r.lines[0].unpriced_reason
+    return r.lines[0].cost.total
 
 
 # --- the realistic two-day export ------------------------------------------------------------------
@@ -72,16 +72,16 @@ def test_totals_by_hand(table: PriceTable) -> None:
     #   10-06 Opus 4.6 priority:   not priced
     #   10-07 Sonnet 5.5 standard: 1M × 2 + 4M read × 0.10 (cut that day) + 0.2M × 10 = 4.4
     #   10-07 Opus 4.7 us:         (1M × 5 + 0.1M × 25) × 1.1 + 40 searches × $0.01   = 8.65
-    #   10-07 Opus 4.6 fast:       0.1M × 30 + 0.01M × 150                            = 4.5
+    #   10-07 Opus 5 fast:         0.1M × 10 + 0.01M × 50                             = 1.5
     #   10-07 Haiku 5.5 batch 200k-1M (tier): 0.5M × 0.25 + 0.004M × 1.25             = 0.13
     #   10-07 Haiku 5.5 batch 0-200k (base):  3M × 0.05 + 0.06M × 0.25                = 0.165
-    assert r.priced == Decimal("51.845")
+    assert r.estimate == Decimal("48.845")
     # Billed (cents ÷ 100): the same, except Sonnet 5.5 cache reads on 10-07 billed 80¢ (not 40¢)
-    # and Haiku 5.5 0-200k input 18.2¢ (not 15¢): 51.845 + 0.40 + 0.032 = 52.277
-    assert r.billed == Decimal("52.277")
-    assert r.difference == Decimal("-0.432")
+    # and Haiku 5.5 0-200k input 18.2¢ (not 15¢): 48.845 + 0.40 + 0.032 = 49.277
+    assert r.actual == Decimal("49.277")
+    assert r.error == Decimal("-0.432")
     assert r.error_percent is not None
-    assert round(r.error_percent, 6) == Decimal("-0.826367")  # −0.432 ÷ 52.277 × 100 = −0.8263672…
+    assert round(r.error_percent, 6) == Decimal("-0.876677")  # −0.432 ÷ 49.277 × 100 = −0.8766767…
     assert r.billed_not_compared == {"code_execution (not in the usage report)": Decimal("0.125")}
     assert (r.first_day, r.last_day, r.buckets, r.rows) == (date(2026, 10, 6), date(2026, 10, 7), 2, 9)
 
@@ -89,27 +89,27 @@ def test_totals_by_hand(table: PriceTable) -> None:
 def test_per_model_and_service_tier(table: PriceTable) -> None:
     r = reconcile_usage_report(USAGE, COST, table=table)
     sonnet = line(r, "claude-sonnet-5-5", "standard")
-    assert sonnet.priced is not None
-    assert (sonnet.priced.total, sonnet.billed, sonnet.difference) == (
+    assert sonnet.cost is not None
+    assert (sonnet.cost.total, sonnet.actual, sonnet.error) == (
         Decimal("13.45"),  # 9.05 + 4.4
         Decimal("13.85"),  # 4 + 1.25 + 0.8 + 3 + 2 + 0.8 + 2
         Decimal("-0.4"),
     )
     # each bucket at its own date: the cache read rate was $0.20 on 10-06 and $0.10 on 10-07
-    reads = sorted((ln.rate, ln.quantity) for ln in sonnet.priced.lines if ln.kind == "cache_read")
+    reads = sorted((ln.rate, ln.quantity) for ln in sonnet.cost.lines if ln.kind == "cache_read")
     assert reads == [(Decimal("0.1"), 4_000_000), (Decimal("0.2"), 4_000_000)]
     batch = line(r, "claude-sonnet-5-5", "batch")
-    assert batch.priced is not None
-    assert batch.priced.mode == "batch"
+    assert batch.cost is not None
+    assert batch.cost.mode == "batch"
     assert batch.error_percent == 0
-    assert line(r, "claude-opus-4-7", "standard").difference == 0
+    assert line(r, "claude-opus-4-7", "standard").error == 0
 
 
 def test_priority_is_unpriced_never_zero(table: PriceTable) -> None:
     r = reconcile_usage_report(USAGE, COST, table=table)
     priority = line(r, "claude-opus-4-6", "priority")
-    assert priority.priced is None
-    assert priority.billed is None
+    assert priority.cost is None
+    assert priority.actual is None
     assert (
         priority.unpriced_reason == "the price table has no priority prices (Anthropic does not publish them)"
     )
@@ -130,9 +130,9 @@ def test_lower_bound_when_the_bucket_cannot_show_the_tier(table: PriceTable) -> 
 
 def test_without_a_cost_report(table: PriceTable) -> None:
     r = reconcile_usage_report(USAGE, table=table)
-    assert r.priced == Decimal("51.845")
-    assert (r.billed, r.difference, r.error_percent) == (None, None, None)
-    assert all(x.billed is None for x in r.lines)
+    assert r.estimate == Decimal("48.845")
+    assert (r.actual, r.error, r.error_percent) == (None, None, None)
+    assert all(x.actual is None for x in r.lines)
 
 
 # --- pricing rules, both sides -------------------------------------------------------------------
@@ -191,11 +191,11 @@ def test_us_geo_and_fast_mode(tmp_path: Path) -> None:
     [
         (
             {"service_tier": "batch", "speed": "fast", "model": "claude-opus-5"},
-            "fast mode is not offered in batch",
+            "fast mode is not available with the Batch API",
         ),
         ({"inference_geo": "eu"}, "inference_geo 'eu' is not one of global, us, not_available"),
         ({"context_window": "1M+"}, "context_window '1M+' is not 0-200k or 200k-1M"),
-        ({"speed": "turbo"}, "speed 'turbo' is not standard or fast"),
+        ({"speed": "turbo"}, "speed 'turbo' is not one of standard, fast"),
         ({"model": "claude-haiku-4-5", "inference_geo": "us"}, "does not accept inference_geo 'us'"),
         ({"output_tokens": -3}, "output_tokens is -3; token counts must be whole numbers of 0 or more"),
         (
@@ -233,8 +233,8 @@ def test_ungrouped_model_or_tier_is_unpriced(tmp_path: Path) -> None:
         usage_row(service_tier=None, uncached_input_tokens=7),
     ]
     r = reconcile_usage_report(export(tmp_path, page(rows)))
-    assert all(x.priced is None for x in r.lines)
-    assert r.priced == 0
+    assert all(x.cost is None for x in r.lines)
+    assert r.estimate == 0
     reasons = sorted(x.unpriced_reason or "" for x in r.lines)
     assert "group_by[]=service_tier" in reasons[0] + reasons[1]
     assert "group_by[]=model" in reasons[0] + reasons[1]
@@ -287,8 +287,8 @@ def test_cost_report_without_models_compares_totals_only(tmp_path: Path) -> None
     usage = export(tmp_path, page([usage_row(uncached_input_tokens=1_000_000)]))  # 1M × $3 = $3
     cost = export(tmp_path, page([{"amount": "310", "currency": "USD", "model": None}]), "cost.json")
     r = reconcile_usage_report(usage, cost)
-    assert (r.priced, r.billed, r.difference) == (Decimal("3"), Decimal("3.1"), Decimal("-0.1"))
-    assert line(r, "claude-sonnet-4-6", "standard").billed is None
+    assert (r.estimate, r.actual, r.error) == (Decimal("3"), Decimal("3.1"), Decimal("-0.1"))
+    assert line(r, "claude-sonnet-4-6", "standard").actual is None
     assert any("no per-model rows" in w for w in r.warnings)
 
 
@@ -302,7 +302,7 @@ def test_display_names_in_the_cost_report(tmp_path: Path) -> None:
         "cost.json",
     )
     r = reconcile_usage_report(usage, cost)
-    assert line(r, "claude-sonnet-4-6", "standard").billed == Decimal("3")
+    assert line(r, "claude-sonnet-4-6", "standard").actual == Decimal("3")
     assert r.error_percent == 0
 
 
@@ -314,9 +314,9 @@ def test_usage_without_a_bill_counts_as_zero_billed(tmp_path: Path) -> None:
         "cost.json",
     )
     r = reconcile_usage_report(usage, cost)
-    assert line(r, "claude-sonnet-4-6", "standard").billed == 0
-    assert line(r, "claude-opus-5", "standard").billed == Decimal("1")
-    assert line(r, "claude-opus-5", "standard").priced is None  # billed, but no usage in the report
+    assert line(r, "claude-sonnet-4-6", "standard").actual == 0
+    assert line(r, "claude-opus-5", "standard").actual == Decimal("1")
+    assert line(r, "claude-opus-5", "standard").cost is None  # billed, but no usage in the report
 
 
 def test_different_days_warn(tmp_path: Path) -> None:

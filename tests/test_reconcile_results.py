@@ -158,10 +158,10 @@ def test_retired_model_warns(tmp_path: Path) -> None:
 
 
 def test_reader_streams_with_line_numbers(table: PriceTable) -> None:
-    rows = list(ResultsReader(MIXED, at=DAY, table=table))
+    rows = list(ResultsReader(MIXED))
     assert [r.line for r in rows] == list(range(1, 12))
     assert rows[1].cache_split_missing
-    assert rows[4].geo == "us"
+    assert rows[4].inference_geo == "us"
     assert rows[2].error_type == "overloaded_error"
     assert rows[0].service_tier == "batch"
 
@@ -224,8 +224,13 @@ BAD = [
     ),
     (
         '{"custom_id": "a", "result": {"type": "succeeded", "message": {"model": "claude-sonnet-4-6", '
-        '"usage": {"input_tokens": 1, "output_tokens": 1, "inference_geo": "eu"}}}}',
-        'usage.inference_geo is "eu"',
+        '"usage": {"prompt_tokens": 1, "completion_tokens": 1}}}}',
+        "usage has neither input_tokens nor output_tokens (it has prompt_tokens, completion_tokens",
+    ),
+    (
+        '{"custom_id": "a", "result": {"type": "succeeded", "message": {"model": "claude-sonnet-4-6", '
+        '"usage": {}}}}',
+        "usage has neither input_tokens nor output_tokens; a Claude result's usage reports both",
     ),
 ]
 
@@ -252,6 +257,35 @@ def test_skip_invalid_skips_and_counts(tmp_path: Path, line: str, reason: str) -
     assert reason in a.skipped_lines[0].reason
     assert a.batch.total == Decimal("1.5")  # 1M × $1.50 from the good line only
     assert any(w.startswith("skipped 1 invalid line(s): line 2: ") for w in a.warnings)
+
+
+@pytest.mark.parametrize(
+    ("model", "usage", "message"),
+    [
+        ("claude-haiku-4-5", {"inference_geo": "eu"}, "usage.inference_geo 'eu' is not one of global, us"),
+        ("claude-haiku-4-5", {"inference_geo": ["us"]}, 'usage.inference_geo ["us"] is not one of global'),
+        ("claude-haiku-4-5", {"speed": "turbo"}, "usage.speed 'turbo' is not one of standard, fast"),
+        ("claude-opus-5", {"speed": "fast"}, "fast mode is not available with the Batch API"),
+        (
+            "claude-haiku-4-5",
+            {"speed": "fast"},
+            "claude-haiku-4-5-20251001 has no fast-mode price on 2026-11-25",
+        ),
+        (
+            "claude-haiku-4-5",
+            {"inference_geo": "us"},
+            "claude-haiku-4-5-20251001 does not accept inference_geo 'us'",
+        ),
+    ],
+)
+def test_a_modifier_that_cannot_be_priced_stops_even_with_skip_invalid(
+    tmp_path: Path, model: str, usage: dict[str, Any], message: str
+) -> None:
+    # Skipping a billed request would understate the bill, so, like an unknown model, it always stops.
+    line = succeeded("a", model, {"input_tokens": 1, "output_tokens": 1, **usage})
+    with pytest.raises(WorkloadError, match=r"r\.jsonl:1: ") as info:
+        reconcile_results(write(tmp_path / "r.jsonl", [line]), at=DAY, skip_invalid=True)
+    assert message in str(info.value)
 
 
 def test_duplicate_custom_id_is_invalid(tmp_path: Path) -> None:

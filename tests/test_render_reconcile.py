@@ -10,8 +10,7 @@ import pytest
 
 from claude_quote import Usage, render
 from claude_quote.pricing import PriceTable
-from claude_quote.reconcile import reconcile_results, reconcile_with_estimates
-from claude_quote.reconcile_org import reconcile_usage_report
+from claude_quote.reconcile import reconcile_results, reconcile_usage_report, reconcile_with_estimates
 from tests.conftest import DAY, ROOT
 
 DATA = ROOT / "tests" / "data"

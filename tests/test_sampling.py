@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_quote import UsageError, WorkloadError, estimate
+from claude_quote import EstimateOptions, UsageError, WorkloadError, estimate
 from claude_quote.sampling import Reservoir, extrapolate
 from tests.conftest import DAY, run_cli
 from tests.workload_files import request, words, write_jsonl
@@ -92,7 +92,7 @@ def test_interval_covers_the_full_count_for_most_seeds(tmp_path: Path) -> None:
     assert full.batch is not None
     covered = covered_batch = 0
     for seed in range(100):
-        e = estimate([data], at=DAY, sample=40, seed=seed)
+        e = estimate([data], EstimateOptions(sample=40, seed=seed), at=DAY)
         assert e.sample is not None
         assert (e.sample.size, e.sample.population, e.requests) == (40, 400, 40)
         assert e.sample.batch is not None
@@ -104,12 +104,12 @@ def test_interval_covers_the_full_count_for_most_seeds(tmp_path: Path) -> None:
 
 def test_same_seed_same_answer_and_sample_of_everything_is_exact(tmp_path: Path) -> None:
     data = _population(tmp_path / "w.csv", 50, seed=1)
-    one = estimate([data], at=DAY, sample=10, seed=7)
-    two = estimate([data], at=DAY, sample=10, seed=7)
+    one = estimate([data], EstimateOptions(sample=10, seed=7), at=DAY)
+    two = estimate([data], EstimateOptions(sample=10, seed=7), at=DAY)
     assert one == two
     assert one.sample is not None
     assert one.sample.realtime.low <= one.sample.realtime.estimate <= one.sample.realtime.high
-    everything = estimate([data], at=DAY, sample=500, seed=7)
+    everything = estimate([data], EstimateOptions(sample=500, seed=7), at=DAY)
     full = estimate([data], at=DAY)
     assert everything.sample is not None
     assert everything.sample.population == everything.sample.size == 50
@@ -125,7 +125,7 @@ def test_per_request_tiers_in_the_sample(tmp_path: Path) -> None:
         "model,input_tokens,output_tokens,max_tokens\nhaiku-5.5,100000,0,10\nhaiku-5.5,100001,0,10\n"
     )
     full = estimate([data], at=DAY)
-    sampled = estimate([data], at=DAY, sample=2, seed=0)
+    sampled = estimate([data], EstimateOptions(sample=2, seed=0), at=DAY)
     assert sampled.sample is not None
     assert sampled.sample.realtime.estimate == full.realtime.total
 
@@ -140,18 +140,20 @@ def test_text_files_outside_the_sample_are_not_read(tmp_path: Path) -> None:
         picked.offer(i)
     unread = next(i for i in range(20) if i not in picked.items())
     (folder / f"{unread:02d}.txt").write_bytes(b"\xff not UTF-8")  # would fail if it were read
-    e = estimate([folder], at=DAY, sample=5, seed=3, model="haiku-4.5", max_tokens=10, output_tokens=5)
+    e = estimate(
+        [folder], EstimateOptions(sample=5, seed=3, model="haiku-4.5", max_tokens=10, output_tokens=5), at=DAY
+    )
     assert e.sample is not None
     assert (e.sample.size, e.sample.population) == (5, 20)
     with pytest.raises(WorkloadError, match="not UTF-8"):
-        estimate([folder], at=DAY, model="haiku-4.5", max_tokens=10, output_tokens=5)
+        estimate([folder], EstimateOptions(model="haiku-4.5", max_tokens=10, output_tokens=5), at=DAY)
 
 
 def test_options_are_checked() -> None:
-    with pytest.raises(UsageError, match="--sample must be at least 2"):
-        estimate(["examples/batch-requests.jsonl"], at=DAY, sample=1)
-    with pytest.raises(UsageError, match="--seed needs --sample"):
-        estimate(["examples/batch-requests.jsonl"], at=DAY, seed=1)
+    with pytest.raises(UsageError, match="sample must be at least 2"):
+        estimate(["examples/batch-requests.jsonl"], EstimateOptions(sample=1), at=DAY)
+    with pytest.raises(UsageError, match="seed needs sample"):
+        estimate(["examples/batch-requests.jsonl"], EstimateOptions(seed=1), at=DAY)
 
 
 def test_every_format_shows_the_interval(tmp_path: Path) -> None:

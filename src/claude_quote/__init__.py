@@ -1,5 +1,13 @@
 """claude-quote: what Claude API work will cost before you run it, and what it did cost after.
 
+The public API, by what it answers (docs/python-api.md has examples of each): quotes and volumes
+(``quote``, ``cost``, ``price_requests``, and the pricing engine's ``Engine``/``Ledger``/``Modifiers``
+for mixed workloads), estimates of request files and corpora (``estimate``), batch plans (``plan``),
+projections (``project``, ``compare``), what work did cost (``reconcile_results``,
+``reconcile_with_estimates``, ``reconcile_usage_report``, ``calibrate``), budget checks (``check``),
+the price table (``load_pricing``, ``list_models``, ``describe_model``), ``render`` for every format, and
+one error hierarchy rooted at ``ClaudeQuoteError``. Everything else lives in submodules.
+
 >>> from datetime import date
 >>> from claude_quote import Usage, quote
 >>> q = quote(Usage(input_tokens=5_000_000, output_tokens=2_000_000), "sonnet-4.6", at=date(2026, 11, 25))
@@ -15,12 +23,16 @@ import typing as _typing
 from ._version import __version__
 
 if _typing.TYPE_CHECKING:
+    from .budget import CheckReport
     from .calibrate import CalibrationReport, calibrate
     from .catalog import ModelDetail, ModelList, describe_model, list_models
-    from .cost import Cost, CostLine, Quote, Savings, cost, quote, today
+    from .check import check
+    from .cost import Quote, cost, price_requests, quote
+    from .engine import Cost, Engine, Ledger, Modifiers, Savings
     from .errors import (
         ClaudeQuoteError,
         ConfigError,
+        ExactCountError,
         PriceNotAvailableError,
         PricingDataError,
         TokenizerUnavailableError,
@@ -28,68 +40,86 @@ if _typing.TYPE_CHECKING:
         UsageError,
         WorkloadError,
     )
-    from .estimate import Estimate, RequestEstimate, estimate, estimate_requests
+    from .estimate import Estimate, EstimateOptions, RequestEstimate, estimate, estimate_requests
     from .plan import Plan, plan, write_parts
-    from .pricing import ModelInfo, PriceEntry, PriceTable, load_pricing, resolve_model
+    from .pricing import PriceTable, load_pricing
     from .projections import Comparison, Projection, compare, project
-    from .reconcile import BatchActuals, Reconciliation, reconcile_results
-    from .reconcile_org import OrgReconciliation, reconcile_usage_report
+    from .reconcile import (
+        BatchActuals,
+        OrgReconciliation,
+        Reconciliation,
+        reconcile_results,
+        reconcile_usage_report,
+        reconcile_with_estimates,
+    )
     from .render import render
     from .tokens_exact import count_exact
     from .usage import Usage, parse_token_count
-    from .workload_spec import Workload, WorkloadSpec, load_workload_spec, workloads_from_estimate
+    from .workload_spec import Workload, load_workload_spec, workloads_from_estimate
 
 _WHERE: dict[str, str] = {
-    "BatchActuals": "reconcile",
-    "CalibrationReport": "calibrate",
-    "ClaudeQuoteError": "errors",
-    "Comparison": "projections",
-    "ConfigError": "errors",
-    "Cost": "cost",
-    "CostLine": "cost",
-    "Estimate": "estimate",
-    "ModelDetail": "catalog",
-    "ModelInfo": "pricing",
-    "ModelList": "catalog",
-    "OrgReconciliation": "reconcile_org",
-    "Plan": "plan",
-    "PriceEntry": "pricing",
-    "PriceNotAvailableError": "errors",
-    "PriceTable": "pricing",
-    "PricingDataError": "errors",
-    "Projection": "projections",
+    # Quotes and volumes
+    "Usage": "usage",
+    "parse_token_count": "usage",
+    "quote": "cost",
     "Quote": "cost",
-    "Reconciliation": "reconcile",
+    "cost": "cost",
+    "Cost": "engine",
+    "Savings": "engine",
+    "price_requests": "cost",
+    "Engine": "engine",
+    "Ledger": "engine",
+    "Modifiers": "engine",
+    # Estimates
+    "estimate": "estimate",
+    "EstimateOptions": "estimate",
+    "Estimate": "estimate",
+    "estimate_requests": "estimate",
     "RequestEstimate": "estimate",
-    "Savings": "cost",
+    "count_exact": "tokens_exact",
+    # Plans
+    "plan": "plan",
+    "Plan": "plan",
+    "write_parts": "plan",
+    # Projections
+    "project": "projections",
+    "Projection": "projections",
+    "compare": "projections",
+    "Comparison": "projections",
+    "Workload": "workload_spec",
+    "load_workload_spec": "workload_spec",
+    "workloads_from_estimate": "workload_spec",
+    # What it cost
+    "reconcile_results": "reconcile",
+    "BatchActuals": "reconcile",
+    "reconcile_with_estimates": "reconcile",
+    "Reconciliation": "reconcile",
+    "reconcile_usage_report": "reconcile",
+    "OrgReconciliation": "reconcile",
+    "calibrate": "calibrate",
+    "CalibrationReport": "calibrate",
+    # Budgets
+    "check": "check",
+    "CheckReport": "budget",
+    # The price table
+    "load_pricing": "pricing",
+    "PriceTable": "pricing",
+    "list_models": "catalog",
+    "ModelList": "catalog",
+    "describe_model": "catalog",
+    "ModelDetail": "catalog",
+    # Output
+    "render": "render",
+    # Errors
+    "ClaudeQuoteError": "errors",
+    "ConfigError": "errors",
+    "ExactCountError": "errors",
+    "PriceNotAvailableError": "errors",
+    "PricingDataError": "errors",
     "TokenizerUnavailableError": "errors",
     "UnknownModelError": "errors",
-    "Usage": "usage",
     "UsageError": "errors",
-    "Workload": "workload_spec",
     "WorkloadError": "errors",
-    "WorkloadSpec": "workload_spec",
-    "calibrate": "calibrate",
-    "compare": "projections",
-    "cost": "cost",
-    "count_exact": "tokens_exact",
-    "describe_model": "catalog",
-    "estimate": "estimate",
-    "estimate_requests": "estimate",
-    "list_models": "catalog",
-    "load_pricing": "pricing",
-    "load_workload_spec": "workload_spec",
-    "parse_token_count": "usage",
-    "plan": "plan",
-    "project": "projections",
-    "quote": "cost",
-    "reconcile_results": "reconcile",
-    "reconcile_usage_report": "reconcile_org",
-    "render": "render",
-    "resolve_model": "pricing",
-    "today": "cost",
-    "workloads_from_estimate": "workload_spec",
-    "write_parts": "plan",
 }
 """Where each public name lives. Names are imported on first use (PEP 562), so ``claude-quote price``
 loads only the modules it needs."""
@@ -97,18 +127,21 @@ loads only the modules it needs."""
 __all__ = [
     "BatchActuals",
     "CalibrationReport",
+    "CheckReport",
     "ClaudeQuoteError",
     "Comparison",
     "ConfigError",
     "Cost",
-    "CostLine",
+    "Engine",
     "Estimate",
+    "EstimateOptions",
+    "ExactCountError",
+    "Ledger",
     "ModelDetail",
-    "ModelInfo",
     "ModelList",
+    "Modifiers",
     "OrgReconciliation",
     "Plan",
-    "PriceEntry",
     "PriceNotAvailableError",
     "PriceTable",
     "PricingDataError",
@@ -123,9 +156,9 @@ __all__ = [
     "UsageError",
     "Workload",
     "WorkloadError",
-    "WorkloadSpec",
     "__version__",
     "calibrate",
+    "check",
     "compare",
     "cost",
     "count_exact",
@@ -137,13 +170,13 @@ __all__ = [
     "load_workload_spec",
     "parse_token_count",
     "plan",
+    "price_requests",
     "project",
     "quote",
     "reconcile_results",
     "reconcile_usage_report",
+    "reconcile_with_estimates",
     "render",
-    "resolve_model",
-    "today",
     "workloads_from_estimate",
     "write_parts",
 ]

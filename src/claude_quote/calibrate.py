@@ -45,9 +45,9 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from .calibration import Calibration, ModelCalibration, PrefixCalibration, parse_calibration
-from .cost import today
+from .engine import today
 from .errors import UsageError, WorkloadError
-from .estimate import RequestEstimate, _estimate_each
+from .estimate import EstimateOptions, RequestEstimate, estimate_each
 from .pricing import PriceTable, load_pricing
 from .pricing.model import TokenizerName
 from .reconcile import BatchActuals, compare, error_percent, read_actuals
@@ -169,6 +169,8 @@ class CalibrationReport(_Frozen):
     at: date
     pricing_version: str
     pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     min_samples: int
     requests: int
     """Requests read from the request file."""
@@ -241,7 +243,7 @@ def calibrate(
         raise UsageError(f"--min-samples must be at least 1, got {min_samples!r}")
     table = table or load_pricing()
     at = at or today()
-    estimates, run = _estimate_each(requests, at=at, table=table, skip_invalid=skip_invalid)
+    estimates, run = estimate_each(requests, EstimateOptions(skip_invalid=skip_invalid), at=at, table=table)
     actuals, lines = read_actuals(results, at=at, table=table, skip_invalid=skip_invalid)
 
     pairs: list[tuple[RequestEstimate, BatchResult]] = []
@@ -345,6 +347,7 @@ def calibrate(
         output=written,
         at=at,
         pricing_version=table.version,
+        pricing_checked=table.checked,
         pricing_sha256=table.sha256,
         min_samples=min_samples,
         requests=len(estimates) + run.skipped,
@@ -420,8 +423,8 @@ def _effect(
     skip_invalid: bool,
 ) -> tuple[Effect, ...]:
     """The joined requests estimated without and with the calibration, against what they cost."""
-    after, _ = _estimate_each(
-        requests, at=at, table=table, calibration=calibration, skip_invalid=skip_invalid
+    after, _ = estimate_each(
+        requests, EstimateOptions(calibration=calibration, skip_invalid=skip_invalid), at=at, table=table
     )
     joined = {estimate.custom_id for estimate, _ in pairs}
     subset = {cid: line for cid, line in lines.items() if cid in joined}

@@ -65,6 +65,8 @@ class ModelList(_Frozen):
     at: date
     pricing_version: str
     pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     batch_factor: str
     models: tuple[ModelSummary, ...]
 
@@ -75,9 +77,13 @@ class ModelDetail(_Frozen):
     at: date
     pricing_version: str
     pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     status: Status
     model: ModelInfo
     sources: dict[str, Source]
+    lifecycle: str | None = None
+    """The model's lifecycle warning on ``at`` (retired, deprecated, replacement), if any."""
 
 
 def list_models(
@@ -112,6 +118,7 @@ def list_models(
     return ModelList(
         at=at,
         pricing_version=table.version,
+        pricing_checked=table.checked,
         pricing_sha256=table.sha256,
         batch_factor=format(table.batch.factor, "f"),
         models=tuple(rows),
@@ -128,10 +135,12 @@ def describe_model(name: str, *, at: date | None = None, table: PriceTable | Non
     return ModelDetail(
         at=at,
         pricing_version=table.version,
+        pricing_checked=table.checked,
         pricing_sha256=table.sha256,
         status=model_status(table, model, at),
         model=model,
         sources={k: v for k, v in table.sources.items() if k in cited},
+        lifecycle=model.lifecycle_warning(at, table),
     )
 
 
@@ -150,6 +159,10 @@ class UncertainFacts(_Frozen):
 
     pricing_version: str
     pricing_sha256: str
+
+    pricing_checked: date
+
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     facts: tuple[UncertainFact, ...]
 
 
@@ -178,4 +191,9 @@ def uncertain_facts(*, table: PriceTable | None = None) -> UncertainFacts:
         why = getattr(table, name).uncertain
         if why:
             facts.append(UncertainFact(subject=name, fact="modifier", why=why))
-    return UncertainFacts(pricing_version=table.version, pricing_sha256=table.sha256, facts=tuple(facts))
+    return UncertainFacts(
+        pricing_version=table.version,
+        pricing_sha256=table.sha256,
+        pricing_checked=table.checked,
+        facts=tuple(facts),
+    )

@@ -22,14 +22,14 @@ from typing import Any
 
 from claude_quote.budget import CheckReport, WorkloadCost, evaluate, freshness
 from claude_quote.config import Config, WorkloadConfig
-from claude_quote.cost import Cost, cost, today
-from claude_quote.errors import ConfigError, PriceNotAvailableError
+from claude_quote.engine import Cost, Engine, Modifiers, engine_for, today
+from claude_quote.errors import ConfigError, UsageError
 from claude_quote.money import plain
 from claude_quote.pricing import PriceTable, load_pricing
 from claude_quote.projections import AVERAGE_MONTH_DAYS
 from claude_quote.usage import Usage
 
-__all__ = ["read_baseline", "requests_per_month", "run_check", "workload_cost"]
+__all__ = ["check", "read_baseline", "requests_per_month", "run_check", "workload_cost"]
 
 _DAYS_PER = {"day": Decimal(1), "week": Decimal(7)}
 _RATIO = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_EVEN)
@@ -61,12 +61,18 @@ def workload_cost(
     return _from_source(workload, base=base, at=at, table=table, progress=progress)
 
 
-def _pair(usage: Usage, model: str, at: date, table: PriceTable) -> tuple[Cost, Cost | None]:
-    realtime = cost(usage, model, mode="realtime", at=at, table=table)
+def _pair(usage: Usage, w: WorkloadConfig, at: date, engine: Engine) -> tuple[Cost, Cost | None]:
+    """One request of ``w`` in real time and, when the Batch API can run it, in batch."""
+    assert w.model is not None
+    mods = Modifiers("realtime", w.geo or "global", "fast" if w.fast else "standard")
     try:
-        batch: Cost | None = cost(usage, model, mode="batch", at=at, table=table)
-    except PriceNotAvailableError:
+        card = engine.card(w.model, at, mods)
+        realtime = engine.cost(usage, card, requests=1)
         batch = None
+        if engine.batchable(card.model, at, mods):
+            batch = engine.cost(usage, engine.card(card.model, at, mods.with_mode("batch")), requests=1)
+    except UsageError as exc:
+        raise ConfigError(f"workload {w.name!r}: {exc}") from None
     return realtime, batch
 
 
@@ -74,10 +80,11 @@ def _from_tokens(w: WorkloadConfig, *, at: date, table: PriceTable) -> WorkloadC
     assert w.tokens is not None
     assert w.model is not None
     assert w.requests is not None
+    engine = engine_for(table)
     usage = w.tokens.to_usage()
     worst_usage = usage if w.max_tokens is None else usage.model_copy(update={"output_tokens": w.max_tokens})
-    realtime, batch = _pair(usage, w.model, at, table)
-    worst_realtime, worst_batch = _pair(worst_usage, w.model, at, table)
+    realtime, batch = _pair(usage, w, at, engine)
+    worst_realtime, worst_batch = _pair(worst_usage, w, at, engine)
     _require_batch(w, batch, w.model)
     month = requests_per_month(w.requests, w.per)
     warnings: tuple[str, ...] = ()
@@ -105,9 +112,7 @@ def _from_tokens(w: WorkloadConfig, *, at: date, table: PriceTable) -> WorkloadC
 
 
 def _canonical(model: str, at: date, table: PriceTable) -> str:
-    from claude_quote.pricing import resolve_model
-
-    return resolve_model(table, model, at).id
+    return engine_for(table).model(model, at).id
 
 
 def _from_source(
@@ -116,21 +121,11 @@ def _from_source(
     from claude_quote.estimate import estimate
 
     paths = [str(base / s) for s in w.sources]
-    est = estimate(
-        paths,
-        model=w.model,
-        output_tokens=w.output_tokens,
-        output_ratio=w.output_ratio,
-        template=w.template,
-        max_tokens=w.max_tokens,
-        text_column=w.text_column,
-        calibration=None if w.calibration is None else base / w.calibration,
-        token_factor=w.token_factor,
-        cache_hit_rate=w.cache_hit_rate,
-        at=at,
-        table=table,
-        progress=progress,
-    )
+    try:
+        options = w.estimate_options(base)
+    except UsageError as exc:
+        raise ConfigError(f"workload {w.name!r}: {exc}") from None
+    est = estimate(paths, options, at=at, table=table, progress=progress)
     if est.requests == 0:
         raise ConfigError(f"workload {w.name!r}: its source {w.source!r} holds no requests")
     models = tuple(m.model for m in est.by_model)
@@ -209,4 +204,34 @@ def run_check(
         config=str(config_path),
         baseline=None if baseline is None else read_baseline(baseline),
         baseline_source=str(baseline) if baseline is not None else "baseline",
+    )
+
+
+def check(
+    config: str | Path | None = None,
+    *,
+    at: date | None = None,
+    baseline: str | Path | None = None,
+    pricing: str | Path | None = None,
+    progress: bool = False,
+) -> CheckReport:
+    """Price every workload of a ``check`` config for a month and check it against its budgets.
+
+    ``config`` is a ``claude-quote.toml`` or a ``pyproject.toml`` with ``[tool.claude-quote]`` (default:
+    found in the working directory). The report's ``exit_code`` is what ``claude-quote check`` exits
+    with: 0 within budget, 1 over budget, 3 the price table is too old under a ``fail`` policy.
+
+    Raises:
+        ConfigError: the config, a workload or the baseline is invalid (the message names the key).
+    """
+    from claude_quote.config import load_config
+
+    cfg, path = load_config(config)
+    return run_check(
+        cfg,
+        path,
+        at=at,
+        baseline=None if baseline is None else Path(baseline),
+        pricing=None if pricing is None else Path(pricing),
+        progress=progress,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -19,6 +19,9 @@ from claude_quote.budget import Budgets, Limits
 from claude_quote.errors import ConfigError
 from claude_quote.money import to_decimal
 from claude_quote.workload_spec import Per, Requests, Tokens, TokensPerRequest
+
+if TYPE_CHECKING:
+    from claude_quote.estimate import EstimateOptions
 
 __all__ = [
     "CONFIG_FILE",
@@ -116,6 +119,12 @@ class WorkloadConfig(_Model):
     """Claude tokens per tiktoken token, overriding the per-model default."""
     cache_hit_rate: Share | None = None
     """Share of possible cache reads that hit (default: the estimator's)."""
+    geo: Literal["global", "us"] | None = None
+    """``us``: US-only inference (×1.1, Claude 4.6 and later); ``global``: without. Omitted: global for
+    ``tokens``, as each request says for a ``source``."""
+    fast: bool | None = None
+    """Fast mode (fast-mode rates, real time only). Omitted: off for ``tokens``, as each request says
+    for a ``source``."""
     requests: Requests | None = None
     """Requests per ``per``. Required with ``tokens``; for a ``source``, default: the source's own
     request count, once a month."""
@@ -160,6 +169,24 @@ class WorkloadConfig(_Model):
         if self.source is None:
             return []
         return [self.source] if isinstance(self.source, str) else list(self.source)
+
+    def estimate_options(self, base: Path) -> EstimateOptions:
+        """How ``claude-quote estimate`` reads this workload's ``source`` (paths relative to ``base``)."""
+        from claude_quote.estimate import EstimateOptions
+
+        return EstimateOptions(
+            model=self.model,
+            output_tokens=self.output_tokens,
+            output_ratio=self.output_ratio,
+            template=self.template,
+            max_tokens=self.max_tokens,
+            text_column=self.text_column,
+            calibration=None if self.calibration is None else base / self.calibration,
+            token_factor=self.token_factor,
+            cache_hit_rate=self.cache_hit_rate,
+            geo=self.geo,
+            fast=self.fast,
+        )
 
     def limits(self) -> Limits:
         """This workload's limits as the budget checker takes them."""

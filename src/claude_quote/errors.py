@@ -9,7 +9,8 @@ The hierarchy, with the built-in each class also subclasses so callers can catch
     ├── UsageError                           (ValueError)    a token count or option is invalid
     ├── WorkloadError                        (ValueError)    an input file (requests, results, table) is invalid
     ├── ConfigError                          (ValueError)    a claude-quote config file is invalid
-    └── TokenizerUnavailableError            (RuntimeError)  no offline tokenizer data could be loaded
+    ├── TokenizerUnavailableError            (RuntimeError)  no offline tokenizer data could be loaded
+    └── ExactCountError                      (RuntimeError)  count_tokens is unavailable or kept failing
 
 Each carries ``exit_code`` (2 for all of these: bad input) which the CLI uses, and a message that quotes
 the offending value and says what to do. A budget that is exceeded is a result, not an error: ``check``
@@ -25,9 +26,12 @@ unknown model 'sonet-4.6'; did you mean 'sonnet-4.6', 'sonnet-4.5' or 'sonnet-4'
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 __all__ = [
     "ClaudeQuoteError",
     "ConfigError",
+    "ExactCountError",
     "PriceNotAvailableError",
     "PricingDataError",
     "TokenizerUnavailableError",
@@ -75,7 +79,29 @@ class PricingDataError(ClaudeQuoteError, ValueError):
 
 
 class UsageError(ClaudeQuoteError, ValueError):
-    """A token count, request count or option is invalid; the message quotes the value."""
+    """A token count, request count or option is invalid; the message quotes the value.
+
+    ``field`` names the option in library terms (``output_tokens``); the command line shows the same
+    message with its flag instead (:meth:`in_terms_of`).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+    def in_terms_of(self, names: Mapping[str, str]) -> str:
+        """The message with every option named in library terms replaced by ``names[option]``.
+
+        >>> UsageError("output_tokens must be 0 or more, got -1", field="output_tokens").in_terms_of(
+        ...     {"output_tokens": "--output-tokens"})
+        '--output-tokens must be 0 or more, got -1'
+        """
+        import re
+
+        text = str(self)
+        for name, shown in names.items():
+            text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", shown, text)
+        return text
 
 
 class WorkloadError(ClaudeQuoteError, ValueError):
@@ -96,3 +122,7 @@ class ConfigError(ClaudeQuoteError, ValueError):
 
 class TokenizerUnavailableError(ClaudeQuoteError, RuntimeError):
     """No offline tokenizer data could be loaded; the message says how to install it."""
+
+
+class ExactCountError(ClaudeQuoteError, RuntimeError):
+    """Exact counting is unavailable (no SDK, no key) or count_tokens failed; the message says what to do."""

@@ -42,7 +42,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import ClaudeQuoteError
+from .errors import ExactCountError
 
 __all__ = [
     "API_KEY_ENV",
@@ -79,10 +79,6 @@ _CACHE_VERSION = "count_tokens/v1"
 _WINDOW = 60.0
 _MAX_WAIT = 600.0
 _RETRY_STATUS = {429, 500, 502, 503, 504, 529}
-
-
-class ExactCountError(ClaudeQuoteError, RuntimeError):
-    """Exact counting is unavailable (no SDK, no key) or count_tokens failed; the message says what to do."""
 
 
 @dataclass

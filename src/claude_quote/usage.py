@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import UsageError
 
-__all__ = ["TOKEN_FIELDS", "Usage", "parse_token_count"]
+__all__ = ["BUCKETS", "TOKEN_FIELDS", "Usage", "parse_token_count"]
 
 _Count = Annotated[int, Field(ge=0, strict=True)]
 
@@ -33,6 +33,9 @@ TOKEN_FIELDS = (
     "output_tokens",
 )
 """The token buckets, in the order reports show them."""
+
+BUCKETS = (*TOKEN_FIELDS, "web_search_requests")
+"""Every billed bucket: the token buckets, then web searches. :meth:`Usage.buckets` is in this order."""
 
 
 class Usage(BaseModel):
@@ -67,6 +70,22 @@ class Usage(BaseModel):
     def total_tokens(self) -> int:
         """Prompt plus output tokens."""
         return self.prompt_tokens + self.output_tokens
+
+    def buckets(self) -> tuple[int, int, int, int, int, int]:
+        """The counts in the order of :data:`BUCKETS`."""
+        return (
+            self.input_tokens,
+            self.cache_write_5m_tokens,
+            self.cache_write_1h_tokens,
+            self.cache_read_tokens,
+            self.output_tokens,
+            self.web_search_requests,
+        )
+
+    @classmethod
+    def from_buckets(cls, buckets: tuple[int, int, int, int, int, int]) -> Usage:
+        """The inverse of :meth:`buckets`."""
+        return cls(**dict(zip(BUCKETS, buckets, strict=True)))
 
     def __add__(self, other: Usage) -> Usage:
         if not isinstance(other, Usage):

@@ -54,7 +54,7 @@ def priced_models(draw: st.DrawFn) -> tuple[str, date]:
 @SETTINGS
 @given(usages(), priced_models(), st.integers(min_value=1, max_value=50))
 def test_cost_is_linear_in_identical_requests(u: Usage, model: tuple[str, date], k: int) -> None:
-    one = cost(u, model[0], at=model[1], table=TABLE)
+    one = cost(u, model[0], requests=1, at=model[1], table=TABLE)
     many = cost(u * k, model[0], requests=k, at=model[1], table=TABLE)
     assert many.total == one.total * k
 
@@ -62,8 +62,8 @@ def test_cost_is_linear_in_identical_requests(u: Usage, model: tuple[str, date],
 @SETTINGS
 @given(usages(), priced_models())
 def test_batch_token_lines_are_exactly_half(u: Usage, model: tuple[str, date]) -> None:
-    realtime = cost(u, model[0], at=model[1], table=TABLE)
-    batch = cost(u, model[0], mode="batch", at=model[1], table=TABLE)
+    realtime = cost(u, model[0], requests=1, at=model[1], table=TABLE)
+    batch = cost(u, model[0], mode="batch", requests=1, at=model[1], table=TABLE)
     pairs = zip(realtime.lines, batch.lines, strict=True)
     for rt, b in pairs:
         assert (rt.kind, rt.quantity, rt.tier) == (b.kind, b.quantity, b.tier)
@@ -77,7 +77,7 @@ def test_batch_token_lines_are_exactly_half(u: Usage, model: tuple[str, date]) -
 @SETTINGS
 @given(usages(), priced_models(), st.sampled_from(["realtime", "batch"]))
 def test_lines_sum_to_the_total_and_nothing_is_negative(u: Usage, model: tuple[str, date], mode: str) -> None:
-    c = cost(u, model[0], mode=mode, at=model[1], table=TABLE)  # type: ignore[arg-type]
+    c = cost(u, model[0], mode=mode, requests=1, at=model[1], table=TABLE)  # type: ignore[arg-type]
     assert sum((ln.amount for ln in c.lines), Decimal(0)) == c.total
     assert all(ln.amount >= 0 and ln.rate >= 0 for ln in c.lines)
     assert c.total >= 0
@@ -86,8 +86,8 @@ def test_lines_sum_to_the_total_and_nothing_is_negative(u: Usage, model: tuple[s
 @SETTINGS
 @given(usages(), usages(), priced_models())
 def test_costs_add_up(a: Usage, b: Usage, model: tuple[str, date]) -> None:
-    ca = cost(a, model[0], at=model[1], table=TABLE)
-    cb = cost(b, model[0], at=model[1], table=TABLE)
+    ca = cost(a, model[0], requests=1, at=model[1], table=TABLE)
+    cb = cost(b, model[0], requests=1, at=model[1], table=TABLE)
     both = ca + cb
     assert both.total == ca.total + cb.total
     assert both.requests == 2
@@ -106,8 +106,8 @@ def test_usage_addition_is_associative_and_commutative(a: Usage, b: Usage, c: Us
 def test_more_tokens_never_cost_less(u: Usage, model: tuple[str, date]) -> None:
     bigger = u + Usage(output_tokens=1)
     assert (
-        cost(bigger, model[0], at=model[1], table=TABLE).total
-        >= cost(u, model[0], at=model[1], table=TABLE).total
+        cost(bigger, model[0], requests=1, at=model[1], table=TABLE).total
+        >= cost(u, model[0], requests=1, at=model[1], table=TABLE).total
     )
 
 

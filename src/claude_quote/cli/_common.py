@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
-from claude_quote.errors import ClaudeQuoteError
+from claude_quote.errors import ClaudeQuoteError, UsageError
 from claude_quote.pricing import ENV_VAR, PriceTable, load_pricing
 from claude_quote.usage import parse_token_count
 
@@ -110,14 +110,64 @@ def table_from(path: Path | None) -> PriceTable:
     return load_pricing(path)
 
 
+ESTIMATE_FLAGS: dict[str, str] = {
+    "model": "--model",
+    "output_tokens": "--output-tokens",
+    "output_ratio": "--output-ratio",
+    "template": "--template",
+    "max_tokens": "--max-tokens",
+    "text_column": "--text-column",
+    "calibration": "--calibration",
+    "token_factor": "--token-factor",
+    "cache_hit_rate": "--cache-hit-rate",
+    "group_by": "--group-by",
+    "geo": "--geo",
+    "fast": "--fast",
+    "skip_invalid": "--skip-invalid",
+    "exact": "--exact",
+    "sample": "--sample",
+    "seed": "--seed",
+}
+"""The flag of each :class:`~claude_quote.estimate.EstimateOptions` field (library errors name fields)."""
+
+
 @contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn claude-quote errors into one line on stderr and the error's exit code (no traceback)."""
+def user_errors(flags: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Turn claude-quote errors into one line on stderr and the error's exit code (no traceback).
+
+    An option error names the option as the library calls it; ``flags`` maps those names to the
+    command's flags, which the message then shows instead.
+    """
     try:
         yield
     except ClaudeQuoteError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        text = exc.in_terms_of(flags) if flags and isinstance(exc, UsageError) else str(exc)
+        typer.echo(f"error: {text}", err=True)
         raise typer.Exit(exc.exit_code) from None
+
+
+class GeoChoice(StrEnum):
+    """Where inference runs."""
+
+    global_ = "global"
+    us = "us"
+
+
+GeoOption = Annotated[
+    GeoChoice | None,
+    typer.Option("--geo", help="us: US-only inference (×1.1, Claude 4.6+); global: without."),
+]
+FastOption = Annotated[
+    bool | None,
+    typer.Option("--fast/--no-fast", help="Fast-mode rates (real time only)."),
+]
+
+
+def geo_value(choice: GeoChoice | None) -> Literal["global", "us"] | None:
+    """The library's value of ``--geo``."""
+    if choice is None:
+        return None
+    return "us" if choice is GeoChoice.us else "global"
 
 
 def emit(text: str) -> None:

@@ -72,9 +72,9 @@ def check_command(
     """
     from claude_quote.check import run_check
     from claude_quote.config import load_config
-    from claude_quote.github import in_github_actions, workflow_commands, write_step_summary
     from claude_quote.render import render, warnings_of
     from claude_quote.render.check import github_comment
+    from claude_quote.render.github import in_github_actions, workflow_commands, write_step_summary
 
     with user_errors():
         cfg, path = load_config(config)

@@ -8,9 +8,12 @@ from typing import Annotated
 import typer
 
 from ._common import (
+    ESTIMATE_FLAGS,
     AtOption,
     CalibrationOption,
+    FastOption,
     FormatOption,
+    GeoOption,
     OutputFormat,
     OutputRatioOption,
     OutputTokensOption,
@@ -18,6 +21,7 @@ from ._common import (
     QuietOption,
     TokenFactorOption,
     emit_report,
+    geo_value,
     parse_date,
     parse_decimal,
     table_from,
@@ -84,6 +88,8 @@ def estimate_command(
             "--group-by", help="prefix: add a breakdown by custom_id prefix (by model is always shown)."
         ),
     ] = None,
+    geo: GeoOption = None,
+    fast: FastOption = None,
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Skip malformed lines or rows (counted and warned about).")
     ] = False,
@@ -124,16 +130,16 @@ def estimate_command(
     Tokens are counted offline with tiktoken cl100k_base and a per-model Claude correction; every report
     says which method and factor it used. Output tokens are unknown before a run: give --output-tokens
     or --output-ratio (or a calibration file); without them the expected cost uses each request's
-    max_tokens. The worst case (every request's max_tokens, no cache hits) is always shown.
+    max_tokens. The worst case (every request's max_tokens, no cache hits) is always shown. Requests
+    run as they say (inference_geo, speed) unless --geo or --fast/--no-fast set it for all of them.
     """
-    from claude_quote.estimate import estimate
+    from claude_quote.estimate import EstimateOptions, estimate
 
     ratio = parse_decimal(output_ratio, "--output-ratio")
     factor = parse_decimal(token_factor, "--token-factor")
     hit_rate = parse_decimal(cache_hit_rate, "--cache-hit-rate", percent=True)
-    with user_errors():
-        result = estimate(
-            files,
+    with user_errors(ESTIMATE_FLAGS):
+        options = EstimateOptions(
             model=model,
             output_tokens=output_tokens,
             output_ratio=ratio,
@@ -144,12 +150,12 @@ def estimate_command(
             token_factor=factor,
             cache_hit_rate=hit_rate,
             group_by=None if group_by is None else group_by.value,
-            at=parse_date(at),
-            table=table_from(pricing),
-            progress=progress,
+            geo=geo_value(geo),
+            fast=fast,
             skip_invalid=skip_invalid,
             exact=exact,
             sample=sample,
             seed=seed,
         )
+        result = estimate(files, options, at=parse_date(at), table=table_from(pricing), progress=progress)
         emit_report(result, output_format.value, quiet=quiet)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ import typer
 from ._common import (
     AtOption,
     FormatOption,
+    GeoChoice,
     OutputFormat,
     PricingOption,
     QuietOption,
@@ -18,13 +18,6 @@ from ._common import (
     tokens_option,
     user_errors,
 )
-
-
-class GeoChoice(StrEnum):
-    """Where inference runs."""
-
-    global_ = "global"
-    us = "us"
 
 
 def price(

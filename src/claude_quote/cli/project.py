@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ._common import (
+    FastOption,
     FormatOption,
+    GeoOption,
     OutputFormat,
     PricingOption,
     QuietOption,
     emit_report,
+    geo_value,
     tokens_option,
     user_errors,
 )
@@ -177,6 +180,8 @@ def project_command(
             "cache, the rest written to the 1-hour cache. Overrides the spec.",
         ),
     ] = None,
+    geo: GeoOption = None,
+    fast: FastOption = None,
     compare_models: Annotated[
         str | None,
         typer.Option(
@@ -216,6 +221,9 @@ def project_command(
         workloads = _workloads(
             model, tokens, name, from_estimate, spec, requests, per, growth, batch_share, cache_hit_rate
         )
+        modifiers = {k: v for k, v in (("geo", geo_value(geo)), ("fast", fast)) if v is not None}
+        if modifiers:  # like --batch-share, they override the spec's
+            workloads = [w.model_copy(update=modifiers) for w in workloads]
         from ._common import table_from
 
         table = table_from(pricing)

@@ -14,6 +14,7 @@ from claude_quote.pricing import PriceTable
 from claude_quote.usage import Usage
 
 from ._common import (
+    ESTIMATE_FLAGS,
     AtOption,
     CalibrationOption,
     FormatOption,
@@ -93,7 +94,7 @@ def reconcile(
 
     ratio = parse_decimal(output_ratio, "--output-ratio")
     factor = parse_decimal(token_factor, "--token-factor")
-    with user_errors():
+    with user_errors(ESTIMATE_FLAGS):
         table = table_from(pricing)
         day = parse_date(at)
         estimate_options = (output_tokens, ratio, calibration, factor)
@@ -109,7 +110,7 @@ def reconcile(
                 raise UsageError(
                     "--at does not apply to --usage-report: each row is priced at its bucket's date"
                 )
-            from claude_quote.reconcile_org import reconcile_usage_report
+            from claude_quote.reconcile import reconcile_usage_report
 
             emit_report(
                 reconcile_usage_report(usage_report, cost_report, table=table, skip_invalid=skip_invalid),
@@ -121,7 +122,7 @@ def reconcile(
             raise UsageError("--cost-report needs --usage-report (the usage to compare the bill with)")
         if results is None:
             raise UsageError("give a results file (RESULTS.jsonl) or --usage-report FILE")
-        from claude_quote.cost import today
+        from claude_quote.engine import today
         from claude_quote.reconcile import read_actuals, reconcile_results
 
         day = day or today()
@@ -160,16 +161,14 @@ def _estimate_requests(
 
     Errors are ClaudeQuoteErrors naming the file and line (exit 2).
     """
-    from claude_quote.estimate import estimate_requests
+    from claude_quote.estimate import EstimateOptions, estimate_requests
 
-    estimates = estimate_requests(
-        path,
-        at=at,
-        table=table,
+    options = EstimateOptions(
         output_tokens=output_tokens,
         output_ratio=output_ratio,
         calibration=calibration,
         token_factor=token_factor,
         skip_invalid=skip_invalid,
     )
+    estimates = estimate_requests(path, options, at=at, table=table)
     return {custom_id: (e.model, e.usage) for custom_id, e in estimates.items()}

@@ -46,9 +46,8 @@ from .models import (
     WorstCase,
 )
 from .notes import MAX_TOKENS_OUTPUT as MAX_TOKENS_OUTPUT
-from .options import DEFAULT_CACHE_HIT_RATE
-from .per_request import _estimate_each as _estimate_each
-from .per_request import estimate_requests
+from .options import DEFAULT_CACHE_HIT_RATE, EstimateOptions
+from .per_request import estimate_each, estimate_requests
 from .pipeline import counted
 
 __all__ = [
@@ -57,6 +56,7 @@ __all__ = [
     "CacheBand",
     "CacheBands",
     "Estimate",
+    "EstimateOptions",
     "GroupBy",
     "GroupEstimate",
     "ModelEstimate",
@@ -65,5 +65,6 @@ __all__ = [
     "WorstCase",
     "counted",
     "estimate",
+    "estimate_each",
     "estimate_requests",
 ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
+from claude_quote.engine import Modifiers
 from claude_quote.usage import Usage
 
 from .models import BandName
@@ -37,6 +38,8 @@ class _Measured:
 
     model: str
     tier: int
+    modifiers: Modifiers
+    """How the request runs (mode realtime): data residency and speed."""
     group: str
     prompt: int
     write_5m: int

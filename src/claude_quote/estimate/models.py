@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from claude_quote.cost import Cost, Savings
+from claude_quote.engine import Cost, Modifiers, Savings
 from claude_quote.sampling import SampleEstimate
 from claude_quote.tokens.correction import TokenMethod
 from claude_quote.usage import Usage
@@ -64,6 +64,16 @@ class CacheBands(_Frozen):
         return next(b for b in self.bands if b.name == name)
 
 
+class RunsAs(_Frozen):
+    """The requests of one model that run one way (data residency, speed), and their expected usage:
+    what a projection of the estimate needs to price them as they run."""
+
+    geo: Literal["global", "us"]
+    speed: Literal["standard", "fast"]
+    requests: int
+    usage: Usage
+
+
 class ModelEstimate(Priced):
     """The requests of one model."""
 
@@ -75,6 +85,8 @@ class ModelEstimate(Priced):
     token_method: TokenMethod
     output_method: str
     """How the expected output of these requests was set."""
+    runs_as: tuple[RunsAs, ...] = ()
+    """Its requests by how they run (one entry when they all run alike)."""
 
 
 class GroupEstimate(Priced):
@@ -104,6 +116,8 @@ class Estimate(Priced):
     warnings: tuple[str, ...]
     pricing_version: str
     pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     at: date
     sample: SampleEstimate | None = None
     """With ``sample``: the whole input's extrapolated cost (everything else is the sample's own)."""
@@ -126,6 +140,8 @@ class RequestEstimate:
     custom_id: str
     model: str
     """Canonical id of the model it is priced on."""
+    modifiers: Modifiers
+    """How it runs: data residency and speed (mode realtime)."""
     usage: Usage
     """Expected usage (the ``expected`` cache band): requests sum to the estimate's expected usage."""
     raw_text_tokens: int

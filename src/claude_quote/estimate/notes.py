@@ -5,11 +5,10 @@ counted per model while measuring, skipped lines, samples) and the descriptions 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from claude_quote.cost import price_model
+from claude_quote.engine import card_notes
 from claude_quote.pricing import ModelInfo
 from claude_quote.sampling import SampleEstimate
 from claude_quote.tokens.media import PDF_TEXT_TOKENS_PER_PAGE
@@ -50,7 +49,7 @@ def warnings(run: _Run, by_model: Sequence[ModelEstimate]) -> list[str]:
         for code in _NOTE_ORDER:
             count = run.notes.get((code, m.model), 0)
             if count:
-                out.append(_note(code, count, facts, run.at))
+                out.append(_note(code, count, facts, run))
     out += run.encoding_notes
     if run.skipped and run.first_skip is not None:
         out.append(
@@ -60,21 +59,14 @@ def warnings(run: _Run, by_model: Sequence[ModelEstimate]) -> list[str]:
 
 
 def price_warnings(run: _Run, info: ModelInfo) -> list[str]:
-    """About the prices of ``info``: retired, marked UNCERTAIN, or no batch price."""
+    """About the prices of ``info``: retired, marked UNCERTAIN, fast mode withdrawn, or no batch price."""
     out: list[str] = []
-    if info.is_retired(run.at):
-        assert info.retired is not None
-        out.append(
-            f"{info.id} was retired on {info.retired.isoformat()}: the Claude API no longer serves it; "
-            "priced at its last list price"
-        )
-    priced = price_model(info, at=run.at, table=run.table)
-    if priced.uncertain:
-        out.append(
-            f"the {info.id} rates in effect from {priced.effective_from.isoformat()} are marked "
-            f"UNCERTAIN in the price data: {priced.uncertain}"
-        )
-    if not run.batchable(info):
+    pricings = run.pricings_of(info.id)
+    for pricing in pricings:
+        for note in card_notes(pricing.realtime):
+            if note not in out:
+                out.append(note)
+    if any(p.batch is None for p in pricings):
         out.append(f"{info.id} is not available in the Message Batches API; no batch price is shown")
     return out
 
@@ -106,6 +98,7 @@ def _n(count: int, singular: str, plural: str | None = None) -> str:
 
 
 _NOTE_ORDER = (
+    "fast",
     "tier",
     "over_window",
     "over_max_output",
@@ -122,13 +115,19 @@ _NOTE_ORDER = (
 )
 
 
-def _note(code: str, count: int, facts: ModelFacts, at: date) -> str:
-    info = facts.model
+def _note(code: str, count: int, facts: ModelFacts, run: _Run) -> str:
+    info, at = facts.model, run.at
     requests = _n(count, f"{info.id} request")
     have = "has" if count == 1 else "have"
+    if code == "fast":
+        return (
+            f'{requests} {"asks" if count == 1 else "ask"} for fast mode (speed "fast"), which the Batch API '
+            "does not run: the batch figures price them at real-time fast-mode rates; send them through "
+            "the Messages API"
+        )
     if code == "tier":
-        entry = info.price_at(at)
-        threshold = entry.tiers[0].above_prompt_tokens if entry and entry.tiers else 0
+        cards = [p.realtime for p in run.pricings_of(info.id) if p.realtime.thresholds]
+        threshold = cards[0].thresholds[0] if cards else 0
         return (
             f"{requests} {have} {'a prompt' if count == 1 else 'prompts'} over {threshold:,} tokens: "
             "each is billed whole, output included, "

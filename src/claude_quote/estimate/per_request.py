@@ -6,40 +6,30 @@ compares and ``calibrate`` learns from.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from claude_quote.errors import WorkloadError
 from claude_quote.pricing import PriceTable
 
 from .models import RequestEstimate
-from .options import _new_run
+from .options import EstimateOptions, new_run
 from .pipeline import _count_all
 from .reading import request_shapes
 from .run import _Record, _Run
 
-if TYPE_CHECKING:
-    from claude_quote.calibration import Calibration
-
 
 def estimate_requests(
     path: str | Path,
+    options: EstimateOptions | None = None,
     *,
     at: date | None = None,
     table: PriceTable | None = None,
-    output_tokens: int | None = None,
-    output_ratio: Decimal | None = None,
-    calibration: Path | Calibration | None = None,
-    token_factor: Decimal | None = None,
-    cache_hit_rate: Decimal | None = None,
-    skip_invalid: bool = False,
-    exact: bool = False,
 ) -> dict[str, RequestEstimate]:
     """Every request of a request file (Message Batches JSONL or request JSON), estimated one by one.
 
     The per-request figures are those :func:`estimate` sums: over all requests, the usages add up to
-    its expected usage. Options are :func:`estimate`'s.
+    its expected usage. ``options`` are :func:`estimate`'s (``model``, ``template``, ``sample`` and the
+    table options do not apply to request files).
 
     Raises:
         WorkloadError: the file is not a request file, a line is malformed, or a custom_id repeats
@@ -47,46 +37,19 @@ def estimate_requests(
         UnknownModelError: a request names an unknown model.
         UsageError, ConfigError, ExactCountError: as :func:`estimate`.
     """
-    records, _ = _estimate_each(
-        path,
-        at=at,
-        table=table,
-        output_tokens=output_tokens,
-        output_ratio=output_ratio,
-        calibration=calibration,
-        token_factor=token_factor,
-        cache_hit_rate=cache_hit_rate,
-        skip_invalid=skip_invalid,
-        exact=exact,
-    )
+    records, _ = estimate_each(path, options, at=at, table=table)
     return records
 
 
-def _estimate_each(
+def estimate_each(
     path: str | Path,
+    options: EstimateOptions | None = None,
     *,
     at: date | None,
     table: PriceTable | None,
-    output_tokens: int | None = None,
-    output_ratio: Decimal | None = None,
-    calibration: Path | Calibration | None = None,
-    token_factor: Decimal | None = None,
-    cache_hit_rate: Decimal | None = None,
-    skip_invalid: bool = False,
-    exact: bool = False,
 ) -> tuple[dict[str, RequestEstimate], _Run]:
     """:func:`estimate_requests`, and the run (its skipped lines and token methods)."""
-    run = _new_run(
-        table=table,
-        at=at,
-        output_tokens=output_tokens,
-        output_ratio=output_ratio,
-        calibration=calibration,
-        token_factor=token_factor,
-        cache_hit_rate=cache_hit_rate,
-        skip_invalid=skip_invalid,
-        exact=exact,
-    )
+    run = new_run(options or EstimateOptions(), table=table, at=at)
     file = Path(path)
     if not file.is_file():
         raise WorkloadError("no such file" if not file.exists() else "not a file", path=str(file))
@@ -107,6 +70,7 @@ def _request_estimate(record: _Record) -> RequestEstimate:
     return RequestEstimate(
         custom_id=record.custom_id,
         model=m.model,
+        modifiers=m.modifiers,
         usage=m.usage("expected"),
         raw_text_tokens=m.raw_text,
         fixed_tokens=m.fixed,

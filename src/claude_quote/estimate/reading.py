@@ -165,6 +165,7 @@ def _table_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
                 given=True,
             )
         shape.given_output = row.output_tokens
+        shape.inference_geo, shape.speed = row.inference_geo, row.speed
         yield shape
 
 

@@ -9,14 +9,24 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from claude_quote.cost import Cost, Savings
+from claude_quote.engine import Cost, Savings
 from claude_quote.errors import WorkloadError
 from claude_quote.pricing import ModelInfo
 from claude_quote.tokens.correction import TokenMethod
 from claude_quote.tokens.encoding import ENCODING_NAME
 from claude_quote.usage import Usage
 
-from .models import BANDS, CacheBand, CacheBands, Estimate, GroupEstimate, ModelEstimate, Priced, WorstCase
+from .models import (
+    BANDS,
+    CacheBand,
+    CacheBands,
+    Estimate,
+    GroupEstimate,
+    ModelEstimate,
+    Priced,
+    RunsAs,
+    WorstCase,
+)
 from .notes import _n, band_text, warnings
 from .run import _Key, _ModelTally, _Run
 
@@ -55,6 +65,7 @@ def result(run: _Run, files: Sequence[Path]) -> Estimate:
         output_method=outputs.pop() if len(outputs) == 1 else "varies by model (see by_model)",
         warnings=tuple(warnings(run, by_model)),
         pricing_version=run.table.version,
+        pricing_checked=run.table.checked,
         pricing_sha256=run.table.sha256,
         at=run.at,
     )
@@ -70,11 +81,10 @@ def _price_buckets(run: _Run) -> _PricedBuckets:
     bands = BANDS if run.has_cache else ("expected",)
     priced: _PricedBuckets = {}
     for key, bucket in run.buckets.items():
-        info = run.models[key[0]].model
         for band in bands:
-            priced[key, band] = run.price(info, bucket.usage(band), bucket.requests)
+            priced[key, band] = run.price(key, bucket.usage(band), bucket.requests)
         worst_usage = bucket.usage("miss", worst=True)
-        priced[key, "worst"] = run.price(info, worst_usage, bucket.requests)
+        priced[key, "worst"] = run.price(key, worst_usage, bucket.requests)
     return priced
 
 
@@ -97,9 +107,25 @@ def _by_model(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> list[Model
                 worst_case=_total(priced, mine, "worst", WorstCase),
                 token_method=_model_method(run, info),
                 output_method=_output_method(run.tally[mid]),
+                runs_as=_runs_as(run, priced, mine),
             )
         )
     return by_model
+
+
+def _runs_as(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> tuple[RunsAs, ...]:
+    out = []
+    for modifiers in sorted({k[3] for k in keys}):
+        mine = [k for k in keys if k[3] == modifiers]
+        out.append(
+            RunsAs(
+                geo=modifiers.geo,
+                speed=modifiers.speed,
+                requests=sum(run.buckets[k].requests for k in mine),
+                usage=_total(priced, mine, "expected", Priced).usage,
+            )
+        )
+    return tuple(out)
 
 
 def _groups(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> tuple[GroupEstimate, ...]:

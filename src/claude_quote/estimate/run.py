@@ -1,6 +1,7 @@
 """The state of one estimate (:class:`_Run`): its options, model lookups and token methods, and the
 running sums. :meth:`_Run.measure` turns one counted request into its prompt, cache writes and reads in
-every band and its expected output; :meth:`_Run.add` sums it into its (model, tier, group) bucket.
+every band and its expected output; :meth:`_Run.add` sums it into its bucket: (model, tier, group,
+modifiers). Tiers and prices come from the pricing engine's rate cards (:meth:`_Run.cards`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from claude_quote.cost import Cost, cost
-from claude_quote.errors import ConfigError, UnknownModelError, WorkloadError
-from claude_quote.pricing import ModelInfo, PriceTable, resolve_model
+from claude_quote.engine import Cost, Engine, Modifiers, RateCard
+from claude_quote.errors import ClaudeQuoteError, ConfigError, UnknownModelError, WorkloadError
+from claude_quote.pricing import ModelInfo
 from claude_quote.tokens.correction import TokenMethod, corrected, factor_ratio, method_for
 from claude_quote.tokens.request import ModelFacts, RequestShape
 from claude_quote.usage import Usage
@@ -27,6 +28,8 @@ from .notes import MAX_TOKENS_OUTPUT
 
 if TYPE_CHECKING:
     from claude_quote.calibration import Calibration, ModelCalibration
+
+    from .options import EstimateOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +48,18 @@ class _ModelTally:
     outputs: Counter[str] | None = None
 
 
-_Key = tuple[str, int, str]  # model id, tier index, group
+_Key = tuple[str, int, str, Modifiers]  # model id, tier index, group, modifiers (mode realtime)
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    """How one bucket is priced: its real-time card, and its card in the batch figure: a batch card;
+    the real-time one for requests the Batch API cannot run although the model is batchable (fast
+    mode; ``batchable`` False); None when the model has no batch price on the day."""
+
+    realtime: RateCard
+    batch: RateCard | None
+    batchable: bool
 
 
 class _Run:
@@ -54,31 +68,27 @@ class _Run:
     def __init__(
         self,
         *,
-        table: PriceTable,
+        options: EstimateOptions,
+        engine: Engine,
         at: date,
-        model: str | None,
-        output_tokens: int | None,
-        output_ratio: Decimal | None,
         template: str,
-        max_tokens: int | None,
-        text_column: str | None,
         calibration: Calibration | None,
         calibration_path: Path | None,
-        token_factor: Decimal | None,
         hit_rate: Decimal,
-        group_by: GroupBy | None,
-        skip_invalid: bool,
-        exact: bool = False,
     ) -> None:
-        self.table, self.at = table, at
-        self.exact = exact
-        self.model = model
-        self.output_tokens, self.output_ratio = output_tokens, output_ratio
-        self.template, self.max_tokens, self.text_column = template, max_tokens, text_column
+        self.options = options
+        self.engine, self.table, self.at = engine, engine.table, at
+        self.exact = options.exact
+        self.model = options.model
+        self.output_tokens, self.output_ratio = options.output_tokens, options.output_ratio
+        self.template, self.max_tokens, self.text_column = template, options.max_tokens, options.text_column
         self.calibration, self.calibration_path = calibration, calibration_path
-        self.token_factor, self.hit_rate = token_factor, hit_rate
-        self.group_by, self.skip_invalid = group_by, skip_invalid
+        self.token_factor, self.hit_rate = options.token_factor, hit_rate
+        self.group_by: GroupBy | None = options.group_by
+        self.skip_invalid = options.skip_invalid
         self._facts: dict[str, ModelFacts] = {}
+        self._pricing: dict[tuple[str, Modifiers], Pricing] = {}
+        self._modifiers: dict[tuple[object, object, object], Modifiers] = {}
         self._methods: dict[str, tuple[TokenMethod, int, int]] = {}
         self.cal_models = self._calibrated_models()
         self.buckets: dict[_Key, _Bucket] = {}
@@ -104,7 +114,7 @@ class _Run:
         out: dict[str, ModelCalibration] = {}
         for name, entry in self.calibration.models.items():
             try:
-                info = resolve_model(self.table, name, self.at)
+                info = self.engine.model(name, self.at)
             except UnknownModelError as exc:
                 raise ConfigError(f"{self.calibration_path}: models.{name!r}: {exc}") from None
             out[info.id] = entry
@@ -113,10 +123,56 @@ class _Run:
     def facts_for(self, name: str) -> ModelFacts:
         facts = self._facts.get(name)
         if facts is None:
-            info = resolve_model(self.table, name, self.at)
+            info = self.engine.model(name, self.at)
             facts = self.models.get(info.id) or ModelFacts.of(info, self.table)
             self._facts[name] = self.models[info.id] = facts
         return facts
+
+    def modifiers_of(self, shape: RequestShape) -> Modifiers:
+        """How ``shape`` runs: the request's own ``inference_geo`` and ``speed`` unless the options set
+        them for every request (as ``model`` does)."""
+        key = (shape.inference_geo, shape.speed, shape.service_tier)
+        found = self._modifiers.get(key)
+        if found is None:
+            try:
+                found = Modifiers.from_api(
+                    inference_geo=shape.inference_geo, speed=shape.speed, service_tier=shape.service_tier
+                )
+            except ClaudeQuoteError as exc:
+                raise WorkloadError(
+                    f"{shape.custom_id}: params.{exc}", path=shape.where or None, line=shape.line
+                ) from None
+            geo = found.geo if self.options.geo is None else self.options.geo
+            fast = found.speed == "fast" if self.options.fast is None else self.options.fast
+            found = self._modifiers[key] = Modifiers("realtime", geo, "fast" if fast else "standard")
+        return found
+
+    def pricing(self, info: ModelInfo, modifiers: Modifiers, shape: RequestShape | None = None) -> Pricing:
+        """The cards that price ``info`` requests with ``modifiers`` (a request that cannot be priced so
+        is an error naming its line)."""
+        key = (info.id, modifiers)
+        found = self._pricing.get(key)
+        if found is None:
+            try:
+                realtime = self.engine.card(info, self.at, modifiers)
+                batch: RateCard | None = None
+                batchable = self.engine.batchable(info, self.at, modifiers)
+                if batchable:
+                    batch = self.engine.card(info, self.at, modifiers.with_mode("batch"))
+                elif self.engine.batchable(info, self.at):
+                    batch = realtime
+            except ClaudeQuoteError as exc:
+                if shape is None:
+                    raise
+                raise WorkloadError(
+                    f"{shape.custom_id}: {exc}", path=shape.where or None, line=shape.line
+                ) from None
+            found = self._pricing[key] = Pricing(realtime, batch, batchable)
+        return found
+
+    def pricings_of(self, model_id: str) -> list[Pricing]:
+        """The cards used for ``model_id``'s requests (one per set of modifiers), in a stable order."""
+        return [p for (mid, _), p in sorted(self._pricing.items()) if mid == model_id]
 
     def method(self, info: ModelInfo) -> tuple[TokenMethod, int, int]:
         found = self._methods.get(info.id)
@@ -143,7 +199,7 @@ class _Run:
     def add(self, shape: RequestShape, raw: Sequence[int], exact: int | None = None) -> None:
         """Count one request into its bucket (and record it, when per-request records are kept)."""
         m = self.measure(shape, raw, exact)
-        key = (m.model, m.tier, m.group)
+        key = (m.model, m.tier, m.group, m.modifiers)
         bucket = self.buckets.get(key)
         if bucket is None:
             bucket = self.buckets[key] = _Bucket()
@@ -169,10 +225,13 @@ class _Run:
         expected, label = self._expected_output(shape, prompt)
         assert tally.outputs is not None
         tally.outputs[label] += 1
+        modifiers = self.modifiers_of(shape)
+        pricing = self.pricing(shape.facts.model, modifiers, shape)
 
         return _Measured(
             model=mid,
-            tier=self._tier(shape, prompt),
+            tier=self._tier(shape, prompt, pricing.realtime),
+            modifiers=modifiers,
             group=custom_id_prefix(shape.custom_id) if self.group_by == "prefix" else "",
             prompt=prompt,
             write_5m=cache.write_5m,
@@ -246,14 +305,15 @@ class _Run:
             write_5m, write_1h, read, write_5m_best, write_1h_best, write_5m_expected, write_1h_expected
         )
 
-    def _tier(self, shape: RequestShape, prompt: int) -> int:
+    def _tier(self, shape: RequestShape, prompt: int, card: RateCard) -> int:
         """The price tier of the request's prompt (0: the base rates); notes a request over a limit."""
         info = shape.facts.model
         mid = info.id
-        entry = info.price_at(self.at)
-        tier = 0 if entry is None else sum(1 for t in entry.tiers if prompt > t.above_prompt_tokens)
+        tier = card.tier(prompt)
         if tier:
             self.notes["tier", mid] += 1
+        if card.speed == "fast":
+            self.notes["fast", mid] += 1
         window = info.context_window_at(self.at)
         if window is not None and prompt + shape.max_tokens > window:
             self.notes["over_window", mid] += 1
@@ -291,12 +351,28 @@ class _Run:
 
     # -- pricing --------------------------------------------------------------------------------------
 
-    def batchable(self, info: ModelInfo) -> bool:
-        return info.batch and self.at >= self.table.batch.effective_from
-
-    def price(self, info: ModelInfo, usage: Usage, requests: int) -> tuple[Usage, Cost, Cost | None]:
-        realtime = cost(usage, info, mode="realtime", requests=requests, at=self.at, table=self.table)
-        batch = None
-        if self.batchable(info):
-            batch = cost(usage, info, mode="batch", requests=requests, at=self.at, table=self.table)
+    def price(self, key: _Key, usage: Usage, requests: int) -> tuple[Usage, Cost, Cost | None]:
+        """A bucket's usage in real time and in the batch figure (None when its model has no batch
+        price at all); requests the Batch API cannot run are in the batch figure at real-time rates."""
+        info = self.models[key[0]].model
+        pricing = self.pricing(info, key[3])
+        note = pricing.realtime.modifiers.label
+        realtime = self.engine.cost(usage, pricing.realtime, requests=requests, tier=key[1], note=note)
+        if pricing.batch is None:
+            return usage, realtime, None
+        if not pricing.batchable:
+            batch = realtime.model_copy(
+                update={
+                    "mode": "batch",
+                    "lines": tuple(
+                        ln.model_copy(update={"note": _real_time(ln.note)}) for ln in realtime.lines
+                    ),
+                }
+            )
+            return usage, realtime, batch
+        batch = self.engine.cost(usage, pricing.batch, requests=requests, tier=key[1], note=note)
         return usage, realtime, batch
+
+
+def _real_time(note: str | None) -> str:
+    return "real time" if note is None else f"{note}, real time"

@@ -81,9 +81,9 @@ def _request_costs(
     worst_batch: list[Decimal] | None = []
     for record in records:
         m = record.measured
-        info = run.models[m.model].model
-        _, rt, bt = run.price(info, m.usage("expected"), 1)
-        _, worst_rt, worst_bt = run.price(info, m.usage("miss", worst=True), 1)
+        key = (m.model, m.tier, m.group, m.modifiers)
+        _, rt, bt = run.price(key, m.usage("expected"), 1)
+        _, worst_rt, worst_bt = run.price(key, m.usage("miss", worst=True), 1)
         realtime.append(rt.total)
         worst_realtime.append(worst_rt.total)
         if bt is None or worst_bt is None:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from claude_quote.errors import PriceNotAvailableError, UnknownModelError, WorkloadError
+from claude_quote.engine import Modifiers, RateCard, engine_for
+from claude_quote.errors import ClaudeQuoteError, PriceNotAvailableError, UnknownModelError, WorkloadError
 from claude_quote.pricing import ModelInfo, resolve_model
 from claude_quote.tokens.correction import TokenMethod, corrected, method_for
 from claude_quote.tokens.request import MAX_BREAKPOINTS, ModelFacts, RequestShape, shape_request
@@ -32,6 +33,8 @@ class _Model:
     info: ModelInfo
     facts: ModelFacts
     method: TokenMethod
+    card: RateCard
+    """Standard real-time rates on the plan's date: the tiers a prompt can cross."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ def check(planner: _Planner, request: BatchRequest, content: bytes) -> RequestSh
     model = _request_model(planner, line, custom_id, params.get("model"))
     place(planner, line, custom_id, len(content) + 1, model, params.get("model"))
     _check_batch_options(planner, line, custom_id, params)
+    if model is not None:
+        _check_modifiers(planner, line, custom_id, params, model)
     window_max = _checked_max_tokens(planner, line, custom_id, params, model)
     if model is None:
         return None
@@ -101,6 +106,23 @@ def _check_batch_options(planner: _Planner, line: int, custom_id: str, params: d
             f"{shown}: fast mode is not available in the Message Batches API; remove it (the batch "
             "runs at standard speed, at half price) or send this request in real time",
         )
+
+
+def _check_modifiers(
+    planner: _Planner, line: int, custom_id: str, params: dict[str, Any], model: _Model
+) -> None:
+    """``inference_geo``, ``speed`` and ``service_tier`` as the pricing engine takes them (fast mode in a
+    batch is :func:`_check_batch_options`' error)."""
+    speed = params.get("speed")
+    try:
+        mods = Modifiers.from_api(
+            inference_geo=params.get("inference_geo"),
+            speed=None if speed == "fast" else speed,
+            service_tier=params.get("service_tier"),
+        )
+        engine_for(planner.table).card(model.info, planner.at, mods)
+    except ClaudeQuoteError as exc:
+        planner.add(line, custom_id, "error", "invalid_modifier", f"params: {exc}")
 
 
 def _shape(
@@ -206,7 +228,8 @@ def _resolve(planner: _Planner, name: str) -> _Resolved:
     model = planner.by_id.get(info.id)
     if model is None:
         method = method_for(info, token_factor=planner.token_factor)
-        model = planner.by_id[info.id] = _Model(info, ModelFacts.of(info, planner.table), method)
+        card = engine_for(planner.table).card(info, planner.at)
+        model = planner.by_id[info.id] = _Model(info, ModelFacts.of(info, planner.table), method, card)
     return _Resolved(model, tuple(problems))
 
 
@@ -266,8 +289,7 @@ def _could_flag(planner: _Planner, model: _Model, shape: RequestShape, max_token
     window = info.context_window_at(planner.at)
     if window is not None and bound + (max_tokens or 0) > window * keep:
         return True
-    entry = info.price_at(planner.at)
-    return entry is not None and any(bound > t.above_prompt_tokens * keep for t in entry.tiers)
+    return any(bound > threshold * keep for threshold in model.card.thresholds)
 
 
 def _uncertain(info: ModelInfo, fact: str) -> str | None:

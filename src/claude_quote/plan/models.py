@@ -32,6 +32,7 @@ ProblemCode = Literal[
     "tier_crossed",
     "near_tier",
     "fast_mode_in_batch",
+    "invalid_modifier",
     "streaming_in_batch",
     "too_many_cache_breakpoints",
     "line_too_large",
@@ -123,6 +124,8 @@ class Plan(_Frozen):
     parts: tuple[Part, ...]
     pricing_version: str
     pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     warnings: tuple[str, ...] = ()
     """About the run itself (e.g. a skipped tokenizer file), not about a request."""
     split: Split | None = None

@@ -140,6 +140,7 @@ class _Planner:
             problems=tuple(sorted(self.problems, key=lambda p: p.line)),
             parts=parts(self.drafts),
             pricing_version=self.table.version,
+            pricing_checked=self.table.checked,
             pricing_sha256=self.table.sha256,
             warnings=self.encoding_notes,
             lines_digest=_hex(self.lines_digest),

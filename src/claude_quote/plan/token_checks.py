@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from claude_quote.engine import RateCard
 from claude_quote.money import decimal_str
 from claude_quote.pricing import ModelInfo
 from claude_quote.tokens.correction import corrected
@@ -29,7 +30,7 @@ def after_count(planner: _Planner, shape: RequestShape, raw: list[int]) -> None:
     max_tokens = planner.pending.pop(shape.line)
     estimate = f"an estimate: tiktoken × {factor}"
     _check_window(planner, shape.line, shape.custom_id, model.info, prompt, max_tokens, estimate)
-    _check_tiers(planner, shape.line, shape.custom_id, model.info, prompt, estimate)
+    _check_tiers(planner, shape.line, shape.custom_id, model.card, prompt, estimate)
 
 
 def _check_window(
@@ -74,37 +75,38 @@ def _check_window(
 
 
 def _check_tiers(
-    planner: _Planner, line: int, custom_id: str, info: ModelInfo, prompt: int, estimate: str
+    planner: _Planner, line: int, custom_id: str, card: RateCard, prompt: int, estimate: str
 ) -> None:
     """Over a price tier (billed whole at its rates), or near one."""
     keep = Decimal(1) - planner.margin
     percent = decimal_str(planner.margin * 100)
-    entry = info.price_at(planner.at)
-    tiers = entry.tiers if entry is not None else ()
-    crossed = [t for t in tiers if prompt > t.above_prompt_tokens]
-    if crossed and entry is not None:
-        tier = crossed[-1]
+    model_id = card.model.id
+    tier = card.tier(prompt)
+    if tier:
+        base, rates = card.rates[0], card.rates[tier]
         planner.add(
             line,
             custom_id,
             "warning",
             "tier_crossed",
-            f"estimated prompt {prompt:,} tokens, over {info.id}'s {tier.above_prompt_tokens:,}-token "
+            f"estimated prompt {prompt:,} tokens, over {model_id}'s {card.thresholds[tier - 1]:,}-token "
             f"tier ({estimate}): the whole request, output included, is billed at the tier's rates "
-            f"(input ${decimal_str(tier.input_per_mtok)} vs ${decimal_str(entry.input_per_mtok)}, output "
-            f"${decimal_str(tier.output_per_mtok)} vs ${decimal_str(entry.output_per_mtok)} per MTok); "
-            "shorten the prompt to stay under it",
+            f"(input ${_usd(rates[0])} vs ${_usd(base[0])}, output ${_usd(rates[4])} vs ${_usd(base[4])} "
+            "per MTok); shorten the prompt to stay under it",
         )
         return
-    near = [t for t in tiers if prompt > t.above_prompt_tokens * keep]
+    near = [t for t in card.thresholds if prompt > t * keep]
     if near:
-        tier = near[0]
         planner.add(
             line,
             custom_id,
             "warning",
             "near_tier",
-            f"estimated prompt {prompt:,} tokens, within {percent}% of {info.id}'s "
-            f"{tier.above_prompt_tokens:,}-token tier: over it, the whole request is billed at the "
+            f"estimated prompt {prompt:,} tokens, within {percent}% of {model_id}'s "
+            f"{near[0]:,}-token tier: over it, the whole request is billed at the "
             f"tier's higher rates ({estimate})",
         )
+
+
+def _usd(rate: Decimal | None) -> str:
+    return "?" if rate is None else decimal_str(rate)

@@ -8,7 +8,7 @@ from typing import get_args
 
 from claude_quote.errors import PriceNotAvailableError, UnknownModelError
 
-from .model import Family, ModelInfo, PriceTable, _normalise
+from .model import Family, ModelInfo, PriceTable, normalise_name
 
 __all__ = ["FAMILIES", "resolve_model"]
 
@@ -31,12 +31,12 @@ def resolve_model(table: PriceTable, name: str, at: date) -> ModelInfo:
         UnknownModelError: nothing matches; carries the closest names.
         PriceNotAvailableError: a family had no released model on ``at``.
     """
-    key = _normalise(name)
+    key = normalise_name(name)
     if key in FAMILIES:
         return _newest_in_family(table, key, at)
-    for model in table.models:
-        if key in {_normalise(n) for n in model.names}:
-            return model
+    found = table.by_name(key)
+    if found is not None:
+        return found
     raise UnknownModelError(name, _suggestions(table, name))
 
 
@@ -45,8 +45,8 @@ def _suggestions(table: PriceTable, name: str) -> list[str]:
     stripped = _LABEL.sub("", _DATE_SUFFIX.sub("", name.strip()))
     first: list[str] = []
     if stripped != name.strip():
-        key = _normalise(stripped)
-        first = [m.id for m in table.models if key in {_normalise(n) for n in m.names}]
+        key = normalise_name(stripped)
+        first = [m.id for m in table.models if key in {normalise_name(n) for n in m.names}]
     rest = [s for s in table.suggest(name) if s not in first]
     return (first + rest)[:3]
 

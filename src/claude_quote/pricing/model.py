@@ -179,6 +179,10 @@ class ModelInfo(_Model):
     """Date the first-party API stopped serving the model; quotes after it warn."""
     retires_not_before: date | None = None
     """Earliest retirement date Anthropic has committed to, if announced."""
+    deprecated: date | None = None
+    """Date Anthropic announced the model's deprecation (it still works until ``retired``)."""
+    replacement: ModelId | None = None
+    """Canonical id of the model Anthropic recommends instead, once deprecated or retired; warnings name it."""
     status_note: str | None = None
     """Availability remarks (limited access, still served on partner clouds, ...)."""
     context_window: PositiveTokens | None = None
@@ -212,6 +216,9 @@ class ModelInfo(_Model):
     """Fast-mode rates, oldest first; empty when the model has no published fast-mode price."""
     fast_mode_removed: date | None = None
     """Date fast mode stopped being available, if it was withdrawn."""
+    fast_mode_after_removal: Literal["rejected", "standard"] = "rejected"
+    """What the API does with a ``speed: "fast"`` request after ``fast_mode_removed``: ``rejected`` (an
+    error, nothing billed) or ``standard`` (it runs and bills at standard speed and rates)."""
 
     @property
     def short_name(self) -> str:
@@ -237,6 +244,105 @@ class ModelInfo(_Model):
             return None
         return _latest(self.fast_mode, at)
 
+    def fast_mode_billing(self, at: date) -> Literal["fast", "standard", "unavailable"]:
+        """How the API bills a ``speed: "fast"`` request on ``at``.
+
+        ``fast``: at the fast-mode rates in effect. ``standard``: fast mode was withdrawn and the API runs
+        the request at standard speed and bills standard rates. ``unavailable``: no fast-mode price (never
+        offered, not yet offered, or withdrawn and rejected by the API).
+        """
+        if self.fast_mode_at(at) is not None:
+            return "fast"
+        removed = self.fast_mode_removed
+        if removed is not None and at >= removed and self.fast_mode_after_removal == "standard":
+            return "standard"
+        return "unavailable"
+
+    def fast_mode_fallback_warning(self, at: date) -> str | None:
+        """The warning for a fast-mode request billed at standard rates on ``at``, else None."""
+        if self.fast_mode_billing(at) != "standard":
+            return None
+        assert self.fast_mode_removed is not None
+        return (
+            f"fast mode for {self.id} was withdrawn on {self.fast_mode_removed.isoformat()}: a "
+            '`speed: "fast"` request runs at standard speed and is billed at standard rates'
+        )
+
+    def lifecycle_warning(self, at: date, table: PriceTable | None = None) -> str | None:
+        """The one warning about the model's lifecycle on ``at``, or None while it is simply available.
+
+        Retired on ``at`` (no longer served); deprecated (still served until its retirement date); due to
+        retire on a known date (no deprecation date recorded, past the earliest retirement date); or past
+        the earliest retirement date Anthropic committed to with nothing else known (it may be gone).
+        The text names Anthropic's recommended replacement when the table records one. With ``table``,
+        a replacement that is itself retired on ``at`` is followed to its own replacement, and the
+        replacement's display name is added: ``use claude-sonnet-5-5 (Claude Sonnet 5.5) instead``.
+        """
+        shown: list[str] = []
+        if self.is_retired(at):
+            assert self.retired is not None
+            shown.append("retired")
+            text = (
+                f"{self.id} was retired on {self.retired.isoformat()}: the Claude API no longer serves it; "
+                "priced at its last list price"
+            )
+        elif self.deprecated is not None and at >= self.deprecated:
+            shown.append("deprecated")
+            when = ""
+            if self.retired is not None:
+                shown.append("retired")
+                when = f" and retires on {self.retired.isoformat()}"
+            text = f"{self.id} was deprecated on {self.deprecated.isoformat()}{when}"
+        elif (
+            self.retired is not None
+            and self.deprecated is None
+            and self.retires_not_before is not None
+            and at >= self.retires_not_before
+        ):
+            shown.append("retired")
+            text = f"{self.id} is to be retired on {self.retired.isoformat()}"
+        elif self.retires_not_before is not None and at >= self.retires_not_before:
+            text = (
+                f"{self.id} may be retired from {self.retires_not_before.isoformat()} on (the earliest "
+                "date Anthropic committed to); check its status before relying on it"
+            )
+        else:
+            return None
+        advice = self._replacement_advice(at, table)
+        if advice:
+            shown.append("replacement")
+            text += f"; {advice}"
+        labels = {
+            "retired": "retirement date",
+            "deprecated": "deprecation date",
+            "replacement": "replacement",
+        }
+        doubtful = [labels[f] for f in shown if f in self.uncertain]
+        return text + (f" (UNCERTAIN: {', '.join(doubtful)})" if doubtful else "")
+
+    def _replacement_advice(self, at: date, table: PriceTable | None) -> str | None:
+        if self.replacement is None:
+            return None
+        if table is None:
+            return f"use {self.replacement} instead"
+        by_id = {m.id: m for m in table.models}
+        chain: list[ModelInfo] = []
+        current = by_id.get(self.replacement)
+        while current is not None and current not in chain:
+            chain.append(current)
+            if not current.is_retired(at) or current.replacement is None:
+                break
+            current = by_id.get(current.replacement)
+        if not chain:
+            return f"use {self.replacement} instead"
+        final = chain[-1]
+        via = "".join(
+            f"Anthropic recommended {m.id}, itself retired on {m.retired.isoformat()}; "
+            for m in chain[:-1]
+            if m.retired is not None
+        )
+        return f"{via}use {final.id} ({final.name}) instead"
+
     def context_window_at(self, at: date) -> int | None:
         """The context window on ``at`` (some entries carried a temporary 1M beta)."""
         entry = self.price_at(at)
@@ -260,7 +366,7 @@ class ModelInfo(_Model):
             )
         if self.fast_mode and self.fast_mode[0].effective_from < self.released:
             raise ValueError(f"{self.id}: fast_mode starts before the release date {self.released}")
-        for label in ("retired", "retires_not_before", "fast_mode_removed"):
+        for label in ("retired", "retires_not_before", "deprecated", "fast_mode_removed"):
             day: date | None = getattr(self, label)
             if day is not None and day <= self.released:
                 raise ValueError(f"{self.id}: {label} {day} is not after released {self.released}")
@@ -268,6 +374,21 @@ class ModelInfo(_Model):
             raise ValueError(f"{self.id}: a price entry starts on or after retirement ({self.retired})")
         if self.fast_mode_removed is not None and not self.fast_mode:
             raise ValueError(f"{self.id}: fast_mode_removed is set but there are no fast_mode entries")
+        if self.fast_mode_after_removal != "rejected" and self.fast_mode_removed is None:
+            raise ValueError(
+                f"{self.id}: fast_mode_after_removal is {self.fast_mode_after_removal!r} but fast_mode_removed "
+                "is not set; give the date fast mode was withdrawn"
+            )
+        if self.fast_mode and self.fast_mode_removed is not None:
+            last = self.fast_mode[-1].effective_from
+            if last >= self.fast_mode_removed:
+                raise ValueError(
+                    f"{self.id}: a fast_mode entry starts on or after fast_mode_removed ({self.fast_mode_removed})"
+                )
+        if self.deprecated is not None and self.retired is not None and self.deprecated > self.retired:
+            raise ValueError(f"{self.id}: deprecated {self.deprecated} is after retired {self.retired}")
+        if self.replacement == self.id:
+            raise ValueError(f"{self.id}: replacement names the model itself; name the model to use instead")
         unknown = set(self.uncertain) - set(type(self).model_fields)
         if unknown:
             raise ValueError(
@@ -357,6 +478,14 @@ class PriceTable(_Model):
 
     _origin: str = PrivateAttr(default="(in memory)")
     _sha256: str = PrivateAttr(default="")
+    _names: tuple[tuple[ModelInfo, ...], dict[str, ModelInfo]] | None = PrivateAttr(default=None)
+
+    def by_name(self, name: str) -> ModelInfo | None:
+        """The model one of whose names (:attr:`ModelInfo.names`) normalises like ``name``, or None."""
+        index = self._names
+        if index is None or index[0] is not self.models:  # a model_copy keeps private attributes
+            index = self._names = (self.models, {normalise_name(n): m for m in self.models for n in m.names})
+        return index[1].get(normalise_name(name))
 
     @property
     def origin(self) -> str:
@@ -379,7 +508,7 @@ class PriceTable(_Model):
                     )
         owner: dict[str, str] = {}
         for model in self.models:
-            for name in {_normalise(n) for n in model.names}:
+            for name in {normalise_name(n) for n in model.names}:
                 if name in owner and owner[name] != model.id:
                     raise ValueError(f"name {name!r} is claimed by both {owner[name]!r} and {model.id!r}")
                 owner[name] = model.id
@@ -390,6 +519,14 @@ class PriceTable(_Model):
         missing = sorted(cited - set(self.sources))
         if missing:
             raise ValueError(f"sources cited but not defined under [sources]: {missing}")
+        for model in self.models:
+            if model.replacement is not None and model.replacement not in ids:
+                close = self.suggest(model.replacement, limit=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(
+                    f"models[{model.id}].replacement: {model.replacement!r} is not the id of a model in the "
+                    f"table; use a canonical id{hint}"
+                )
         return self
 
     def model_ids(self) -> list[str]:
@@ -400,8 +537,8 @@ class PriceTable(_Model):
         """The closest known names to ``name``, best first (for "did you mean")."""
         import difflib
 
-        owner = {_normalise(n): m for m in self.models for n in m.names}
-        close = difflib.get_close_matches(_normalise(name), list(owner), n=len(owner), cutoff=0.6)
+        owner = {normalise_name(n): m for m in self.models for n in m.names}
+        close = difflib.get_close_matches(normalise_name(name), list(owner), n=len(owner), cutoff=0.6)
         # Answer in the style asked: API ids for "claude-..." names, short names otherwise.
         api_style = name.strip().lower().startswith("claude")
         found: list[str] = []
@@ -413,7 +550,7 @@ class PriceTable(_Model):
         return found[:limit]
 
 
-def _normalise(name: str) -> str:
+def normalise_name(name: str) -> str:
     """Lookup key: case-insensitive, '.' and '-' equivalent, optional 'claude-' prefix."""
     key = name.strip().lower().replace(".", "-").replace("_", "-")
     return key.removeprefix("claude-")

@@ -1,6 +1,7 @@
-"""Exact arithmetic: a request's usage as six integer buckets (input, cache writes 5m and 1h, cache
-reads, output, web searches), scaled to a month's requests and split half-even (batch share, cache
-hits), their cost at given rates, and exact sums of Decimal amounts. Nothing here rounds money.
+"""Exact arithmetic on token counts: a request's usage as six integer buckets (input, cache writes 5m
+and 1h, cache reads, output, web searches), scaled to a month's requests and split half-even (batch
+share, cache hits); and exact sums of Decimal amounts. Prices come from the pricing engine; nothing
+here rounds money.
 """
 
 from __future__ import annotations
@@ -9,20 +10,11 @@ import decimal
 from collections.abc import Iterable
 from decimal import Decimal
 
-from claude_quote.money import EXACT, PER_MTOK, PER_THOUSAND, plain
+from claude_quote.money import EXACT, plain
 from claude_quote.usage import Usage
 
 _Buckets = tuple[int, int, int, int, int, int]
 """input, cache_write_5m, cache_write_1h, cache_read, output, web searches."""
-_Rates = tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]
-_KIND_INDEX = {
-    "input": 0,
-    "cache_write_5m": 1,
-    "cache_write_1h": 2,
-    "cache_read": 3,
-    "output": 4,
-    "web_search": 5,
-}
 
 
 def _buckets(usage: Usage) -> _Buckets:
@@ -78,22 +70,6 @@ def _cached(tokens: _Buckets, hit: tuple[int, int]) -> _Buckets:
     cacheable = tokens[1] + tokens[2] + tokens[3]
     reads = _round_ratio(cacheable * hit[0], hit[1])
     return (tokens[0], 0, cacheable - reads, reads, tokens[4], tokens[5])
-
-
-def _amount(rates: _Rates, tokens: _Buckets) -> Decimal:
-    """Exact cost of ``tokens`` at ``rates`` (per million tokens; web searches per thousand).
-
-    Call it inside ``decimal.localcontext(EXACT)``: any rounding then raises instead of happening.
-    """
-    per_token = (
-        rates[0] * tokens[0]
-        + rates[1] * tokens[1]
-        + rates[2] * tokens[2]
-        + rates[3] * tokens[3]
-        + rates[4] * tokens[4]
-    )
-    amount = per_token / PER_MTOK
-    return amount + rates[5] * tokens[5] / PER_THOUSAND if tokens[5] else amount
 
 
 def _sum(values: Iterable[Decimal]) -> Decimal:

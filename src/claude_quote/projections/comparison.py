@@ -14,9 +14,9 @@ from claude_quote.money import EXACT, plain
 from claude_quote.pricing import ModelInfo, PriceTable
 from claude_quote.workload_spec import Workload
 
-from .arithmetic import _amount, _buckets, _scale, _sum
+from .arithmetic import _sum
 from .engine import _cache_warnings, _Engine, _MonthCosts, _price_months, _setup
-from .months import MonthLength, _next_month, monthly_requests
+from .months import MonthLength, monthly_requests
 from .results import SCENARIO_MODES, Comparison, Scenario, ScenarioMode, WorkloadSummary
 
 
@@ -62,6 +62,7 @@ def compare(
         horizon=len(starts),
         month_length=length,
         pricing_version=engine.table.version,
+        pricing_checked=engine.table.checked,
         pricing_sha256=engine.table.sha256,
         workloads=tuple(WorkloadSummary.of(w) for w in items),
         modes=tuple(chosen),
@@ -104,15 +105,11 @@ def _scenarios(
     per_mode: dict[ScenarioMode, list[Decimal]] = {mode: [Decimal(0)] * len(starts) for mode in chosen}
     modes_here = list(chosen)
     if not info.batch:
-        engine.warn(f"{info.id} is not available in the Message Batches API: only real time is compared")
         modes_here = [m for m in chosen if m == "realtime"]
     retired_months = 0
     for index, workload in enumerate(items):
         engine.check_model(workload, info, starts)
-        if not info.batch:
-            costs = _realtime_only(engine, index, workload, info, starts, volumes[index])
-        else:
-            costs = _price_months(engine, index, workload, info, starts, volumes[index])
+        costs = _price_months(engine, index, workload, info, starts, volumes[index])
         with decimal.localcontext(EXACT):
             for k, c in enumerate(costs):
                 for mode in modes_here:
@@ -152,39 +149,6 @@ def _mode_cost(costs: _MonthCosts, mode: ScenarioMode) -> Decimal:
     if mode == "batch+cache":
         return costs.cached
     return costs.blended
-
-
-def _realtime_only(
-    engine: _Engine,
-    index: int,
-    workload: Workload,
-    info: ModelInfo,
-    starts: Sequence[date],
-    volumes: Sequence[tuple[Decimal, int]],
-) -> list[_MonthCosts]:
-    sample = _buckets(workload.usage)
-    out = []
-    for month, (_, requests) in zip(starts, volumes, strict=True):
-        priced = engine.priced(index, workload, info, "realtime", month)
-        engine.note_rates(workload, info, priced)
-        tokens = _scale(sample, requests, workload.sample_requests)
-        with decimal.localcontext(EXACT):
-            amount = _amount(priced.rates, tokens)
-        out.append(
-            _MonthCosts(
-                month=month,
-                requests=requests,
-                batch_requests=0,
-                tokens=tokens,
-                realtime=amount,
-                batch=amount,
-                cached=amount,
-                blended=amount,
-                effective_from=priced.effective_from,
-                retired=info.retired is not None and info.retired < _next_month(month),
-            )
-        )
-    return out
 
 
 def _rank(found: Sequence[_Found]) -> tuple[Scenario, ...]:

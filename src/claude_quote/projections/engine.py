@@ -1,6 +1,7 @@
-"""The engine that prices workloads month by month: rates found once per (workload, model, kind, price
-regime) with :func:`~claude_quote.cost.cost`, then exact arithmetic per month for real time, batch,
-batch with caching and the blended plan; the warnings about models and rates; and the option checks
+"""Pricing workloads month by month: each month's rate card (model, price entry, mode, modifiers) and
+the tier of the workload's average request come from the pricing engine once per price regime, then
+each month's tokens are priced through the engine for real time, batch, batch with caching and the
+blended plan; the warnings about models and rates; and the option checks
 :func:`~claude_quote.projections.project` and :func:`~claude_quote.projections.compare` share.
 """
 
@@ -13,105 +14,83 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal
 
-from claude_quote.cost import Mode, cost
-from claude_quote.errors import PriceNotAvailableError, UsageError
+from claude_quote.engine import Engine, Modifiers, RateCard, card_notes, engine_for
+from claude_quote.errors import ClaudeQuoteError, PriceNotAvailableError, UsageError
 from claude_quote.money import EXACT
-from claude_quote.pricing import ModelInfo, PriceTable, load_pricing, resolve_model
-from claude_quote.usage import Usage
+from claude_quote.pricing import ModelInfo, PriceTable
 from claude_quote.workload_spec import Workload
 
-from .arithmetic import _KIND_INDEX, _amount, _Buckets, _buckets, _cached, _minus, _part, _Rates, _scale
+from .arithmetic import _Buckets, _buckets, _cached, _minus, _part, _scale
 from .months import _GROWTH, MAX_MONTHS, MonthLength, _next_month, month_starts, parse_month
 
-_RateKind = Literal["realtime", "batch", "cached"]
+_RateKind = Literal["realtime", "batch"]
 
 
 @dataclass(frozen=True)
 class _Priced:
-    rates: _Rates
-    effective_from: date
-    tier: str | None
-    uncertain: str | None
+    """A month's card for one workload and kind, and the tier of the workload's average request."""
+
+    card: RateCard
+    tier: int
+
+    @property
+    def effective_from(self) -> date:
+        return self.card.effective_from
 
 
 class _Engine:
-    """Prices workloads month by month; caches rates per (workload, model, kind, price regime)."""
+    """Prices workloads month by month through the pricing engine (cards found once per regime)."""
 
-    def __init__(self, table: PriceTable) -> None:
-        self.table = table
-        self._rates: dict[tuple[int, str, _RateKind, tuple[date, bool, bool]], _Priced] = {}
-        self._regimes: dict[tuple[str, date], tuple[date, bool, bool]] = {}
+    def __init__(self, table: PriceTable | None) -> None:
+        self.pricing: Engine = engine_for(table)
+        self.table = self.pricing.table
+        self._priced: dict[tuple[int, str, _RateKind, date], _Priced] = {}
         self.warnings: list[str] = []
 
     def warn(self, text: str) -> None:
         if text not in self.warnings:
             self.warnings.append(text)
 
+    def modifiers(self, workload: Workload) -> Modifiers:
+        return Modifiers("realtime", workload.geo, "fast" if workload.fast else "standard")
+
+    def batchable(self, workload: Workload, info: ModelInfo, at: date) -> bool:
+        """Whether the Batch API can run the workload's requests on ``at``."""
+        return self.pricing.batchable(info, at, self.modifiers(workload))
+
     def priced(self, index: int, workload: Workload, info: ModelInfo, kind: _RateKind, at: date) -> _Priced:
-        regime = self._regimes.get((info.id, at))
-        if regime is None:
-            regime = self._regimes[(info.id, at)] = self._regime(workload, info, at)
-        key = (index, info.id, kind, regime)
-        found = self._rates.get(key)
+        key = (index, info.id, kind, at)
+        found = self._priced.get(key)
         if found is None:
-            entry = info.price_at(at)
-            assert entry is not None  # _regime checked
-            found = self._rates[key] = self._probe(workload, info, kind, at, entry.uncertain)
+            mods = self.modifiers(workload).with_mode(kind)
+            try:
+                card = self.pricing.card(info, at, mods)
+            except PriceNotAvailableError as exc:
+                if info.price_at(at) is None:
+                    raise PriceNotAvailableError(self._not_released(workload, info, at)) from None
+                raise PriceNotAvailableError(
+                    f"workload {workload.name!r}, {at.isoformat()[:7]}: {exc}"
+                ) from None
+            except ClaudeQuoteError as exc:
+                raise UsageError(f"workload {workload.name!r}: {exc}") from None
+            tier = card.tier_of_total(workload.usage.prompt_tokens, workload.sample_requests)
+            found = self._priced[key] = _Priced(card, tier)
         return found
 
-    def _regime(self, workload: Workload, info: ModelInfo, at: date) -> tuple[date, bool, bool]:
-        """What decides the rates on ``at``: the price entry, and whether batch and web search existed."""
-        entry = info.price_at(at)
-        if entry is None:
-            month = _next_month(info.released) if info.released.day > 1 else info.released
-            raise PriceNotAvailableError(
-                f"workload {workload.name!r}: {info.id} was released on {info.released.isoformat()}; there is "
-                f"no price for {at.isoformat()} (months are priced on their first day: start in "
-                f"{month.isoformat()[:7]} or later)"
-            )
+    def _not_released(self, workload: Workload, info: ModelInfo, at: date) -> str:
+        month = _next_month(info.released) if info.released.day > 1 else info.released
         return (
-            entry.effective_from,
-            at >= self.table.batch.effective_from,
-            at >= self.table.web_search.effective_from,
+            f"workload {workload.name!r}: {info.id} was released on {info.released.isoformat()}; there is "
+            f"no price for {at.isoformat()} (months are priced on their first day: start in "
+            f"{month.isoformat()[:7]} or later)"
         )
 
-    def _probe(
-        self, workload: Workload, info: ModelInfo, kind: _RateKind, at: date, uncertain: str | None
-    ) -> _Priced:
-        usage, requests = workload.usage, workload.sample_requests
-        mode: Mode = "realtime" if kind == "realtime" else "batch"
-        if kind == "cached":
-            # Two copies of the sample: one reads the whole cacheable prompt, one writes it to the
-            # 1-hour cache. Every line then has a rate and each request's prompt is unchanged (tier).
-            cacheable = workload.cacheable_tokens
-            usage = Usage(
-                input_tokens=2 * usage.input_tokens,
-                cache_read_tokens=cacheable,
-                cache_write_1h_tokens=cacheable,
-                output_tokens=2 * usage.output_tokens,
-                web_search_requests=2 * usage.web_search_requests,
-            )
-            requests *= 2
-        try:
-            priced = cost(usage, info, mode=mode, requests=requests, at=at, table=self.table)
-        except PriceNotAvailableError as exc:
-            raise PriceNotAvailableError(f"workload {workload.name!r}, {at.isoformat()[:7]}: {exc}") from None
-        rates = [Decimal(0)] * 6
-        tier = None
-        for line in priced.lines:
-            rates[_KIND_INDEX[line.kind]] = line.rate
-            tier = tier or line.tier
-        entry = info.price_at(at)
-        assert entry is not None
-        return _Priced(
-            rates=(rates[0], rates[1], rates[2], rates[3], rates[4], rates[5]),
-            effective_from=entry.effective_from,
-            tier=tier,
-            uncertain=uncertain,
-        )
+    def amount(self, priced: _Priced, tokens: _Buckets) -> Decimal:
+        """The exact cost of ``tokens`` (a month of the workload) at the workload's tier."""
+        return self.pricing.amount(tokens, priced.card, priced.tier)
 
     def resolve(self, name: str, start: date) -> ModelInfo:
-        return resolve_model(self.table, name, start)
+        return self.pricing.model(name, start)
 
     def check_model(self, workload: Workload, info: ModelInfo, months: Sequence[date]) -> None:
         """Warnings about the model over the horizon: retirement, and requests over its context window."""
@@ -135,19 +114,17 @@ class _Engine:
                 f"{window:,}-token context window, so the API would reject such a request"
             )
 
-    def note_rates(self, workload: Workload, info: ModelInfo, priced: _Priced) -> None:
-        """Warnings about the rates used: marked UNCERTAIN, or a whole-request tier."""
-        if priced.uncertain:
-            self.warn(
-                f"the {info.id} rates in effect from {priced.effective_from.isoformat()} are marked "
-                f"UNCERTAIN in the price data: {priced.uncertain}"
-            )
+    def note_rates(self, workload: Workload, priced: _Priced) -> None:
+        """Warnings about the rates used: marked UNCERTAIN, withdrawn fast mode, or a whole-request tier."""
+        for note in card_notes(priced.card, lifecycle=False):
+            self.warn(note)
         if priced.tier:
             prompt = Decimal(workload.usage.prompt_tokens) / workload.sample_requests
+            label = priced.card.tier_label(priced.tier)
             self.warn(
-                f"workload {workload.name!r}: {prompt:,.0f} prompt tokens per request on {info.id} is in "
-                f"the tier '{priced.tier}': every token of each request, output included, is billed at "
-                "the tier's rates"
+                f"workload {workload.name!r}: {prompt:,.0f} prompt tokens per request on "
+                f"{priced.card.model.id} is in the tier '{label}': every token of each request, output "
+                "included, is billed at the tier's rates"
             )
 
 
@@ -180,7 +157,11 @@ def _price_months(
     months: Sequence[date],
     volumes: Sequence[tuple[Decimal, int]],
 ) -> list[_MonthCosts]:
-    """Every month of one workload on one model: real time, batch, batch+cache and the blended plan."""
+    """Every month of one workload on one model: real time, batch, batch+cache and the blended plan.
+
+    A workload the Batch API cannot run (the model, or fast mode) costs its real-time price in every
+    column, with a warning.
+    """
     sample = _buckets(workload.usage)
     hit = _ratio(workload.cache_hit_rate)
     share = Decimal(1) if workload.batch_share is None else workload.batch_share
@@ -204,24 +185,35 @@ def _price_month(
 ) -> _MonthCosts:
     """One month of one workload on one model (inside an EXACT context)."""
     realtime_rates = engine.priced(index, workload, info, "realtime", month)
-    batch_rates = engine.priced(index, workload, info, "batch", month)
-    engine.note_rates(workload, info, realtime_rates)
+    engine.note_rates(workload, realtime_rates)
     tokens = _scale(sample, requests, workload.sample_requests)
-    realtime = _amount(realtime_rates.rates, tokens)
-    batch = _amount(batch_rates.rates, tokens)
-    if hit is not None:
-        cached_rates = engine.priced(index, workload, info, "cached", month)
-        cached = _amount(cached_rates.rates, _cached(tokens, hit))
-    else:
-        cached_rates, cached = batch_rates, batch
+    realtime = engine.amount(realtime_rates, tokens)
+    retired = info.retired is not None and info.retired < _next_month(month)
+    if not engine.batchable(workload, info, month):
+        engine.warn(_not_batchable(workload, info))
+        return _MonthCosts(
+            month,
+            requests,
+            0,
+            tokens,
+            realtime,
+            realtime,
+            realtime,
+            realtime,
+            realtime_rates.effective_from,
+            retired,
+        )
+    batch_rates = engine.priced(index, workload, info, "batch", month)
+    batch = engine.amount(batch_rates, tokens)
+    cached = batch if hit is None else engine.amount(batch_rates, _cached(tokens, hit))
     batch_requests = int((requests * share).quantize(Decimal(1), rounding=ROUND_HALF_EVEN, context=_GROWTH))
     if batch_requests == requests:
         blended = cached
     else:
         in_batch = _part(tokens, batch_requests, requests)
         batch_side = _cached(in_batch, hit) if hit is not None else in_batch
-        blended = _amount(realtime_rates.rates, _minus(tokens, in_batch)) + _amount(
-            cached_rates.rates, batch_side
+        blended = engine.amount(realtime_rates, _minus(tokens, in_batch)) + engine.amount(
+            batch_rates, batch_side
         )
     return _MonthCosts(
         month=month,
@@ -233,8 +225,17 @@ def _price_month(
         cached=cached,
         blended=blended,
         effective_from=realtime_rates.effective_from,
-        retired=info.retired is not None and info.retired < _next_month(month),
+        retired=retired,
     )
+
+
+def _not_batchable(workload: Workload, info: ModelInfo) -> str:
+    if workload.fast:
+        return (
+            f"workload {workload.name!r} runs in fast mode, which the Batch API does not offer: its batch "
+            "figures are its real-time cost"
+        )
+    return f"{info.id} is not available in the Message Batches API: only real time is priced"
 
 
 def _setup(
@@ -257,7 +258,7 @@ def _setup(
         raise UsageError(f"month_length must be 'calendar' or 'average', got {month_length!r}")
     length: MonthLength = "calendar" if month_length == "calendar" else "average"
     first = parse_month(start)
-    return items, first, month_starts(first, months), length, _Engine(table or load_pricing())
+    return items, first, month_starts(first, months), length, _Engine(table)
 
 
 def _cache_warnings(engine: _Engine, workload: Workload, *, comparing: bool = False) -> None:

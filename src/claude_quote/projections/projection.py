@@ -50,6 +50,7 @@ def project(
         horizon=len(starts),
         month_length=length,
         pricing_version=engine.table.version,
+        pricing_checked=engine.table.checked,
         pricing_sha256=engine.table.sha256,
         workloads=tuple(results),
         months=totals,

@@ -153,6 +153,8 @@ class Projection(_Frozen):
     month_length: MonthLength
     pricing_version: str
     pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     workloads: tuple[WorkloadProjection, ...]
     months: tuple[MonthTotal, ...]
     years: tuple[YearTotal, ...]
@@ -255,6 +257,8 @@ class Comparison(_Frozen):
     month_length: MonthLength
     pricing_version: str
     pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
     workloads: tuple[WorkloadSummary, ...]
     """The workloads priced together in every scenario (each on the scenario's model)."""
     modes: tuple[ScenarioMode, ...]

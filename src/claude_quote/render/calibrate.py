@@ -20,6 +20,7 @@ def calibration_json(r: CalibrationReport) -> dict[str, Any]:
         "kind": "calibration",
         "pricing_version": r.pricing_version,
         "pricing_sha256": r.pricing_sha256,
+        "pricing_checked": r.pricing_checked,
         "at": r.at,
         "files": {"requests": r.requests_file, "results": r.results_file},
         "output": r.output,
@@ -81,7 +82,10 @@ def calibration_document(r: CalibrationReport) -> Document:
         ("joined", f"{r.joined:,} succeeded requests matched by custom_id and model"),
         ("minimum", f"{r.min_samples:,} joined requests per model or custom_id prefix"),
         ("written", r.output or "nothing (give -o FILE to write the calibration file)"),
-        ("prices", f"as of {r.at.isoformat()}, table {r.pricing_version}"),
+        (
+            "prices",
+            f"as of {r.at.isoformat()}, table {r.pricing_version}, checked {r.pricing_checked.isoformat()}",
+        ),
     ]
     models = Table(
         columns=[

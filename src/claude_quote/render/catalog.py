@@ -36,7 +36,8 @@ def detail_json(report: ModelDetail) -> dict[str, Any]:
 
 
 def _detail_warnings(report: ModelDetail) -> list[str]:
-    return [f"{field} is UNCERTAIN: {why}" for field, why in report.model.uncertain.items()]
+    warnings = [report.lifecycle] if report.lifecycle else []
+    return warnings + [f"{field} is UNCERTAIN: {why}" for field, why in report.model.uncertain.items()]
 
 
 def _rate_cells(rates: Rates | None) -> list[Cell | str]:
@@ -77,7 +78,8 @@ def list_document(report: ModelList) -> Document:
     table = Table(columns=["model", "API id", "status", *_RATE_COLUMNS, "context", "notes"], rows=rows)
     factor = report.batch_factor
     notes = [
-        f"USD per million tokens on {report.at.isoformat()} (table {report.pricing_version}). "
+        f"USD per million tokens on {report.at.isoformat()} (table {report.pricing_version}, "
+        f"checked {report.pricing_checked.isoformat()}). "
         f"Batch: every rate × {factor}.",
         "* some facts are marked UNCERTAIN in the data: `claude-quote models MODEL` shows which.",
     ]
@@ -103,10 +105,14 @@ def detail_document(report: ModelDetail) -> Document:
         ),
         ("released", m.released.isoformat()),
     ]
+    if m.deprecated:
+        facts.append(("deprecated", m.deprecated.isoformat()))
     if m.retired:
         facts.append(("retired", m.retired.isoformat()))
     if m.retires_not_before:
         facts.append(("retires no earlier than", m.retires_not_before.isoformat()))
+    if m.replacement:
+        facts.append(("replacement", m.replacement))
     facts += [
         (
             "context window",
@@ -117,6 +123,7 @@ def detail_document(report: ModelDetail) -> Document:
         ("batch", "yes" if m.batch else "no"),
         ("US data residency", "yes" if m.us_data_residency else "no"),
         ("checked", m.checked.isoformat()),
+        ("price table", f"{report.pricing_version}, checked {report.pricing_checked.isoformat()}"),
     ]
     history = Table(columns=["from", *_RATE_COLUMNS, "note"], title="Price history (USD per million tokens)")
     for entry in m.prices:
@@ -139,7 +146,12 @@ def detail_document(report: ModelDetail) -> Document:
             note = " ".join(x for x in (f.note, f"UNCERTAIN: {f.uncertain}" if f.uncertain else None) if x)
             fast.rows.append([f.effective_from.isoformat(), *_rate_cells(f), note])
         if m.fast_mode_removed:
-            fast.rows.append([m.fast_mode_removed.isoformat(), *[""] * 5, "fast mode withdrawn"])
+            after = (
+                "fast mode withdrawn: requests run and bill at standard rates"
+                if m.fast_mode_after_removal == "standard"
+                else "fast mode withdrawn: requests are rejected"
+            )
+            fast.rows.append([m.fast_mode_removed.isoformat(), *[""] * 5, after])
         tables.append(fast)
     notes = [
         f"[{key}] {src.title}" + (f" <{src.url}>" if src.url else "") for key, src in report.sources.items()
@@ -158,6 +170,9 @@ def uncertain_document(report: UncertainFacts) -> Document:
     """A table of flagged facts."""
     rows: list[list[Cell | str]] = [[f.subject, f.fact, f.why] for f in report.facts]
     return Document(
-        title=f"Facts marked UNCERTAIN in price table {report.pricing_version}",
+        title=(
+            f"Facts marked UNCERTAIN in price table {report.pricing_version} "
+            f"(checked {report.pricing_checked.isoformat()})"
+        ),
         tables=[Table(columns=["model", "fact", "why"], rows=rows)],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -73,6 +74,13 @@ def _workload_json(r: WorkloadResult) -> dict[str, Any]:
     }
 
 
+def _age(days: int, at: date) -> str:
+    """``12 days before 2026-11-25``, ``1 day before``; a table checked after the quote date says so."""
+    if days < 0:
+        return f"{_days(-days)} after {at.isoformat()}"
+    return f"{_days(days)} before {at.isoformat()}"
+
+
 def check_json(report: CheckReport) -> dict[str, Any]:
     """The versioned report; ``--baseline`` reads it back."""
     return {
@@ -116,7 +124,7 @@ def check_document(report: CheckReport) -> Document:
         (
             "prices",
             f"table {report.pricing_version}, checked {report.freshness.checked.isoformat()} "
-            f"({_days(report.freshness.age_days)} before {report.at.isoformat()})",
+            f"({_age(report.freshness.age_days, report.at)})",
         ),
         ("statistic", stat),
         (

@@ -45,6 +45,7 @@ def estimate_json(e: Estimate) -> dict[str, Any]:
         "kind": "estimate",
         "pricing_version": e.pricing_version,
         "pricing_sha256": e.pricing_sha256,
+        "pricing_checked": e.pricing_checked,
         "at": e.at,
         "files": list(e.files),
         "requests": e.requests,
@@ -67,6 +68,10 @@ def estimate_json(e: Estimate) -> dict[str, Any]:
                 "output_method": m.output_method,
                 **_priced_json(m),
                 "worst_case": _worst_json(m.worst_case),
+                "runs_as": [
+                    {"geo": r.geo, "speed": r.speed, "requests": r.requests, "usage": r.usage}
+                    for r in m.runs_as
+                ],
             }
             for m in e.by_model
         ],
@@ -187,7 +192,10 @@ def estimate_document(e: Estimate) -> Document:
     )
     facts = [
         ("files", files),
-        ("prices", f"as of {e.at.isoformat()}, table {e.pricing_version}"),
+        (
+            "prices",
+            f"as of {e.at.isoformat()}, table {e.pricing_version}, checked {e.pricing_checked.isoformat()}",
+        ),
         ("token counts", e.token_method.description),
         ("expected output", e.output_method),
     ]

@@ -33,6 +33,7 @@ def plan_json(p: Plan) -> dict[str, Any]:
         "kind": "plan",
         "pricing_version": p.pricing_version,
         "pricing_sha256": p.pricing_sha256,
+        "pricing_checked": p.pricing_checked,
         "at": p.at,
         "file": p.file,
         "requests": p.requests,
@@ -71,7 +72,10 @@ def plan_document(p: Plan) -> Document:
     facts = [
         ("file", p.file),
         ("read", read),
-        ("models as of", f"{p.at.isoformat()}, table {p.pricing_version}"),
+        (
+            "models as of",
+            f"{p.at.isoformat()}, table {p.pricing_version}, checked {p.pricing_checked.isoformat()}",
+        ),
         ("token counts", p.token_method),
         ("batch limits", f"{p.max_requests:,} requests, {p.max_bytes:,} bytes of request body"),
     ]

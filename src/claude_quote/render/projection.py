@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -142,6 +143,7 @@ def projection_json(p: Projection) -> dict[str, Any]:
         "kind": "projection",
         "pricing_version": p.pricing_version,
         "pricing_sha256": p.pricing_sha256,
+        "pricing_checked": p.pricing_checked,
         "start": _month(p.start),
         "months_count": p.horizon,
         **_length_json(p.month_length),
@@ -168,6 +170,7 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
         "kind": "comparison",
         "pricing_version": c.pricing_version,
         "pricing_sha256": c.pricing_sha256,
+        "pricing_checked": c.pricing_checked,
         "start": _month(c.start),
         "months_count": c.horizon,
         **_length_json(c.month_length),
@@ -196,6 +199,10 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------------------------------
 # Documents
+
+
+def _table(version: str, checked: date) -> str:
+    return f"table {version}, checked {checked.isoformat()}"
 
 
 def _tokens_text(usage: Usage) -> str:
@@ -267,7 +274,12 @@ def projection_document(p: Projection) -> Document:
         label = "workload" if len(p.workloads) == 1 else f"workload {w.name}"
         facts.append((label, describe_workload(w, f"{w.model} ({w.model_name})")))
     facts += _horizon_facts(p.start, p.horizon, p.months[-1].month, p.month_length)
-    facts.append(("prices", f"in effect on the first day of each month (table {p.pricing_version})"))
+    facts.append(
+        (
+            "prices",
+            f"in effect on the first day of each month ({_table(p.pricing_version, p.pricing_checked)})",
+        )
+    )
 
     blended = p.blended
     flagged = any(m.retired for m in p.months)
@@ -434,7 +446,12 @@ def comparison_document(c: Comparison) -> Document:
         facts.append((label, describe_workload(w, "each model")))
     last = month_starts(c.start, c.horizon)[-1]
     facts += _horizon_facts(c.start, c.horizon, last, c.month_length)
-    facts.append(("prices", f"in effect on the first day of each month (table {c.pricing_version})"))
+    facts.append(
+        (
+            "prices",
+            f"in effect on the first day of each month ({_table(c.pricing_version, c.pricing_checked)})",
+        )
+    )
     flagged = any(s.retired_months for s in c.scenarios)
     table = Table(
         columns=[

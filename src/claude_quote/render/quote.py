@@ -48,6 +48,7 @@ def quote_json(q: Quote) -> dict[str, Any]:
         "kind": "quote",
         "pricing_version": q.pricing_version,
         "pricing_sha256": q.pricing_sha256,
+        "pricing_checked": q.pricing_checked,
         "model": q.model,
         "model_name": q.model_name,
         "at": q.at,
@@ -102,7 +103,7 @@ def quote_document(q: Quote) -> Document:
         (
             "prices",
             f"as of {q.at.isoformat()} (rates effective {q.price_effective_from.isoformat()}), "
-            f"table {q.pricing_version}",
+            f"table {q.pricing_version}, checked {q.pricing_checked.isoformat()}",
         ),
     ]
     if q.requests is not None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from claude_quote.cost import Cost
+from claude_quote.engine import Cost
 from claude_quote.reconcile import (
     BatchActuals,
     ModelActual,
+    OrgLine,
+    OrgReconciliation,
     Reconciliation,
     RequestComparison,
 )
-from claude_quote.reconcile_org import OrgLine, OrgReconciliation
 from claude_quote.usage import Usage
 
 from . import format as fmt
@@ -55,6 +56,7 @@ def actuals_json(a: BatchActuals) -> dict[str, Any]:
         "source": "batch_results",
         "pricing_version": a.pricing_version,
         "pricing_sha256": a.pricing_sha256,
+        "pricing_checked": a.pricing_checked,
         "file": a.path,
         "at": a.at,
         "results": {
@@ -182,7 +184,7 @@ def _actuals_parts(a: BatchActuals) -> tuple[list[tuple[str, str]], list[str]]:
         ),
         (
             "prices",
-            f"as of {a.at.isoformat()}, table {a.pricing_version} "
+            f"as of {a.at.isoformat()}, table {a.pricing_version}, checked {a.pricing_checked.isoformat()} "
             "(results carry no dates: --at the day the batch ran)",
         ),
     ]
@@ -318,17 +320,22 @@ def _request_row(w: RequestComparison) -> list[Cell | str]:
 
 def _org_line_json(line: OrgLine) -> dict[str, Any]:
     return {
+        "kind": line.kind,
         "model": line.model,
         "model_name": line.model_name,
         "service_tier": line.service_tier,
         "rows": line.rows,
         "usage": line.usage,
-        "priced": cost_json(line.priced),
+        "priced": cost_json(line.cost),
         "unpriced_reason": line.unpriced_reason,
         "lower_bound": line.lower_bound,
-        "billed": line.billed,
-        "difference": line.difference,
+        "estimate": line.estimate,
+        "actual": line.actual,
+        "error": line.error,
         "error_percent": line.error_percent,
+        # Before 2026.12 these two were the only names of actual and error; kept for old readers.
+        "billed": line.actual,
+        "difference": line.error,
     }
 
 
@@ -340,15 +347,25 @@ def org_json(r: OrgReconciliation) -> dict[str, Any]:
         "source": "admin_api",
         "pricing_version": r.pricing_version,
         "pricing_sha256": r.pricing_sha256,
+        "pricing_checked": r.pricing_checked,
         "usage_report": r.usage_report,
         "cost_report": r.cost_report,
         "period": {"first_day": r.first_day, "last_day": r.last_day},
         "buckets": r.buckets,
         "rows": r.rows,
         "usage": r.usage,
-        "actual": {"priced": r.priced, "billed": r.billed},
-        "difference": r.difference,
+        "comparison": {
+            "estimate": {"total": r.estimate, "usage": r.usage},
+            "actual": {"total": r.actual},
+            "error": r.error,
+            "error_percent": r.error_percent,
+        },
+        "estimate": r.estimate,
+        "error": r.error,
         "error_percent": r.error_percent,
+        # Before 2026.12: {"priced": estimate, "billed": actual} and "difference" (= error); kept.
+        "actual": {"priced": r.estimate, "billed": r.actual},
+        "difference": r.error,
         "lines": [_org_line_json(line) for line in r.lines],
         "billed_not_compared": r.billed_not_compared,
         "skipped": {"count": r.skipped, "lines": [s.model_dump() for s in r.skipped_lines]},
@@ -373,7 +390,7 @@ def org_document(r: OrgReconciliation) -> Document:
         ("usage report", f"{r.usage_report} ({r.buckets:,} bucket(s), {r.rows:,} row(s))"),
         ("cost report", r.cost_report or "none (--cost-report FILE to compare with the bill)"),
         ("period", f"{period} (UTC bucket starts; each row priced at its day's prices)"),
-        ("prices", f"table {r.pricing_version}"),
+        ("prices", f"table {r.pricing_version}, checked {r.pricing_checked.isoformat()}"),
     ]
     if r.skipped:
         facts.append(("skipped", f"{r.skipped:,} invalid row(s)"))
@@ -383,23 +400,24 @@ def org_document(r: OrgReconciliation) -> Document:
     columns += ["our price", *(["billed", "difference", "error %"] if billed else []), "note"]
     table = Table(columns=columns, title="Usage by model and service tier", keys=2)
     for line in r.lines:
+        searches_only = line.kind == "web_search"
         row: list[Cell | str] = [
-            line.model or "(not grouped)",
-            line.service_tier or "(not grouped)",
+            "web search (all models)" if searches_only else line.model or "(not grouped)",
+            "" if searches_only else line.service_tier or "(not grouped)",
             *_usage_cells(line.usage, searches),
-            Cell.usd(line.priced.total if line.priced else None),
+            Cell.usd(line.estimate),
         ]
         if billed:
-            row += [Cell.usd(line.billed), Cell.usd(line.difference), _pct(line.error_percent)]
+            row += [Cell.usd(line.actual), Cell.usd(line.error), _pct(line.error_percent)]
         table.rows.append([*row, _org_note(line)])
-    footer: list[Cell | str] = ["total priced", "", *_usage_cells(r.usage, searches), Cell.usd(r.priced)]
+    footer: list[Cell | str] = ["total priced", "", *_usage_cells(r.usage, searches), Cell.usd(r.estimate)]
     if billed:
-        footer += [Cell.usd(r.billed), Cell.usd(r.difference), _pct(r.error_percent)]
+        footer += [Cell.usd(r.actual), Cell.usd(r.error), _pct(r.error_percent)]
     table.footer = [*footer, ""]
-    notes = [f"Our prices on this usage: {fmt.usd(r.priced)}."]
-    if r.billed is not None:
-        difference = r.difference or Decimal(0)
-        (bill, diff), priced, added_up = fmt.usd_terms([r.billed, difference], r.priced)
+    notes = [f"Our prices on this usage: {fmt.usd(r.estimate)}."]
+    if r.actual is not None:
+        error = r.error or Decimal(0)
+        (bill, diff), priced, added_up = fmt.usd_terms([r.actual, error], r.estimate)
         notes[0] = f"Our prices on this usage: {priced}."
         notes.append(
             f"Billed for the same models and tiers: {bill}; difference {diff} "

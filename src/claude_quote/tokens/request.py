@@ -119,6 +119,12 @@ class RequestShape:
     line: int | None = None
     params: dict[str, Any] | None = None
     """The request body, kept only when it is to be counted exactly (``estimate --exact``)."""
+    inference_geo: object = None
+    """``params.inference_geo`` as written (priced by the engine: ``us`` ×1.1)."""
+    speed: object = None
+    """``params.speed`` as written (``fast``: fast-mode rates, not in batch)."""
+    service_tier: object = None
+    """``params.service_tier`` as written (``auto`` / ``standard_only``)."""
 
 
 _COMPACT: dict[str, Any] = {"ensure_ascii": False, "separators": (",", ":"), "sort_keys": False}
@@ -394,6 +400,9 @@ def _shape(
         size_bytes=size_bytes,
         where=where,
         line=line,
+        inference_geo=params.get("inference_geo"),
+        speed=params.get("speed"),
+        service_tier=params.get("service_tier"),
     )
 
 

@@ -328,9 +328,28 @@ def _object(row: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value
 
 
+_USAGE_KEYS = frozenset(
+    {
+        "uncached_input_tokens",
+        "cache_creation",
+        "cache_read_input_tokens",
+        "output_tokens",
+        "server_tool_use",
+        *_DIMENSIONS,
+    }
+)
+
+
 def _usage_row(
     where: str, line: int | None, row: Mapping[str, Any], start: datetime, end: datetime | None
 ) -> UsageRow:
+    foreign = sorted(k for k in row if k not in _USAGE_KEYS and str(k).endswith("tokens"))
+    if foreign:
+        raise _Invalid(
+            f"{', '.join(repr(k) for k in foreign)} is not a key of the usage report; its token counts are "
+            "uncached_input_tokens, cache_creation, cache_read_input_tokens and output_tokens "
+            "(is this another API's export?)"
+        )
     split = _object(row, "cache_creation")
     tools = _object(row, "server_tool_use")
     usage = Usage(

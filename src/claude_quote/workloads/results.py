@@ -11,21 +11,23 @@ batch's ``results_url``) is one request's outcome::
 Only ``succeeded`` requests are billed. Their model comes from ``result.message.model`` and their
 usage from ``result.message.usage`` (:meth:`claude_quote.usage.Usage.from_api`): uncached input,
 the ``cache_creation`` 5-minute / 1-hour split (or ``cache_creation_input_tokens`` as 5-minute writes
-when an older response has no split, flagged on the line), cache reads, output and web searches.
+when an older response has no split, flagged on the line), cache reads, output and web searches; and
+the way the request ran, as the API wrote it (``inference_geo``, ``speed``, ``service_tier``).
 
-A line that is not valid JSON, has no ``custom_id``, an unknown result type or a token count that is
-not a whole number of 0 or more is a :class:`~claude_quote.errors.WorkloadError` naming the file and
-line; with ``skip_invalid`` it is skipped and recorded instead. A model the price table does not know
-(or cannot price on the quote date) always stops the read: skipping a billed request would understate
-what the batch cost.
+This module only reads: the model name and the modifiers are passed on as written, and pricing them
+(:mod:`claude_quote.reconcile`) is where an unknown model or modifier becomes an error.
+
+A line that is not valid JSON, has no ``custom_id``, an unknown result type, a usage without the API's
+token counts (``{}``, or another API's ``prompt_tokens``) or a token count that is not a whole number
+of 0 or more is a :class:`~claude_quote.errors.WorkloadError` naming the file and line; with
+``skip_invalid`` it is skipped and recorded instead.
 
 >>> import json, tempfile, pathlib
->>> from datetime import date
 >>> line = {"custom_id": "q1", "result": {"type": "succeeded", "message": {
 ...     "model": "claude-sonnet-4-6", "usage": {"input_tokens": 1200, "output_tokens": 300}}}}
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "results.jsonl"
 >>> _ = path.write_text(json.dumps(line) + "\\n" + json.dumps({"custom_id": "q2", "result": {"type": "expired"}}))
->>> [(r.custom_id, r.type, r.model, r.usage and r.usage.input_tokens) for r in ResultsReader(path, at=date(2026, 11, 25))]
+>>> [(r.custom_id, r.type, r.model, r.usage and r.usage.input_tokens) for r in ResultsReader(path)]
 [('q1', 'succeeded', 'claude-sonnet-4-6', 1200), ('q2', 'expired', None, None)]
 """
 
@@ -34,15 +36,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
-from claude_quote.cost import Geo, price_model
-from claude_quote.errors import ClaudeQuoteError, WorkloadError
-from claude_quote.pricing import ModelInfo, PriceTable, load_pricing, resolve_model
+from claude_quote.errors import WorkloadError
 from claude_quote.usage import Usage
 
 __all__ = [
@@ -65,7 +64,8 @@ MAX_SKIPPED_SHOWN = 20
 _USAGE_COUNTS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 _SPLIT_COUNTS = ("ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens")
 _TOOL_COUNTS = ("web_search_requests", "web_fetch_requests", "code_execution_requests")
-_GEOS: dict[str | None, Geo] = {None: "global", "global": "global", "not_available": "global", "us": "us"}
+_FOREIGN = ("prompt_tokens", "completion_tokens", "total_tokens")
+"""Usage keys of other APIs (OpenAI's): a file of those is not a Claude results file."""
 
 
 class InvalidLine(BaseModel):
@@ -90,15 +90,17 @@ class BatchResult:
     type: ResultType
     """``succeeded``, ``errored``, ``canceled`` or ``expired``."""
     model: str | None = None
-    """Canonical id of the model that answered (succeeded only)."""
-    geo: Geo = "global"
-    """``us`` when ``usage.inference_geo`` was ``us`` (×1.1), else ``global``."""
+    """The model that answered, as ``result.message.model`` names it (succeeded only)."""
     usage: Usage | None = None
     """Billed usage (succeeded only)."""
     cache_split_missing: bool = False
     """Cache writes were reported without the 5m/1h split, so they were taken as 5-minute writes."""
-    service_tier: str | None = None
-    """``usage.service_tier`` as reported (``batch`` for batch results)."""
+    inference_geo: object = None
+    """``usage.inference_geo`` as written (``global``, ``us``, ``not_available`` or absent)."""
+    speed: object = None
+    """``usage.speed`` as written (``standard``, ``fast`` or absent)."""
+    service_tier: object = None
+    """``usage.service_tier`` as written (``batch`` for batch results)."""
     error_type: str | None = None
     """For ``errored``: the API error type (``invalid_request_error``, ``overloaded_error``, ...)."""
 
@@ -129,32 +131,15 @@ class ResultsReader:
     ``skipped_lines`` holds the first :data:`MAX_SKIPPED_SHOWN` of them with their reasons.
 
     Raises (while iterating):
-        WorkloadError: the file cannot be read, a line is invalid (without ``skip_invalid``), or a
-            model cannot be priced on ``at`` (always; the message keeps the suggestions).
+        WorkloadError: the file cannot be read, or a line is invalid (without ``skip_invalid``).
     """
 
-    def __init__(
-        self,
-        path: str | Path,
-        *,
-        at: date,
-        table: PriceTable | None = None,
-        skip_invalid: bool = False,
-    ) -> None:
+    def __init__(self, path: str | Path, *, skip_invalid: bool = False) -> None:
         self.path = Path(path)
-        self.at = at
-        self.table = table or load_pricing()
         self.skip_invalid = skip_invalid
         self.skipped = 0
         self.skipped_lines: list[InvalidLine] = []
-        self._models: dict[str, ModelInfo] = {}
-        self._by_id: dict[str, ModelInfo] = {}
         self._seen: dict[str, int] = {}
-
-    @property
-    def models(self) -> dict[str, ModelInfo]:
-        """The models met so far, by canonical id."""
-        return self._by_id
 
     def __iter__(self) -> Iterator[BatchResult]:
         name = str(self.path)
@@ -225,43 +210,17 @@ class ResultsReader:
         if not isinstance(usage, dict):
             raise _Invalid(f"custom_id {custom_id!r}: result.message.usage is missing")
         _check_usage(usage)
-        geo_name = usage.get("inference_geo")
-        if geo_name not in _GEOS:
-            raise _Invalid(
-                f"usage.inference_geo is {json.dumps(geo_name)}; expected global, us or not_available"
-            )
-        info = self._model(model_name, number)
-        tier = usage.get("service_tier")
         return BatchResult(
             number,
             custom_id,
             "succeeded",
-            model=info.id,
-            geo=_GEOS[geo_name],
+            model=model_name,
             usage=Usage.from_api(usage),
             cache_split_missing=Usage.lacks_cache_split(usage),
-            service_tier=tier if isinstance(tier, str) else None,
+            inference_geo=usage.get("inference_geo"),
+            speed=usage.get("speed"),
+            service_tier=usage.get("service_tier"),
         )
-
-    def _model(self, name: str, number: int) -> ModelInfo:
-        info = self._models.get(name)
-        if info is not None:
-            return info
-        try:
-            info = resolve_model(self.table, name, self.at)
-            price_model(info, at=self.at, table=self.table)
-        except ClaudeQuoteError as exc:
-            raise WorkloadError(f"result.message.model: {exc}", path=str(self.path), line=number) from None
-        if not info.batch:
-            raise WorkloadError(
-                f"result.message.model: the price table says {info.id} is not available in the Message "
-                "Batches API, so it has no batch price; check the model id or use --pricing",
-                path=str(self.path),
-                line=number,
-            )
-        self._models[name] = info
-        self._by_id[info.id] = info
-        return info
 
 
 def _count_ok(value: object) -> bool:
@@ -269,6 +228,13 @@ def _count_ok(value: object) -> bool:
 
 
 def _check_usage(usage: Mapping[str, Any]) -> None:
+    if "input_tokens" not in usage and "output_tokens" not in usage:
+        foreign = [key for key in _FOREIGN if key in usage]
+        shown = f" (it has {', '.join(foreign)}: another API's usage?)" if foreign else ""
+        raise _Invalid(
+            f"usage has neither input_tokens nor output_tokens{shown}; a Claude result's usage "
+            "reports both, so its cost cannot be known"
+        )
     for key in _USAGE_COUNTS:
         value = usage.get(key)
         if value is not None and not _count_ok(value):

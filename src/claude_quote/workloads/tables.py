@@ -4,7 +4,9 @@ Each row is one request. Recognised columns:
 
 - a text column (``--text-column NAME``; by default ``text``): the prompt text, counted with tiktoken;
 - or ``input_tokens``: the prompt's Claude token count, taken as given (no correction);
-- optional ``output_tokens`` (expected output per request), ``max_tokens``, ``model``, ``custom_id``.
+- optional ``output_tokens`` (expected output per request), ``max_tokens``, ``model``, ``custom_id``,
+  and how the request runs, as the API names it: ``inference_geo`` (``global``/``us``) and ``speed``
+  (``standard``/``fast``).
 
 pandas (and pyarrow, for Parquet) are imported only when a table is read. Parquet needs the
 ``parquet`` extra: ``pip install 'claude-quote[parquet]'``.
@@ -32,7 +34,7 @@ TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjso
 """File suffixes read as tables (JSONL only when its lines are not Messages requests)."""
 
 _CHUNK_ROWS = 10_000
-_OPTIONAL = ("output_tokens", "max_tokens", "model", "custom_id")
+_OPTIONAL = ("output_tokens", "max_tokens", "model", "custom_id", "inference_geo", "speed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,10 @@ class TableRow:
     output_tokens: int | None
     max_tokens: int | None
     size_bytes: int = 0
+    inference_geo: str | None = None
+    """As written (the pricing engine checks it)."""
+    speed: str | None = None
+    """As written (the pricing engine checks it)."""
 
 
 OnSkip = Callable[[WorkloadError], None]
@@ -223,4 +229,6 @@ def _row(
         output_tokens=_count(get("output_tokens"), "output_tokens", row, path),
         max_tokens=_count(get("max_tokens"), "max_tokens", row, path),
         size_bytes=len(text.encode()) if text is not None else 0,
+        inference_geo=_string(get("inference_geo")),
+        speed=_string(get("speed")),
     )

@@ -1,0 +1,43 @@
+"""What work did cost: batch results and organisation bills priced exactly, against estimates and bills.
+
+- :func:`reconcile_results` → :class:`BatchActuals`: a Message Batches results file priced from each
+  succeeded request's ``usage`` (:mod:`.results`).
+- :func:`compare` / :func:`reconcile_with_estimates` → :class:`Reconciliation`: those actuals set against
+  an estimate per ``custom_id`` (:mod:`.compare`).
+- :func:`reconcile_usage_report` → :class:`OrgReconciliation`: Usage & Cost Admin API exports priced with
+  our table, against what Anthropic billed (:mod:`.org`).
+
+Every figure comes from the pricing engine (:mod:`claude_quote.engine`); the readers in
+:mod:`claude_quote.workloads` only read. Both comparisons name their sides ``estimate`` (our figure) and
+``actual`` (what was billed), with ``error = estimate − actual`` and ``error_percent`` of the actual.
+"""
+
+from .compare import (
+    WORST_DEFAULT,
+    ModelComparison,
+    Reconciliation,
+    RequestComparison,
+    compare,
+    error_percent,
+    reconcile_with_estimates,
+)
+from .org import OrgLine, OrgReconciliation, reconcile_usage_report
+from .results import BatchActuals, ModelActual, ResultCounts, read_actuals, reconcile_results
+
+__all__ = [
+    "WORST_DEFAULT",
+    "BatchActuals",
+    "ModelActual",
+    "ModelComparison",
+    "OrgLine",
+    "OrgReconciliation",
+    "Reconciliation",
+    "RequestComparison",
+    "ResultCounts",
+    "compare",
+    "error_percent",
+    "read_actuals",
+    "reconcile_results",
+    "reconcile_usage_report",
+    "reconcile_with_estimates",
+]

@@ -1,0 +1,336 @@
+"""What a batch cost: a Message Batches results file priced exactly (:func:`reconcile_results`).
+
+Only succeeded requests are billed. Each is priced from its own ``usage`` — its model, the data
+residency and speed it reports, its tier chosen from its own prompt — through the pricing engine: the
+requests are summed by what decides their price (:class:`~claude_quote.engine.Ledger`) and each group
+is priced once, which is exact. The same usage is also priced in real time, for the savings.
+
+>>> import json, tempfile, pathlib
+>>> from datetime import date
+>>> lines = [
+...     {"custom_id": "a", "result": {"type": "succeeded", "message": {"model": "claude-sonnet-4-6",
+...      "usage": {"input_tokens": 1_000_000, "output_tokens": 100_000}}}},
+...     {"custom_id": "b", "result": {"type": "canceled"}},
+... ]
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "results.jsonl"
+>>> _ = path.write_text("\\n".join(json.dumps(x) for x in lines))
+>>> actuals = reconcile_results(path, at=date(2026, 11, 25))
+>>> actuals.counts.succeeded, actuals.counts.canceled, actuals.billed_requests
+(1, 1, 1)
+>>> actuals.batch.total, actuals.realtime.total, actuals.savings.percent  # 1M × $3 + 0.1M × $15 = $4.50
+(Decimal('2.25'), Decimal('4.5'), Decimal('50'))
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, computed_field
+
+from claude_quote.engine import (
+    Cost,
+    Engine,
+    Ledger,
+    Modifiers,
+    RateCard,
+    Savings,
+    card_notes,
+    engine_for,
+    today,
+)
+from claude_quote.errors import ClaudeQuoteError, WorkloadError
+from claude_quote.pricing import PriceTable
+from claude_quote.usage import Usage
+from claude_quote.workloads.results import BatchResult, InvalidLine, ResultsReader
+
+__all__ = [
+    "BatchActuals",
+    "ModelActual",
+    "ResultCounts",
+    "read_actuals",
+    "reconcile_results",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ResultCounts(_Frozen):
+    """How many requests ended in each result type."""
+
+    succeeded: int = 0
+    errored: int = 0
+    canceled: int = 0
+    expired: int = 0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total(self) -> int:
+        """All result lines read (skipped lines excluded)."""
+        return self.succeeded + self.errored + self.canceled + self.expired
+
+
+class ModelActual(_Frozen):
+    """The succeeded requests of one model."""
+
+    model: str
+    """Canonical model id."""
+    model_name: str
+    requests: int
+    usage: Usage
+    batch: Cost
+    """What they cost: batch prices."""
+    realtime: Cost
+    """What the same usage would have cost in real time."""
+
+
+class BatchActuals(_Frozen):
+    """What a batch cost, from its results file."""
+
+    path: str
+    """The results file."""
+    at: date
+    """Whose prices were used (results carry no dates)."""
+    pricing_version: str
+    pricing_sha256: str
+    pricing_checked: date
+    """When the price table was last checked against its sources (its ``checked`` date)."""
+    counts: ResultCounts
+    errors_by_type: dict[str, int]
+    """Errored requests by API error type (``unknown`` when the line did not say)."""
+    usage: Usage
+    """Total billed usage (succeeded requests)."""
+    batch: Cost
+    """The actual cost, at batch prices."""
+    realtime: Cost
+    """The real-time equivalent of the same usage."""
+    savings: Savings
+    """What batch saved against real time."""
+    by_model: tuple[ModelActual, ...]
+    cache_split_missing: int
+    """Succeeded lines whose cache writes had no 5m/1h split (taken as 5-minute writes)."""
+    skipped: int
+    """Invalid lines skipped (``skip_invalid``)."""
+    skipped_lines: tuple[InvalidLine, ...]
+    """The first skipped lines, with reasons."""
+    warnings: tuple[str, ...]
+
+    @property
+    def billed_requests(self) -> int:
+        """Only succeeded requests are billed."""
+        return self.counts.succeeded
+
+
+class _Pricer:
+    """Finds each succeeded line's batch card (remembered per model and modifiers) and adds it."""
+
+    def __init__(self, engine: Engine, at: date, path: str) -> None:
+        self.engine, self.at, self.path = engine, at, path
+        self.cards: dict[tuple[str, Modifiers], tuple[RateCard, RateCard]] = {}
+        self.other_tiers: Counter[str] = Counter()
+
+    def cards_for(self, line: BatchResult) -> tuple[RateCard, RateCard]:
+        assert line.model is not None
+        mods = batch_modifiers(line, self.path)
+        key = (line.model, mods)
+        found = self.cards.get(key)
+        if found is None:
+            try:
+                batch = self.engine.card(line.model, self.at, mods)
+                realtime = self.engine.card(batch.model, self.at, mods.with_mode("realtime"))
+            except ClaudeQuoteError as exc:
+                raise WorkloadError(f"result.message.model: {exc}", path=self.path, line=line.line) from None
+            found = self.cards[key] = (batch, realtime)
+        if line.service_tier not in (None, "batch"):
+            self.other_tiers[str(line.service_tier)] += 1
+        return found
+
+
+_MODIFIERS: dict[tuple[object, object], Modifiers] = {}
+
+
+def batch_modifiers(line: BatchResult, path: str) -> Modifiers:
+    """How a succeeded result ran, from its ``usage`` (always batch); a value the API does not use is
+    an error naming the file, the line and the field."""
+    key = (line.inference_geo, line.speed)
+    try:
+        return _MODIFIERS[key]
+    except (KeyError, TypeError):  # TypeError: an unhashable value (a list), which is not valid anyway
+        pass
+    try:
+        mods = Modifiers.from_api(mode="batch", inference_geo=line.inference_geo, speed=line.speed)
+    except ClaudeQuoteError as exc:
+        raise WorkloadError(f"custom_id {line.custom_id!r}: usage.{exc}", path=path, line=line.line) from None
+    _MODIFIERS[key] = mods
+    return mods
+
+
+def read_actuals(
+    path: str | Path,
+    *,
+    at: date | None = None,
+    table: PriceTable | None = None,
+    skip_invalid: bool = False,
+    keep_requests: bool = True,
+) -> tuple[BatchActuals, dict[str, BatchResult]]:
+    """:func:`reconcile_results`, plus every line by ``custom_id`` (when ``keep_requests``).
+
+    The lines (:class:`~claude_quote.workloads.results.BatchResult`) are what
+    :func:`~claude_quote.reconcile.compare` takes.
+    """
+    engine = engine_for(table)
+    at = at or today()
+    reader = ResultsReader(path, skip_invalid=skip_invalid)
+    pricer = _Pricer(engine, at, str(path))
+    batch, realtime = Ledger(engine), Ledger(engine)
+    counts: Counter[str] = Counter()
+    errors: Counter[str] = Counter()
+    missing = missing_tokens = 0
+    lines: dict[str, BatchResult] = {}
+    for line in reader:
+        counts[line.type] += 1
+        if line.type == "errored":
+            errors[line.error_type or "unknown"] += 1
+        usage = line.usage
+        if usage is not None:
+            batch_card, realtime_card = pricer.cards_for(line)
+            buckets = usage.buckets()
+            batch.add(batch_card, buckets)
+            realtime.add(realtime_card, buckets)
+            if line.cache_split_missing:
+                missing += 1
+                missing_tokens += usage.cache_write_5m_tokens
+        if keep_requests:
+            lines[line.custom_id] = line
+    by_model = tuple(_by_model(batch, realtime))
+    batch_cost = Cost.sum((m.batch for m in by_model), "batch")
+    realtime_cost = Cost.sum((m.realtime for m in by_model), "realtime")
+    usage = sum((m.usage for m in by_model), Usage())
+    warnings = [
+        *_service_tier_warning(pricer.other_tiers),
+        *_split_warning(missing, missing_tokens),
+        *_card_warnings(batch),
+        *_search_warning(engine, usage),
+        *_skipped_warning(reader),
+    ]
+    actuals = BatchActuals(
+        path=str(path),
+        at=at,
+        pricing_version=engine.table.version,
+        pricing_sha256=engine.table.sha256,
+        pricing_checked=engine.table.checked,
+        counts=ResultCounts(**counts),
+        errors_by_type=dict(sorted(errors.items())),
+        usage=usage,
+        batch=batch_cost,
+        realtime=realtime_cost,
+        savings=Savings.between(realtime_cost, batch_cost),
+        by_model=by_model,
+        cache_split_missing=missing,
+        skipped=reader.skipped,
+        skipped_lines=tuple(reader.skipped_lines),
+        warnings=tuple(warnings),
+    )
+    return actuals, lines
+
+
+def reconcile_results(
+    path: str | Path,
+    *,
+    at: date | None = None,
+    table: PriceTable | None = None,
+    skip_invalid: bool = False,
+) -> BatchActuals:
+    """Price a Message Batches results file exactly: actual batch cost and the real-time equivalent.
+
+    Args:
+        path: the results JSONL.
+        at: whose prices to use (default today, UTC). Results carry no dates: pass the day the batch
+            ran when prices changed since.
+        table: the price table (default: the bundled one).
+        skip_invalid: skip invalid lines (counted, the first few listed) instead of failing.
+
+    Raises:
+        WorkloadError: a line is invalid, or a model or modifier cannot be priced on ``at`` (always:
+            skipping a billed request would understate what the batch cost).
+    """
+    actuals, _ = read_actuals(path, at=at, table=table, skip_invalid=skip_invalid, keep_requests=False)
+    return actuals
+
+
+def _by_model(batch: Ledger, realtime: Ledger) -> Iterator[ModelActual]:
+    twins = realtime.by_model()
+    for model_id, groups in batch.by_model().items():
+        info = groups[0].card.model
+        yield ModelActual(
+            model=model_id,
+            model_name=info.name,
+            requests=sum(g.requests for g in groups),
+            usage=sum((g.usage for g in groups), Usage()),
+            batch=batch.cost(groups),
+            realtime=realtime.cost(twins[model_id]),
+        )
+
+
+def _service_tier_warning(other_tiers: Counter[str]) -> list[str]:
+    if not other_tiers:
+        return []
+    kinds = ", ".join(f"{tier} {n}" for tier, n in sorted(other_tiers.items()))
+    return [
+        f"some succeeded results report usage.service_tier other than batch ({kinds}); is this a "
+        "Message Batches results file? They were priced at batch prices"
+    ]
+
+
+def _split_warning(missing: int, tokens: int) -> list[str]:
+    if not missing:
+        return []
+    return [
+        f"{missing} succeeded result(s) report cache writes without the 5-minute/1-hour split "
+        f"(usage.cache_creation is missing, as in older API responses); their "
+        f"{tokens:,} cache-write tokens were priced as 5-minute writes"
+    ]
+
+
+def _card_warnings(batch: Ledger) -> list[str]:
+    """Tiers crossed, retired models and UNCERTAIN rates, per model."""
+    out: list[str] = []
+    tiered: Counter[tuple[str, int]] = Counter()
+    cards: dict[str, RateCard] = {}
+    for group in batch.groups.values():
+        card = group.card
+        cards.setdefault(card.model.id, card)
+        if group.tier:
+            tiered[card.model.id, card.thresholds[0]] += group.requests
+    for (model_id, threshold), count in sorted(tiered.items()):
+        out.append(
+            f"{count} {model_id} request(s) had a prompt over {threshold:,} tokens, so every token of "
+            "each of them, output included, was billed at the higher tier rates"
+        )
+    for _, card in sorted(cards.items()):
+        notes = card_notes(card)
+        if card.model.is_retired(card.at):
+            notes[0] += ". Results carry no dates: pass --at with the day the batch ran"
+        out.extend(notes)
+    return out
+
+
+def _search_warning(engine: Engine, usage: Usage) -> list[str]:
+    if usage.web_search_requests and not engine.table.web_search.batch_discount:
+        return [
+            "web search fees were not discounted in batch (Anthropic does not document a discount; "
+            "UNCERTAIN), so batch saved less than 50%"
+        ]
+    return []
+
+
+def _skipped_warning(reader: ResultsReader) -> list[str]:
+    if not reader.skipped:
+        return []
+    shown = "; ".join(f"line {s.line}: {s.reason}" for s in reader.skipped_lines[:5])
+    more = " (first 5 shown)" if reader.skipped > 5 else ""
+    return [f"skipped {reader.skipped} invalid line(s){more}: {shown}"]
