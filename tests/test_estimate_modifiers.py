@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal as D
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,7 +76,7 @@ def test_options_override_every_request(tmp_path: Path) -> None:
     ],
 )
 def test_a_modifier_the_api_does_not_take_is_located(
-    tmp_path: Path, params: dict[str, str], message: str
+    tmp_path: Path, params: dict[str, Any], message: str
 ) -> None:
     path = write_jsonl(tmp_path / "b.jsonl", [request("hi", custom_id="fast-1", **params)])
     with pytest.raises(WorkloadError) as info:
