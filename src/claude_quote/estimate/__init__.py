@@ -43,13 +43,14 @@ from .models import (
     ModelEstimate,
     Priced,
     RequestEstimate,
+    TokenBand,
     WorstCase,
 )
 from .notes import MAX_TOKENS_OUTPUT as MAX_TOKENS_OUTPUT
 from .options import DEFAULT_CACHE_HIT_RATE
 from .per_request import _estimate_each as _estimate_each
 from .per_request import estimate_requests
-from .pipeline import counted
+from .pipeline import counted, texts_of
 
 __all__ = [
     "DEFAULT_CACHE_HIT_RATE",
@@ -62,8 +63,10 @@ __all__ = [
     "ModelEstimate",
     "Priced",
     "RequestEstimate",
+    "TokenBand",
     "WorstCase",
     "counted",
     "estimate",
     "estimate_requests",
+    "texts_of",
 ]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from claude_quote.errors import WorkloadError
 from claude_quote.pricing import PriceTable
+from claude_quote.tokens.correction import counting_model_for_tokenizer
 
 from .models import RequestEstimate
 from .options import _new_run
@@ -99,11 +100,16 @@ def _estimate_each(
     run.records = []
     run.unique_ids = {}
     _count_all(run, request_shapes(run, file))
-    return {r.custom_id: _request_estimate(r) for r in run.records}, run
+    return {r.custom_id: _request_estimate(r, run) for r in run.records}, run
 
 
-def _request_estimate(record: _Record) -> RequestEstimate:
+def _request_estimate(record: _Record, run: _Run) -> RequestEstimate:
     m = record.measured
+    framing = 0.0
+    if m.features is not None:
+        facts = run.models[m.model]
+        shape_framing = record.framing
+        framing = counting_model_for_tokenizer(facts.model.tokenizer).framing(*shape_framing)
     return RequestEstimate(
         custom_id=record.custom_id,
         model=m.model,
@@ -112,4 +118,6 @@ def _request_estimate(record: _Record) -> RequestEstimate:
         fixed_tokens=m.fixed,
         max_tokens=m.max_tokens,
         line=record.line,
+        class_tokens=m.features,
+        framing_tokens=framing,
     )

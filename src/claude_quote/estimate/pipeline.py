@@ -10,6 +10,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
+from claude_quote.tokens.classes import scan
+from claude_quote.tokens.correction import ZERO_COUNT, TextCount
 from claude_quote.tokens.encoding import load_encoding
 from claude_quote.tokens.request import RequestShape
 
@@ -31,6 +33,8 @@ def _chunks(shapes: Iterator[RequestShape]) -> Iterator[list[RequestShape]]:
     for shape in shapes:
         chunk.append(shape)
         chars += sum(len(t) for t in shape.texts)
+        if shape.tool_texts is not None:
+            chars += sum(len(t) for t in shape.tool_texts)
         if chars >= _CHUNK_CHARS or len(chunk) >= _CHUNK_REQUESTS:
             yield chunk
             chunk, chars = [], 0
@@ -38,8 +42,14 @@ def _chunks(shapes: Iterator[RequestShape]) -> Iterator[list[RequestShape]]:
         yield chunk
 
 
-def _encode_counts(encode: Callable[[str], list[int]], texts: list[str]) -> list[int]:
-    return [len(encode(text)) if text else 0 for text in texts]
+def _encode_counts(encode: Callable[[str], list[int]], texts: list[str]) -> list[TextCount]:
+    """Each text's tiktoken count and content-class scan (a ``bytes.translate`` and a few counts)."""
+    return [(len(encode(text)), scan(text)) if text else ZERO_COUNT for text in texts]
+
+
+def texts_of(shape: RequestShape) -> list[str]:
+    """The texts of a shape to count, in order: each segment's text, then each segment's tools."""
+    return shape.texts if shape.tool_texts is None else [*shape.texts, *shape.tool_texts]
 
 
 def _workers() -> int:
@@ -58,7 +68,7 @@ def _exact_counts(counter: ExactCounter, bodies: list[dict[str, Any]]) -> list[i
     return [counter.count(body) for body in bodies]
 
 
-_Counted = tuple[list[RequestShape], list[int] | None, list[int] | None]
+_Counted = tuple[list[RequestShape], list[TextCount] | None, list[int] | None]
 
 
 class _EncodingNotes(Protocol):
@@ -68,8 +78,9 @@ class _EncodingNotes(Protocol):
 def counted(
     run: _EncodingNotes, shapes: Iterator[RequestShape], counter: ExactCounter | None = None
 ) -> Iterator[_Counted]:
-    """Chunks of shapes with the raw tiktoken count of every text, in order (and, with ``counter``,
-    every counted request's exact prompt from count_tokens). ``claude-quote plan`` reuses it.
+    """Chunks of shapes with the tiktoken count and class scan of every text (:func:`texts_of`), in
+    order (and, with ``counter``, every counted request's exact prompt from count_tokens).
+    ``claude-quote plan`` reuses it.
 
     The calling thread reads and parses (which holds the GIL) while a small pool encodes (tiktoken
     releases the GIL) or waits on count_tokens; at most twice as many chunks as workers are in flight,
@@ -79,7 +90,9 @@ def counted(
 
     encode: Callable[[str], list[int]] | None = None
     workers = _workers()
-    pending: deque[tuple[list[RequestShape], Future[list[int]] | None, Future[list[int]] | None]] = deque()
+    pending: deque[tuple[list[RequestShape], Future[list[TextCount]] | None, Future[list[int]] | None]] = (
+        deque()
+    )
 
     def ready() -> _Counted:
         done, fut, exact = pending.popleft()
@@ -87,8 +100,8 @@ def counted(
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="claude-quote-tokens") as pool:
         for chunk in _chunks(shapes):
-            texts = [text for shape in chunk if not shape.given for text in shape.texts]
-            future: Future[list[int]] | None = None
+            texts = [text for shape in chunk if not shape.given for text in texts_of(shape)]
+            future: Future[list[TextCount]] | None = None
             exact: Future[list[int]] | None = None
             if any(texts):
                 if encode is None:
@@ -109,15 +122,17 @@ def counted(
             yield ready()
 
 
-def _apply(run: _Run, chunk: list[RequestShape], counts: list[int] | None, exact: list[int] | None) -> None:
+def _apply(
+    run: _Run, chunk: list[RequestShape], counts: list[TextCount] | None, exact: list[int] | None
+) -> None:
     position = 0
     counted = 0
     for shape in chunk:
         if shape.given:
             run.add(shape, ())
             continue
-        width = len(shape.texts)
-        raw = [0] * width if counts is None else counts[position : position + width]
+        width = len(shape.texts) + (0 if shape.tool_texts is None else len(shape.tool_texts))
+        raw = [ZERO_COUNT] * width if counts is None else counts[position : position + width]
         run.add(shape, raw, None if exact is None else exact[counted])
         position += width
         counted += 1
