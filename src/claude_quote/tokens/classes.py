@@ -24,8 +24,9 @@ The classes, by character (a non-ASCII character is classed by the lead byte of 
 ``cjk``       U+3000–U+DFFF: CJK punctuation, kana, CJK ideographs, Yi, Hangul
 ============  ===========================================================================
 
-One ``bytes.translate`` over the UTF-8 bytes and a ``bytes.count`` per class: no Python loop over
-characters. ASCII-only text (``str.isascii`` is free in CPython) needs three counts.
+One ``bytes.translate`` over the UTF-8 bytes (mapping each byte to its class and dropping letters) and
+a ``bytes.count`` per class over what is left: no Python loop over characters. ASCII-only text
+(``str.isascii`` is free in CPython) needs two counts.
 
 >>> dict(zip(CLASSES, scan("Hello, world 42")))
 {'latin': 10, 'digits': 2, 'punct': 1, 'space': 2, 'latin_ext': 0, 'cyrillic': 0, 'other': 0, 'symbols': 0, 'cjk': 0}
@@ -72,22 +73,29 @@ def _table() -> bytes:
 
 
 _TABLE: Final = _table()
+_ASCII_LETTERS: Final = string.ascii_letters.encode()
+_LETTERS_AND_CONTINUATIONS: Final = _ASCII_LETTERS + bytes(range(0x80, 0xC0))
 
 
 def scan(text: str) -> tuple[int, ...]:
-    """Characters of ``text`` in each of :data:`CLASSES` (they sum to ``len(text)``)."""
+    """Characters of ``text`` in each of :data:`CLASSES` (they sum to ``len(text)``).
+
+    ASCII letters (and UTF-8 continuation bytes) are deleted in the same pass that maps every other
+    byte to its class, so the counts run over the rest only; letters are what is left of ``len(text)``.
+    """
     if text.isascii():
-        classes = text.encode("ascii").translate(_TABLE)
-        digits, punct, space = classes.count(_DIGITS), classes.count(_PUNCT), classes.count(_SPACE)
-        return (len(text) - digits - punct - space, digits, punct, space, 0, 0, 0, 0, 0)
-    classes = text.encode("utf-8", "surrogatepass").translate(_TABLE)
-    digits, punct, space = classes.count(_DIGITS), classes.count(_PUNCT), classes.count(_SPACE)
-    ext, cyrillic, other, symbols, cjk = (
-        classes.count(_LATIN_EXT),
-        classes.count(_CYRILLIC),
-        classes.count(_OTHER),
-        classes.count(_SYMBOLS),
-        classes.count(_CJK),
+        rest = text.encode("ascii").translate(_TABLE, _ASCII_LETTERS)
+        digits, punct = rest.count(_DIGITS), rest.count(_PUNCT)
+        return (len(text) - len(rest), digits, punct, len(rest) - digits - punct, 0, 0, 0, 0, 0)
+    rest = text.encode("utf-8", "surrogatepass").translate(_TABLE, _LETTERS_AND_CONTINUATIONS)
+    digits, punct, ext, cyrillic, other, symbols, cjk = (
+        rest.count(_DIGITS),
+        rest.count(_PUNCT),
+        rest.count(_LATIN_EXT),
+        rest.count(_CYRILLIC),
+        rest.count(_OTHER),
+        rest.count(_SYMBOLS),
+        rest.count(_CJK),
     )
-    latin = len(text) - digits - punct - space - ext - cyrillic - other - symbols - cjk
-    return (latin, digits, punct, space, ext, cyrillic, other, symbols, cjk)
+    space = len(rest) - digits - punct - ext - cyrillic - other - symbols - cjk
+    return (len(text) - len(rest), digits, punct, space, ext, cyrillic, other, symbols, cjk)

@@ -30,6 +30,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import mul
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -123,6 +124,13 @@ class CountingModel:
     tool_factor: float
     band: tuple[Decimal, Decimal] | None
     """The expected per-request relative error (low, high) of :meth:`prefixes`' model part."""
+    weights: tuple[float, ...] = ()
+    """``tau_c × factor_c`` of each class (set from the two; what :meth:`text_tokens` multiplies by)."""
+
+    def __post_init__(self) -> None:
+        if self.factors is not None:
+            weights = tuple(t * f for t, f in zip(self.tau, self.factors, strict=True))
+            object.__setattr__(self, "weights", weights)
 
     @property
     def max_factor(self) -> Decimal:
@@ -133,17 +141,17 @@ class CountingModel:
         return Decimal(str(math.ceil(top * 1000) / 1000))
 
     def text_tokens(self, count: TextCount) -> float:
-        """Claude tokens of one text by the class model (not rounded)."""
+        """Claude tokens of one text by the class model (not rounded):
+        ``raw × Σ chars_c × tau_c × factor_c ÷ Σ chars_c × tau_c``."""
         raw, chars = count
         if not raw:
             return 0.0
-        assert self.factors is not None
-        num = den = 0.0
-        for c, t, f in zip(chars, self.tau, self.factors, strict=True):
-            weight = c * t
-            num += weight * f
-            den += weight
-        return raw * num / den if den > 0 else raw * self.factors[0]
+        den: float = sum(map(mul, chars, self.tau))
+        if den <= 0:
+            assert self.factors is not None
+            return raw * self.factors[0]
+        num: float = sum(map(mul, chars, self.weights))
+        return raw * num / den
 
     def class_tokens(self, count: TextCount, scale: float = 1.0) -> tuple[float, ...]:
         """A text's tiktoken count apportioned to the classes (× ``scale``): what calibration fits."""
