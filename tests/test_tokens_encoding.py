@@ -163,3 +163,40 @@ def test_importing_the_package_does_not_import_tiktoken() -> None:
     code = "import claude_quote, claude_quote.estimate, sys; print('tiktoken' in sys.modules, 'pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_the_bundled_parsed_ranks_are_the_official_file_parsed() -> None:
+    import marshal
+
+    ranks_file = enc.packaged_ranks_file()
+    assert ranks_file is not None
+    assert hashlib.sha256(ranks_file.read_bytes()).hexdigest() == enc.RANKS_SHA256
+    official = enc.packaged_encoding_file()
+    assert official is not None
+    assert marshal.loads(ranks_file.read_bytes()) == enc.parse_bpe(official.read_bytes(), str(official))
+
+
+def test_a_ranks_file_that_does_not_match_falls_back_to_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(enc, "RANKS_SHA256", "0" * 64)
+    parsed: list[str] = []
+    real = enc.parse_bpe
+
+    def spy(data: bytes, origin: str) -> dict[bytes, int]:
+        parsed.append(origin)
+        return real(data, origin)
+
+    monkeypatch.setattr(enc, "parse_bpe", spy)
+    encoding, source = enc.load_encoding()
+    assert source.origin == "package"
+    assert parsed == [str(source.path)]  # the official file was parsed instead
+    assert encoding.encode_ordinary("hello world") == [15339, 1917]
+
+
+def test_the_bundled_ranks_are_used_without_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(data: bytes, origin: str) -> dict[bytes, int]:
+        raise AssertionError("parsed although the bundled ranks are intact")
+
+    monkeypatch.setattr(enc, "parse_bpe", refuse)
+    encoding, source = enc.load_encoding()
+    assert source.origin == "package"
+    assert encoding.encode_ordinary("hello world") == [15339, 1917]

@@ -195,6 +195,11 @@ class CountingModel:
                 prefixes.append(-((-raw_text * num) // den) + cum_fixed)
             return prefixes, raw_text, prefixes[-1] - cum_fixed
         model = self.request_tokens + (self.system_tokens if system else 0.0)
+        if len(texts) == 1 and not tools:  # the common case: no breakpoint, no tools
+            raw_text = texts[0][0]
+            model += self.text_tokens(texts[0]) + self.message_tokens * max(messages[0] - 1, 0)
+            tokens = math.floor(model + 0.5)
+            return [tokens + fixed[0]], raw_text, tokens
         first = True  # the first message's framing is part of request_tokens
         for i, (count, extra) in enumerate(zip(texts, fixed, strict=True)):
             raw_text += count[0]
