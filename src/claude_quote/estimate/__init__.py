@@ -50,7 +50,7 @@ from .notes import MAX_TOKENS_OUTPUT as MAX_TOKENS_OUTPUT
 from .options import DEFAULT_CACHE_HIT_RATE
 from .per_request import _estimate_each as _estimate_each
 from .per_request import estimate_requests
-from .pipeline import counted, texts_of
+from .pipeline import counted, text_counts, texts_of
 
 __all__ = [
     "DEFAULT_CACHE_HIT_RATE",
@@ -68,5 +68,6 @@ __all__ = [
     "counted",
     "estimate",
     "estimate_requests",
+    "text_counts",
     "texts_of",
 ]

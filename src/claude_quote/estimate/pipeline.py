@@ -42,9 +42,21 @@ def _chunks(shapes: Iterator[RequestShape]) -> Iterator[list[RequestShape]]:
         yield chunk
 
 
-def _encode_counts(encode: Callable[[str], list[int]], texts: list[str]) -> list[TextCount]:
-    """Each text's tiktoken count and content-class scan (a ``bytes.translate`` and a few counts)."""
-    return [(len(encode(text)), scan(text)) if text else ZERO_COUNT for text in texts]
+def _encode_counts(encode: Callable[[str], list[int]], texts: list[str]) -> list[int]:
+    return [len(encode(text)) if text else 0 for text in texts]
+
+
+def text_counts(shape: RequestShape, counts: list[int] | None) -> list[TextCount]:
+    """The shape's texts (:func:`texts_of`) with their tiktoken counts and content-class scans.
+
+    The scan (a ``bytes.translate`` and a few counts per text) runs here, in the thread that reads,
+    rather than in the tokenizing threads: it holds the GIL, and there it would make the tokenizers
+    and the reader take turns.
+    """
+    texts = texts_of(shape)
+    if counts is None:
+        return [ZERO_COUNT] * len(texts)
+    return [(count, scan(text)) if count else ZERO_COUNT for count, text in zip(counts, texts, strict=True)]
 
 
 def texts_of(shape: RequestShape) -> list[str]:
@@ -68,7 +80,7 @@ def _exact_counts(counter: ExactCounter, bodies: list[dict[str, Any]]) -> list[i
     return [counter.count(body) for body in bodies]
 
 
-_Counted = tuple[list[RequestShape], list[TextCount] | None, list[int] | None]
+_Counted = tuple[list[RequestShape], list[int] | None, list[int] | None]
 
 
 class _EncodingNotes(Protocol):
@@ -78,9 +90,9 @@ class _EncodingNotes(Protocol):
 def counted(
     run: _EncodingNotes, shapes: Iterator[RequestShape], counter: ExactCounter | None = None
 ) -> Iterator[_Counted]:
-    """Chunks of shapes with the tiktoken count and class scan of every text (:func:`texts_of`), in
-    order (and, with ``counter``, every counted request's exact prompt from count_tokens).
-    ``claude-quote plan`` reuses it.
+    """Chunks of shapes with the raw tiktoken count of every text (:func:`texts_of`), in order (and,
+    with ``counter``, every counted request's exact prompt from count_tokens). ``claude-quote plan``
+    reuses it; :func:`text_counts` adds the class scans.
 
     The calling thread reads and parses (which holds the GIL) while a small pool encodes (tiktoken
     releases the GIL) or waits on count_tokens; at most twice as many chunks as workers are in flight,
@@ -90,9 +102,7 @@ def counted(
 
     encode: Callable[[str], list[int]] | None = None
     workers = _workers()
-    pending: deque[tuple[list[RequestShape], Future[list[TextCount]] | None, Future[list[int]] | None]] = (
-        deque()
-    )
+    pending: deque[tuple[list[RequestShape], Future[list[int]] | None, Future[list[int]] | None]] = deque()
 
     def ready() -> _Counted:
         done, fut, exact = pending.popleft()
@@ -101,7 +111,7 @@ def counted(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="claude-quote-tokens") as pool:
         for chunk in _chunks(shapes):
             texts = [text for shape in chunk if not shape.given for text in texts_of(shape)]
-            future: Future[list[TextCount]] | None = None
+            future: Future[list[int]] | None = None
             exact: Future[list[int]] | None = None
             if any(texts):
                 if encode is None:
@@ -122,9 +132,7 @@ def counted(
             yield ready()
 
 
-def _apply(
-    run: _Run, chunk: list[RequestShape], counts: list[TextCount] | None, exact: list[int] | None
-) -> None:
+def _apply(run: _Run, chunk: list[RequestShape], counts: list[int] | None, exact: list[int] | None) -> None:
     position = 0
     counted = 0
     for shape in chunk:
@@ -132,7 +140,7 @@ def _apply(
             run.add(shape, ())
             continue
         width = len(shape.texts) + (0 if shape.tool_texts is None else len(shape.tool_texts))
-        raw = [ZERO_COUNT] * width if counts is None else counts[position : position + width]
+        raw = text_counts(shape, None if counts is None else counts[position : position + width])
         run.add(shape, raw, None if exact is None else exact[counted])
         position += width
         counted += 1

@@ -15,9 +15,8 @@ from pathlib import Path
 
 from claude_quote.cost import today
 from claude_quote.errors import UsageError, WorkloadError
-from claude_quote.estimate import counted, texts_of
+from claude_quote.estimate import counted, text_counts, texts_of
 from claude_quote.pricing import PriceTable, load_pricing
-from claude_quote.tokens.correction import ZERO_COUNT
 from claude_quote.tokens.request import RequestShape
 from claude_quote.workloads.requests import iter_batch_requests, open_binary
 
@@ -208,7 +207,7 @@ def plan(
             after_count(
                 planner,
                 shape,
-                [ZERO_COUNT] * width if counts is None else counts[position : position + width],
+                text_counts(shape, None if counts is None else counts[position : position + width]),
             )
             position += width
     return planner.result()

@@ -111,13 +111,11 @@ def calibration_document(r: CalibrationReport) -> Document:
             "model",
             "samples",
             "fixed part",
+            "default",
             "error",
             "90% of requests",
             "R²",
             "uncalibrated",
-            "output p50",
-            "output p95",
-            "output mean",
             "written",
         ],
         title="Learned per model (prompt = fixed part + Σ class factor × tiktoken tokens; errors per request, in-sample)",
@@ -126,22 +124,30 @@ def calibration_document(r: CalibrationReport) -> Document:
         columns=["model", "content class", "share of tokens", "default factor", "learned factor"],
         title="Content classes (factor: Claude tokens per tiktoken token; classes under 1% keep the default)",
     )
+    outputs = Table(
+        columns=[
+            "model or custom_id prefix",
+            "samples",
+            "output p50",
+            "output p95",
+            "output mean",
+            "written",
+        ],
+        title="Output tokens per model and custom_id prefix",
+    )
     for m in r.models:
+        written = "yes" if m.written else "no (too few)"
         models.rows.append(
             [
                 m.model,
                 Cell.tokens(m.samples),
-                "-"
-                if m.request_tokens is None
-                else f"{m.request_tokens:.1f} (default {m.default_request_tokens:.1f})",
+                "-" if m.request_tokens is None else f"{m.request_tokens:.1f}",
+                f"{m.default_request_tokens:.1f}",
                 _error(m.fitted),
                 _range(m.fitted),
                 "-" if m.fitted is None else f"{m.fitted.r2}",
                 _error(m.uncalibrated),
-                Cell.tokens(m.output_p50),
-                Cell.tokens(m.output_p95),
-                "-" if m.output_mean is None else f"{m.output_mean:,}",
-                "yes" if m.written else "no (too few)",
+                written,
             ]
         )
         defaults = default_factors(m.model)
@@ -150,17 +156,24 @@ def calibration_document(r: CalibrationReport) -> Document:
             classes.rows.append(
                 [m.model, cls, fmt.percent(share * 100), f"× {defaults[cls]}", _factor(learned)]
             )
-    prefixes = Table(
-        columns=["custom_id prefix", "samples", "output p50", "output p95", "written"],
-        title="Output tokens per custom_id prefix",
-    )
-    for p in r.prefixes:
-        prefixes.rows.append(
+        outputs.rows.append(
             [
-                p.prefix,
+                m.model,
+                Cell.tokens(m.samples),
+                Cell.tokens(m.output_p50),
+                Cell.tokens(m.output_p95),
+                "-" if m.output_mean is None else f"{m.output_mean:,}",
+                written,
+            ]
+        )
+    for p in r.prefixes:
+        outputs.rows.append(
+            [
+                f"{p.prefix} (prefix)",
                 Cell.tokens(p.samples),
                 Cell.tokens(p.output_p50),
                 Cell.tokens(p.output_p95),
+                "",
                 "yes" if p.written else "no (too few)",
             ]
         )
@@ -192,7 +205,7 @@ def calibration_document(r: CalibrationReport) -> Document:
     return Document(
         title=f"Calibration: {r.joined:,} requests measured",
         facts=facts,
-        tables=[models, classes, prefixes, effect],
+        tables=[models, classes, outputs, effect],
         notes=notes,
         warnings=list(r.warnings),
         csv=_csv_table(r),

@@ -114,10 +114,9 @@ def _band_rows(e: Estimate) -> list[list[Cell | str]]:
     band = e.token_band
     if band is None:
         return []
-    share = fmt.percent(band.interval * 100)
     return [
         [
-            f"token band {bound} ({share} of requests)",
+            f"token band {bound}",
             Cell.tokens(e.requests),
             Cell.tokens(getattr(band, f"input_tokens_{bound}")),
             Cell.tokens(e.output_tokens),
@@ -344,7 +343,7 @@ def estimate_document(e: Estimate) -> Document:
 def _factor_text(method: TokenMethod) -> str:
     if method.factor is None:
         if method.factors is not None:
-            return "content classes" + (" (calibrated)" if method.calibrated else "")
+            return "by class" + (" (calibrated)" if method.calibrated else "")
         return "exact (count_tokens)" if method.method == "exact" else method.method
     return f"× {method.factor}" + (" (calibrated)" if method.calibrated else "")
 
