@@ -132,7 +132,9 @@ def test_bad_options_exit_2(args: list[str], message: str) -> None:
 
 def test_token_factor() -> None:
     result = run_cli(["plan", CLEAN, "--at", "2026-11-25", "--token-factor", "1.2", "-f", "json"])
-    assert json.loads(result.stdout)["token_method"] == "tiktoken cl100k_base × 1.2, factor given by the user"
+    assert json.loads(result.stdout)["token_method"] == (
+        "tiktoken cl100k_base × 1.2, factor given by the user (no content classes, no framing; error unknown)"
+    )
 
 
 def test_bad_input_names_file_and_line() -> None:

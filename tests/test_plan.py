@@ -313,12 +313,15 @@ def test_near_tier_starts_past_ninety_percent(tmp_path: Path) -> None:
     assert _codes(_haiku55(tmp_path, 90_001)) == [(1, "near_tier", "warning")]
 
 
-def test_tier_with_the_default_factor(tmp_path: Path) -> None:
-    # claude-4.7 tokenizer: × 1.4175. 70,546 × 1.4175 = 99,998.955 → 99,999; 70,547 → 100,000.37 → 100,001
-    assert _codes(_haiku55(tmp_path, 70_546, None)) == [(1, "near_tier", "warning")]
-    over = _haiku55(tmp_path, 70_547, None)
+def test_tier_with_the_default_counting_model(tmp_path: Path) -> None:
+    # claude-4.7 tokenizer, words(n): n tokens of 5n letters and n − 1 spaces, so n × (5n × 0.239 × 2.092
+    # + (n − 1) × 0.165 × 1.636) ÷ (5n × 0.239 + (n − 1) × 0.165) + 11 framing:
+    # n = 49,094 → 99,999.64 → 100,000 (not over the tier); n = 49,095 → 100,001.68 → 100,002
+    assert _codes(_haiku55(tmp_path, 49_094, None)) == [(1, "near_tier", "warning")]
+    over = _haiku55(tmp_path, 49_095, None)
     assert _codes(over) == [(1, "tier_crossed", "warning")]
-    assert "estimated prompt 100,001 tokens" in over.problems[0].message
+    assert "estimated prompt 100,002 tokens" in over.problems[0].message
+    assert "(an estimate: tiktoken × content factors)" in over.problems[0].message
 
 
 def _tier_requests() -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ A request whose prompt could reach a context-window or tier threshold is passed 
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from claude_quote.engine import Modifiers, RateCard, engine_for
 from claude_quote.errors import ClaudeQuoteError, PriceNotAvailableError, UnknownModelError, WorkloadError
 from claude_quote.pricing import ModelInfo, resolve_model
-from claude_quote.tokens.correction import TokenMethod, corrected, method_for
+from claude_quote.tokens.correction import CountingModel, TokenMethod, corrected, counting_model
 from claude_quote.tokens.request import MAX_BREAKPOINTS, ModelFacts, RequestShape, shape_request
 from claude_quote.workloads.requests import BatchRequest
 
@@ -33,6 +34,7 @@ class _Model:
     info: ModelInfo
     facts: ModelFacts
     method: TokenMethod
+    counting: CountingModel
     card: RateCard
     """Standard real-time rates on the plan's date: the tiers a prompt can cross."""
 
@@ -227,9 +229,11 @@ def _resolve(planner: _Planner, name: str) -> _Resolved:
         )
     model = planner.by_id.get(info.id)
     if model is None:
-        method = method_for(info, token_factor=planner.token_factor)
+        counting = counting_model(info, token_factor=planner.token_factor)
         card = engine_for(planner.table).card(info, planner.at)
-        model = planner.by_id[info.id] = _Model(info, ModelFacts.of(info, planner.table), method, card)
+        model = planner.by_id[info.id] = _Model(
+            info, ModelFacts.of(info, planner.table), counting.method, counting, card
+        )
     return _Resolved(model, tuple(problems))
 
 
@@ -282,8 +286,9 @@ def _checked_max_tokens(
 def _could_flag(planner: _Planner, model: _Model, shape: RequestShape, max_tokens: int | None) -> bool:
     """Whether the prompt could reach a warning threshold: tiktoken never makes more tokens than
     UTF-8 bytes, at most 4 per character, so requests far below every limit are not tokenized."""
-    assert model.method.factor is not None
-    bound = corrected(4 * sum(len(t) for t in shape.texts), model.method.factor) + sum(shape.fixed)
+    chars = sum(len(t) for t in shape.texts) + sum(len(t) for t in shape.tool_texts or ())
+    framing = model.counting.framing(sum(shape.messages), shape.system)
+    bound = corrected(4 * chars, model.counting.max_factor) + math.ceil(framing) + sum(shape.fixed)
     keep = Decimal(1) - planner.margin
     info = model.info
     window = info.context_window_at(planner.at)

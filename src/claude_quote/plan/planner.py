@@ -15,7 +15,7 @@ from pathlib import Path
 
 from claude_quote.cost import today
 from claude_quote.errors import UsageError, WorkloadError
-from claude_quote.estimate import counted
+from claude_quote.estimate import counted, text_counts, texts_of
 from claude_quote.pricing import PriceTable, load_pricing
 from claude_quote.tokens.request import RequestShape
 from claude_quote.workloads.requests import iter_batch_requests, open_binary
@@ -204,9 +204,11 @@ def plan(
     for chunk, counts, _ in counted(planner, planner.shapes()):
         position = 0
         for shape in chunk:
-            width = len(shape.texts)
+            width = len(texts_of(shape))
             after_count(
-                planner, shape, [0] * width if counts is None else counts[position : position + width]
+                planner,
+                shape,
+                text_counts(shape, None if counts is None else counts[position : position + width]),
             )
             position += width
     return planner.result()
