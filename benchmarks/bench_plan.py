@@ -1,0 +1,294 @@
+"""``claude-quote plan`` and ``plan --split`` against their floors, in paired processes.
+
+    python benchmarks/bench_plan.py                      # 100,000 requests (about 1.9 GB)
+    python benchmarks/bench_plan.py --requests 10000     # a quicker look
+    python benchmarks/bench_plan.py --one-core           # every process pinned to one CPU
+
+It writes a Message Batches JSONL file into a temporary directory (see :func:`generate`), then times,
+each in a fresh process and alternating for ``--rounds`` rounds:
+
+- the plan floor: ``json.loads`` of every line of the file, nothing else (the plainest code that
+  reads every request of the file);
+- ``claude_quote.plan()`` on the file: reading, every check, counting the requests that could reach
+  a limit, the source's sha256, the split plan;
+- the split floor: ``json.loads`` of every line and a copy of each line into its part file, the
+  parts cut as plan cuts them (at most 100,000 requests and 256,000,000 bytes of body), each part
+  flushed to disk (``fsync``) as plan does;
+- ``plan()`` with ``split=DIR``: all of the above, the parts written atomically and read back.
+
+It prints the median of each and the ratios ours ÷ floor (the goal is 1.3 or less, issue #16). Not
+part of the test run; results are recorded in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+WORDS = [
+    "the",
+    "a",
+    "customer",
+    "invoice",
+    "billing",
+    "account",
+    "seat",
+    "charge",
+    "refund",
+    "export",
+    "report",
+    "error",
+    "page",
+    "user",
+    "team",
+    "plan",
+    "monthly",
+    "annual",
+    "update",
+    "please",
+    "thanks",
+    "support",
+    "ticket",
+    "issue",
+    "because",
+    "when",
+    "after",
+    "before",
+    "while",
+    "order",
+    "delivery",
+    "shipping",
+    "address",
+    "payment",
+    "card",
+    "failed",
+    "succeeded",
+    "pending",
+    "review",
+    "document",
+    "summary",
+    "policy",
+    "contract",
+    "renewal",
+    "discount",
+    "price",
+    "increase",
+    "decrease",
+    "quarter",
+    "revenue",
+    "growth",
+    "churn",
+    "feature",
+    "request",
+    "bug",
+    "crash",
+    "login",
+    "password",
+    "reset",
+    "email",
+    "notification",
+    "settings",
+    "dashboard",
+    "analytics",
+    "data",
+    "café",
+    "naïve",
+    "résumé",
+    "façade",
+    "—",
+    "“quoted”",
+    "🙂",
+    "über",
+]
+SYSTEMS = [
+    "You are a support lead. Summarize the ticket in two sentences and name the product area.",
+    "You classify customer messages as billing, bug, feature request or other. Reply with one word.",
+    "You are an analyst. Extract every date, amount and product name from the text as JSON.",
+]
+TOOL = {
+    "name": "record_ticket",
+    "description": "Record the ticket's category and urgency.",
+    "input_schema": {
+        "type": "object",
+        "properties": {"category": {"type": "string"}, "urgency": {"type": "integer"}},
+        "required": ["category"],
+    },
+}
+
+
+def _text(rng: random.Random, words: int) -> str:
+    out: list[str] = []
+    sentence = 0
+    for _ in range(words):
+        out.append(rng.choice(WORDS))
+        sentence += 1
+        if sentence >= 14:
+            out[-1] += "." if rng.random() < 0.8 else '."\n'
+            sentence = 0
+    return " ".join(out)
+
+
+def generate(path: Path, requests: int, seed: int = 7) -> int:
+    """A batch file like a real one, written by Python's ``json.dumps`` (non-ASCII as ``\\u`` escapes):
+    about 19 KB a request; a third multi-turn, a fifth with a cached system prompt, a tenth with a tool;
+    one request in 10,000 has a prompt near the 100,000-token tier of claude-haiku-5-5 (so it is counted)."""
+    rng = random.Random(seed)
+    written = 0
+    with path.open("w", encoding="utf-8") as out:
+        for count in range(1, requests + 1):
+            big = count % 10_000 == 5_000
+            model = (
+                "claude-haiku-5-5"
+                if big or count % 5 == 0
+                else ("claude-sonnet-4-6", "claude-haiku-4-5")[count % 2]
+            )
+            text = _text(rng, 50_000 if big else rng.randint(1_500, 3_000))
+            if count % 3 == 0:
+                messages: list[dict[str, Any]] = [
+                    {"role": "user", "content": text[: len(text) // 2]},
+                    {"role": "assistant", "content": "Noted. Please send the rest."},
+                    {"role": "user", "content": [{"type": "text", "text": text[len(text) // 2 :]}]},
+                ]
+            else:
+                messages = [{"role": "user", "content": text}]
+            params: dict[str, Any] = {"model": model, "max_tokens": 1024, "messages": messages}
+            system = SYSTEMS[count % len(SYSTEMS)]
+            params["system"] = (
+                [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}]
+                if count % 5 == 1
+                else system
+            )
+            if count % 10 == 7:
+                params["tools"] = [TOOL]
+            line = json.dumps({"custom_id": f"req-{count:07d}", "params": params}) + "\n"
+            out.write(line)
+            written += len(line)
+    return written
+
+
+def floor_plan(path: Path) -> dict[str, Any]:
+    start = time.perf_counter()
+    n = 0
+    with path.open("rb") as handle:
+        for raw in handle:
+            json.loads(raw)
+            n += 1
+    return {"seconds": time.perf_counter() - start, "requests": n}
+
+
+def floor_split(path: Path, folder: Path) -> dict[str, Any]:
+    start = time.perf_counter()
+    folder.mkdir()
+    out = None
+    index = count = size = 0
+
+    def close() -> None:
+        if out is not None:
+            out.flush()
+            os.fsync(out.fileno())
+            out.close()
+
+    with path.open("rb") as handle:
+        for raw in handle:
+            json.loads(raw)
+            if out is None or count == 100_000 or size + len(raw) + 15 > 256_000_000:
+                close()
+                index += 1
+                out = (folder / f"part-{index:04d}.jsonl").open("wb")
+                count = size = 0
+            out.write(raw)
+            count += 1
+            size += len(raw)
+    close()
+    return {"seconds": time.perf_counter() - start, "parts": index}
+
+
+def ours(path: Path, folder: Path | None) -> dict[str, Any]:
+    from datetime import date
+
+    from claude_quote.plan import plan
+    from claude_quote.tokens.encoding import load_encoding
+
+    load_encoding()  # loading the encoding (~0.2 s) is start-up, not throughput
+    start = time.perf_counter()
+    result = plan(path, at=date(2026, 11, 25), split=folder)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "requests": result.requests,
+        "problems": len(result.problems),
+        "parts": len(result.parts),
+        "written": None if result.split is None else len(result.split.files),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _child(mode: str, path: Path, folder: Path, one_core: bool) -> dict[str, Any]:
+    if folder.exists():
+        shutil.rmtree(folder)
+    command = [sys.executable, __file__, "--child", mode, str(path), str(folder)]
+    if one_core:
+        command = ["taskset", "-c", "0", *command]
+    proc = subprocess.run(command, capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--one-core", action="store_true", help="pin every process to CPU 0 (taskset)")
+    parser.add_argument("--only", choices=["plan", "split"], help="measure one of the two")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        mode, path, folder = args.child[0], Path(args.child[1]), Path(args.child[2])
+        runs = {
+            "floor_plan": lambda: floor_plan(path),
+            "floor_split": lambda: floor_split(path, folder),
+            "plan": lambda: ours(path, None),
+            "split": lambda: ours(path, folder),
+        }
+        print(json.dumps(runs[mode]()))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "batch.jsonl"
+        size = generate(path, args.requests)
+        print(
+            f"file: {args.requests:,} requests, {size / 1e9:,.2f} GB; {os.cpu_count()} CPUs"
+            f"{', pinned to one' if args.one_core else ''}"
+        )
+        pairs = [("floor_plan", "plan"), ("floor_split", "split")]
+        if args.only:
+            pairs = [pair for pair in pairs if pair[1] == args.only]
+        times: dict[str, list[float]] = {mode: [] for pair in pairs for mode in pair}
+        last: dict[str, dict[str, Any]] = {}
+        for _ in range(args.rounds):
+            for pair in pairs:
+                for mode in pair:
+                    last[mode] = _child(mode, path, Path(tmp) / "out", args.one_core)
+                    times[mode].append(last[mode]["seconds"])
+        for floor, mine in pairs:
+            a, b = statistics.median(times[floor]), statistics.median(times[mine])
+            print(f"{floor:12s} {a:7.2f} s   (runs: {', '.join(f'{t:.2f}' for t in times[floor])})")
+            print(
+                f"{mine:12s} {b:7.2f} s   (runs: {', '.join(f'{t:.2f}' for t in times[mine])}); "
+                f"peak RSS {last[mine]['peak_rss_mb']:,.0f} MB"
+            )
+            print(f"ratio {mine} / {floor}: {b / a:.2f}  (goal: 1.3 or less)")
+
+
+if __name__ == "__main__":
+    main()
