@@ -57,8 +57,10 @@ def check(planner: _Planner, request: BatchRequest, size: int) -> RequestShape |
     window_max = _checked_max_tokens(planner, line, custom_id, params, model)
     if model is None:
         return None
-    if _text_only(params) and not _could_flag(planner, model, _bound(planner, model, size), window_max):
-        return None
+    if _text_only(params):
+        tools = max(model.facts.tool_auto, model.facts.tool_any) if params.get("tools") else 0
+        if not _could_flag(planner, model, _bound(planner, model, size, tools), window_max):
+            return None
     shape = _shape(planner, request, model, window_max)
     if shape is None or not _shape_could_flag(planner, model, shape, window_max):
         return None
@@ -125,6 +127,9 @@ def _shape(
     except WorkloadError as exc:
         reason = str(exc).removeprefix(f"{planner.where}:{line}: ").removeprefix(f"{custom_id}: ")
         planner.add(line, custom_id, "error", "invalid_params", f"{reason}; the API rejects it")
+        return None
+    except RecursionError:
+        planner.add(line, custom_id, "error", "invalid_params", "params are nested too deeply to read")
         return None
     if shape.notes.get("too_many_breakpoints"):
         planner.add(
@@ -310,11 +315,22 @@ _TEXT_BLOCK_KEYS = frozenset({"type", "text", "cache_control"})
 
 def _text_only(params: dict[str, Any]) -> bool:
     """Whether the request is text alone, as :func:`shape_request` reads it, so that its line's
-    bytes bound its tokens and nothing in it is malformed: a system prompt and messages of strings
-    or text blocks, valid cache_control breakpoints (at most four), no tools, images or documents."""
-    if params.get("tools"):
-        return False
+    bytes bound its texts' bytes and nothing in it is malformed: a system prompt and messages of
+    strings or text blocks, tool definitions without decimal numbers (as compact JSON they are no
+    longer than in the line), valid cache_control breakpoints (at most four); no images, documents
+    or other blocks."""
     breakpoints = 0
+    tools = params.get("tools")
+    if tools:
+        if not isinstance(tools, list):
+            return False
+        for tool in tools:
+            if not isinstance(tool, dict) or not _whole_numbers(tool):
+                return False
+            if "cache_control" in tool:
+                if not _valid_control(tool["cache_control"]):
+                    return False
+                breakpoints += 1
     control = params.get("cache_control")
     if control is not None:
         if not _valid_control(control):
@@ -357,6 +373,17 @@ def _text_only(params: dict[str, Any]) -> bool:
                     return False
                 breakpoints += 1
     return breakpoints <= MAX_BREAKPOINTS
+
+
+def _whole_numbers(value: Any, depth: int = 0) -> bool:
+    """No decimal number anywhere in ``value`` (``1e5`` is ``100000.0`` as JSON again: longer)."""
+    if isinstance(value, float) or depth > 64:
+        return False
+    if isinstance(value, dict):
+        return all(_whole_numbers(v, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return all(_whole_numbers(v, depth + 1) for v in value)
+    return True
 
 
 def _valid_control(control: Any) -> bool:

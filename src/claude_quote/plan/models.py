@@ -39,6 +39,16 @@ ProblemCode = Literal[
 ]
 
 
+def printable(text: str) -> str:
+    """``text`` with any lone surrogate (JSON can hold ``"\\ud800"``; UTF-8 cannot) written as
+    ``\\ud800``, so that it can be printed and saved."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 

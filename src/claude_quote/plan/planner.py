@@ -20,7 +20,7 @@ from claude_quote.workloads.requests import DEFAULT_MAX_LINE_BYTES, read_request
 
 from .checks import _Bounds, _Model, _Resolved, check
 from .limits import DEFAULT_MARGIN, MAX_BYTES, MAX_BYTES_CEILING, MAX_REQUESTS, OUTPUT_300K_BETA
-from .models import Plan, Problem, ProblemCode, Severity
+from .models import Plan, Problem, ProblemCode, Severity, printable
 from .parts import _Draft, close, parts
 from .sink import Sink
 from .token_checks import after_count
@@ -44,7 +44,7 @@ class _Planner:
         token_factor: Decimal | None,
         margin: Decimal,
         skip_invalid: bool,
-        betas: frozenset[str],
+        betas: tuple[str, ...],
         max_line_bytes: int,
         sink: Sink,
         stop_on_error: bool,
@@ -54,7 +54,8 @@ class _Planner:
         self.max_requests, self.max_bytes = max_requests, max_bytes
         self.token_factor, self.margin = token_factor, margin
         self.skip_invalid = skip_invalid
-        self.betas = betas
+        self.declared_betas = betas
+        self.betas = frozenset(betas)
         self.max_line_bytes = max_line_bytes
         self.sink = sink
         self.stop_on_error = stop_on_error
@@ -78,8 +79,9 @@ class _Planner:
     def add(
         self, line: int, custom_id: str | None, severity: Severity, code: ProblemCode, message: str
     ) -> None:
+        shown = None if custom_id is None else printable(custom_id)
         self.problems.append(
-            Problem(line=line, custom_id=custom_id, severity=severity, code=code, message=message)
+            Problem(line=line, custom_id=shown, severity=severity, code=code, message=printable(message))
         )
         if severity == "error" and self.stop_on_error:
             self.stop_on_error = False  # once: no parts will be written
@@ -138,7 +140,7 @@ class _Planner:
             if self.first_invalid is not None:
                 lines = f"{self.skipped:,} invalid line{'s' if self.skipped != 1 else ''}"
                 extra = f" ({lines}; the first, {self.first_invalid})"
-            raise WorkloadError(f"no requests found in {self.where}{extra}")
+            raise WorkloadError(f"no requests found{extra}", path=self.where)
         return Plan(
             file=self.where,
             at=self.at,
@@ -157,15 +159,16 @@ class _Planner:
             pricing_version=self.table.version,
             pricing_sha256=self.table.sha256,
             warnings=(*warnings, *self.encoding_notes),
-            betas=tuple(sorted(self.betas)),
+            betas=self.declared_betas,
         )
 
 
-def _beta_warnings(betas: frozenset[str]) -> tuple[str, ...]:
+def _beta_warnings(betas: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(
         f"--beta {name}: not a beta claude-quote knows ({', '.join(sorted(KNOWN_BETAS))}); it changes none "
         "of the checks"
-        for name in sorted(betas - KNOWN_BETAS)
+        for name in betas
+        if name not in KNOWN_BETAS
     )
 
 
@@ -248,7 +251,7 @@ def plan(
             token_factor=token_factor,
             margin=margin,
             skip_invalid=skip_invalid,
-            betas=frozenset(betas),
+            betas=tuple(dict.fromkeys(betas)),
             max_line_bytes=max_line_bytes,
             sink=sink,
             stop_on_error=target is not None and not force,
@@ -262,7 +265,7 @@ def plan(
                 )
                 position += width
         source_sha256, lines_sha256 = sink.finish()
-        result = planner.result(source_sha256, lines_sha256, _beta_warnings(planner.betas))
+        result = planner.result(source_sha256, lines_sha256, _beta_warnings(planner.declared_betas))
         if target is None or (result.errors and not force):
             return result
         return commit(target, result, sink.files)

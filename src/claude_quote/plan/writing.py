@@ -85,6 +85,8 @@ class SplitDir:
         self.source = None if source is None or source == STDIN else Path(source)
         self._lock: int | None = None
         self.committed = False
+        if self.folder.is_dir():
+            self._protect_source()
         check_split_dir(self.folder, overwrite=overwrite)
         self._created = [d for d in (self.folder, *self.folder.parents) if not d.exists()]
         try:
@@ -278,7 +280,8 @@ def commit(target: SplitDir, plan: Plan, files: list[PartFile]) -> Plan:
             placed.append(final)
         _sync_dir(folder)
         manifest = _manifest(plan, files)
-        _atomic_write(folder, _MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
+        text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        _atomic_write(folder, _MANIFEST, text.encode("utf-8", "backslashreplace"))  # a path's lone surrogates
     except OSError as exc:
         for path in placed:
             with contextlib.suppress(OSError):
