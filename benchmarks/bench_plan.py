@@ -177,18 +177,27 @@ def generate(path: Path, requests: int, seed: int = 7) -> int:
     return written
 
 
+def _timed(run: Any) -> dict[str, Any]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result: dict[str, Any] = run()
+    return {
+        **result,
+        "seconds": time.perf_counter() - wall,
+        "cpu": time.process_time() - cpu,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
 def floor_plan(path: Path) -> dict[str, Any]:
-    start = time.perf_counter()
     n = 0
     with path.open("rb") as handle:
         for raw in handle:
             json.loads(raw)
             n += 1
-    return {"seconds": time.perf_counter() - start, "requests": n}
+    return {"requests": n}
 
 
 def floor_split(path: Path, folder: Path) -> dict[str, Any]:
-    start = time.perf_counter()
     folder.mkdir()
     out = None
     index = count = size = 0
@@ -211,27 +220,29 @@ def floor_split(path: Path, folder: Path) -> dict[str, Any]:
             count += 1
             size += len(raw)
     close()
-    return {"seconds": time.perf_counter() - start, "parts": index}
+    return {"parts": index}
 
 
 def ours(path: Path, folder: Path | None) -> dict[str, Any]:
     from datetime import date
 
     from claude_quote.plan import plan
+    from claude_quote.pricing import load_pricing
     from claude_quote.tokens.encoding import load_encoding
 
-    load_encoding()  # loading the encoding (~0.2 s) is start-up, not throughput
-    start = time.perf_counter()
-    result = plan(path, at=date(2026, 11, 25), split=folder)
-    seconds = time.perf_counter() - start
-    return {
-        "seconds": seconds,
-        "requests": result.requests,
-        "problems": len(result.problems),
-        "parts": len(result.parts),
-        "written": None if result.split is None else len(result.split.files),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
+    load_encoding()  # loading the encoding (~0.2 s) and the price table are start-up, not throughput
+    load_pricing()
+
+    def run() -> dict[str, Any]:
+        result = plan(path, at=date(2026, 11, 25), split=folder)
+        return {
+            "requests": result.requests,
+            "problems": len(result.problems),
+            "parts": len(result.parts),
+            "written": None if result.split is None else len(result.split.files),
+        }
+
+    return _timed(run)
 
 
 def _child(mode: str, path: Path, folder: Path, one_core: bool) -> dict[str, Any]:
@@ -245,49 +256,55 @@ def _child(mode: str, path: Path, folder: Path, one_core: bool) -> dict[str, Any
     return result
 
 
+def _report(runs: dict[str, list[dict[str, Any]]], floor: str, mine: str) -> None:
+    for key, label in (("seconds", "wall"), ("cpu", "cpu")):
+        a = statistics.median(r[key] for r in runs[floor])
+        b = statistics.median(r[key] for r in runs[mine])
+        for mode, median in ((floor, a), (mine, b)):
+            shown = ", ".join(f"{r[key]:.2f}" for r in runs[mode])
+            print(f"{label:4s} {mode:12s} {median:7.2f} s   (runs: {shown})")
+        print(f"{label:4s} ratio {mine} / {floor}: {b / a:.2f}  (goal: 1.3 or less)")
+    rss = {mode: max(r["peak_rss_mb"] for r in runs[mode]) for mode in (floor, mine)}
+    print(f"peak RSS: {floor} {rss[floor]:,.0f} MB, {mine} {rss[mine]:,.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--one-core", action="store_true", help="pin every process to CPU 0 (taskset)")
     parser.add_argument("--only", choices=["plan", "split"], help="measure one of the two")
+    parser.add_argument("--file", type=Path, help="measure this batch file instead of writing one")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         mode, path, folder = args.child[0], Path(args.child[1]), Path(args.child[2])
         runs = {
-            "floor_plan": lambda: floor_plan(path),
-            "floor_split": lambda: floor_split(path, folder),
+            "floor_plan": lambda: _timed(lambda: floor_plan(path)),
+            "floor_split": lambda: _timed(lambda: floor_split(path, folder)),
             "plan": lambda: ours(path, None),
             "split": lambda: ours(path, folder),
         }
         print(json.dumps(runs[mode]()))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "batch.jsonl"
-        size = generate(path, args.requests)
+        path = args.file or Path(tmp) / "batch.jsonl"
+        if args.file is None:
+            generate(path, args.requests)
         print(
-            f"file: {args.requests:,} requests, {size / 1e9:,.2f} GB; {os.cpu_count()} CPUs"
-            f"{', pinned to one' if args.one_core else ''}"
+            f"file: {path.stat().st_size / 1e9:,.2f} GB; {os.cpu_count()} CPUs"
+            f"{', every process pinned to one' if args.one_core else ''}; {args.rounds} rounds, in turn"
         )
         pairs = [("floor_plan", "plan"), ("floor_split", "split")]
         if args.only:
             pairs = [pair for pair in pairs if pair[1] == args.only]
-        times: dict[str, list[float]] = {mode: [] for pair in pairs for mode in pair}
-        last: dict[str, dict[str, Any]] = {}
+        runs: dict[str, list[dict[str, Any]]] = {mode: [] for pair in pairs for mode in pair}
         for _ in range(args.rounds):
             for pair in pairs:
                 for mode in pair:
-                    last[mode] = _child(mode, path, Path(tmp) / "out", args.one_core)
-                    times[mode].append(last[mode]["seconds"])
+                    runs[mode].append(_child(mode, path, Path(tmp) / "out", args.one_core))
         for floor, mine in pairs:
-            a, b = statistics.median(times[floor]), statistics.median(times[mine])
-            print(f"{floor:12s} {a:7.2f} s   (runs: {', '.join(f'{t:.2f}' for t in times[floor])})")
-            print(
-                f"{mine:12s} {b:7.2f} s   (runs: {', '.join(f'{t:.2f}' for t in times[mine])}); "
-                f"peak RSS {last[mine]['peak_rss_mb']:,.0f} MB"
-            )
-            print(f"ratio {mine} / {floor}: {b / a:.2f}  (goal: 1.3 or less)")
+            _report(runs, floor, mine)
 
 
 if __name__ == "__main__":

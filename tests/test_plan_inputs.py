@@ -357,10 +357,7 @@ def test_the_shortcut_finds_every_problem_shaping_finds(bodies: list[dict[str, A
         lines = [{"custom_id": f"r{i}", "params": body} for i, body in enumerate(bodies)]
         path = write_jsonl(Path(folder) / "b.jsonl", lines)
         fast = plan(path, at=DAY, token_factor=Decimal(1), margin=Decimal(0))
-        original = checks._text_only
-        checks._text_only = lambda _params: False
-        try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(checks, "_text_only", lambda _params: False)  # every request shaped
             slow = plan(path, at=DAY, token_factor=Decimal(1), margin=Decimal(0))
-        finally:
-            checks._text_only = original
     assert fast.problems == slow.problems

@@ -22,7 +22,6 @@ import pytest
 
 from claude_quote.errors import UsageError, WorkloadError
 from claude_quote.plan import plan, write_parts
-from claude_quote.plan.writing import PartFile
 from tests.conftest import DAY, ROOT, console_script, run_cli
 from tests.workload_files import request, write_jsonl
 
@@ -107,11 +106,11 @@ def test_the_source_inside_the_directory_is_never_replaced(tmp_path: Path) -> No
     plan(_sources(tmp_path), at=DAY, max_requests=2, split=out)
     source = out / "part-0001.jsonl"
     before = {name: (out / name).read_bytes() for name in _names(out)}
-    for options in ({}, {"overwrite": True}, {"overwrite": True, "force": True}):
+    for overwrite, force in ((False, False), (True, False), (True, True)):
         with pytest.raises(
             UsageError, match=r"part-0001\.jsonl is .*part-0001\.jsonl, one of the files --split"
         ):
-            plan(source, at=DAY, split=out, **options)
+            plan(source, at=DAY, split=out, overwrite=overwrite, force=force)
         assert {name: (out / name).read_bytes() for name in _names(out)} == before
     result = run_cli(["plan", str(source), "--at", "2026-11-25", "--split", str(out), "--overwrite"])
     assert result.exit_code == 2
@@ -243,31 +242,20 @@ def test_a_directory_that_cannot_be_created(tmp_path: Path) -> None:
     )
 
 
-_FDOPEN = os.fdopen
-
-
-class _Full:
-    """A part file on a disk with ``room`` bytes left."""
-
-    def __init__(self, fd: int, room: int) -> None:
-        self.file = _FDOPEN(fd, "wb", buffering=0)
-        self.room = room
-
-    def write(self, data: Any) -> int:
-        if len(data) > self.room:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        self.room -= len(data)
-        return int(self.file.write(data))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.file, name)
-
-
 def test_a_full_disk_is_exit_2_with_the_reason_and_nothing_left(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writing = sys.modules["claude_quote.plan.writing"]
-    monkeypatch.setattr(writing.os, "fdopen", lambda fd, *args, **kwargs: _Full(fd, 500))
+    real_write = os.write
+    room = {"left": 500}  # a disk with 500 bytes left
+
+    def write(fd: int, data: Any) -> int:
+        if len(data) > room["left"]:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        room["left"] -= len(data)
+        return real_write(fd, data)
+
+    monkeypatch.setattr(writing.os, "write", write)
     out = tmp_path / "out"
     result = run_cli(["plan", str(CLEAN), "--at", "2026-11-25", "--split", str(out)])
     assert result.exit_code == 2
@@ -363,14 +351,19 @@ def test_a_real_read_only_file_system(tmp_path: Path) -> None:
 
 
 def test_a_part_that_reads_back_wrong_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    original = PartFile.write
+    writing = sys.modules["claude_quote.plan.writing"]
+    real_pread = os.pread
 
-    def write(self: PartFile, data: bytes, lines: int) -> None:  # a disk that drops the last byte
-        original(self, data, lines)
-        self.handle.truncate(self.bytes - 1)
-        self.handle.seek(0, os.SEEK_END)
+    def pread(fd: int, size: int, offset: int) -> bytes:  # a disk that loses a bit
+        data = bytearray(real_pread(fd, size, offset))
+        data[-3] ^= 1
+        return bytes(data)
 
-    monkeypatch.setattr(PartFile, "write", write)
-    with pytest.raises(WorkloadError, match=r"part 1 reads back as 5 lines and \d+ bytes"):
-        plan(_sources(tmp_path), at=DAY, split=tmp_path / "out")
+    monkeypatch.setattr(writing.os, "pread", pread)
+    source = _sources(tmp_path)
+    size = len(source.read_bytes())
+    with pytest.raises(
+        WorkloadError, match=rf"part 1 reads back differently from what was written, from byte {size - 3:,}"
+    ):
+        plan(source, at=DAY, split=tmp_path / "out")
     assert not (tmp_path / "out").exists()

@@ -311,6 +311,30 @@ def _check_betas_param(planner: _Planner, line: int, custom_id: str, betas: Any)
 
 
 _TEXT_BLOCK_KEYS = frozenset({"type", "text", "cache_control"})
+_SIMPLE_KEYS = frozenset(
+    {
+        "model",
+        "max_tokens",
+        "messages",
+        "system",
+        "temperature",
+        "top_p",
+        "top_k",
+        "stop_sequences",
+        "metadata",
+    }
+    | {
+        "stream",
+        "speed",
+        "betas",
+        "service_tier",
+        "inference_geo",
+        "container",
+        "mcp_servers",
+        "output_config",
+    }
+)
+"""Keys of a request that :func:`shape_request` does not read, or reads only as checked here."""
 
 
 def _text_only(params: dict[str, Any]) -> bool:
@@ -319,6 +343,15 @@ def _text_only(params: dict[str, Any]) -> bool:
     strings or text blocks, tool definitions without decimal numbers (as compact JSON they are no
     longer than in the line), valid cache_control breakpoints (at most four); no images, documents
     or other blocks."""
+    messages = params.get("messages")
+    if type(messages) is not list or not messages:
+        return False
+    if _SIMPLE_KEYS.issuperset(params) and isinstance(params.get("system", ""), str):
+        for message in messages:  # the common case, quickly: every content a string
+            if type(message) is not dict or type(message.get("content")) is not str:
+                break
+        else:
+            return True
     breakpoints = 0
     tools = params.get("tools")
     if tools:
@@ -348,9 +381,6 @@ def _text_only(params: dict[str, Any]) -> bool:
     system = params.get("system")
     if system is not None:
         contents.append(system)
-    messages = params.get("messages")
-    if not isinstance(messages, list) or not messages:
-        return False
     for message in messages:
         if not isinstance(message, dict) or "content" not in message:
             return False

@@ -1,15 +1,15 @@
 """The bytes of the source, once, on a worker thread: the sha256 of the source and of its request
-lines, and with a split, each request line copied into its part's temp file, each part read back
-once it is complete.
+lines, and with a split, each request line copied into its part's temp file and read back from it.
 
 The reading thread parses JSON (which holds the GIL) and hands the raw lines over in batches of
-about a megabyte, each with the part it belongs to (0: no request: a blank or invalid line, or a
+about 8 MiB, each line with the part it belongs to (0: no request: a blank or invalid line, or a
 ``.json`` document). hashlib and file writes release the GIL, so on two cores the hashing and
-writing cost almost no time; at most four batches wait, so memory stays flat.
+writing cost little time; at most two batches wait, so memory stays flat.
 
 Each byte is hashed once while it is read: the request lines' sha256 is the source's until the
 first byte where they differ (a blank or invalid line, a missing last newline), and only from there
-a second hash runs. A part is hashed as it is written and again as it is read back.
+a second hash runs. A part is hashed as it is written (its sha256 in the manifest); what is read back
+is compared with what was written byte for byte, which needs no hash.
 """
 
 from __future__ import annotations
@@ -104,17 +104,21 @@ class Sink:
     # -- the worker thread ------------------------------------------------------------------------
 
     def _consume(self, batch: list[_Line], plain: bool) -> None:
-        if self._lines is not None:
-            self._hash(batch)
-        elif plain:  # the request lines are still the source: one hash
-            self._source.update(b"".join([raw for raw, _, _ in batch]))
-        else:  # the first line where they differ: the request lines' hash starts from the source's
+        if self._lines is None and plain:  # the request lines are still the source: one hash
+            block = b"".join([raw for raw, _, _ in batch])
+            self._source.update(block)
+            if self._writing and batch[0][1] == batch[-1][1]:  # and all in one part: one write
+                self._write_block(batch[0][1], block, len(batch))
+                return
+        elif self._lines is None:  # the first line where they differ: the lines' hash starts from here
             fork = next(
                 i for i, (raw, part, own) in enumerate(batch) if not (part and own and raw.endswith(b"\n"))
             )
             self._source.update(b"".join([raw for raw, _, _ in batch[:fork]]))
             self._lines = self._source.copy()
             self._hash(batch[fork:])
+        else:
+            self._hash(batch)
         if self._writing:
             self._write(batch)
 
@@ -124,22 +128,23 @@ class Sink:
         self._lines.update(b"".join([_ended(raw) for raw, part, _ in batch if part]))
 
     def _write(self, batch: list[_Line]) -> None:
-        assert self.target is not None
         for part, group in itertools.groupby(batch, key=lambda line: line[1]):
-            if not part:
-                continue
-            if self._current is None or self._current.index != part:
-                self._close_current()
-                self._current = PartFile(self.target.folder, part)
-                self.files.append(self._current)
-            lines = [_ended(raw) for raw, _, _ in group]
-            self._current.write(b"".join(lines), len(lines))
+            if part:
+                lines = [_ended(raw) for raw, _, _ in group]
+                self._write_block(part, b"".join(lines), len(lines))
+
+    def _write_block(self, part: int, data: bytes, lines: int) -> None:
+        assert self.target is not None
+        if self._current is None or self._current.index != part:
+            self._close_current()
+            self._current = PartFile(self.target.folder, part)
+            self.files.append(self._current)
+        self._current.write(data, lines)
 
     def _close_current(self) -> None:
         if self._current is not None:
             current, self._current = self._current, None
             current.close()
-            current.read_back()
 
     def _discard(self) -> None:
         self._current = None

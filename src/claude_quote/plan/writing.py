@@ -1,8 +1,8 @@
-"""Writing the split: the directory taken for it (:func:`take_split_dir`: created, locked, checked,
-the temp files of a killed run removed), each part's hidden temp file (:class:`PartFile`: written,
-flushed to disk, read back), and :func:`commit`, which renames the parts into place and writes
-``manifest.json`` last. :func:`write_parts` writes the split of a plan from a second read of its
-source; ``plan(..., split=DIR)`` writes it while it reads the source (see :mod:`.sink`).
+"""Writing the split: the directory taken for it (:class:`SplitDir`: created, locked, checked, the
+temp files of a killed run removed), each part's hidden temp file (:class:`PartFile`: written, each
+block read back and compared, flushed to disk), and :func:`commit`, which renames the parts into
+place and writes ``manifest.json`` last. :func:`write_parts` writes the split of a plan from a second
+read of its source; ``plan(..., split=DIR)`` writes it while it reads the source (see :mod:`.sink`).
 
 Nothing the user gave is removed: the source is never one of the files a split replaces, and a
 directory holds the parts of one split at a time (a lock on the directory, where the platform has
@@ -29,7 +29,6 @@ from .models import Plan, Split
 
 _MANIFEST = "manifest.json"
 _LEFTOVERS = (".part-*.tmp", f".{_MANIFEST}.*.tmp")
-_CHUNK = 1 << 20
 
 
 def _existing(directory: Path) -> list[Path]:
@@ -156,9 +155,35 @@ class SplitDir:
                     break
 
 
+def _read_at(fd: int, size: int, offset: int) -> bytes:
+    """``size`` bytes of the file at ``offset`` (fewer at its end)."""
+    if hasattr(os, "pread"):
+        chunks = []
+        while size > 0:
+            chunk = os.pread(fd, size, offset)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size -= len(chunk)
+            offset += len(chunk)
+        return b"".join(chunks)
+    end = os.lseek(fd, 0, os.SEEK_CUR)  # pragma: no cover - Windows
+    os.lseek(fd, offset, os.SEEK_SET)  # pragma: no cover
+    try:  # pragma: no cover
+        chunks = []
+        while size > 0 and (chunk := os.read(fd, size)):
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+    finally:  # pragma: no cover
+        os.lseek(fd, end, os.SEEK_SET)
+
+
 class PartFile:
-    """One part being written: a hidden temp file in the directory, with its sha256, lines and bytes
-    as written. :meth:`close` flushes it to disk; :meth:`read_back` proves the file holds them."""
+    """One part being written: a hidden temp file in the directory. Each block is read back from the
+    file as soon as it is written and compared byte for byte with what was written; the part's
+    sha256, lines and bytes are those of its blocks. :meth:`close` flushes it to disk and checks its
+    size there."""
 
     def __init__(self, folder: Path, index: int) -> None:
         self.folder = folder
@@ -169,54 +194,58 @@ class PartFile:
         while True:  # like tempfile, but with the permissions a plain open() gives (0o666 less umask)
             self.temp = folder / f".part-{index:04d}.{secrets.token_hex(6)}.tmp"
             try:
-                fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                fd = os.open(self.temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
             except FileExistsError:  # pragma: no cover - 48 random bits
                 continue
             except OSError as exc:
                 raise cannot(folder, f"create a part file in {folder}", exc) from None
             break
-        self.handle = os.fdopen(fd, "wb", buffering=0)
+        self.fd: int | None = fd
 
     def write(self, data: bytes, lines: int) -> None:
+        """Append ``data`` (``lines`` request lines) and read it back."""
+        assert self.fd is not None
         try:
             view = memoryview(data)
-            while view:  # an unbuffered write may be short
-                view = view[self.handle.write(view) :]
+            while view:  # a write may be short
+                view = view[os.write(self.fd, view) :]
+            back = _read_at(self.fd, len(data), self.bytes)
         except OSError as exc:
             raise cannot(self.folder, f"write part {self.index}", exc) from None
+        if back != data:
+            at = next((i for i, (a, b) in enumerate(zip(back, data, strict=False)) if a != b), len(back))
+            raise WorkloadError(
+                f"part {self.index} reads back differently from what was written, from byte "
+                f"{self.bytes + at:,}: no parts written",
+                path=str(self.folder),
+            )
         self.sha256.update(data)
         self.lines += lines
         self.bytes += len(data)
 
     def close(self) -> None:
-        if self.handle.closed:
+        """Flush the part to disk; it must hold the bytes written, no more."""
+        if self.fd is None:
             return
+        fd, self.fd = self.fd, None
         try:
-            os.fsync(self.handle.fileno())
+            os.fsync(fd)
+            size = os.fstat(fd).st_size
         except OSError as exc:
             raise cannot(self.folder, f"write part {self.index}", exc) from None
         finally:
-            self.handle.close()
-
-    def read_back(self) -> None:
-        """Read the file back: the bytes on disk must be the bytes written (sha256, lines, size)."""
-        sha, size, lines = hashlib.sha256(), 0, 0
-        with self.temp.open("rb", buffering=0) as handle:
-            while chunk := handle.read(_CHUNK):
-                sha.update(chunk)
-                size += len(chunk)
-                lines += chunk.count(b"\n")
-        if (sha.hexdigest(), size, lines) != (self.sha256.hexdigest(), self.bytes, self.lines):
+            os.close(fd)
+        if size != self.bytes:
             raise WorkloadError(
-                f"part {self.index} reads back as {lines:,} lines and {size:,} bytes (sha256 "
-                f"{sha.hexdigest()[:12]}…), not the {self.lines:,} lines and {self.bytes:,} bytes written "
-                f"(sha256 {self.sha256.hexdigest()[:12]}…): no parts written",
+                f"part {self.index} holds {size:,} bytes on disk, not the {self.bytes:,} written: no parts written",
                 path=str(self.folder),
             )
 
     def discard(self) -> None:
-        with contextlib.suppress(OSError):
-            self.handle.close()
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.fd = None
         with contextlib.suppress(OSError):
             self.temp.unlink()
 
@@ -311,10 +340,10 @@ def write_parts(plan: Plan, directory: str | Path, *, overwrite: bool = False, f
     reads the source, once.)
 
     Each part is a byte-for-byte copy of its source lines (each ending with a newline), written to a
-    hidden temp file in ``directory``, flushed to disk and read back: its bytes on disk must be the
-    bytes written (sha256, lines, size), and the source must be the one planned (its sha256). Only
-    then are the parts renamed into place and the manifest written, last and also atomically. On any
-    failure no part of this run is left in ``directory``.
+    hidden temp file in ``directory``, each block read back at once and compared with what was
+    written, flushed to disk; and the source must be the one planned (its sha256). Only then are the
+    parts renamed into place and the manifest written, last and also atomically. On any failure no
+    part of this run is left in ``directory``.
 
     Raises:
         WorkloadError: the plan has errors (unless ``force``), the source changed since it was
