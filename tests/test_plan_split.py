@@ -22,6 +22,7 @@ import pytest
 
 from claude_quote.errors import UsageError, WorkloadError
 from claude_quote.plan import plan, write_parts
+from claude_quote.plan.writing import PartFile
 from tests.conftest import DAY, ROOT, console_script, run_cli
 from tests.workload_files import request, write_jsonl
 
@@ -367,3 +368,37 @@ def test_a_part_that_reads_back_wrong_is_caught(tmp_path: Path, monkeypatch: pyt
     ):
         plan(source, at=DAY, split=tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_directory_removed_while_splitting_is_exit_2_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = PartFile.__init__
+
+    def init(self: PartFile, folder: Path, index: int) -> None:
+        shutil.rmtree(folder)  # someone removes the directory as the first part starts
+        original(self, folder, index)
+
+    monkeypatch.setattr(PartFile, "__init__", init)
+    out = tmp_path / "out"
+    result = run_cli(["plan", str(CLEAN), "--at", "2026-11-25", "--split", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: --split {out}: cannot create a part file in {out}: No such file or directory (ENOENT); no "
+        "parts written (choose another directory)\n"
+    )
+
+
+def test_on_one_cpu_the_same_work_runs_on_the_reading_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sink = sys.modules["claude_quote.plan.sink"]
+    lines = [request(custom_id=f"r{i}") for i in range(5)] + ["", "{oops"]
+    source = write_jsonl(tmp_path / "b.jsonl", lines)
+    threaded = plan(source, at=DAY, max_requests=2, split=tmp_path / "a", force=True)
+    monkeypatch.setattr(sink, "_cores", lambda: 1)
+    inline = plan(source, at=DAY, max_requests=2, split=tmp_path / "b", force=True)
+    assert inline.model_dump(exclude={"split"}) == threaded.model_dump(exclude={"split"})
+    assert inline.lines_sha256 != inline.source_sha256  # the blank and bad lines are no request lines
+    for name in _names(tmp_path / "a"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

@@ -377,24 +377,20 @@ def _text_only(params: dict[str, Any]) -> bool:
             budget = thinking.get("budget_tokens")
             if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
                 return False
-    contents: list[Any] = []
+    contents = [message.get("content") if type(message) is dict else None for message in messages]
     system = params.get("system")
     if system is not None:
         contents.append(system)
-    for message in messages:
-        if not isinstance(message, dict) or "content" not in message:
-            return False
-        contents.append(message["content"])
     for content in contents:
-        if isinstance(content, str):
+        if type(content) is str:
             continue
-        if not isinstance(content, list):
-            return False
+        if type(content) is not list:
+            return False  # not a list of blocks, or a message that is no object or has no content
         for block in content:
             if (
-                not isinstance(block, dict)
+                type(block) is not dict
                 or block.get("type") != "text"
-                or not isinstance(block.get("text"), str)
+                or type(block.get("text")) is not str
                 or not _TEXT_BLOCK_KEYS.issuperset(block)
             ):
                 return False

@@ -4,7 +4,8 @@ lines, and with a split, each request line copied into its part's temp file and 
 The reading thread parses JSON (which holds the GIL) and hands the raw lines over in batches of
 about 8 MiB, each line with the part it belongs to (0: no request: a blank or invalid line, or a
 ``.json`` document). hashlib and file writes release the GIL, so on two cores the hashing and
-writing cost little time; at most two batches wait, so memory stays flat.
+writing cost little time; at most two batches wait, so memory stays flat. On one CPU the same work
+runs on the reading thread, in the same order.
 
 Each byte is hashed once while it is read: the request lines' sha256 is the source's until the
 first byte where they differ (a blank or invalid line, a missing last newline), and only from there
@@ -16,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -30,6 +33,13 @@ _IN_FLIGHT = 2
 
 _Line = tuple[bytes, int, bool]
 """(raw line, part number or 0, whether the bytes are the source's)."""
+
+
+def _cores() -> int:
+    """CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover - macOS, Windows
 
 
 def _ended(raw: bytes) -> bytes:
@@ -52,6 +62,7 @@ class Sink:
         self._plain = True  # every line of the batch a request line of the source, with its newline
         self._pool: ThreadPoolExecutor | None = None
         self._in_flight: deque[Future[None]] = deque()
+        self._inline = _cores() < 2  # one CPU: a worker thread would only add switches
 
     # -- the reading thread -----------------------------------------------------------------------
 
@@ -94,12 +105,15 @@ class Sink:
             self._batch, self._size, self._plain = [], 0, True
             self._run(self._consume, batch, plain)
 
-    def _run(self, task: object, *args: object) -> None:
+    def _run(self, task: Callable[..., None], *args: object) -> None:
+        if self._inline:
+            task(*args)
+            return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="claude-quote-plan-io")
         while self._in_flight and (len(self._in_flight) >= _IN_FLIGHT or self._in_flight[0].done()):
             self._in_flight.popleft().result()  # raises the worker's error here, early
-        self._in_flight.append(self._pool.submit(task, *args))  # type: ignore[arg-type]
+        self._in_flight.append(self._pool.submit(task, *args))
 
     # -- the worker thread ------------------------------------------------------------------------
 
