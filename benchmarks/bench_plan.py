@@ -1,6 +1,6 @@
 """``claude-quote plan`` and ``plan --split`` against their floors, in paired processes.
 
-    python benchmarks/bench_plan.py                      # 100,000 requests (about 1.9 GB)
+    python benchmarks/bench_plan.py                      # 100,000 requests (about 1.8 GB)
     python benchmarks/bench_plan.py --requests 10000     # a quicker look
     python benchmarks/bench_plan.py --one-core           # every process pinned to one CPU
 
@@ -16,8 +16,11 @@ each in a fresh process and alternating for ``--rounds`` rounds:
   flushed to disk (``fsync``) as plan does;
 - ``plan()`` with ``split=DIR``: all of the above, the parts written atomically and read back.
 
-It prints the median of each and the ratios ours ÷ floor (the goal is 1.3 or less, issue #16). Not
-part of the test run; results are recorded in docs/performance.md.
+It prints the median wall-clock time of each and the ratio ours ÷ floor (the goal is 1.3 or less,
+issue #16), and the same for CPU time (all threads, user + system): the cost on one core, which is
+what remains when plan's second thread (hashing, writing) has no CPU of its own. On a shared machine
+the CPU ratio is the steadier figure. ``--file`` measures a file of your own. Not part of the test
+run; results are recorded in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -141,8 +144,9 @@ def _text(rng: random.Random, words: int) -> str:
 
 def generate(path: Path, requests: int, seed: int = 7) -> int:
     """A batch file like a real one, written by Python's ``json.dumps`` (non-ASCII as ``\\u`` escapes):
-    about 19 KB a request; a third multi-turn, a fifth with a cached system prompt, a tenth with a tool;
-    one request in 10,000 has a prompt near the 100,000-token tier of claude-haiku-5-5 (so it is counted)."""
+    about 18 KB a request; a third multi-turn, a fifth with a cached system prompt, a tenth with a tool;
+    one request in 10,000 is long enough (50,000 words on claude-haiku-5-5, about 85,000 estimated
+    tokens) that plan must count its tokens against the 100,000-token tier."""
     rng = random.Random(seed)
     written = 0
     with path.open("w", encoding="utf-8") as out:

@@ -21,7 +21,7 @@ import os
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .writing import PartFile
 
@@ -33,6 +33,12 @@ _IN_FLIGHT = 2
 
 _Line = tuple[bytes, int, bool]
 """(raw line, part number or 0, whether the bytes are the source's)."""
+
+
+class _Hash(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+    def copy(self) -> _Hash: ...
+    def hexdigest(self) -> str: ...
 
 
 def _cores() -> int:
@@ -53,8 +59,8 @@ class Sink:
         self.target = target
         self.files: list[PartFile] = []
         """Every part written, in order (complete and read back once :meth:`finish` returned)."""
-        self._source = hashlib.sha256()
-        self._lines: hashlib._Hash | None = None  # None while the request lines are the source
+        self._source: _Hash = hashlib.sha256()
+        self._lines: _Hash | None = None  # None while the request lines are the source
         self._writing = target is not None
         self._current: PartFile | None = None
         self._batch: list[_Line] = []

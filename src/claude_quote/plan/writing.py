@@ -158,15 +158,10 @@ class SplitDir:
 def _read_at(fd: int, size: int, offset: int) -> bytes:
     """``size`` bytes of the file at ``offset`` (fewer at its end)."""
     if hasattr(os, "pread"):
-        chunks = []
-        while size > 0:
-            chunk = os.pread(fd, size, offset)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size -= len(chunk)
-            offset += len(chunk)
-        return b"".join(chunks)
+        chunk = os.pread(fd, size, offset)
+        if len(chunk) == size or not chunk:
+            return chunk  # a regular file reads whole: no copy
+        return chunk + _read_at(fd, size - len(chunk), offset + len(chunk))
     end = os.lseek(fd, 0, os.SEEK_CUR)  # pragma: no cover - Windows
     os.lseek(fd, offset, os.SEEK_SET)  # pragma: no cover
     try:  # pragma: no cover
