@@ -1,11 +1,9 @@
 """Exact money arithmetic: the units prices are quoted in, and the one Decimal context we compute in.
 
 No float ever touches a price. Rates are ``Decimal`` per unit (``PER_MTOK`` tokens, ``PER_THOUSAND``
-searches); amounts are computed exactly and never rounded here — rounding belongs to the renderers
-(:mod:`claude_quote.render.format`).
+searches); amounts are computed by the pricing engine (:mod:`claude_quote.engine`) in the ``EXACT``
+context and never rounded — rounding belongs to the renderers (:mod:`claude_quote.render.format`).
 
->>> amount(Decimal("3"), 5_000_000, PER_MTOK)
-Decimal('15')
 >>> decimal_str(Decimal("7.50"))
 '7.5'
 >>> decimal_str(Decimal("1E+2"))
@@ -17,7 +15,7 @@ from __future__ import annotations
 import decimal
 from decimal import Decimal
 
-__all__ = ["EXACT", "PER_MTOK", "PER_THOUSAND", "amount", "decimal_str", "from_units", "plain", "to_decimal"]
+__all__ = ["EXACT", "PER_MTOK", "PER_THOUSAND", "decimal_str", "from_units", "plain", "to_decimal"]
 
 PER_MTOK = 1_000_000
 """Token prices are quoted in USD per million tokens (keys ending ``_per_mtok``)."""
@@ -31,15 +29,6 @@ EXACT = decimal.Context(
     traps=[decimal.Inexact, decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
 """The context money is computed in: any operation that would have to round raises instead."""
-
-
-def amount(rate: Decimal, quantity: int, per: int) -> Decimal:
-    """``rate`` × ``quantity`` ÷ ``per``, exactly (raises ``decimal.Inexact`` rather than round).
-
-    The result carries no trailing zeros: ``amount(Decimal("7.50"), 2_000_000, PER_MTOK)`` is ``15``.
-    """
-    with decimal.localcontext(EXACT):
-        return plain(rate * quantity / per)
 
 
 def to_decimal(value: object, *, what: str = "value") -> Decimal:

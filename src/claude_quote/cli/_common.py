@@ -22,7 +22,9 @@ __all__ = [
     "FormatOption",
     "OutputFormat",
     "PricingOption",
+    "QuietOption",
     "emit",
+    "emit_report",
     "parse_date",
     "parse_decimal",
     "table_from",
@@ -176,6 +178,35 @@ def emit(text: str | Iterable[str]) -> None:
         for piece in text:
             sys.stdout.write(piece)
     sys.stdout.flush()
+
+
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="No warnings on stderr or in the table (JSON and Markdown reports still list them).",
+    ),
+]
+
+
+def warn(warnings: list[str]) -> None:
+    """Warnings on stderr, one ``warning: ...`` line each."""
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
+
+
+def emit_report(report: object, fmt: str, *, quiet: bool = False) -> None:
+    """Write ``report`` to stdout in ``fmt``. A table shows its warnings below it; JSON, CSV and Markdown
+    are for programs and documents, so their warnings are also written to stderr. ``quiet``: neither."""
+    from claude_quote.render import render, warnings_of
+
+    if fmt == "table":
+        emit(render(report, fmt, warnings=not quiet))
+        return
+    emit(render(report, fmt))
+    if not quiet:
+        warn(warnings_of(report))
 
 
 # Options that shape an estimate, shared by `estimate` and `reconcile --requests`.

@@ -12,7 +12,8 @@ from ._common import (
     FormatOption,
     OutputFormat,
     PricingOption,
-    emit,
+    QuietOption,
+    emit_report,
     parse_date,
     table_from,
     user_errors,
@@ -54,6 +55,7 @@ def calibrate_command(
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Learn a calibration file from a batch: per model, the token factor and output lengths.
 
@@ -62,7 +64,6 @@ def calibrate_command(
     how the calibration changes the estimate of these requests. Use it with estimate --calibration FILE.
     """
     from claude_quote.calibrate import calibrate
-    from claude_quote.render import render
 
     with user_errors():
         report = calibrate(
@@ -74,4 +75,4 @@ def calibrate_command(
             skip_invalid=skip_invalid,
             output=output,
         )
-        emit(render(report, output_format.value))
+        emit_report(report, output_format.value, quiet=quiet)

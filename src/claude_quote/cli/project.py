@@ -16,7 +16,8 @@ from ._common import (
     GeoOption,
     OutputFormat,
     PricingOption,
-    emit,
+    QuietOption,
+    emit_report,
     geo_value,
     tokens_option,
     user_errors,
@@ -198,6 +199,7 @@ def project_command(
     ] = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Project monthly and yearly cost as work grows: real time vs batch, savings, and what-if.
 
@@ -206,7 +208,6 @@ def project_command(
     day of each month; requests are rounded half-even to whole requests each month.
     """
     from claude_quote.projections import compare, project
-    from claude_quote.render import render_chunks
 
     with user_errors():
         tokens = {
@@ -241,7 +242,7 @@ def project_command(
 
                 typer.echo(f"wrote {plot_projection(result, plot)}", err=True)
             report = result
-        emit(render_chunks(report, output_format.value))
+        emit_report(report, output_format.value, quiet=quiet)
 
 
 def _usage(message: str) -> Exception:
