@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .calibrate import calibrate_command
-from .check import check_command
-from .estimate import estimate_command
-from .models import models
-from .plan import plan_command
-from .price import price
-from .project import project_command
-from .reconcile import reconcile
+if TYPE_CHECKING:
+    app: typer.Typer
 
 __all__ = ["COMMANDS", "app", "main"]
 
@@ -37,20 +32,27 @@ def _root(
     """What Claude API work will cost before you run it, and what it did cost after."""
 
 
-COMMANDS: dict[str, Callable[..., None]] = {
-    "price": price,
-    "models": models,
-    "estimate": estimate_command,
-    "project": project_command,
-    "reconcile": reconcile,
-    "calibrate": calibrate_command,
-    "plan": plan_command,
-    "check": check_command,
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "price": ("price", "price"),
+    "models": ("models", "models"),
+    "estimate": ("estimate", "estimate_command"),
+    "project": ("project", "project_command"),
+    "reconcile": ("reconcile", "reconcile"),
+    "calibrate": ("calibrate", "calibrate_command"),
+    "plan": ("plan", "plan_command"),
+    "check": ("check", "check_command"),
 }
-"""Every command, in the order ``--help`` lists them."""
+"""Every command (its module here and its function), in the order ``--help`` lists them. A command's
+module is imported only when that command runs (or ``--help`` lists them all)."""
 
 
-def _app(commands: dict[str, Callable[..., None]]) -> typer.Typer:
+def _command(name: str) -> Callable[..., None]:
+    module, function = _COMMANDS[name]
+    found: Callable[..., None] = getattr(importlib.import_module(f"{__name__}.{module}"), function)
+    return found
+
+
+def _app(names: list[str]) -> typer.Typer:
     application = typer.Typer(
         name="claude-quote",
         help="What Claude API work will cost before you run it, and what it did cost after.",
@@ -60,20 +62,29 @@ def _app(commands: dict[str, Callable[..., None]]) -> typer.Typer:
         rich_markup_mode=None,
     )
     application.callback()(_root)
-    for name, function in commands.items():
-        application.command(name)(function)
+    for name in names:
+        application.command(name)(_command(name))
     return application
 
 
-app = _app(COMMANDS)
-"""The whole command line (tests invoke it in-process with typer's CliRunner)."""
+def __getattr__(name: str) -> Any:
+    """``app``, the whole command line (tests invoke it in-process with typer's CliRunner), and
+    ``COMMANDS`` (name → function), made on first use."""
+    if name == "app":
+        application = _app(list(_COMMANDS))
+        globals()["app"] = application
+        return application
+    if name == "COMMANDS":
+        return {command: _command(command) for command in _COMMANDS}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     """Console-script entry point.
 
     typer turns every parameter of every command into a click parameter before it runs any; when argv
-    names a command, only that one is built (a visible share of a ``price`` start-up).
+    names a command, only that one is built, and only its module imported (a visible share of a
+    ``price`` start-up).
     """
     name = sys.argv[1] if len(sys.argv) > 1 else ""
-    (_app({name: COMMANDS[name]}) if name in COMMANDS else app)()
+    (_app([name]) if name in _COMMANDS else _app(list(_COMMANDS)))()

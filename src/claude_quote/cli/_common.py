@@ -9,13 +9,18 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from claude_quote.errors import ClaudeQuoteError, UsageError
-from claude_quote.pricing import ENV_VAR, PriceTable, load_pricing
-from claude_quote.usage import parse_token_count
+
+if TYPE_CHECKING:
+    from claude_quote.pricing import PriceTable
+
+PRICING_ENV_VAR = "CLAUDE_QUOTE_PRICING"
+"""``claude_quote.pricing.ENV_VAR``, here so that the options are made without the price table's
+schema (``--help`` imports no pydantic model; a test checks the two are the same)."""
 
 __all__ = [
     "AtOption",
@@ -45,6 +50,8 @@ class OutputFormat(StrEnum):
 def _parse_tokens(text: str | int) -> int:
     if isinstance(text, int):  # the default, passed through the parser by typer
         return text
+    from claude_quote.usage import parse_token_count
+
     try:
         return parse_token_count(text)
     except ClaudeQuoteError as exc:
@@ -94,7 +101,7 @@ PricingOption = Annotated[
     Path | None,
     typer.Option(
         "--pricing",
-        envvar=ENV_VAR,
+        envvar=PRICING_ENV_VAR,
         metavar="FILE",
         help='A custom price table (same format as the bundled one; may `extends = "builtin"`).',
     ),
@@ -107,6 +114,8 @@ AtOption = Annotated[
 
 def table_from(path: Path | None) -> PriceTable:
     """The bundled table, or the custom one named by --pricing / $CLAUDE_QUOTE_PRICING."""
+    from claude_quote.pricing import load_pricing
+
     return load_pricing(path)
 
 
@@ -199,12 +208,12 @@ def warn(warnings: list[str]) -> None:
 def emit_report(report: object, fmt: str, *, quiet: bool = False) -> None:
     """Write ``report`` to stdout in ``fmt``. A table shows its warnings below it; JSON, CSV and Markdown
     are for programs and documents, so their warnings are also written to stderr. ``quiet``: neither."""
-    from claude_quote.render import render, warnings_of
+    from claude_quote.render import render, render_chunks, warnings_of
 
     if fmt == "table":
         emit(render(report, fmt, warnings=not quiet))
         return
-    emit(render(report, fmt))
+    emit(render_chunks(report, fmt))
     if not quiet:
         warn(warnings_of(report))
 

@@ -207,7 +207,7 @@ def project_command(
     estimate (--from-estimate), or a workload spec (--spec). Prices are those in effect on the first
     day of each month; requests are rounded half-even to whole requests each month.
     """
-    from claude_quote.projections import compare, project
+    from claude_quote.projections import project
 
     with user_errors():
         tokens = {
@@ -232,6 +232,8 @@ def project_command(
             if plot is not None:
                 raise _usage("--plot draws a projection; it cannot be combined with --compare")
             models = _model_list(compare_models)
+            from claude_quote.projections import compare
+
             report: object = compare(
                 workloads, models, start=start, months=months, month_length=length, table=table
             )

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from claude_quote.errors import UsageError
-from claude_quote.pricing import PriceTable
-from claude_quote.usage import Usage
+
+if TYPE_CHECKING:
+    from claude_quote.pricing import PriceTable
+    from claude_quote.usage import Usage
 
 from ._common import (
     ESTIMATE_FLAGS,

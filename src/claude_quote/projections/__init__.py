@@ -45,9 +45,14 @@ and exact sums), ``engine`` (rates and the month-by-month pricing), ``projection
 
 from __future__ import annotations
 
-from .comparison import compare
+from typing import TYPE_CHECKING, Any
+
 from .months import AVERAGE_MONTH_DAYS, MAX_MONTHS, MonthLength, month_starts, monthly_requests, parse_month
 from .projection import project
+
+if TYPE_CHECKING:
+    from .comparison import compare
+
 from .results import (
     Comparison,
     MonthRows,
@@ -81,3 +86,12 @@ __all__ = [
     "parse_month",
     "project",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """:func:`compare` is imported on first use (a projection alone does not need it)."""
+    if name == "compare":
+        from .comparison import compare
+
+        return compare
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,6 +12,8 @@ Every figure comes from the pricing engine (:mod:`claude_quote.engine`); the rea
 ``actual`` (what was billed), with ``error = estimate − actual`` and ``error_percent`` of the actual.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .compare import (
     WORST_DEFAULT,
     ModelComparison,
@@ -21,8 +23,10 @@ from .compare import (
     error_percent,
     reconcile_with_estimates,
 )
-from .org import OrgLine, OrgReconciliation, reconcile_usage_report
 from .results import BatchActuals, ModelActual, ResultCounts, read_actuals, reconcile_results
+
+if TYPE_CHECKING:
+    from .org import OrgLine, OrgReconciliation, reconcile_usage_report
 
 __all__ = [
     "WORST_DEFAULT",
@@ -41,3 +45,14 @@ __all__ = [
     "reconcile_usage_report",
     "reconcile_with_estimates",
 ]
+
+_LAZY = {"OrgLine", "OrgReconciliation", "reconcile_usage_report"}
+"""Names of :mod:`.org`, imported on first use: ``reconcile RESULTS`` needs none of the Admin exports."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from . import org
+
+        return getattr(org, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

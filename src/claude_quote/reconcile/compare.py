@@ -45,7 +45,7 @@ WORST_DEFAULT = 10
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def error_percent(estimate: Decimal, actual: Decimal) -> Decimal | None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from .document import Document
 from .json import iter_json, to_json
-from .text import to_csv, to_markdown, to_table
+
+if TYPE_CHECKING:
+    from .document import Document
 
 __all__ = ["FORMATS", "Format", "register", "render", "render_chunks", "warnings_of"]
 
@@ -72,6 +73,8 @@ def render(report: object, fmt: Format | str, *, width: int | None = None, warni
     to_json_dict, to_doc = _builders(report)
     if fmt == "json":
         return to_json(to_json_dict(report))
+    from .text import to_csv, to_markdown, to_table
+
     document = to_doc(report)
     if fmt == "table":
         return to_table(document, width=width, warnings=warnings)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from claude_quote.engine import Cost
 from claude_quote.reconcile import (
     BatchActuals,
     ModelActual,
-    OrgLine,
-    OrgReconciliation,
     Reconciliation,
     RequestComparison,
 )
 from claude_quote.usage import Usage
+
+if TYPE_CHECKING:  # imported where used: a batch's report needs nothing of the Admin exports
+    from claude_quote.reconcile import OrgLine, OrgReconciliation
 
 from . import format as fmt
 from .document import Cell, Document, Table

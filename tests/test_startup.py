@@ -1,0 +1,96 @@
+"""Start-up: each command imports what it uses and nothing else (speed itself is measured in
+benchmarks/bench_startup.py, never asserted). Each check runs the console entry point in a fresh
+interpreter and lists the modules it imported."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from claude_quote.cli._common import PRICING_ENV_VAR
+from claude_quote.pricing import ENV_VAR
+from tests.conftest import ROOT
+
+_MODULES = """
+import sys
+from claude_quote.cli import main
+sys.argv = ["claude-quote", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+finally:
+    import json
+    print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def imported(*args: str) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _MODULES, *args], capture_output=True, text=True, check=False, cwd=ROOT
+    )
+    modules: list[str] = json.loads(proc.stderr.strip().splitlines()[-1])
+    return set(modules)
+
+
+def test_the_env_var_of_the_pricing_option_is_the_tables() -> None:
+    assert PRICING_ENV_VAR == ENV_VAR
+
+
+@pytest.mark.slow
+def test_help_builds_no_model() -> None:
+    # Listing the commands needs typer only: no pydantic, no price table, no command's library.
+    modules = imported("--help")
+    assert "pydantic" not in modules
+    assert (
+        not {m for m in modules if m.startswith("claude_quote.")}
+        - {
+            "claude_quote._version",
+            "claude_quote.errors",
+        }
+        - {m for m in modules if m.startswith("claude_quote.cli")}
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "unused"),
+    [
+        (
+            "price sonnet-4.6 --input 1M --output 1M --format json",
+            [
+                "claude_quote.estimate",
+                "claude_quote.reconcile",
+                "claude_quote.projections",
+                "claude_quote.render.text",
+            ],
+        ),
+        (
+            "reconcile examples/batch-results.jsonl --at 2026-11-25 --format json",
+            ["claude_quote.reconcile.org", "claude_quote.workloads.admin_exports", "claude_quote.estimate"],
+        ),
+        (
+            "project sonnet-4.6 --input 2k --output 500 --requests 1000 --format json",
+            ["claude_quote.projections.comparison", "claude_quote.estimate", "claude_quote.reconcile"],
+        ),
+        (
+            "models --format json",
+            ["claude_quote.estimate", "claude_quote.projections", "claude_quote.cli.price"],
+        ),
+    ],
+)
+def test_a_command_imports_only_what_it_uses(args: str, unused: list[str]) -> None:
+    modules = imported(*args.split())
+    assert f"claude_quote.cli.{args.split()[0]}" in modules  # it ran
+    assert sorted(m for m in unused if m in modules) == []
+
+
+@pytest.mark.slow
+def test_the_check_can_fail() -> None:
+    """The import lists above are real: a comparison does import what a projection leaves out."""
+    compare = "project sonnet-4.6 --input 2k --output 500 --requests 1000 --compare opus,haiku"
+    modules = imported(*compare.split())
+    assert "claude_quote.projections.comparison" in modules
