@@ -39,25 +39,29 @@ from __future__ import annotations
 import decimal
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from .calibration import CURRENT_VERSION, Calibration, ModelCalibration, PrefixCalibration, parse_calibration
 from .engine import today
 from .errors import UsageError, WorkloadError
-from .estimate import EstimateOptions, RequestEstimate, estimate_each
+from .estimate import EstimateOptions, RequestEstimate, estimate_into
+from .money import EXACT, plain
 from .pricing import PriceTable, load_pricing
 from .pricing.model import TokenizerName
-from .reconcile import BatchActuals, compare, error_percent, read_actuals
+from .reconcile import BatchActuals, actuals_and_reader, compare, error_percent
+from .reconcile.store import Rows, Store
 from .tokens.classes import CLASSES, ClassName
 from .tokens.correction import counting_model_for_tokenizer
 from .tokens.fit import Fit, fit_scaled, summarize_errors
+from .usage import Usage
 from .workloads.requests import custom_id_prefix
 from .workloads.results import BatchResult
 
@@ -224,15 +228,147 @@ class CalibrationReport(_Frozen):
     warnings: tuple[str, ...]
 
 
+class _Ints:
+    """A column of integers, 8 bytes each (a Python list only if one is beyond 64 bits)."""
+
+    def __init__(self) -> None:
+        self.values: array[int] | list[int] = array("q")
+
+    def append(self, value: int) -> None:
+        try:
+            self.values.append(value)
+        except OverflowError:
+            self.values = [*self.values, value]
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.values)
+
+    def __getitem__(self, index: int) -> int:
+        return self.values[index]
+
+
 @dataclass
 class _Group:
+    """The joined requests of one model (or custom_id prefix), in columns: memory per request is a
+    few numbers, not an estimate object."""
+
     samples: int = 0
     raw: int = 0
     fixed: int = 0
     actual: int = 0
-    outputs: list[int] = field(default_factory=list)
-    rows: list[tuple[RequestEstimate, int]] = field(default_factory=list)
-    """Each joined request's estimate and actual prompt."""
+    outputs: _Ints = field(default_factory=_Ints)
+    features: array[float] = field(default_factory=lambda: array("d"))
+    """Each request's tokens per content class, one after the other (``len(CLASSES)`` each)."""
+    framing: array[float] = field(default_factory=lambda: array("d"))
+    fixed_each: _Ints = field(default_factory=_Ints)
+    uncalibrated: _Ints = field(default_factory=_Ints)
+    """Each request's estimated prompt (uncalibrated)."""
+    prompts: _Ints = field(default_factory=_Ints)
+    """Each request's actual prompt."""
+
+    def add(self, estimate: _Estimate, prompt: int) -> None:
+        """A joined request of the model: its estimate and its actual prompt."""
+        self.features.extend(estimate.class_tokens or _NO_CLASSES)
+        self.framing.append(estimate.framing_tokens)
+        self.fixed_each.append(estimate.fixed_tokens)
+        self.uncalibrated.append(estimate.prompt_tokens)
+        self.prompts.append(prompt)
+
+
+_NO_CLASSES = (0.0,) * len(CLASSES)
+
+
+@dataclass(frozen=True, slots=True)
+class _Estimate:
+    """What calibration needs of a request's estimate (kept on disk between readings)."""
+
+    custom_id: str
+    model: str
+    buckets: tuple[int, int, int, int, int, int]
+    raw_text_tokens: int
+    fixed_tokens: int
+    class_tokens: tuple[float, ...] | None
+    framing_tokens: float
+
+    @classmethod
+    def of(cls, e: RequestEstimate) -> _Estimate:
+        return cls(
+            e.custom_id,
+            e.model,
+            e.usage.buckets(),
+            e.raw_text_tokens,
+            e.fixed_tokens,
+            e.class_tokens,
+            e.framing_tokens,
+        )
+
+    @property
+    def usage(self) -> Usage:
+        return Usage.from_buckets(self.buckets)
+
+    @property
+    def prompt_tokens(self) -> int:
+        b = self.buckets
+        return b[0] + b[1] + b[2] + b[3]
+
+    def record(self) -> tuple[object, ...]:
+        return (
+            self.custom_id,
+            self.model,
+            self.buckets,
+            self.raw_text_tokens,
+            self.fixed_tokens,
+            self.class_tokens,
+            self.framing_tokens,
+        )
+
+    @classmethod
+    def from_record(cls, record: tuple[Any, ...]) -> _Estimate:
+        custom_id, model, buckets, raw, fixed, classes, framing = record
+        return cls(custom_id, model, _six(buckets), raw, fixed, classes, framing)
+
+
+def _six(values: Sequence[int]) -> tuple[int, int, int, int, int, int]:
+    a, b, c, d, e, f = values
+    return (a, b, c, d, e, f)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    """A joined request: its estimate and its succeeded result line (what the effect prices)."""
+
+    estimate: _Estimate
+    line: BatchResult
+
+    def record(self) -> tuple[object, ...]:
+        line = self.line
+        assert line.usage is not None
+        return (
+            self.estimate.record(),
+            line.line,
+            line.custom_id,
+            line.model,
+            line.usage.buckets(),
+            line.inference_geo,
+            line.speed,
+        )
+
+    @classmethod
+    def from_record(cls, record: tuple[Any, ...]) -> _Pair:
+        estimate, number, custom_id, model, buckets, geo, speed = record
+        line = BatchResult(
+            number,
+            custom_id,
+            "succeeded",
+            model=model,
+            usage=Usage.from_buckets(_six(buckets)),
+            inference_geo=geo,
+            speed=speed,
+        )
+        return cls(_Estimate.from_record(estimate), line)
 
 
 def _places(value: float) -> Decimal:
@@ -272,45 +408,55 @@ def calibrate(
         raise UsageError(f"--min-samples must be at least 1, got {min_samples!r}")
     table = table or load_pricing()
     at = at or today()
-    estimates, run = estimate_each(requests, EstimateOptions(skip_invalid=skip_invalid), at=at, table=table)
-    actuals, lines = read_actuals(results, at=at, table=table, skip_invalid=skip_invalid)
+    store = Store()
+    estimates = store.records()
+    run = estimate_into(
+        requests,
+        lambda e: estimates.add(e.custom_id, _Estimate.of(e).record()),
+        EstimateOptions(skip_invalid=skip_invalid),
+        at=at,
+        table=table,
+    )
+    actuals, lines = actuals_and_reader(results, at=at, table=table, skip_invalid=skip_invalid)
 
-    pairs: list[tuple[RequestEstimate, BatchResult]] = []
+    pairs = store.rows()
     not_succeeded: dict[str, int] = {}
-    without_request: list[str] = []
+    without_request = 0
+    without_request_ids: list[str] = []
     mismatch = 0
-    for custom_id, line in lines.items():
-        estimate = estimates.get(custom_id)
-        if estimate is None:
-            without_request.append(custom_id)
-        elif line.usage is None:
+    by_model: dict[str, _Group] = {}
+    by_prefix: dict[str, _Group] = {}
+    for line in lines:
+        record = estimates.take(line.custom_id)
+        if record is None:
+            without_request += 1
+            if len(without_request_ids) < _SHOWN_IDS:
+                without_request_ids.append(line.custom_id)
+            continue
+        estimate = _Estimate.from_record(record)
+        if line.usage is None:
             not_succeeded[line.type] = not_succeeded.get(line.type, 0) + 1
         elif line.model != estimate.model:
             mismatch += 1
         else:
-            pairs.append((estimate, line))
-    without_result = [custom_id for custom_id in estimates if custom_id not in lines]
-    if not pairs:
+            pairs.append(_Pair(estimate, line).record())
+            actual_prompt = line.usage.prompt_tokens
+            group = by_model.setdefault(estimate.model, _Group())
+            group.samples += 1
+            group.raw += estimate.raw_text_tokens
+            group.fixed += estimate.fixed_tokens
+            group.actual += actual_prompt
+            group.outputs.append(line.usage.output_tokens)
+            group.add(estimate, actual_prompt)
+            prefix = by_prefix.setdefault(custom_id_prefix(estimate.custom_id), _Group())
+            prefix.samples += 1
+            prefix.outputs.append(line.usage.output_tokens)
+    without_result, without_result_ids = estimates.unused(_SHOWN_IDS)
+    if not len(pairs):
         raise WorkloadError(
             f"no request of {requests} has a succeeded result in {results} with the same custom_id and "
             "model: nothing to learn from (are they the same batch?)"
         )
-
-    by_model: dict[str, _Group] = {}
-    by_prefix: dict[str, _Group] = {}
-    for estimate, line in pairs:
-        assert line.usage is not None
-        actual_prompt = line.usage.prompt_tokens
-        group = by_model.setdefault(estimate.model, _Group())
-        group.samples += 1
-        group.raw += estimate.raw_text_tokens
-        group.fixed += estimate.fixed_tokens
-        group.actual += actual_prompt
-        group.outputs.append(line.usage.output_tokens)
-        group.rows.append((estimate, actual_prompt))
-        prefix = by_prefix.setdefault(custom_id_prefix(estimate.custom_id), _Group())
-        prefix.samples += 1
-        prefix.outputs.append(line.usage.output_tokens)
 
     warnings: list[str] = []
     models = tuple(
@@ -321,8 +467,8 @@ def calibrate(
         PrefixLearned(
             prefix=name,
             samples=group.samples,
-            output_p50=percentile(group.outputs, 50),
-            output_p95=percentile(group.outputs, 95),
+            output_p50=percentile(group.outputs.values, 50),
+            output_p95=percentile(group.outputs.values, 95),
             written=group.samples >= min_samples,
         )
         for name, group in sorted(by_prefix.items())
@@ -362,8 +508,13 @@ def calibrate(
         warnings.append(
             f"nothing reached the minimum of {min_samples} joined requests: the calibration file is empty"
         )
-    effect = _effect(pairs, estimates, requests, calibration, actuals, lines, table, at, skip_invalid)
-    warnings += _join_warnings(not_succeeded, without_result, without_request, mismatch)
+    effect = _effect(pairs, store, requests, calibration, actuals, table, at, skip_invalid)
+    warnings += _join_warnings(
+        not_succeeded,
+        (without_result, [r[0] for r in without_result_ids]),
+        (without_request, without_request_ids),
+        mismatch,
+    )
     if run.skipped:
         warnings.append(f"skipped {run.skipped} invalid line(s) of {requests}; the first: {run.first_skip}")
     if actuals.skipped:
@@ -387,10 +538,10 @@ def calibrate(
         results=actuals.counts.total + actuals.skipped,
         joined=len(pairs),
         not_succeeded=dict(sorted(not_succeeded.items())),
-        requests_without_result=len(without_result),
-        requests_without_result_ids=tuple(without_result[:_SHOWN_IDS]),
-        results_without_request=len(without_request),
-        results_without_request_ids=tuple(without_request[:_SHOWN_IDS]),
+        requests_without_result=without_result,
+        requests_without_result_ids=tuple(r[0] for r in without_result_ids),
+        results_without_request=without_request,
+        results_without_request_ids=tuple(without_request_ids),
         model_mismatch=mismatch,
         skipped_requests=run.skipped,
         skipped_results=actuals.skipped,
@@ -427,13 +578,14 @@ def _learn_model(
     samples: list[_FeatureSample] = []
     uncalibrated: list[float] = []
     actual: list[float] = []
-    for estimate, prompt in group.rows:
-        features = estimate.class_tokens or (0.0,) * len(CLASSES)
+    width = len(CLASSES)
+    for k, prompt in enumerate(group.prompts):
+        features = tuple(group.features[k * width : (k + 1) * width])
         for i, value in enumerate(features):
             totals[i] += value
-        extra = estimate.framing_tokens - base  # per-message and system framing: kept from the default
-        samples.append(_FeatureSample(features, prompt - estimate.fixed_tokens - extra))
-        uncalibrated.append(estimate.usage.prompt_tokens)
+        extra = group.framing[k] - base  # per-message and system framing: kept from the default
+        samples.append(_FeatureSample(features, prompt - group.fixed_each[k] - extra))
+        uncalibrated.append(group.uncalibrated[k])
         actual.append(prompt)
     total = sum(totals)
     shares = {
@@ -480,8 +632,8 @@ def _learn_model(
         factors=factors,
         fitted=fitted,
         uncalibrated=_quality(uncalibrated, actual),
-        output_p50=percentile(group.outputs, 50) if written else None,
-        output_p95=percentile(group.outputs, 95) if written else None,
+        output_p50=percentile(group.outputs.values, 50) if written else None,
+        output_p95=percentile(group.outputs.values, 95) if written else None,
         output_mean=mean,
         written=written,
     )
@@ -511,50 +663,70 @@ def _fit_features(samples: list[_FeatureSample], prior: tuple[float, ...], base:
 
 
 def _effect(
-    pairs: list[tuple[RequestEstimate, BatchResult]],
-    before: Mapping[str, RequestEstimate],
+    pairs: Rows,
+    store: Store,
     requests: str | Path,
     calibration: Calibration,
     actuals: BatchActuals,
-    lines: Mapping[str, BatchResult],
     table: PriceTable,
     at: date,
     skip_invalid: bool,
 ) -> tuple[Effect, ...]:
     """The joined requests estimated without and with the calibration, against what they cost."""
-    after, _ = estimate_each(
-        requests, EstimateOptions(calibration=calibration, skip_invalid=skip_invalid), at=at, table=table
+    after = store.records()
+    estimate_into(
+        requests,
+        lambda e: after.add(e.custom_id, _Estimate.of(e).record()),
+        EstimateOptions(calibration=calibration, skip_invalid=skip_invalid),
+        at=at,
+        table=table,
     )
-    joined = {estimate.custom_id for estimate, _ in pairs}
-    subset = {cid: line for cid, line in lines.items() if cid in joined}
 
-    def priced(estimates: Mapping[str, RequestEstimate]) -> dict[str, Decimal]:
-        report = compare(
-            actuals,
-            subset,
-            {cid: (e.model, e.usage) for cid, e in estimates.items() if cid in joined},
-            table=table,
-            worst=0,
-        )
-        out = {m.model: m.estimate for m in report.by_model}
-        out["total"] = report.estimate
-        out["actual:total"] = report.actual
-        out.update({f"actual:{m.model}": m.actual for m in report.by_model})
-        return out
+    def joined() -> Iterator[_Pair]:
+        return (_Pair.from_record(record) for record in pairs)
 
-    cost_before, cost_after = priced(before), priced(after)
+    def later(pair: _Pair) -> _Estimate:
+        record = after.get(pair.estimate.custom_id)
+        assert record is not None  # the same file: the same requests
+        return _Estimate.from_record(record)
+
+    def priced(estimate_of: Callable[[_Pair], _Estimate]) -> dict[str, Decimal]:
+        """Batch prices of each joined request's estimate and result (as :func:`compare` prices
+        them, a chunk of requests at a time), summed per model and in total."""
+        sums: dict[str, Decimal] = {}
+        for chunk in _chunks(joined(), _EFFECT_CHUNK):
+            report = compare(
+                actuals,
+                {p.line.custom_id: p.line for p in chunk},
+                {p.line.custom_id: (e.model, e.usage) for p in chunk for e in (estimate_of(p),)},
+                table=table,
+                worst=0,
+            )
+            found = {m.model: m.estimate for m in report.by_model}
+            found["total"] = report.estimate
+            found["actual:total"] = report.actual
+            found.update({f"actual:{m.model}": m.actual for m in report.by_model})
+            with decimal.localcontext(EXACT):
+                for key, value in found.items():
+                    sums[key] = sums.get(key, Decimal(0)) + value
+        with decimal.localcontext(EXACT):
+            return {key: plain(value) for key, value in sums.items()}
+
+    cost_before, cost_after = priced(lambda p: p.estimate), priced(later)
     rows: dict[str, list[int]] = {}
-    for estimate, line in pairs:
+    for pair in joined():
+        estimate, line = pair.estimate, pair.line
+        calibrated = later(pair)
         assert line.usage is not None
         for key in (estimate.model, "total"):
             row = rows.setdefault(key, [0] * 7)
             row[0] += 1
             row[1] += line.usage.prompt_tokens
-            row[2] += estimate.usage.prompt_tokens
-            row[3] += after[estimate.custom_id].usage.prompt_tokens
+            row[2] += estimate.prompt_tokens
+            row[3] += calibrated.prompt_tokens
             row[4] += line.usage.output_tokens
-            row[5] += estimate.usage.output_tokens
-            row[6] += after[estimate.custom_id].usage.output_tokens
+            row[5] += estimate.buckets[4]
+            row[6] += calibrated.buckets[4]
     out = []
     for key in [*sorted(k for k in rows if k != "total"), "total"]:
         n, actual_prompt, before_prompt, after_prompt, actual_out, before_out, after_out = rows[key]
@@ -579,21 +751,41 @@ def _effect(
     return tuple(out)
 
 
+_EFFECT_CHUNK = 4096
+"""Joined requests priced per :func:`compare` call in the effect."""
+
+T = TypeVar("T")
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _join_warnings(
-    not_succeeded: Mapping[str, int], without_result: list[str], without_request: list[str], mismatch: int
+    not_succeeded: Mapping[str, int],
+    without_result: tuple[int, list[str]],
+    without_request: tuple[int, list[str]],
+    mismatch: int,
 ) -> list[str]:
     out: list[str] = []
     if not_succeeded:
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(not_succeeded.items()))
         out.append(f"requests whose result was not succeeded ({kinds}) have no usage and were left out")
-    if without_result:
-        shown = ", ".join(repr(c) for c in without_result[:_SHOWN_IDS])
-        out.append(f"{len(without_result)} request(s) have no line in the results file (e.g. {shown})")
-    if without_request:
-        shown = ", ".join(repr(c) for c in without_request[:_SHOWN_IDS])
-        out.append(
-            f"{len(without_request)} result line(s) have no request in the request file (e.g. {shown})"
-        )
+    count, ids = without_result
+    if count:
+        shown = ", ".join(repr(c) for c in ids[:_SHOWN_IDS])
+        out.append(f"{count} request(s) have no line in the results file (e.g. {shown})")
+    count, ids = without_request
+    if count:
+        shown = ", ".join(repr(c) for c in ids[:_SHOWN_IDS])
+        out.append(f"{count} result line(s) have no request in the request file (e.g. {shown})")
     if mismatch:
         out.append(f"{mismatch} request(s) were answered by another model than they named and were left out")
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -125,13 +126,13 @@ def reconcile(
         if results is None:
             raise UsageError("give a results file (RESULTS.jsonl) or --usage-report FILE")
         from claude_quote.engine import today
-        from claude_quote.reconcile import read_actuals, reconcile_results
+        from claude_quote.reconcile import reconcile_results
 
         day = day or today()
         if requests is None:
             report: object = reconcile_results(results, at=day, table=table, skip_invalid=skip_invalid)
         else:
-            from claude_quote.reconcile import compare
+            from claude_quote.reconcile import reconcile_with_estimates
 
             estimates = _estimate_requests(
                 requests,
@@ -143,8 +144,9 @@ def reconcile(
                 token_factor=factor,
                 skip_invalid=skip_invalid,
             )
-            actuals, per_request = read_actuals(results, at=day, table=table, skip_invalid=skip_invalid)
-            report = compare(actuals, per_request, estimates, table=table, worst=worst)
+            report = reconcile_with_estimates(
+                results, estimates, at=day, table=table, skip_invalid=skip_invalid, worst=worst
+            )
         emit_report(report, output_format.value, quiet=quiet)
 
 
@@ -158,12 +160,14 @@ def _estimate_requests(
     calibration: Path | None = None,
     token_factor: Decimal | None = None,
     skip_invalid: bool = False,
-) -> dict[str, tuple[str, Usage]]:
-    """Per-request estimates for ``reconcile --requests``: custom_id → (model, expected usage).
+) -> Mapping[str, tuple[str, Usage]]:
+    """Per-request estimates for ``reconcile --requests``: custom_id → (model, expected usage), kept
+    on disk (:class:`~claude_quote.reconcile.EstimateRecords`), so a batch of any size fits.
 
     Errors are ClaudeQuoteErrors naming the file and line (exit 2).
     """
-    from claude_quote.estimate import EstimateOptions, estimate_requests
+    from claude_quote.estimate import EstimateOptions, estimate_into
+    from claude_quote.reconcile import EstimateRecords
 
     options = EstimateOptions(
         output_tokens=output_tokens,
@@ -172,5 +176,6 @@ def _estimate_requests(
         token_factor=token_factor,
         skip_invalid=skip_invalid,
     )
-    estimates = estimate_requests(path, options, at=at, table=table)
-    return {custom_id: (e.model, e.usage) for custom_id, e in estimates.items()}
+    estimates = EstimateRecords()
+    estimate_into(path, lambda e: estimates.add(e.custom_id, e.model, e.usage), options, at=at, table=table)
+    return estimates

@@ -5,12 +5,15 @@ compares and ``calibrate`` learns from.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterator
 from datetime import date
 from pathlib import Path
 
 from claude_quote.errors import WorkloadError
 from claude_quote.pricing import PriceTable
 from claude_quote.tokens.correction import counting_model_for_tokenizer
+from claude_quote.workloads.requests import BatchRequest, iter_requests
+from claude_quote.workloads.unique import DuplicateIds
 
 from .models import RequestEstimate
 from .options import EstimateOptions, new_run
@@ -50,6 +53,30 @@ def estimate_each(
     table: PriceTable | None,
 ) -> tuple[dict[str, RequestEstimate], _Run]:
     """:func:`estimate_requests`, and the run (its skipped lines and token methods)."""
+    out: dict[str, RequestEstimate] = {}
+
+    def keep(estimate: RequestEstimate) -> None:
+        out[estimate.custom_id] = estimate
+
+    run = estimate_into(path, keep, options, at=at, table=table)
+    return out, run
+
+
+def estimate_into(
+    path: str | Path,
+    into: Callable[[RequestEstimate], None],
+    options: EstimateOptions | None = None,
+    *,
+    at: date | None,
+    table: PriceTable | None,
+) -> _Run:
+    """:func:`estimate_requests` as a stream: ``into`` gets each request's estimate in the file's
+    order, and none is kept here, so a request file of any size is estimated in flat memory.
+
+    A repeated custom_id is found exactly, in flat memory too: a first reading notes every id
+    (:class:`~claude_quote.workloads.unique.DuplicateIds`), and the estimate then checks only the ids
+    that repeat (the error names the first line, as ever).
+    """
     run = new_run(options or EstimateOptions(), table=table, at=at)
     file = Path(path)
     if not file.is_file():
@@ -60,10 +87,57 @@ def estimate_each(
             "line) or a request JSON",
             path=str(file),
         )
-    run.records = []
-    run.unique_ids = {}
+    run.records = _Into(lambda record: into(_request_estimate(record, run)))
+    run.unique_ids = _RepeatedIds(_repeated_ids(file))
     _count_all(run, request_shapes(run, file))
-    return {r.custom_id: _request_estimate(r, run) for r in run.records}, run
+    return run
+
+
+class _Into(list[_Record]):
+    """Where the run puts each request's record: handed on at once, never kept."""
+
+    def __init__(self, into: Callable[[_Record], None]) -> None:
+        super().__init__()
+        self.into = into
+
+    def append(self, record: _Record) -> None:
+        self.into(record)
+
+
+class _RepeatedIds(dict[str, int]):
+    """The run's first line of each custom_id, kept only for the ids that repeat (known beforehand):
+    every other id appears once, so its check needs nothing kept."""
+
+    def __init__(self, repeated: set[str]) -> None:
+        super().__init__()
+        self.repeated = repeated
+
+    def __setitem__(self, custom_id: str, line: int) -> None:
+        if custom_id in self.repeated:
+            super().__setitem__(custom_id, line)
+
+
+def _repeated_ids(file: Path) -> set[str]:
+    """The custom_ids that more than one request of the file has (exactly, in flat memory)."""
+
+    def requests() -> Iterator[BatchRequest]:
+        try:
+            yield from iter_requests(file, skip_invalid=True, on_skip=lambda _: None)
+        except WorkloadError:
+            return  # the estimate stops there too, with this error
+
+    ids = DuplicateIds()
+    try:
+        for request in requests():
+            ids.add(request.custom_id, request.line)
+
+        def ids_at(lines: Collection[int]) -> dict[int, str]:
+            wanted = set(lines)
+            return {r.line: r.custom_id for r in requests() if r.line in wanted}
+
+        return {d.custom_id for d in ids.find(ids_at).values()}
+    finally:
+        ids.close()
 
 
 def _request_estimate(record: _Record, run: _Run) -> RequestEstimate:

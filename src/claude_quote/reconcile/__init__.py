@@ -16,14 +16,23 @@ from typing import TYPE_CHECKING, Any
 
 from .compare import (
     WORST_DEFAULT,
+    EstimateRecords,
     ModelComparison,
     Reconciliation,
     RequestComparison,
+    RequestRows,
     compare,
     error_percent,
     reconcile_with_estimates,
 )
-from .results import BatchActuals, ModelActual, ResultCounts, read_actuals, reconcile_results
+from .results import (
+    BatchActuals,
+    ModelActual,
+    ResultCounts,
+    actuals_and_reader,
+    read_actuals,
+    reconcile_results,
+)
 
 if TYPE_CHECKING:
     from .org import OrgLine, OrgReconciliation, reconcile_usage_report
@@ -31,13 +40,16 @@ if TYPE_CHECKING:
 __all__ = [
     "WORST_DEFAULT",
     "BatchActuals",
+    "EstimateRecords",
     "ModelActual",
     "ModelComparison",
     "OrgLine",
     "OrgReconciliation",
     "Reconciliation",
     "RequestComparison",
+    "RequestRows",
     "ResultCounts",
+    "actuals_and_reader",
     "compare",
     "error_percent",
     "read_actuals",

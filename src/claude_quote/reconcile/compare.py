@@ -13,13 +13,16 @@ actual (positive: the estimate was too high). Both reconcile reports use these f
 from __future__ import annotations
 
 import decimal
+import heapq
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, overload
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
+from pydantic_core import CoreSchema
 
 from claude_quote.engine import Engine, Modifiers, RateCard, engine_for, percent_of
 from claude_quote.errors import ClaudeQuoteError, WorkloadError
@@ -28,13 +31,16 @@ from claude_quote.pricing import PriceTable
 from claude_quote.usage import Usage
 from claude_quote.workloads.results import BatchResult
 
-from .results import BatchActuals, batch_modifiers, read_actuals
+from .results import BatchActuals, actuals_and_reader, batch_modifiers
+from .store import Rows, Store
 
 __all__ = [
     "WORST_DEFAULT",
+    "EstimateRecords",
     "ModelComparison",
     "Reconciliation",
     "RequestComparison",
+    "RequestRows",
     "compare",
     "error_percent",
     "reconcile_with_estimates",
@@ -86,6 +92,131 @@ class RequestComparison(_Frozen):
     """``error`` as a percentage of ``actual``; None when the request cost nothing."""
 
 
+_Row = tuple[str, int, str, str, tuple[int, ...], tuple[int, ...], str, str]
+"""A compared request as kept: custom_id, line, model, estimate model, both usages' buckets, the
+estimate and the actual as exact decimal text (the error and its percentage follow from them)."""
+
+
+def _row(
+    line: BatchResult,
+    actual_card: RateCard,
+    estimate_card: RateCard,
+    usage: Usage,
+    estimate: Decimal,
+    actual: Decimal,
+) -> _Row:
+    assert line.usage is not None
+    return (
+        line.custom_id,
+        line.line,
+        actual_card.model.id,
+        estimate_card.model.id,
+        usage.buckets(),
+        line.usage.buckets(),
+        str(estimate),
+        str(actual),
+    )
+
+
+def _request(row: _Row) -> RequestComparison:
+    estimate, actual = Decimal(row[6]), Decimal(row[7])
+    with decimal.localcontext(EXACT):
+        return _comparison(row, estimate, actual)
+
+
+def _comparison(row: _Row, estimate: Decimal, actual: Decimal) -> RequestComparison:
+    return RequestComparison(
+        custom_id=row[0],
+        line=row[1],
+        model=row[2],
+        estimate_model=row[3],
+        estimate_usage=Usage.from_buckets(_buckets(row[4])),
+        actual_usage=Usage.from_buckets(_buckets(row[5])),
+        estimate=estimate,
+        actual=actual,
+        error=_sum((estimate, -actual)),
+        error_percent=error_percent(estimate, actual),
+    )
+
+
+def _buckets(values: tuple[int, ...]) -> tuple[int, int, int, int, int, int]:
+    a, b, c, d, e, f = values
+    return (a, b, c, d, e, f)
+
+
+class RequestRows(Sequence[RequestComparison]):
+    """The compared requests, in results-file order: in memory, or on disk (a temporary database,
+    removed with the report) when they come from files of any size. Each is made when it is read.
+    Equal to any sequence of the same :class:`RequestComparison` s."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: Sequence[_Row] | Rows) -> None:
+        self._rows = rows
+
+    @classmethod
+    def of(cls, requests: Iterable[RequestComparison]) -> RequestRows:
+        return cls(
+            [
+                (
+                    r.custom_id,
+                    r.line,
+                    r.model,
+                    r.estimate_model,
+                    r.estimate_usage.buckets(),
+                    r.actual_usage.buckets(),
+                    str(r.estimate),
+                    str(r.actual),
+                )
+                for r in requests
+            ]
+        )
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self) -> Iterator[RequestComparison]:
+        return (_request(row) for row in self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> RequestComparison: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[RequestComparison]: ...
+    def __getitem__(self, index: int | slice) -> RequestComparison | Sequence[RequestComparison]:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        return _request(self._rows[index])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RequestRows | tuple | list):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"RequestRows({len(self)} requests)"
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: object, handler: GetCoreSchemaHandler) -> CoreSchema:
+        from pydantic_core import core_schema
+
+        def validate(value: object) -> RequestRows:
+            if isinstance(value, RequestRows):
+                return value
+            if not isinstance(value, Iterable):
+                raise ValueError("requests must be a sequence of RequestComparison")
+            return cls.of(RequestComparison.model_validate(r) for r in value)
+
+        return core_schema.no_info_plain_validator_function(
+            validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda rows: [r.model_dump() for r in rows]
+            ),
+        )
+
+
 class ModelComparison(_Frozen):
     """Estimate against actual for one model's compared requests."""
 
@@ -113,8 +244,9 @@ class Reconciliation(_Frozen):
     error: Decimal
     error_percent: Decimal | None
     by_model: tuple[ModelComparison, ...]
-    requests: tuple[RequestComparison, ...]
-    """Every compared request, in results-file order."""
+    requests: RequestRows
+    """Every compared request, in results-file order (kept on disk for a large batch: see
+    :class:`RequestRows`)."""
     worst: tuple[RequestComparison, ...]
     """The largest misses by absolute dollar error, largest first."""
     not_billed: dict[str, int]
@@ -173,14 +305,44 @@ def compare(
     estimate at the data residency and speed the result reports). Only requests with an estimate and
     a succeeded result are compared; the others are counted.
     """
+    missing = [custom_id for custom_id in estimates if custom_id not in requests]
+    return _compare(
+        actuals,
+        requests.values(),
+        estimates.get,
+        lambda: (len(missing), missing[:_SHOWN_MISSING]),
+        [],
+        table=table,
+        worst=worst,
+    )
+
+
+_SHOWN_MISSING = 10
+"""Estimated custom_ids without a result line the report lists."""
+
+_Missing = Callable[[], tuple[int, list[str]]]
+"""How many estimates found no result line, and the first of them in the request file's order."""
+
+
+def _compare(
+    actuals: BatchActuals,
+    lines: Iterable[BatchResult],
+    find: Callable[[str], tuple[str, Usage] | None],
+    missing: _Missing,
+    rows: list[_Row] | Rows,
+    *,
+    table: PriceTable | None,
+    worst: int,
+) -> Reconciliation:
+    """:func:`compare` of ``lines`` (in results order) with the estimate ``find`` gives for each id;
+    the compared requests are added to ``rows`` (a list, or on disk), then summed from there."""
     prices = _Prices(engine_for(table), actuals)
-    rows: list[RequestComparison] = []
     not_billed: Counter[str] = Counter()
     not_billed_estimate = unestimated_actual = Decimal(0)
     unestimated = 0
     with decimal.localcontext(EXACT):
-        for custom_id, line in requests.items():
-            estimate = estimates.get(custom_id)
+        for line in lines:
+            estimate = find(line.custom_id)
             if line.usage is None:
                 if estimate is not None:
                     not_billed[line.type] += 1
@@ -194,53 +356,86 @@ def compare(
                 continue
             estimate_card, estimated = prices.of(estimate[0], line, estimate[1], actual=False)
             rows.append(_row(line, actual_card, estimate_card, estimate[1], estimated, actual))
-    rows.sort(key=lambda r: r.line)
-    total_estimate = _sum(r.estimate for r in rows)
-    total_actual = _sum(r.actual for r in rows)
-    missing = [custom_id for custom_id in estimates if custom_id not in requests]
+    sums = _Sums(prices.engine)
+    for row in rows:
+        sums.add(row)
+    total_estimate, total_actual = _sum((sums.estimate,)), _sum((sums.actual,))
+    missing_count, missing_ids = missing()
+    shown = RequestRows(rows)
     return Reconciliation(
         actuals=actuals,
         compared=len(rows),
-        estimate_usage=sum((r.estimate_usage for r in rows), Usage()),
-        actual_usage=sum((r.actual_usage for r in rows), Usage()),
+        estimate_usage=Usage.from_buckets(_buckets(tuple(sums.estimate_usage))),
+        actual_usage=Usage.from_buckets(_buckets(tuple(sums.actual_usage))),
         estimate=total_estimate,
         actual=total_actual,
         error=_sum((total_estimate, -total_actual)),
         error_percent=error_percent(total_estimate, total_actual),
-        by_model=_by_model(rows, prices.engine),
-        requests=tuple(rows),
-        worst=tuple(sorted(rows, key=lambda r: (-abs(r.error), r.line))[: max(worst, 0)]),
+        by_model=sums.by_model(),
+        requests=shown,
+        worst=tuple(_request(r) for r in heapq.nsmallest(max(worst, 0), rows, key=_miss)),
         not_billed=dict(sorted(not_billed.items())),
         not_billed_estimate=plain(not_billed_estimate),
-        missing_results=len(missing),
-        missing_result_ids=tuple(missing[:10]),
+        missing_results=missing_count,
+        missing_result_ids=tuple(missing_ids),
         unestimated=unestimated,
         unestimated_actual=plain(unestimated_actual),
-        warnings=tuple(_warnings(rows, not_billed, missing, unestimated)),
+        warnings=tuple(_warnings(sums.switched, not_billed, missing_count, missing_ids, unestimated)),
     )
 
 
-def _row(
-    line: BatchResult,
-    actual_card: RateCard,
-    estimate_card: RateCard,
-    estimate_usage: Usage,
-    estimate: Decimal,
-    actual: Decimal,
-) -> RequestComparison:
-    assert line.usage is not None
-    return RequestComparison(
-        custom_id=line.custom_id,
-        line=line.line,
-        model=actual_card.model.id,
-        estimate_model=estimate_card.model.id,
-        estimate_usage=estimate_usage,
-        actual_usage=line.usage,
-        estimate=estimate,
-        actual=actual,
-        error=_sum((estimate, -actual)),
-        error_percent=error_percent(estimate, actual),
-    )
+def _miss(row: _Row) -> tuple[Decimal, int]:
+    """The order of the worst misses: largest dollar error first, then by line."""
+    with decimal.localcontext(EXACT):
+        return -abs(Decimal(row[6]) - Decimal(row[7])), row[1]
+
+
+class _Sums:
+    """The compared requests summed, in one reading of them: totals, usages, by model."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.estimate = self.actual = Decimal(0)
+        self.estimate_usage = [0] * 6
+        self.actual_usage = [0] * 6
+        self.models: dict[str, list[Any]] = {}
+        self.switched = 0
+
+    def add(self, row: _Row) -> None:
+        estimate, actual = Decimal(row[6]), Decimal(row[7])
+        with decimal.localcontext(EXACT):
+            self.estimate += estimate
+            self.actual += actual
+            found = self.models.get(row[2])
+            if found is None:
+                found = self.models[row[2]] = [0, Decimal(0), Decimal(0)]
+            found[0] += 1
+            found[1] += estimate
+            found[2] += actual
+        for index in range(6):
+            self.estimate_usage[index] += row[4][index]
+            self.actual_usage[index] += row[5][index]
+        if row[2] != row[3]:
+            self.switched += 1
+
+    def by_model(self) -> tuple[ModelComparison, ...]:
+        names = {m.id: m.name for m in self.engine.table.models}
+        out = []
+        for model_id in sorted(self.models):
+            requests, est, act = self.models[model_id]
+            est, act = _sum((est,)), _sum((act,))
+            out.append(
+                ModelComparison(
+                    model=model_id,
+                    model_name=names.get(model_id, model_id),
+                    requests=requests,
+                    estimate=est,
+                    actual=act,
+                    error=_sum((est, -act)),
+                    error_percent=error_percent(est, act),
+                )
+            )
+        return tuple(out)
 
 
 def _sum(values: Iterable[Decimal]) -> Decimal:
@@ -248,46 +443,58 @@ def _sum(values: Iterable[Decimal]) -> Decimal:
         return plain(sum(values, Decimal(0)))
 
 
-def _by_model(rows: list[RequestComparison], engine: Engine) -> tuple[ModelComparison, ...]:
-    per_model: dict[str, list[RequestComparison]] = {}
-    for row in rows:
-        per_model.setdefault(row.model, []).append(row)
-    names = {m.id: m.name for m in engine.table.models}
-    out = []
-    for model_id in sorted(per_model):
-        group = per_model[model_id]
-        est = _sum(r.estimate for r in group)
-        act = _sum(r.actual for r in group)
-        out.append(
-            ModelComparison(
-                model=model_id,
-                model_name=names.get(model_id, model_id),
-                requests=len(group),
-                estimate=est,
-                actual=act,
-                error=_sum((est, -act)),
-                error_percent=error_percent(est, act),
-            )
-        )
-    return tuple(out)
-
-
 def _warnings(
-    rows: list[RequestComparison], not_billed: Mapping[str, int], missing: list[str], unestimated: int
+    switched: int, not_billed: Mapping[str, int], missing: int, missing_ids: list[str], unestimated: int
 ) -> list[str]:
     out: list[str] = []
-    switched = sum(1 for r in rows if r.model != r.estimate_model)
     if switched:
         out.append(f"{switched} request(s) were estimated for a different model than the one that answered")
     if not_billed:
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(not_billed.items()))
         out.append(f"estimated requests that were not billed ({kinds}) are left out of the comparison")
     if missing:
-        shown = ", ".join(repr(m) for m in missing[:5])
-        out.append(f"{len(missing)} estimated request(s) have no line in the results file (e.g. {shown})")
+        shown = ", ".join(repr(m) for m in missing_ids[:5])
+        out.append(f"{missing} estimated request(s) have no line in the results file (e.g. {shown})")
     if unestimated:
         out.append(f"{unestimated} succeeded request(s) have no estimate and are left out of the comparison")
     return out
+
+
+class EstimateRecords(Mapping[str, tuple[str, Usage]]):
+    """Estimates by custom_id (model, usage) kept on disk, for :func:`reconcile_with_estimates` on a
+    request file of any size: ``add`` each, in the request file's order."""
+
+    def __init__(self) -> None:
+        self._records = Store().records()
+
+    def add(self, custom_id: str, model: str, usage: Usage) -> None:
+        self._records.add(custom_id, (custom_id, model, usage.buckets()))
+
+    def __getitem__(self, custom_id: str) -> tuple[str, Usage]:
+        record = self._records.get(custom_id)
+        if record is None:
+            raise KeyError(custom_id)
+        return _estimate(record)
+
+    def __iter__(self) -> Iterator[str]:
+        return (record[0] for record in self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def take(self, custom_id: str) -> tuple[str, Usage] | None:
+        """The estimate of ``custom_id``, noted as found."""
+        record = self._records.take(custom_id)
+        return None if record is None else _estimate(record)
+
+    def not_taken(self, first: int) -> tuple[int, list[str]]:
+        """How many were never found, and the first ``first`` of their ids (request file order)."""
+        count, records = self._records.unused(first)
+        return count, [record[0] for record in records]
+
+
+def _estimate(record: tuple[str, str, tuple[int, ...]]) -> tuple[str, Usage]:
+    return record[1], Usage.from_buckets(_buckets(record[2]))
 
 
 def reconcile_with_estimates(
@@ -299,6 +506,29 @@ def reconcile_with_estimates(
     skip_invalid: bool = False,
     worst: int = WORST_DEFAULT,
 ) -> Reconciliation:
-    """Read a results file and :func:`compare` it with ``estimates`` (custom_id → (model, usage))."""
-    actuals, requests = read_actuals(path, at=at, table=table, skip_invalid=skip_invalid)
-    return compare(actuals, requests, estimates, table=table, worst=worst)
+    """Read a results file and :func:`compare` it with ``estimates`` (custom_id → (model, usage)).
+
+    The results are read as a stream (no line is kept) and the compared requests kept on disk; with
+    ``estimates`` on disk too (:class:`EstimateRecords`), memory does not grow with the batch.
+    """
+    actuals, reader = actuals_and_reader(path, at=at, table=table, skip_invalid=skip_invalid)
+    if isinstance(estimates, EstimateRecords):
+        found = estimates.take
+
+        def missing() -> tuple[int, list[str]]:
+            return estimates.not_taken(_SHOWN_MISSING)
+
+    else:
+        seen: set[str] = set()
+
+        def found(custom_id: str) -> tuple[str, Usage] | None:
+            estimate = estimates.get(custom_id)
+            if estimate is not None:
+                seen.add(custom_id)
+            return estimate
+
+        def missing() -> tuple[int, list[str]]:
+            ids = [custom_id for custom_id in estimates if custom_id not in seen]
+            return len(ids), ids[:_SHOWN_MISSING]
+
+    return _compare(actuals, reader, found, missing, Store().rows(), table=table, worst=worst)

@@ -50,6 +50,7 @@ __all__ = [
     "BatchActuals",
     "ModelActual",
     "ResultCounts",
+    "actuals_and_reader",
     "read_actuals",
     "reconcile_results",
 ]
@@ -192,8 +193,25 @@ def read_actuals(
     """:func:`reconcile_results`, plus every line by ``custom_id`` (when ``keep_requests``).
 
     The lines (:class:`~claude_quote.workloads.results.BatchResult`) are what
-    :func:`~claude_quote.reconcile.compare` takes.
+    :func:`~claude_quote.reconcile.compare` takes. (:func:`actuals_and_reader` reads them again as a
+    stream instead of keeping them.)
     """
+    actuals, reader = actuals_and_reader(path, at=at, table=table, skip_invalid=skip_invalid)
+    lines: dict[str, BatchResult] = {}
+    if keep_requests:
+        lines = {line.custom_id: line for line in reader}
+    return actuals, lines
+
+
+def actuals_and_reader(
+    path: str | Path,
+    *,
+    at: date | None = None,
+    table: PriceTable | None = None,
+    skip_invalid: bool = False,
+) -> tuple[BatchActuals, ResultsReader]:
+    """:func:`reconcile_results`, and the reader that read the file: iterating it yields each line
+    again (:class:`~claude_quote.workloads.results.BatchResult`, results order), one at a time."""
     engine = engine_for(table)
     at = at or today()
     reader = ResultsReader(path, skip_invalid=skip_invalid)
@@ -207,9 +225,6 @@ def read_actuals(
             group.requests += found.requests
             for index, value in enumerate(found.buckets):
                 group.sums[index] += value
-    lines: dict[str, BatchResult] = {}
-    if keep_requests:
-        lines = {line.custom_id: line for line in reader}
     by_model = tuple(_by_model(batch, realtime))
     batch_cost = Cost.sum((m.batch for m in by_model), "batch")
     realtime_cost = Cost.sum((m.realtime for m in by_model), "realtime")
@@ -239,7 +254,7 @@ def read_actuals(
         skipped_lines=tuple(reader.skipped_lines),
         warnings=tuple(warnings),
     )
-    return actuals, lines
+    return actuals, reader
 
 
 def reconcile_results(

@@ -86,12 +86,16 @@ def render(report: object, fmt: Format | str, *, width: int | None = None, warni
 
 
 def render_chunks(report: object, fmt: Format | str, *, width: int | None = None) -> Iterator[str]:
-    """:func:`render` in pieces: JSON is written as it is made (a large report is never whole in
-    memory); the other formats come in one piece."""
+    """:func:`render` in pieces: JSON and CSV are written as they are made (a large report is never
+    whole in memory); a table and Markdown come in one piece."""
+    to_json_dict, to_doc = _builders(report)
     if fmt == "json":
-        to_json_dict, _ = _builders(report)
         yield from iter_json(to_json_dict(report))
         yield "\n"
+    elif fmt == "csv":
+        from .text import iter_csv
+
+        yield from iter_csv(to_doc(report))
     else:
         yield render(report, fmt, width=width)
 

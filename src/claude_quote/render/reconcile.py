@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -289,7 +290,10 @@ def reconciliation_document(r: Reconciliation) -> Document:
         f"Estimate {estimate} against actual {actual}: error {error} ({_signed(r.error_percent)}; "
         f"positive means the estimate was too high{_ROUNDED if not added_up else ''})."
     )
-    csv = Table(columns=worst.columns, rows=[_request_row(x) for x in r.requests])
+    csv = Table(
+        columns=worst.columns,
+        rows=_RowsWhenRead(lambda: (_request_row(x) for x in r.requests), len(r.requests)),
+    )
     return Document(
         title="Batch results: estimate vs actual",
         facts=facts,
@@ -298,6 +302,24 @@ def reconciliation_document(r: Reconciliation) -> Document:
         warnings=[*a.warnings, *r.warnings],
         csv=csv,
     )
+
+
+class _RowsWhenRead(list[list[Cell | str]]):
+    """The CSV's rows (every compared request, maybe a million): made each time they are read, never
+    kept (only the CSV writer reads them, in order)."""
+
+    def __init__(self, make: Callable[[], Iterator[list[Cell | str]]], length: int) -> None:
+        super().__init__()
+        self._make, self._length = make, length
+
+    def __iter__(self) -> Iterator[list[Cell | str]]:
+        return self._make()
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __bool__(self) -> bool:
+        return self._length > 0
 
 
 def _request_row(w: RequestComparison) -> list[Cell | str]:

@@ -6,6 +6,7 @@ import csv
 import io
 import shutil
 import sys
+from collections.abc import Iterator
 
 from . import format as fmt
 from .document import Chart, Document, Table, cell_text, resolve
@@ -119,17 +120,26 @@ def _quoted(text: str) -> str:
 
 def to_csv(doc: Document) -> str:
     """The document's main table as CSV, with exact (unrounded) numbers."""
+    return "".join(iter_csv(doc))
+
+
+def iter_csv(doc: Document) -> Iterator[str]:
+    """:func:`to_csv` in pieces of many rows (a CSV of a million rows is never whole in memory)."""
     table: Table | None = doc.csv or (doc.tables[0] if doc.tables else None)
+    if table is None:
+        return
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    if table is None:
-        return ""
     writer.writerow(table.columns)
-    for row in table.rows:
+    for count, row in enumerate(table.rows, start=1):
         writer.writerow(cell_text(c, exact=True) for c in row)
+        if count % 4096 == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
     if table.footer:
         writer.writerow(cell_text(c, exact=True) for c in table.footer)
-    return out.getvalue()
+    yield out.getvalue()
 
 
 def _md_escape(text: str) -> str:
