@@ -49,7 +49,13 @@ _MODELS = (
 _TEXT = "The contract renews automatically unless either party gives notice in writing..."
 
 
-def _result_line(rng: random.Random, n: int) -> str:
+def _pick_model(rng: random.Random) -> tuple[str, int]:
+    pick = rng.random()
+    model, _, prompt = next(m for m in _MODELS if pick < m[1])
+    return model, rng.randint(1, prompt)
+
+
+def _result_line(rng: random.Random, n: int, model: str, prompt: int) -> str:
     custom_id = f"req-{n:08d}"
     kind = rng.random()
     if kind < 0.02:
@@ -69,12 +75,10 @@ def _result_line(rng: random.Random, n: int) -> str:
         return json.dumps({"custom_id": custom_id, "result": {"type": "canceled"}})
     if kind < 0.04:
         return json.dumps({"custom_id": custom_id, "result": {"type": "expired"}})
-    pick = rng.random()
-    model, _, prompt = next(m for m in _MODELS if pick < m[1])
     write = rng.choice((0, 0, 0, rng.randint(1, 4_000)))
     read = rng.choice((0, 0, rng.randint(1, 20_000)))
     usage: dict[str, Any] = {
-        "input_tokens": rng.randint(1, prompt),
+        "input_tokens": prompt,
         "cache_creation_input_tokens": write,
         "cache_read_input_tokens": read,
         "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": write},
@@ -99,24 +103,23 @@ def _result_line(rng: random.Random, n: int) -> str:
     return json.dumps({"custom_id": custom_id, "result": {"type": "succeeded", "message": message}})
 
 
-def generate_results(path: Path, lines: int, seed: int = 16) -> None:
-    rng = random.Random(seed)
-    with path.open("w", encoding="utf-8") as out:
-        for n in range(1, lines + 1):
-            out.write(_result_line(rng, n) + "\n")
-
-
-def generate_requests(path: Path, lines: int, seed: int = 16) -> None:
-    """The request file of the same batch: one short request per custom_id, the model that answered."""
+def generate(results: Path, requests: Path | None, lines: int, seed: int = 16) -> None:
+    """A results file of ``lines`` lines and (optionally) the request file of the same batch: one
+    short request per custom_id, on the model that answered it."""
     rng = random.Random(seed)
     words = _TEXT.split()
-    with path.open("w", encoding="utf-8") as out:
+    with results.open("w", encoding="utf-8") as out, (requests or Path("/dev/null")).open("w") as sent:
         for n in range(1, lines + 1):
-            pick = rng.random()
-            model = next(m for m in _MODELS if pick < m[1])[0]
+            model, prompt = _pick_model(rng)
+            if requests is None:
+                out.write(_result_line(rng, n, model, prompt) + "\n")
+                continue
             text = " ".join(rng.choice(words) for _ in range(rng.randint(20, 80)))
-            params = {"model": model, "max_tokens": 1024, "messages": [{"role": "user", "content": text}]}
-            out.write(json.dumps({"custom_id": f"req-{n:08d}", "params": params}) + "\n")
+            # what Claude counts of that text: about 1.3 tokens a word and a framing of 10
+            out.write(_result_line(rng, n, model, 10 + len(text.split()) * 13 // 10) + "\n")
+            if requests is not None:
+                params = {"model": model, "max_tokens": 1024, "messages": [{"role": "user", "content": text}]}
+                sent.write(json.dumps({"custom_id": f"req-{n:08d}", "params": params}) + "\n")
 
 
 # --- what each child process runs ---------------------------------------------------------------------
@@ -250,14 +253,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     with tempfile.TemporaryDirectory() as folder:
         results, requests = Path(folder) / "results.jsonl", Path(folder) / "requests.jsonl"
-        generate_results(results, args.lines)
+        generate(results, requests if (args.joins or args.only_joins) else None, args.lines)
         size = results.stat().st_size / 1024 / 1024
         print(f"results: {args.lines:,} lines, {size:,.0f} MB; python {sys.version.split()[0]}")
         if not args.only_joins:
             print(f"reconcile (goal ≤ {RATIO_GOAL}× the floor, peak under {MEMORY_GOAL_MB} MB):")
             _pairs("floor-reconcile", "reconcile", args.rounds, requests, results)
         if args.joins or args.only_joins:
-            generate_requests(requests, args.lines)
             print(
                 f"requests: {requests.stat().st_size / 1024 / 1024:,.0f} MB (peak goal {MEMORY_GOAL_MB} MB)"
             )

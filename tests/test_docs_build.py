@@ -41,8 +41,14 @@ def test_docs_build_draws_the_chart(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("script", "args", "expected"),
     [
-        ("bench_startup.py", ["--runs", "1"], "python -c pass"),
+        ("bench_startup.py", ["--runs", "1", "--only", "price,--help"], "× floor"),
         ("bench_projection.py", ["--workloads", "2", "--months", "3", "--repeat", "1"], "compare()"),
+        (
+            "bench_projection.py",
+            ["--matrix", "--workloads", "3", "--months", "4", "--repeat", "1"],
+            "ours ÷ floor",
+        ),
+        ("bench_reconcile.py", ["--lines", "300", "--rounds", "1"], "reconcile ÷ floor-reconcile"),
     ],
 )
 def test_benchmarks_run(script: str, args: list[str], expected: str) -> None:

@@ -40,7 +40,7 @@ import decimal
 import os
 import tempfile
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -52,15 +52,16 @@ from pydantic import BaseModel, ConfigDict
 from .calibration import CURRENT_VERSION, Calibration, ModelCalibration, PrefixCalibration, parse_calibration
 from .engine import today
 from .errors import UsageError, WorkloadError
-from .estimate import EstimateOptions, RequestEstimate, estimate_into
+from .estimate import EstimateOptions, RequestEstimate, estimate_into, repeated_ids
 from .money import EXACT, plain
 from .pricing import PriceTable, load_pricing
 from .pricing.model import TokenizerName
 from .reconcile import BatchActuals, actuals_and_reader, compare, error_percent
-from .reconcile.store import Rows, Store
+from .reconcile.store import Rows as StoredRows
+from .reconcile.store import Store
 from .tokens.classes import CLASSES, ClassName
 from .tokens.correction import counting_model_for_tokenizer
-from .tokens.fit import Fit, fit_scaled, summarize_errors
+from .tokens.fit import Fit, Rows, fit_scaled, summarize_errors
 from .usage import Usage
 from .workloads.requests import custom_id_prefix
 from .workloads.results import BatchResult
@@ -252,30 +253,30 @@ class _Ints:
 
 @dataclass
 class _Group:
-    """The joined requests of one model (or custom_id prefix), in columns: memory per request is a
-    few numbers, not an estimate object."""
+    """The joined requests of one model (or custom_id prefix): sums and the output column here (8
+    bytes a request); a model's requests as the fit needs them, on disk (:attr:`requests`)."""
 
     samples: int = 0
     raw: int = 0
     fixed: int = 0
     actual: int = 0
     outputs: _Ints = field(default_factory=_Ints)
-    features: array[float] = field(default_factory=lambda: array("d"))
-    """Each request's tokens per content class, one after the other (``len(CLASSES)`` each)."""
-    framing: array[float] = field(default_factory=lambda: array("d"))
-    fixed_each: _Ints = field(default_factory=_Ints)
-    uncalibrated: _Ints = field(default_factory=_Ints)
-    """Each request's estimated prompt (uncalibrated)."""
-    prompts: _Ints = field(default_factory=_Ints)
-    """Each request's actual prompt."""
+    requests: StoredRows | None = None
+    """Per joined request: its tokens per content class, the framing, the fixed tokens, the estimated
+    (uncalibrated) prompt and the actual prompt."""
 
     def add(self, estimate: _Estimate, prompt: int) -> None:
         """A joined request of the model: its estimate and its actual prompt."""
-        self.features.extend(estimate.class_tokens or _NO_CLASSES)
-        self.framing.append(estimate.framing_tokens)
-        self.fixed_each.append(estimate.fixed_tokens)
-        self.uncalibrated.append(estimate.prompt_tokens)
-        self.prompts.append(prompt)
+        assert self.requests is not None
+        self.requests.append(
+            (
+                tuple(estimate.class_tokens or _NO_CLASSES),
+                estimate.framing_tokens,
+                estimate.fixed_tokens,
+                estimate.prompt_tokens,
+                prompt,
+            )
+        )
 
 
 _NO_CLASSES = (0.0,) * len(CLASSES)
@@ -410,12 +411,14 @@ def calibrate(
     at = at or today()
     store = Store()
     estimates = store.records()
+    repeated = repeated_ids(requests)
     run = estimate_into(
         requests,
         lambda e: estimates.add(e.custom_id, _Estimate.of(e).record()),
         EstimateOptions(skip_invalid=skip_invalid),
         at=at,
         table=table,
+        repeated=repeated,
     )
     actuals, lines = actuals_and_reader(results, at=at, table=table, skip_invalid=skip_invalid)
 
@@ -441,7 +444,9 @@ def calibrate(
         else:
             pairs.append(_Pair(estimate, line).record())
             actual_prompt = line.usage.prompt_tokens
-            group = by_model.setdefault(estimate.model, _Group())
+            group = by_model.get(estimate.model)
+            if group is None:
+                group = by_model[estimate.model] = _Group(requests=store.rows())
             group.samples += 1
             group.raw += estimate.raw_text_tokens
             group.fixed += estimate.fixed_tokens
@@ -508,7 +513,7 @@ def calibrate(
         warnings.append(
             f"nothing reached the minimum of {min_samples} joined requests: the calibration file is empty"
         )
-    effect = _effect(pairs, store, requests, calibration, actuals, table, at, skip_invalid)
+    effect = _effect(pairs, store, requests, repeated, calibration, actuals, table, at, skip_invalid)
     warnings += _join_warnings(
         not_succeeded,
         (without_result, [r[0] for r in without_result_ids]),
@@ -553,7 +558,7 @@ def calibrate(
     )
 
 
-def _quality(predicted: list[float], actual: list[float]) -> FitQuality | None:
+def _quality(predicted: Sequence[float], actual: Sequence[float]) -> FitQuality | None:
     if not actual or min(actual) <= 0:
         return None
     e = summarize_errors(predicted, actual)
@@ -575,18 +580,23 @@ def _learn_model(
     assert default.factors is not None
     base = default.request_tokens
     totals = [0.0] * len(CLASSES)
-    samples: list[_FeatureSample] = []
-    uncalibrated: list[float] = []
-    actual: list[float] = []
-    width = len(CLASSES)
-    for k, prompt in enumerate(group.prompts):
-        features = tuple(group.features[k * width : (k + 1) * width])
+    requests = group.requests
+    assert requests is not None
+    n = len(requests)
+    for features, *_ in requests:
         for i, value in enumerate(features):
             totals[i] += value
-        extra = group.framing[k] - base  # per-message and system framing: kept from the default
-        samples.append(_FeatureSample(features, prompt - group.fixed_each[k] - extra))
-        uncalibrated.append(group.uncalibrated[k])
-        actual.append(prompt)
+    # Read again for each use (a fit reads them several times): per request, not kept.
+    samples = _Samples(
+        lambda: (
+            # per-message and system framing: kept from the default
+            _FeatureSample(features, prompt - fixed - (framing - base))
+            for features, framing, fixed, _, prompt in requests
+        ),
+        n,
+    )
+    uncalibrated = Rows(lambda: (estimated for *_, estimated, _ in requests), n)
+    actual = Rows(lambda: (prompt for *_, prompt in requests), n)
     total = sum(totals)
     shares = {
         c: Decimal(repr(t / total)).quantize(Decimal("0.001")) for c, t in zip(CLASSES, totals, strict=True)
@@ -613,10 +623,14 @@ def _learn_model(
         used = [
             float(factors.get(c, Decimal(repr(d)))) for c, d in zip(CLASSES, default.factors, strict=True)
         ]
-        predicted = [
-            float(request_tokens) + sum(f * x for f, x in zip(used, s.features, strict=True)) + (a - s.target)
-            for s, a in zip(samples, actual, strict=True)
-        ]
+        fixed_part = float(request_tokens)
+        predicted = Rows(
+            lambda: (
+                fixed_part + sum(f * x for f, x in zip(used, s.features, strict=True)) + (a - s.target)
+                for s, a in zip(samples, actual, strict=True)
+            ),
+            n,
+        )
         fitted = _quality(predicted, actual)
     with decimal.localcontext(_RATIO):
         mean = (Decimal(sum(group.outputs)) / group.samples).quantize(Decimal("0.1"))
@@ -653,19 +667,24 @@ class _FeatureSample:
     """Actual prompt − fixed tokens − per-message and system framing."""
 
 
-def _fit_features(samples: list[_FeatureSample], prior: tuple[float, ...], base: float) -> Fit:
+class _Samples(Rows[_FeatureSample]):
+    """The joined requests of a model as fit samples, made again each time they are read."""
+
+
+def _fit_features(samples: Sequence[_FeatureSample], prior: tuple[float, ...], base: float) -> Fit:
     return fit_scaled(
-        [s.features for s in samples],
-        [s.target for s in samples],
+        Rows(lambda: (s.features for s in samples), len(samples)),
+        Rows(lambda: (s.target for s in samples), len(samples)),
         prior_factors=prior,
         prior_intercept=base,
     )
 
 
 def _effect(
-    pairs: Rows,
+    pairs: StoredRows,
     store: Store,
     requests: str | Path,
+    repeated: set[str],
     calibration: Calibration,
     actuals: BatchActuals,
     table: PriceTable,
@@ -680,53 +699,58 @@ def _effect(
         EstimateOptions(calibration=calibration, skip_invalid=skip_invalid),
         at=at,
         table=table,
+        repeated=repeated,
     )
 
-    def joined() -> Iterator[_Pair]:
-        return (_Pair.from_record(record) for record in pairs)
+    def chunks() -> Iterator[list[_Pair]]:
+        return _chunks((_Pair.from_record(record) for record in pairs), _EFFECT_CHUNK)
 
     def later(pair: _Pair) -> _Estimate:
         record = after.get(pair.estimate.custom_id)
         assert record is not None  # the same file: the same requests
         return _Estimate.from_record(record)
 
-    def priced(estimate_of: Callable[[_Pair], _Estimate]) -> dict[str, Decimal]:
-        """Batch prices of each joined request's estimate and result (as :func:`compare` prices
-        them, a chunk of requests at a time), summed per model and in total."""
-        sums: dict[str, Decimal] = {}
-        for chunk in _chunks(joined(), _EFFECT_CHUNK):
-            report = compare(
-                actuals,
-                {p.line.custom_id: p.line for p in chunk},
-                {p.line.custom_id: (e.model, e.usage) for p in chunk for e in (estimate_of(p),)},
-                table=table,
-                worst=0,
-            )
-            found = {m.model: m.estimate for m in report.by_model}
-            found["total"] = report.estimate
-            found["actual:total"] = report.actual
-            found.update({f"actual:{m.model}": m.actual for m in report.by_model})
-            with decimal.localcontext(EXACT):
-                for key, value in found.items():
-                    sums[key] = sums.get(key, Decimal(0)) + value
+    def priced(chunk: list[_Pair], estimates: list[_Estimate], sums: dict[str, Decimal]) -> None:
+        """Add the batch prices of the chunk's estimates and results (as :func:`compare` prices
+        them), per model and in total."""
+        report = compare(
+            actuals,
+            {p.line.custom_id: p.line for p in chunk},
+            {p.line.custom_id: (e.model, e.usage) for p, e in zip(chunk, estimates, strict=True)},
+            table=table,
+            worst=0,
+        )
+        found = {m.model: m.estimate for m in report.by_model}
+        found["total"] = report.estimate
+        found["actual:total"] = report.actual
+        found.update({f"actual:{m.model}": m.actual for m in report.by_model})
         with decimal.localcontext(EXACT):
-            return {key: plain(value) for key, value in sums.items()}
+            for key, value in found.items():
+                sums[key] = sums.get(key, Decimal(0)) + value
 
-    cost_before, cost_after = priced(lambda p: p.estimate), priced(later)
+    before: dict[str, Decimal] = {}
+    for chunk in chunks():  # every uncalibrated estimate first: its error, if any, comes first
+        priced(chunk, [p.estimate for p in chunk], before)
+    calibrated: dict[str, Decimal] = {}
     rows: dict[str, list[int]] = {}
-    for pair in joined():
-        estimate, line = pair.estimate, pair.line
-        calibrated = later(pair)
-        assert line.usage is not None
-        for key in (estimate.model, "total"):
-            row = rows.setdefault(key, [0] * 7)
-            row[0] += 1
-            row[1] += line.usage.prompt_tokens
-            row[2] += estimate.prompt_tokens
-            row[3] += calibrated.prompt_tokens
-            row[4] += line.usage.output_tokens
-            row[5] += estimate.buckets[4]
-            row[6] += calibrated.buckets[4]
+    for chunk in chunks():
+        estimates = [later(pair) for pair in chunk]
+        priced(chunk, estimates, calibrated)
+        for pair, estimate in zip(chunk, estimates, strict=True):
+            line = pair.line
+            assert line.usage is not None
+            for key in (pair.estimate.model, "total"):
+                row = rows.setdefault(key, [0] * 7)
+                row[0] += 1
+                row[1] += line.usage.prompt_tokens
+                row[2] += pair.estimate.prompt_tokens
+                row[3] += estimate.prompt_tokens
+                row[4] += line.usage.output_tokens
+                row[5] += pair.estimate.buckets[4]
+                row[6] += estimate.buckets[4]
+    with decimal.localcontext(EXACT):
+        cost_before = {key: plain(value) for key, value in before.items()}
+        cost_after = {key: plain(value) for key, value in calibrated.items()}
     out = []
     for key in [*sorted(k for k in rows if k != "total"), "total"]:
         n, actual_prompt, before_prompt, after_prompt, actual_out, before_out, after_out = rows[key]

@@ -48,7 +48,7 @@ from .models import (
 )
 from .notes import MAX_TOKENS_OUTPUT as MAX_TOKENS_OUTPUT
 from .options import DEFAULT_CACHE_HIT_RATE, EstimateOptions
-from .per_request import estimate_each, estimate_into, estimate_requests
+from .per_request import estimate_each, estimate_into, estimate_requests, repeated_ids
 from .pipeline import counted, text_counts, texts_of
 
 __all__ = [
@@ -70,6 +70,7 @@ __all__ = [
     "estimate_each",
     "estimate_into",
     "estimate_requests",
+    "repeated_ids",
     "text_counts",
     "texts_of",
 ]

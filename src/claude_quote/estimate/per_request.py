@@ -11,7 +11,7 @@ from pathlib import Path
 
 from claude_quote.errors import WorkloadError
 from claude_quote.pricing import PriceTable
-from claude_quote.tokens.correction import counting_model_for_tokenizer
+from claude_quote.tokens.correction import CountingModel, counting_model_for_tokenizer
 from claude_quote.workloads.requests import BatchRequest, iter_requests
 from claude_quote.workloads.unique import DuplicateIds
 
@@ -69,13 +69,15 @@ def estimate_into(
     *,
     at: date | None,
     table: PriceTable | None,
+    repeated: set[str] | None = None,
 ) -> _Run:
     """:func:`estimate_requests` as a stream: ``into`` gets each request's estimate in the file's
     order, and none is kept here, so a request file of any size is estimated in flat memory.
 
     A repeated custom_id is found exactly, in flat memory too: a first reading notes every id
     (:class:`~claude_quote.workloads.unique.DuplicateIds`), and the estimate then checks only the ids
-    that repeat (the error names the first line, as ever).
+    that repeat (the error names the first line, as ever). ``repeated``: those ids, already found
+    (:func:`repeated_ids` of the same file, to read it once for several estimates).
     """
     run = new_run(options or EstimateOptions(), table=table, at=at)
     file = Path(path)
@@ -87,8 +89,9 @@ def estimate_into(
             "line) or a request JSON",
             path=str(file),
         )
-    run.records = _Into(lambda record: into(_request_estimate(record, run)))
-    run.unique_ids = _RepeatedIds(_repeated_ids(file))
+    counting: dict[str, CountingModel] = {}
+    run.records = _Into(lambda record: into(_request_estimate(record, run, counting)))
+    run.unique_ids = _RepeatedIds(repeated_ids(file) if repeated is None else repeated)
     _count_all(run, request_shapes(run, file))
     return run
 
@@ -117,8 +120,10 @@ class _RepeatedIds(dict[str, int]):
             super().__setitem__(custom_id, line)
 
 
-def _repeated_ids(file: Path) -> set[str]:
-    """The custom_ids that more than one request of the file has (exactly, in flat memory)."""
+def repeated_ids(path: str | Path) -> set[str]:
+    """The custom_ids that more than one request of a request file has (exactly, in flat memory;
+    invalid lines are passed over here: the estimate reports them)."""
+    file = Path(path)
 
     def requests() -> Iterator[BatchRequest]:
         try:
@@ -140,13 +145,20 @@ def _repeated_ids(file: Path) -> set[str]:
         ids.close()
 
 
-def _request_estimate(record: _Record, run: _Run) -> RequestEstimate:
+def _request_estimate(
+    record: _Record, run: _Run, models: dict[str, CountingModel] | None = None
+) -> RequestEstimate:
+    """One request's estimate; ``models`` remembers each tokenizer's counting model (made once)."""
     m = record.measured
     framing = 0.0
     if m.features is not None:
-        facts = run.models[m.model]
-        shape_framing = record.framing
-        framing = counting_model_for_tokenizer(facts.model.tokenizer).framing(*shape_framing)
+        tokenizer = run.models[m.model].model.tokenizer
+        model = None if models is None else models.get(tokenizer)
+        if model is None:
+            model = counting_model_for_tokenizer(tokenizer)
+            if models is not None:
+                models[tokenizer] = model
+        framing = model.framing(*record.framing)
     return RequestEstimate(
         custom_id=record.custom_id,
         model=m.model,

@@ -30,8 +30,12 @@ whole tokens before any price is applied).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, repeat
+from typing import TypeVar, overload
+
+T = TypeVar("T")
 
 __all__ = [
     "LEVEL_PRIOR_REQUESTS",
@@ -41,6 +45,7 @@ __all__ = [
     "WEIGHT_POWER",
     "ErrorSummary",
     "Fit",
+    "Rows",
     "Sample",
     "apportion",
     "fit",
@@ -70,6 +75,29 @@ fixed part, such as requests all of one size, could otherwise give 0)."""
 RARE_CLASS_PRIOR = 0.1
 """A class rare in the data is pulled toward its prior at least as strongly as ``RARE_CLASS_PRIOR`` ×
 an average class: a handful of ``©`` signs must not set the factor of every accented letter."""
+
+
+class Rows(Sequence[T]):
+    """A sequence made again each time it is read (its length known): what the fits take, so that a
+    fit on a million requests reads them several times rather than keeping every derived row."""
+
+    __slots__ = ("_length", "_make")
+
+    def __init__(self, make: Callable[[], Iterable[T]], length: int) -> None:
+        self._make, self._length = make, length
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._make())
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        return list(self)[index]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +183,9 @@ def fit_features(
     if not targets:
         raise ValueError("no samples to fit")
     k = len(prior_factors)
-    rows = [[*row, 1.0] if prior_intercept is not None else list(row) for row in features]
+    rows = Rows(
+        lambda: ([*row, 1.0] if prior_intercept is not None else list(row) for row in features), len(targets)
+    )
     prior = [*prior_factors, *([prior_intercept] if prior_intercept is not None else [])]
     beta = fit_linear(rows, targets, prior, prior_requests=prior_requests)
     factors = tuple(max(b, MIN_FACTOR) for b in beta[:k])
@@ -192,19 +222,21 @@ def fit_scaled(
     if not targets:
         raise ValueError("no samples to fit")
     n = len(targets)
-    combined = [[sum(p * x for p, x in zip(prior_factors, row, strict=True)), 1.0] for row in features]
-    defaults = [prior_intercept + row[0] for row in combined]
+    combined = Rows(
+        lambda: ([sum(p * x for p, x in zip(prior_factors, row, strict=True)), 1.0] for row in features), n
+    )
+    defaults = Rows(lambda: (prior_intercept + row[0] for row in combined), n)
     scale, intercept = fit_linear(
-        [*combined, *combined],
-        [*targets, *defaults],
+        Rows(lambda: chain(combined, combined), 2 * n),
+        Rows(lambda: chain(targets, defaults), 2 * n),
         [1.0, prior_intercept],
         prior_requests=1e-6,
-        multipliers=[1.0] * n + [level_prior_requests / n] * n,
+        multipliers=Rows(lambda: chain(repeat(1.0, n), repeat(level_prior_requests / n, n)), 2 * n),
     )
     scale, intercept = max(scale, 0.0), max(intercept, 0.0)
     step = fit_features(
         features,
-        [t - intercept for t in targets],
+        Rows(lambda: (t - intercept for t in targets), n),
         prior_factors=[scale * p for p in prior_factors],
         prior_intercept=None,
         prior_requests=prior_requests,

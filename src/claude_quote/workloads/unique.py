@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 
 __all__ = ["MEMORY_RECORDS", "Duplicate", "DuplicateIds", "IdsAt"]
 
-MEMORY_RECORDS = 1 << 20
-"""Records (16 bytes each) kept in memory before the index spills to disk: 16 MB."""
+MEMORY_RECORDS = 1 << 18
+"""Records (16 bytes each) kept in memory before the index spills to disk: 4 MB (and the sort of
+that many when they are looked through, about as much again)."""
 
 _PARTS = 256
 """Spill files: records go to one by the top 8 bits of their hash."""
@@ -177,11 +178,11 @@ def _equal_hashes(
     hashes: array[int] | npt.NDArray[np.int64], lines: array[int] | npt.NDArray[np.int64], upto: int | None
 ) -> list[list[int]]:
     """The signed lines of each set of records that share a hash (ignoring lines after ``upto``)."""
-    if len(hashes) <= _SMALL:
+    if isinstance(hashes, array) and len(hashes) <= _SMALL:
         by_hash: dict[int, list[int]] = {}
-        for h, line in zip(hashes, lines, strict=True):
+        for value, line in zip(hashes, lines, strict=True):
             if upto is None or abs(line) <= upto:
-                by_hash.setdefault(int(h), []).append(int(line))
+                by_hash.setdefault(int(value), []).append(int(line))
         return [group for group in by_hash.values() if len(group) > 1]
     import numpy as np
 
