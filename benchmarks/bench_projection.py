@@ -12,8 +12,8 @@ processes (floor, ours, floor, ours, ...), with each process's CPU time and peak
   the compounding volume, its tokens, real time, batch with caching, the blend and the savings, and
   the month totals) with each row written as a JSON object with the report's keys by the C encoder
   (``json.dumps``, no indentation) to /dev/null;
-- ours: ``claude-quote project --spec SPEC --months M --format json`` to /dev/null (335 MB of
-  indented JSON at 500 × 1,200), everything included (start-up, the price table, rendering).
+- ours: ``claude-quote project --spec SPEC --months M --format json --quiet`` to /dev/null (335 MB
+  of indented JSON at 500 × 1,200), everything included (start-up, the price table, rendering).
 
 Goal (issue #16): ours ≤ 1.5× the floor, memory linear in rows with a small constant.
 
@@ -191,7 +191,7 @@ def matrix(workloads: int, months: int, repeat: int) -> None:
         write_spec(spec, workloads)
         floor = [sys.executable, __file__, "--floor-matrix", str(spec), str(months)]
         ours = [str(script), "project", "--spec", str(spec), "--months", str(months), "--start", "2026-12"]
-        ours += ["--format", "json"]
+        ours += ["--format", "json", "--quiet"]  # --quiet: the JSON alone (no warnings copied to stderr)
         _run(ours)  # warm-up: .pyc files, the file cache
         pairs = [(_run(floor), _run(ours)) for _ in range(repeat)]
     rows = workloads * months

@@ -201,9 +201,10 @@ _CHILDREN = {
 
 
 def _child_main(mode: str, requests: Path, results: Path) -> None:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     out = _CHILDREN[mode]((requests, results))
     out["seconds"] = time.perf_counter() - started
+    out["cpu"] = time.process_time() - cpu
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(json.dumps(out))
 
@@ -227,16 +228,19 @@ def _pairs(floor: str, ours: str, rounds: int, requests: Path, results: Path) ->
         floors.append(_child(floor, requests, results))
         mine.append(_child(ours, requests, results))
     ratios = [m["seconds"] / f["seconds"] for f, m in zip(floors, mine, strict=True)]
+    cpu_ratios = [m["cpu"] / f["cpu"] for f, m in zip(floors, mine, strict=True)]
     for name, runs in ((floor, floors), (ours, mine)):
         seconds = [r["seconds"] for r in runs]
+        cpu = [r["cpu"] for r in runs]
         peak = max(r["peak_rss_mb"] for r in runs)
         print(
-            f"  {name:<16} median {statistics.median(seconds):7.2f} s "
-            f"(min {min(seconds):.2f}, max {max(seconds):.2f}), peak RSS {peak:6.0f} MB"
+            f"  {name:<16} median {statistics.median(seconds):7.2f} s wall (min {min(seconds):.2f}, max "
+            f"{max(seconds):.2f}), {statistics.median(cpu):7.2f} s CPU, peak RSS {peak:6.0f} MB"
         )
     print(
-        f"  {ours} ÷ {floor}: median of {rounds} paired ratios {statistics.median(ratios):.2f} "
-        f"(min {min(ratios):.2f}, max {max(ratios):.2f})"
+        f"  {ours} ÷ {floor}, median of {rounds} paired ratios: wall {statistics.median(ratios):.2f} "
+        f"(min {min(ratios):.2f}, max {max(ratios):.2f}), CPU {statistics.median(cpu_ratios):.2f} "
+        f"(min {min(cpu_ratios):.2f}, max {max(cpu_ratios):.2f})"
     )
 
 

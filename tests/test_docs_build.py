@@ -48,7 +48,7 @@ def test_docs_build_draws_the_chart(tmp_path: Path) -> None:
             ["--matrix", "--workloads", "3", "--months", "4", "--repeat", "1"],
             "ours ÷ floor",
         ),
-        ("bench_reconcile.py", ["--lines", "300", "--rounds", "1"], "reconcile ÷ floor-reconcile"),
+        ("bench_reconcile.py", ["--lines", "300", "--rounds", "1"], "reconcile ÷ floor-reconcile, median"),
     ],
 )
 def test_benchmarks_run(script: str, args: list[str], expected: str) -> None:
