@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from claude_quote.errors import UnknownModelError, UsageError, WorkloadError
 from claude_quote.tokens.request import ModelFacts, RequestShape, shape_request, shape_text
@@ -16,6 +16,9 @@ from claude_quote.workloads.requests import BatchRequest, iter_requests, jsonl_k
 from claude_quote.workloads.text import fill_template, read_text_file
 
 from .run import _Run
+
+if TYPE_CHECKING:
+    from claude_quote.workloads.tables import TableRow
 
 
 def shapes(run: _Run, files: Sequence[Path], advance: Callable[[int], None]) -> Iterator[RequestShape]:
@@ -30,7 +33,7 @@ def shapes(run: _Run, files: Sequence[Path], advance: Callable[[int], None]) -> 
 
 
 def _file_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
-    kind = _classify(path)
+    kind = classify(path)
     if kind == "requests":
         yield from request_shapes(run, path)
     elif kind == "table":
@@ -51,15 +54,20 @@ def _guard(run: _Run, make: Callable[[], RequestShape]) -> RequestShape | None:
 
 def request_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
     for request in iter_requests(path, skip_invalid=run.skip_invalid, on_skip=run.skip):
-        if run.unique_ids is not None and not _first_use(run, path, request):
-            continue
-        try:
-            shape = _guard(run, functools.partial(_shape_request, run, path, request))
-        except UnknownModelError as exc:
-            exc.args = (f"{path}:{request.line}: {exc.args[0]}",)
-            raise
+        shape = request_shape(run, path, request)
         if shape is not None:
             yield shape
+
+
+def request_shape(run: _Run, path: Path, request: BatchRequest) -> RequestShape | None:
+    """One request of a request file as a shape, checked (None: skipped, with ``skip_invalid``)."""
+    if run.unique_ids is not None and not _first_use(run, path, request):
+        return None
+    try:
+        return _guard(run, functools.partial(_shape_request, run, path, request))
+    except UnknownModelError as exc:
+        exc.args = (f"{path}:{request.line}: {exc.args[0]}",)
+        raise
 
 
 def _first_use(run: _Run, path: Path, request: BatchRequest) -> bool:
@@ -125,54 +133,61 @@ def _table_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
     for row in iter_table_rows(
         path, text_column=run.text_column, skip_invalid=run.skip_invalid, on_skip=run.skip
     ):
-        name = run.model or row.model
-        max_tokens = row.max_tokens if row.max_tokens is not None else run.max_tokens
-        problem = None
-        if name is None:
-            problem = f"row {row.row}: no model: pass --model or add a model column"
-        elif max_tokens is None or max_tokens < 1:
-            problem = (
-                f"row {row.row}: no max_tokens: add a max_tokens column or pass --max-tokens N "
-                "(the worst case needs it)"
-            )
-        if problem is not None:
-            error = WorkloadError(problem, path=str(path))
-            if not run.skip_invalid:
-                raise error
-            run.skip(error)
-            continue
-        assert name is not None
-        assert max_tokens is not None
-        try:
-            facts = run.facts_for(name)
-        except UnknownModelError as exc:
-            exc.args = (f"{path}: row {row.row}: {exc.args[0]}",)
-            raise
-        custom_id = row.custom_id or f"row-{row.row}"
-        if row.text is not None:
-            text = fill_template(run.template, row.text, name=custom_id)
-            shape = shape_text(
-                text, facts=facts, custom_id=custom_id, max_tokens=max_tokens, size_bytes=row.size_bytes
-            )
-        else:
-            assert row.input_tokens is not None
-            shape = RequestShape(
-                facts=facts,
-                custom_id=custom_id,
-                max_tokens=max_tokens,
-                texts=[""],
-                fixed=[row.input_tokens],
-                given=True,
-            )
-        shape.given_output = row.output_tokens
-        shape.inference_geo, shape.speed = row.inference_geo, row.speed
-        yield shape
+        shape = row_shape(run, path, row)
+        if shape is not None:
+            yield shape
+
+
+def row_shape(run: _Run, path: Path, row: TableRow) -> RequestShape | None:
+    """One row of a table as a request shape, checked (None: skipped, with ``skip_invalid``)."""
+    name = run.model or row.model
+    max_tokens = row.max_tokens if row.max_tokens is not None else run.max_tokens
+    problem = None
+    if name is None:
+        problem = f"row {row.row}: no model: pass --model or add a model column"
+    elif max_tokens is None or max_tokens < 1:
+        problem = (
+            f"row {row.row}: no max_tokens: add a max_tokens column or pass --max-tokens N "
+            "(the worst case needs it)"
+        )
+    if problem is not None:
+        error = WorkloadError(problem, path=str(path))
+        if not run.skip_invalid:
+            raise error
+        run.skip(error)
+        return None
+    assert name is not None
+    assert max_tokens is not None
+    try:
+        facts = run.facts_for(name)
+    except UnknownModelError as exc:
+        exc.args = (f"{path}: row {row.row}: {exc.args[0]}",)
+        raise
+    custom_id = row.custom_id or f"row-{row.row}"
+    if row.text is not None:
+        text = fill_template(run.template, row.text, name=custom_id)
+        shape = shape_text(
+            text, facts=facts, custom_id=custom_id, max_tokens=max_tokens, size_bytes=row.size_bytes
+        )
+    else:
+        assert row.input_tokens is not None
+        shape = RequestShape(
+            facts=facts,
+            custom_id=custom_id,
+            max_tokens=max_tokens,
+            texts=[""],
+            fixed=[row.input_tokens],
+            given=True,
+        )
+    shape.given_output = row.output_tokens
+    shape.inference_geo, shape.speed = row.inference_geo, row.speed
+    return shape
 
 
 def items(run: _Run, files: Sequence[Path], advance: Callable[[int], None]) -> Iterator[RequestShape | Path]:
     """Every request of ``files`` in order, checked; text files as their paths (read only if sampled)."""
     for path in files:
-        if _classify(path) == "text":
+        if classify(path) == "text":
             yield path
         else:
             yield from _file_shapes(run, path)
@@ -184,9 +199,11 @@ def materialize(run: _Run, item: RequestShape | Path) -> RequestShape:
     return text_shape(run, item) if isinstance(item, Path) else item
 
 
-def _classify(path: Path) -> Literal["requests", "table", "text", "empty"]:
+def classify(path: Path) -> Literal["requests", "table", "text", "empty"]:
     from claude_quote.workloads.tables import TABLE_SUFFIXES
 
+    """How a file is read: as ``requests`` (batch JSONL, request JSON), a ``table``, a ``text`` file,
+    or not at all (``empty``: a JSONL file without a non-blank line)."""
     name = path.name.lower()
     if name.endswith(".json"):
         return "requests"

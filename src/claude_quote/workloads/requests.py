@@ -29,6 +29,7 @@ __all__ = [
     "RequestFileKind",
     "custom_id_prefix",
     "iter_batch_requests",
+    "iter_request_range",
     "iter_requests",
     "jsonl_kind",
     "open_binary",
@@ -204,3 +205,56 @@ def iter_requests(
         yield from _json_requests(file)
         return
     yield from iter_batch_requests(file, skip_invalid=skip_invalid, on_skip=on_skip, bare=True)
+
+
+def iter_request_range(
+    handle: IO[bytes],
+    where: str,
+    *,
+    start: int,
+    end: int | None,
+    first_line: int = 1,
+    skip_invalid: bool = False,
+    on_skip: OnSkip | None = None,
+) -> Iterator[BatchRequest]:
+    """The requests of the lines of a JSONL request file from byte ``start`` (a line's first byte) to
+    ``end`` (None: the end of the file), numbered from ``first_line``: a slice of what
+    :func:`iter_requests` reads from the whole file (batch requests or bare bodies), the same lines
+    with the same numbers and the same errors. ``handle`` is the file opened for reading bytes
+    (seekable); ``where`` names it in errors.
+
+    Raises:
+        WorkloadError: as :func:`iter_batch_requests`.
+    """
+    handle.seek(start)
+    position = start
+    file = Path(where)
+    readline = handle.readline
+    number = first_line - 1
+    while end is None or position < end:
+        raw = readline()
+        if not raw:
+            return
+        position += len(raw)
+        number += 1
+        if not raw.strip():
+            continue
+        try:
+            try:
+                value = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise WorkloadError(
+                    f"not valid JSON ({exc.msg} at character {exc.pos + 1}): {_quote(raw)}",
+                    path=where,
+                    line=number,
+                ) from None
+            except ValueError as exc:  # bytes that are not UTF-8
+                raise WorkloadError(
+                    f"not valid JSON ({exc}): {_quote(raw)}", path=where, line=number
+                ) from None
+            yield _batch_request(value, line=number, size=len(raw), path=file, bare=True)
+        except WorkloadError as exc:
+            if not skip_invalid:
+                raise
+            if on_skip is not None:
+                on_skip(exc)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 import math
 import numbers
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,7 @@ from claude_quote.usage import parse_token_count
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["TABLE_SUFFIXES", "TableRow", "iter_table_rows"]
+__all__ = ["TABLE_SUFFIXES", "TableRow", "iter_frame_rows", "iter_table_rows", "parquet_row_groups"]
 
 TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson"})
 """File suffixes read as tables (JSONL only when its lines are not Messages requests)."""
@@ -70,7 +70,9 @@ def _pyarrow_parquet() -> Any:
     return pq
 
 
-def _chunks(path: Path, columns: list[str] | None) -> Iterator[pd.DataFrame]:
+def _chunks(
+    path: Path, columns: list[str] | None, row_groups: Sequence[int] | None = None
+) -> Iterator[pd.DataFrame]:
     import pandas as pd
 
     suffix = path.suffix.lower()
@@ -89,7 +91,9 @@ def _chunks(path: Path, columns: list[str] | None) -> Iterator[pd.DataFrame]:
                 yield from csv_reader
         elif parquet is not None:
             with parquet.ParquetFile(path) as parquet_file:
-                for batch in parquet_file.iter_batches(batch_size=_CHUNK_ROWS, columns=columns):
+                for batch in parquet_file.iter_batches(
+                    batch_size=_CHUNK_ROWS, columns=columns, row_groups=row_groups
+                ):
                     yield batch.to_pandas()
         else:
             with pd.read_json(path, lines=True, chunksize=_CHUNK_ROWS, dtype=False) as json_reader:
@@ -164,8 +168,10 @@ def iter_table_rows(
     text_column: str | None = None,
     skip_invalid: bool = False,
     on_skip: OnSkip | None = None,
+    row_groups: Sequence[int] | None = None,
 ) -> Iterator[TableRow]:
-    """Stream the rows of a table as requests.
+    """Stream the rows of a table as requests (of a Parquet file: only ``row_groups``, when given, in
+    order, with the rows numbered as in the whole file).
 
     Raises:
         WorkloadError: the file is not a readable table, has neither a text column nor
@@ -173,6 +179,30 @@ def iter_table_rows(
     """
     file = Path(path)
     header = _header(file)
+    main, counts_given = _main_column(header, text_column, file)
+    wanted = [main, *(c for c in _OPTIONAL if c in header)]
+    row = 0
+    if row_groups is not None:
+        sizes = parquet_row_groups(file)
+        row = sum(rows for rows, _ in sizes[: row_groups[0]]) if row_groups else 0
+        if list(row_groups) != list(range(row_groups[0], row_groups[0] + len(row_groups))):
+            raise ValueError(f"row groups must be consecutive, got {list(row_groups)}")
+    for chunk in _chunks(file, wanted, row_groups):
+        columns = {name: chunk[name].tolist() for name in wanted if name in chunk.columns}
+        size = len(chunk)
+        for i in range(size):
+            row += 1
+            try:
+                yield _row(columns, i, row, main, counts_given, file)
+            except WorkloadError as exc:
+                if not skip_invalid:
+                    raise
+                if on_skip is not None:
+                    on_skip(exc)
+
+
+def _main_column(header: list[str], text_column: str | None, file: Path) -> tuple[str, bool]:
+    """The column that holds each row's prompt, and whether it holds counts (``input_tokens``)."""
     if text_column is not None:
         if text_column not in header:
             raise WorkloadError(f"no column {text_column!r}; the columns are {header}", path=str(file))
@@ -186,21 +216,7 @@ def iter_table_rows(
             f"no text column: pass --text-column NAME, or give an input_tokens column (columns: {header})",
             path=str(file),
         )
-    counts_given = main == "input_tokens" and text_column is None
-    wanted = [main, *(c for c in _OPTIONAL if c in header)]
-    row = 0
-    for chunk in _chunks(file, wanted):
-        columns = {name: chunk[name].tolist() for name in wanted if name in chunk.columns}
-        size = len(chunk)
-        for i in range(size):
-            row += 1
-            try:
-                yield _row(columns, i, row, main, counts_given, file)
-            except WorkloadError as exc:
-                if not skip_invalid:
-                    raise
-                if on_skip is not None:
-                    on_skip(exc)
+    return main, main == "input_tokens" and text_column is None
 
 
 def _row(
@@ -232,3 +248,53 @@ def _row(
         inference_geo=_string(get("inference_geo")),
         speed=_string(get("speed")),
     )
+
+
+def parquet_row_groups(path: str | Path) -> list[tuple[int, int]]:
+    """Each row group of a Parquet file: its rows and its uncompressed bytes, from the file's metadata
+    (nothing else is read).
+
+    Raises:
+        WorkloadError: not a readable Parquet file.
+    """
+    pq = _pyarrow_parquet()
+    try:
+        with pq.ParquetFile(path) as parquet_file:
+            meta = parquet_file.metadata
+            return [
+                (meta.row_group(i).num_rows, meta.row_group(i).total_byte_size)
+                for i in range(meta.num_row_groups)
+            ]
+    except Exception as exc:
+        raise WorkloadError(f"cannot read as Parquet: {exc}", path=str(path)) from None
+
+
+def iter_frame_rows(
+    frame: pd.DataFrame,
+    *,
+    where: str,
+    text_column: str | None = None,
+    first_row: int = 1,
+    skip_invalid: bool = False,
+    on_skip: OnSkip | None = None,
+) -> Iterator[TableRow]:
+    """The rows of a pandas DataFrame as requests, read as a table file's rows (the same columns and
+    checks), numbered from ``first_row``; ``where`` names the frame in errors.
+
+    Raises:
+        WorkloadError: as :func:`iter_table_rows`.
+    """
+    header = [str(c) for c in frame.columns]
+    main, counts_given = _main_column(header, text_column, Path(where))
+    wanted = [main, *(c for c in _OPTIONAL if c in header)]
+    columns = {name: frame[name].tolist() for name in wanted}
+    row = first_row - 1
+    for i in range(len(frame)):
+        row += 1
+        try:
+            yield _row(columns, i, row, main, counts_given, Path(where))
+        except WorkloadError as exc:
+            if not skip_invalid:
+                raise
+            if on_skip is not None:
+                on_skip(exc)
