@@ -20,6 +20,7 @@ from claude_quote.usage import parse_token_count
 __all__ = [
     "AtOption",
     "FormatOption",
+    "JobsOption",
     "OutputFormat",
     "PricingOption",
     "QuietOption",
@@ -102,6 +103,19 @@ PricingOption = Annotated[
 AtOption = Annotated[
     str | None,
     typer.Option("--at", metavar="YYYY-MM-DD", help="Price as of this date (default: today, UTC)."),
+]
+
+
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        metavar="N",
+        help="Worker processes for a big input (default: one per core; 1: this process only). "
+        "The result is the same.",
+    ),
 ]
 
 

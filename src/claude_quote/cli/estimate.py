@@ -14,6 +14,7 @@ from ._common import (
     FastOption,
     FormatOption,
     GeoOption,
+    JobsOption,
     OutputFormat,
     OutputRatioOption,
     OutputTokensOption,
@@ -114,6 +115,7 @@ def estimate_command(
         int | None,
         typer.Option("--seed", metavar="S", help="Random seed of --sample (default: random, and reported)."),
     ] = None,
+    jobs: JobsOption = None,
     progress: Annotated[
         bool,
         typer.Option(
@@ -157,5 +159,7 @@ def estimate_command(
             sample=sample,
             seed=seed,
         )
-        result = estimate(files, options, at=parse_date(at), table=table_from(pricing), progress=progress)
+        result = estimate(
+            files, options, at=parse_date(at), table=table_from(pricing), progress=progress, jobs=jobs
+        )
         emit_report(result, output_format.value, quiet=quiet)

@@ -343,6 +343,8 @@ class _PartRun(_Run):
         part.encoding_notes = self.encoding_notes
         if self.records is not None:
             part.records = dict(zip(self.record_positions, self.records, strict=True))
+        if self.unique_ids is not None:
+            part.ids = {custom_id: (key[0], line) for custom_id, line in self.unique_ids.items()}
         return part
 
 
@@ -429,11 +431,11 @@ def _piece_shapes(run: _PartRun, piece: Piece, advance: PieceAdvance) -> Iterato
             path = Path(where)
             run.reading = (index, 0)
             size = path.stat().st_size
-            shape = text_shape(run, path)
+            document = text_shape(run, path)
             done += size
             advance(size)
             run.positions.append((index, 0))
-            yield shape
+            yield document
     elif piece.kind == "requests":
         index, where = piece.files[0]
         for request in _requests(run, piece):
@@ -663,3 +665,42 @@ def run_of(
 def _as_workload(error: ClaudeQuoteError) -> WorkloadError:
     assert isinstance(error, WorkloadError)
     return error
+
+
+# -- on every core ----------------------------------------------------------------------------------
+
+
+def piece_worker(
+    options: EstimateOptions,
+    at: date | None,
+    table: PriceTable | None,
+    keep_records: bool = False,
+    unique_ids: bool = False,
+) -> Callable[[Piece, PieceAdvance], EstimatePartial]:
+    """What a worker process runs on each piece (made once per worker)."""
+    return PieceRunner(options, at=at, table=table, keep_records=keep_records, unique_ids=unique_ids).piece
+
+
+def parallel_partial(
+    files: Sequence[Path],
+    options: EstimateOptions,
+    *,
+    at: date,
+    table: PriceTable | None,
+    jobs: int,
+    progress: bool = False,
+    keep_records: bool = False,
+    unique_ids: bool = False,
+) -> EstimatePartial:
+    """The merged partial of ``files`` counted in ``jobs`` worker processes."""
+    from claude_quote.scale.local import run_pieces
+
+    pieces = pieces_of(files, jobs=jobs)
+    return run_pieces(
+        pieces,
+        piece_worker,
+        (options, at, table, keep_records, unique_ids),
+        jobs=jobs,
+        merge=EstimatePartial.merge,
+        progress=progress,
+    )

@@ -21,7 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["BLOCK", "Piece", "PieceKind", "Position", "default_jobs", "jsonl_cuts", "piece_target"]
+__all__ = [
+    "BLOCK",
+    "Piece",
+    "PieceKind",
+    "Position",
+    "default_jobs",
+    "jsonl_cuts",
+    "piece_target",
+    "resolve_jobs",
+]
 
 Position = tuple[int, int]
 """Where a request is in the input: (index of its file among the inputs, line or row; 0 for a text file)."""
@@ -70,10 +79,30 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def resolve_jobs(jobs: int | None) -> int:
+    """``jobs`` checked: None is :func:`default_jobs`.
+
+    Raises:
+        UsageError: fewer than 1.
+    """
+    if jobs is None:
+        return default_jobs()
+    if jobs < 1:
+        from claude_quote.errors import UsageError
+
+        raise UsageError(f"jobs must be at least 1, got {jobs!r}", field="jobs")
+    return jobs
+
+
+MIN_PIECE_BYTES = 4 << 20
+"""The smallest piece worth a task (4 MiB)."""
+MAX_PIECE_BYTES = 64 << 20
+
+
 def piece_target(total: int, jobs: int) -> int:
     """Bytes per piece: about eight pieces per worker (so a slow piece does not hold the others up),
-    between 4 and 64 MiB."""
-    return max(4 << 20, min(64 << 20, total // max(1, jobs * 8)))
+    between :data:`MIN_PIECE_BYTES` and 64 MiB."""
+    return max(MIN_PIECE_BYTES, min(MAX_PIECE_BYTES, total // max(1, jobs * 8)))
 
 
 def jsonl_cuts(path: str | Path, target: int) -> list[tuple[int, int | None, int]]:
