@@ -220,8 +220,9 @@ def test_per_request_records_merge_in_input_order(tmp_path: Path) -> None:
     merged = merge(reversed([runner.piece(p) for p in pieces_of([path], jobs=2, target=2_000)]))
     run = run_of(merged, options, at=DAY, table=None)
     assert run.records is not None
-    lines = [r.line for r in run.records]
+    lines = [r.line or 0 for r in run.records]
     assert lines == sorted(lines)
+    assert len(lines) == len(set(lines)) > 20
     # the records' expected usages add up to the estimate's (after cache reads were settled)
     total = sum(r.measured.usage("expected").prompt_tokens for r in run.records)
     assert total == estimate([path], options, at=DAY).usage.prompt_tokens
