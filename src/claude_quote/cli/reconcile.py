@@ -18,6 +18,7 @@ from ._common import (
     AtOption,
     CalibrationOption,
     FormatOption,
+    JobsOption,
     OutputFormat,
     OutputRatioOption,
     OutputTokensOption,
@@ -80,6 +81,7 @@ def reconcile(
             "--skip-invalid", help="Skip invalid lines or rows (counted and reported) instead of failing."
         ),
     ] = False,
+    jobs: JobsOption = None,
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
@@ -127,7 +129,9 @@ def reconcile(
 
         day = day or today()
         if requests is None:
-            report: object = reconcile_results(results, at=day, table=table, skip_invalid=skip_invalid)
+            report: object = reconcile_results(
+                results, at=day, table=table, skip_invalid=skip_invalid, jobs=jobs
+            )
         else:
             from claude_quote.reconcile import compare
 

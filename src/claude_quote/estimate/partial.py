@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from claude_quote.engine import Engine
 from claude_quote.errors import ClaudeQuoteError, UsageError, WorkloadError
 from claude_quote.pricing import PriceTable
-from claude_quote.scale.pieces import Piece, Position, jsonl_cuts, piece_target
+from claude_quote.scale.pieces import CapturedError, Piece, Position, jsonl_cuts, piece_target
 from claude_quote.tokens.correction import TextCount
 from claude_quote.tokens.request import RequestShape
 from claude_quote.workloads.text import DEFAULT_TEMPLATE
@@ -70,27 +70,6 @@ __all__ = [
 
 _SUMS = tuple(f.name for f in fields(_Bucket))
 _NO_POSITION: Position = (-1, -1)
-
-
-@dataclass(frozen=True, slots=True)
-class CapturedError:
-    """An error raised while counting a piece, kept so it can cross processes and be raised again
-    (the error classes do not all survive pickling as they are)."""
-
-    kind: type[ClaudeQuoteError]
-    args: tuple[Any, ...]
-    state: dict[str, Any]
-
-    @classmethod
-    def of(cls, exc: ClaudeQuoteError) -> CapturedError:
-        return cls(type(exc), exc.args, dict(vars(exc)))
-
-    def error(self) -> ClaudeQuoteError:
-        """The error, as it was raised."""
-        exc = self.kind.__new__(self.kind)
-        exc.args = self.args
-        vars(exc).update(self.state)
-        return exc
 
 
 @dataclass(slots=True)

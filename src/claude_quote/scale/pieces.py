@@ -19,7 +19,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from claude_quote.errors import ClaudeQuoteError
 
 __all__ = [
     "BLOCK",
@@ -132,3 +135,24 @@ def jsonl_cuts(path: str | Path, target: int) -> list[tuple[int, int | None, int
     ends: list[int | None] = [s for s, _ in starts[1:]]
     ends.append(None)
     return [(start, end, line) for (start, line), end in zip(starts, ends, strict=True)]
+
+
+@dataclass(frozen=True, slots=True)
+class CapturedError:
+    """An error raised while counting a piece, kept so it can cross processes and be raised again
+    (the error classes do not all survive pickling as they are)."""
+
+    kind: type[ClaudeQuoteError]
+    args: tuple[Any, ...]
+    state: dict[str, Any]
+
+    @classmethod
+    def of(cls, exc: ClaudeQuoteError) -> CapturedError:
+        return cls(type(exc), exc.args, dict(vars(exc)))
+
+    def error(self) -> ClaudeQuoteError:
+        """The error, as it was raised."""
+        exc = self.kind.__new__(self.kind)
+        exc.args = self.args
+        vars(exc).update(self.state)
+        return exc

@@ -37,7 +37,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import IO, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
@@ -134,9 +134,20 @@ class ResultsReader:
         WorkloadError: the file cannot be read, or a line is invalid (without ``skip_invalid``).
     """
 
-    def __init__(self, path: str | Path, *, skip_invalid: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        skip_invalid: bool = False,
+        start: int = 0,
+        end: int | None = None,
+        first_line: int = 1,
+    ) -> None:
         self.path = Path(path)
         self.skip_invalid = skip_invalid
+        self.start, self.end, self.first_line = start, end, first_line
+        """Read only the lines from byte ``start`` (a line's first byte) to ``end`` (None: the end),
+        numbered from ``first_line``: a piece of the file (:mod:`claude_quote.scale`)."""
         self.skipped = 0
         self.skipped_lines: list[InvalidLine] = []
         self._seen: dict[str, int] = {}
@@ -148,7 +159,7 @@ class ResultsReader:
         except OSError as exc:
             raise WorkloadError(f"cannot read results file: {exc.strerror}", path=name) from None
         with handle:
-            for number, raw in enumerate(handle, start=1):
+            for number, raw in self._lines(handle):
                 if not raw.strip():
                     continue
                 try:
@@ -159,6 +170,20 @@ class ResultsReader:
                     self.skipped += 1
                     if len(self.skipped_lines) < MAX_SKIPPED_SHOWN:
                         self.skipped_lines.append(InvalidLine(line=number, reason=str(exc)))
+
+    def _lines(self, handle: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+        if self.start == 0 and self.end is None:
+            yield from enumerate(handle, start=1)
+            return
+        handle.seek(self.start)
+        position, number = self.start, self.first_line
+        while self.end is None or position < self.end:
+            raw = handle.readline()
+            if not raw:
+                return
+            yield number, raw
+            position += len(raw)
+            number += 1
 
     def _parse(self, raw: bytes, number: int) -> BatchResult:
         try:
