@@ -116,6 +116,16 @@ def estimate_command(
         typer.Option("--seed", metavar="S", help="Random seed of --sample (default: random, and reported)."),
     ] = None,
     jobs: JobsOption = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Count on a Dask cluster: the scheduler's address (tcp://host:8786), or local for "
+            "a cluster of this machine's cores. Needs claude-quote[dask] on the client and the "
+            "workers; the workers must be able to read the paths (a shared filesystem or URLs).",
+        ),
+    ] = None,
     progress: Annotated[
         bool,
         typer.Option(
@@ -160,6 +170,12 @@ def estimate_command(
             seed=seed,
         )
         result = estimate(
-            files, options, at=parse_date(at), table=table_from(pricing), progress=progress, jobs=jobs
+            files,
+            options,
+            at=parse_date(at),
+            table=table_from(pricing),
+            progress=progress,
+            jobs=jobs,
+            dask=dask,
         )
         emit_report(result, output_format.value, quiet=quiet)

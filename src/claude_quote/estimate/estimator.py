@@ -30,6 +30,7 @@ def estimate(
     table: PriceTable | None = None,
     progress: bool = False,
     jobs: int | None = 1,
+    dask: str | None = None,
 ) -> Estimate:
     """Estimate the real-time and batch cost of the requests in ``paths``.
 
@@ -44,6 +45,9 @@ def estimate(
             process only). Inputs under 24 MiB, samples and exact counts use this process. The
             result is the same, Decimal for Decimal. Call it under ``if __name__ == "__main__":`` in
             a script (the workers start a fresh interpreter that imports your main module).
+        dask: the address of a Dask scheduler (``tcp://host:8786``), or ``local`` for a cluster of
+            this machine's cores: the pieces of the input are counted as Dask tasks (see
+            :mod:`claude_quote.scale.dask`; paths may be fsspec URLs). Needs ``claude-quote[dask]``.
 
     Raises:
         WorkloadError: a file is missing or malformed (the message names file and line), or a request
@@ -58,6 +62,12 @@ def estimate(
         raise UsageError("give a list of one or more files, directories or glob patterns to estimate")
     options = options or EstimateOptions()
     run = new_run(options, table=table, at=at)
+    if dask is not None:
+        if options.sample is not None or options.exact:
+            raise UsageError("dask counts every request offline: it does not take sample or exact")
+        from claude_quote.scale.dask import dask_estimate
+
+        return dask_estimate(paths, options, at=run.at, table=table, address=dask, progress=progress)
     files = expand_paths(paths)
     total = sum(f.stat().st_size for f in files)
     if options.sample is None:

@@ -29,6 +29,7 @@ text files); :func:`estimate_frame` counts a pandas DataFrame (a Spark ``mapInPa
 
 from __future__ import annotations
 
+import pickle
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
@@ -155,6 +156,26 @@ class EstimatePartial:
         if self.ids is not None and other.ids is not None:
             self._merge_ids(other.ids)
         return self
+
+    def rename(self, names: dict[str, str]) -> None:
+        """Name files by other names in the partial's errors (a remote file's URL for its local copy)."""
+        self.paths = {i: names.get(p, p) for i, p in self.paths.items()}
+        for attr in ("first_skip", "error"):
+            found: tuple[Position, CapturedError] | None = getattr(self, attr)
+            if found is not None:
+                setattr(self, attr, (found[0], found[1].renamed(names)))
+
+    def to_bytes(self) -> bytes:
+        """The partial as bytes (pickled), to pass through a DataFrame column (Spark, Ray)."""
+        return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> EstimatePartial:
+        """A partial from :meth:`to_bytes` (only from a source you trust: it is a pickle)."""
+        found = pickle.loads(data)
+        if not isinstance(found, cls):
+            raise TypeError(f"not an EstimatePartial: {type(found).__name__}")
+        return found
 
     def _merge_writers(self, theirs: dict[bytes, tuple[Position, int]]) -> None:
         small, large = (theirs, self.writers) if len(theirs) <= len(self.writers) else (self.writers, theirs)
@@ -524,9 +545,12 @@ def estimate_frame(
 # -- planning and finishing ----------------------------------------------------------------------
 
 
-def pieces_of(files: Sequence[Path | str], *, jobs: int, target: int | None = None) -> list[Piece]:
+def pieces_of(
+    files: Sequence[Path | str], *, jobs: int, target: int | None = None, start: int = 0
+) -> list[Piece]:
     """``files`` cut into pieces for ``jobs`` workers: big JSONL request files at line boundaries,
-    Parquet tables by row groups, other tables whole, text files in runs; in input order."""
+    Parquet tables by row groups, other tables whole, text files in runs; in input order (``start``:
+    the index of the first file among all the inputs)."""
     sizes = [Path(f).stat().st_size for f in files]
     target = target or piece_target(sum(sizes), jobs)
     pieces: list[Piece] = []
@@ -539,7 +563,7 @@ def pieces_of(files: Sequence[Path | str], *, jobs: int, target: int | None = No
             pieces.append(Piece("text", tuple(texts), size=text_bytes))
             texts, text_bytes = [], 0
 
-    for index, (file, size) in enumerate(zip(files, sizes, strict=True)):
+    for index, (file, size) in enumerate(zip(files, sizes, strict=True), start=start):
         path = Path(file)
         kind = classify(path)
         if kind == "text":

@@ -150,6 +150,19 @@ class CapturedError:
     def of(cls, exc: ClaudeQuoteError) -> CapturedError:
         return cls(type(exc), exc.args, dict(vars(exc)))
 
+    def renamed(self, names: dict[str, str]) -> CapturedError:
+        """The same error with each of ``names``' keys replaced by its value in its message and path."""
+
+        def swap(value: Any) -> Any:
+            if isinstance(value, str):
+                for old, new in names.items():
+                    value = value.replace(old, new)
+            return value
+
+        return CapturedError(
+            self.kind, tuple(swap(a) for a in self.args), {k: swap(v) for k, v in self.state.items()}
+        )
+
     def error(self) -> ClaudeQuoteError:
         """The error, as it was raised."""
         exc = self.kind.__new__(self.kind)
