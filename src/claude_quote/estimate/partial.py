@@ -629,7 +629,7 @@ def estimate_of(
     Raises:
         ClaudeQuoteError: the first error met while counting (by position), or no requests.
     """
-    return result(run_of(partial, options or EstimateOptions(), at=at, table=table), [Path(f) for f in files])
+    return result(run_of(partial, options or EstimateOptions(), at=at, table=table), files)
 
 
 def run_of(

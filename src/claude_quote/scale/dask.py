@@ -214,7 +214,7 @@ def dask_partial(
     sizes = {f.key: p.size for f, p in zip(futures, pieces, strict=True)}
     merged: EstimatePartial | None = None
     try:
-        for future in distributed.as_completed(futures):
+        for future in distributed.as_completed(futures, loop=client.loop):
             part = future.result()
             merged = part if merged is None else merged.merge(part)
             if advance is not None:
