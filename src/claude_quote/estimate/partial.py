@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from claude_quote.engine import Engine
 from claude_quote.errors import ClaudeQuoteError, UsageError, WorkloadError
@@ -54,9 +54,6 @@ from .reading import classify, request_shape, row_shape, text_shape
 from .result import result
 from .run import _Key, _ModelTally, _Record, _Run
 
-if TYPE_CHECKING:
-    import pandas as pd
-
 __all__ = [
     "CapturedError",
     "EstimatePartial",
@@ -68,6 +65,9 @@ __all__ = [
     "pieces_of",
     "run_of",
 ]
+
+Frame = Any
+"""A pandas DataFrame (pandas is imported only where tables are read)."""
 
 _SUMS = tuple(f.name for f in fields(_Bucket))
 _NO_POSITION: Position = (-1, -1)
@@ -398,7 +398,7 @@ class PieceRunner:
             run.part.paths[index] = where
         return self._count(run, _piece_shapes(run, piece, advance), piece.key)
 
-    def frame(self, frame: pd.DataFrame, *, part: int, where: str, first_row: int = 1) -> EstimatePartial:
+    def frame(self, frame: Frame, *, part: int, where: str, first_row: int = 1) -> EstimatePartial:
         """The partial estimate of the rows of ``frame``, read as a table's rows (at position
         ``(part, row)``: number the batches in input order)."""
         run = self.new_run()
@@ -489,7 +489,7 @@ def _requests(run: _Run, piece: Piece) -> Iterator[Any]:
 
 
 def _frame_shapes(
-    run: _PartRun, frame: pd.DataFrame, part: int, where: str, first_row: int
+    run: _PartRun, frame: Frame, part: int, where: str, first_row: int
 ) -> Iterator[RequestShape]:
     from claude_quote.workloads.tables import iter_frame_rows
 
@@ -522,7 +522,7 @@ def estimate_piece(
 
 
 def estimate_frame(
-    frame: pd.DataFrame,
+    frame: Frame,
     options: EstimateOptions | None = None,
     *,
     part: int = 0,
