@@ -192,3 +192,20 @@ def test_the_command_line_takes_a_scheduler_address(cluster: Any, tmp_path: Path
     remote = run_cli(f"{args} --dask {cluster.scheduler_address}")
     assert remote.exit_code == local.exit_code == 0
     assert remote.stdout == local.stdout
+
+
+def test_a_sample_on_the_cluster_is_the_local_sample(cluster: Any, tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rows = {
+        "input_tokens": [10 * (i + 1) for i in range(90)],
+        "model": ["haiku-4.5"] * 90,
+        "max_tokens": [500] * 90,
+    }
+    pq.write_table(pa.table(rows), tmp_path / "t.parquet", row_group_size=20)
+    files = [_requests(tmp_path / "a.jsonl"), tmp_path / "t.parquet"]
+    options = EstimateOptions(sample=25, seed=3, skip_invalid=True, output_tokens=40)
+    local = estimate(files, options, at=DAY)
+    assert local.sample is not None
+    assert local.sample.population == 57 + 90  # 60 lines, 3 of them broken; 90 rows from metadata
+    assert _json(estimate(files, options, at=DAY, dask=cluster.scheduler_address)) == _json(local)

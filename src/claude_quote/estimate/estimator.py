@@ -63,12 +63,13 @@ def estimate(
     options = options or EstimateOptions()
     run = new_run(options, table=table, at=at)
     if dask is not None:
-        if options.sample is not None or options.exact:
-            raise UsageError("dask counts every request offline: it does not take sample or exact")
-        from claude_quote.scale.dask import dask_estimate
+        if options.exact:
+            raise UsageError("exact counts are made in one process (count_tokens is the limit): drop dask")
+        if options.sample is None:
+            from claude_quote.scale.dask import dask_estimate
 
-        return dask_estimate(paths, options, at=run.at, table=table, address=dask, progress=progress)
-    files = expand_paths(paths)
+            return dask_estimate(paths, options, at=run.at, table=table, address=dask, progress=progress)
+    files = expand_paths(paths) if dask is None else _urls(paths)
     total = sum(f.stat().st_size for f in files)
     if options.sample is None:
         from claude_quote.scale import local
@@ -84,4 +85,23 @@ def estimate(
         with _progress.progress_bar(total, enabled=progress) as advance:
             _count_all(run, shapes(run, files, advance))
         return result(run, files)
-    return _sampled(run, files, total, size=options.sample, seed=options.seed, progress=progress)
+    return _sampled(
+        run,
+        files,
+        total,
+        size=options.sample,
+        seed=options.seed,
+        progress=progress,
+        jobs=1 if options.exact else resolve_jobs(jobs),
+        table=table,
+        dask=dask,
+    )
+
+
+def _urls(paths: Sequence[str | Path]) -> list[Path]:
+    from claude_quote.scale.dask import expand_urls, is_url
+
+    files = expand_urls(paths)
+    if any(is_url(f) for f in files):
+        raise UsageError("a sample on a Dask cluster reads local or shared paths, not URLs")
+    return [Path(f) for f in files]

@@ -62,6 +62,7 @@ __all__ = [
     "estimate_of",
     "estimate_piece",
     "merge",
+    "piece_items",
     "pieces_of",
     "run_of",
 ]
@@ -424,14 +425,22 @@ def _hit_rate(options: EstimateOptions) -> Decimal:
     return options.cache_hit_rate if options.cache_hit_rate is not None else DEFAULT_CACHE_HIT_RATE
 
 
-def _piece_shapes(run: _PartRun, piece: Piece, advance: PieceAdvance) -> Iterator[RequestShape]:
+def piece_items(run: _PartRun, piece: Piece, advance: PieceAdvance) -> Iterator[RequestShape | Path]:
+    """Every request of ``piece``, read and checked, its position appended to ``run.positions``; text
+    files as their paths (read only when sampled)."""
+    return _piece_shapes(run, piece, advance, read_text=False)
+
+
+def _piece_shapes(
+    run: _PartRun, piece: Piece, advance: PieceAdvance, *, read_text: bool = True
+) -> Iterator[Any]:
     done = 0
     if piece.kind == "text":
         for index, where in piece.files:
             path = Path(where)
             run.reading = (index, 0)
             size = path.stat().st_size
-            document = text_shape(run, path)
+            document = text_shape(run, path) if read_text else path
             done += size
             advance(size)
             run.positions.append((index, 0))

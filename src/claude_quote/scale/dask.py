@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     from claude_quote.estimate.models import Estimate
     from claude_quote.estimate.options import EstimateOptions
     from claude_quote.estimate.partial import EstimatePartial, PieceRunner
+    from claude_quote.estimate.sample_parts import SamplePartial
     from claude_quote.pricing import PriceTable
 
-__all__ = ["LOCAL", "client_for", "dask_estimate", "dask_partial", "expand_urls", "is_url"]
+__all__ = ["LOCAL", "client_for", "dask_estimate", "dask_partial", "dask_sample", "expand_urls", "is_url"]
 
 LOCAL = "local"
 """``--dask local``: start a cluster of this machine's cores for the run."""
@@ -180,6 +181,54 @@ def estimate_task(
     return partial
 
 
+def sample_task(
+    piece: Piece, options: EstimateOptions, at: date, table: PriceTable | None, size: int, seed: int
+) -> SamplePartial:
+    """A piece's share of a sample, on a worker."""
+    from claude_quote.estimate.sample_parts import SampleRunner
+
+    return SampleRunner(options, at=at, table=table, size=size, seed=seed).piece(
+        replace(piece, files=tuple((i, _local(f)) for i, f in piece.files))
+    )
+
+
+def dask_sample(
+    files: Sequence[Path | str],
+    options: EstimateOptions,
+    *,
+    at: date,
+    table: PriceTable | None,
+    address: str,
+    size: int,
+    seed: int,
+) -> SamplePartial:
+    """The pieces of ``files`` sampled as Dask tasks, merged on the client (the same sample as one
+    process draws)."""
+    from claude_quote.estimate.sample_parts import SamplePartial
+
+    distributed = _dask()
+    client = client_for(address)
+    try:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        pieces = plan([str(f) for f in files], workers=workers)
+        futures = client.map(
+            sample_task, pieces, options=options, at=at, table=table, size=size, seed=seed, pure=False
+        )
+        merged = SamplePartial(size)
+        for future in distributed.as_completed(futures, loop=client.loop):
+            merged.merge(future.result())
+    finally:
+        _close(client, address)
+    return merged
+
+
+def _close(client: Any, address: str) -> None:
+    cluster = client.cluster if address == LOCAL else None
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
 def client_for(address: str) -> Any:
     """A Dask client of the scheduler at ``address`` (``local``: a new cluster of this machine's cores,
     one single-threaded worker process per core, closed with the client)."""
@@ -245,8 +294,5 @@ def dask_estimate(
         with _progress.progress_bar(0, enabled=progress) as advance:
             merged = dask_partial(files, options, at=at, table=table, client=client, advance=advance)
     finally:
-        cluster = client.cluster if address == LOCAL else None
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        _close(client, address)
     return estimate_of(merged, files, options, at=at, table=table)

@@ -28,7 +28,14 @@ from claude_quote.usage import parse_token_count
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["TABLE_SUFFIXES", "TableRow", "iter_frame_rows", "iter_table_rows", "parquet_row_groups"]
+__all__ = [
+    "TABLE_SUFFIXES",
+    "TableRow",
+    "iter_frame_rows",
+    "iter_rows_at",
+    "iter_table_rows",
+    "parquet_row_groups",
+]
 
 TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson"})
 """File suffixes read as tables (JSONL only when its lines are not Messages requests)."""
@@ -298,3 +305,46 @@ def iter_frame_rows(
                 raise
             if on_skip is not None:
                 on_skip(exc)
+
+
+def iter_rows_at(
+    path: str | Path,
+    rows: Sequence[int],
+    *,
+    text_column: str | None = None,
+    skip_invalid: bool = False,
+    on_skip: OnSkip | None = None,
+) -> Iterator[TableRow]:
+    """Only the rows numbered ``rows`` (1-based, ascending) of a Parquet file, read from the row groups
+    that hold them: a sample's rows, without streaming the rest.
+
+    Raises:
+        WorkloadError: as :func:`iter_table_rows`.
+    """
+    pq = _pyarrow_parquet()
+    file = Path(path)
+    header = _header(file)
+    main, counts_given = _main_column(header, text_column, file)
+    wanted = [main, *(c for c in _OPTIONAL if c in header)]
+    groups = parquet_row_groups(file)
+    first = 0
+    pending = list(rows)
+    with pq.ParquetFile(file) as parquet_file:
+        for number, (count, _) in enumerate(groups):
+            mine = [r for r in pending if first < r <= first + count]
+            if mine:
+                try:
+                    table = parquet_file.read_row_group(number, columns=wanted)
+                    chunk = table.take([r - first - 1 for r in mine]).to_pandas()
+                except Exception as exc:
+                    raise WorkloadError(f"cannot read as a table: {exc}", path=str(file)) from None
+                columns = {name: chunk[name].tolist() for name in wanted if name in chunk.columns}
+                for i, row in enumerate(mine):
+                    try:
+                        yield _row(columns, i, row, main, counts_given, file)
+                    except WorkloadError as exc:
+                        if not skip_invalid:
+                            raise
+                        if on_skip is not None:
+                            on_skip(exc)
+            first += count
