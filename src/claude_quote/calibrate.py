@@ -251,6 +251,7 @@ def calibrate(
     skip_invalid: bool = False,
     created: date | None = None,
     output: str | Path | None = None,
+    jobs: int | None = 1,
 ) -> CalibrationReport:
     """Learn a calibration from a batch's request file and its results file (see the module docs).
 
@@ -263,6 +264,8 @@ def calibrate(
         skip_invalid: skip invalid lines of either file (counted) instead of failing.
         created: the file's ``created`` date (default today).
         output: write the calibration file here (atomically); None writes nothing.
+        jobs: worker processes that estimate pieces of a big request file at once (None: one per
+            core); the same report.
 
     Raises:
         WorkloadError: a file is missing or malformed (``file:line``), or nothing could be joined.
@@ -272,7 +275,9 @@ def calibrate(
         raise UsageError(f"--min-samples must be at least 1, got {min_samples!r}")
     table = table or load_pricing()
     at = at or today()
-    estimates, run = estimate_each(requests, EstimateOptions(skip_invalid=skip_invalid), at=at, table=table)
+    estimates, run = estimate_each(
+        requests, EstimateOptions(skip_invalid=skip_invalid), at=at, table=table, jobs=jobs
+    )
     actuals, lines = read_actuals(results, at=at, table=table, skip_invalid=skip_invalid)
 
     pairs: list[tuple[RequestEstimate, BatchResult]] = []
@@ -362,7 +367,7 @@ def calibrate(
         warnings.append(
             f"nothing reached the minimum of {min_samples} joined requests: the calibration file is empty"
         )
-    effect = _effect(pairs, estimates, requests, calibration, actuals, lines, table, at, skip_invalid)
+    effect = _effect(pairs, estimates, requests, calibration, actuals, lines, table, at, skip_invalid, jobs)
     warnings += _join_warnings(not_succeeded, without_result, without_request, mismatch)
     if run.skipped:
         warnings.append(f"skipped {run.skipped} invalid line(s) of {requests}; the first: {run.first_skip}")
@@ -520,10 +525,15 @@ def _effect(
     table: PriceTable,
     at: date,
     skip_invalid: bool,
+    jobs: int | None = 1,
 ) -> tuple[Effect, ...]:
     """The joined requests estimated without and with the calibration, against what they cost."""
     after, _ = estimate_each(
-        requests, EstimateOptions(calibration=calibration, skip_invalid=skip_invalid), at=at, table=table
+        requests,
+        EstimateOptions(calibration=calibration, skip_invalid=skip_invalid),
+        at=at,
+        table=table,
+        jobs=jobs,
     )
     joined = {estimate.custom_id for estimate, _ in pairs}
     subset = {cid: line for cid, line in lines.items() if cid in joined}

@@ -10,6 +10,7 @@ import typer
 from ._common import (
     AtOption,
     FormatOption,
+    JobsOption,
     OutputFormat,
     PricingOption,
     QuietOption,
@@ -52,6 +53,7 @@ def calibrate_command(
         bool,
         typer.Option("--skip-invalid", help="Skip invalid lines of either file (counted and reported)."),
     ] = False,
+    jobs: JobsOption = None,
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
@@ -74,5 +76,6 @@ def calibrate_command(
             min_samples=min_samples,
             skip_invalid=skip_invalid,
             output=output,
+            jobs=jobs,
         )
         emit_report(report, output_format.value, quiet=quiet)

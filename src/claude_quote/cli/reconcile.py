@@ -144,6 +144,7 @@ def reconcile(
                 calibration=calibration,
                 token_factor=factor,
                 skip_invalid=skip_invalid,
+                jobs=jobs,
             )
             actuals, per_request = read_actuals(results, at=day, table=table, skip_invalid=skip_invalid)
             report = compare(actuals, per_request, estimates, table=table, worst=worst)
@@ -160,6 +161,7 @@ def _estimate_requests(
     calibration: Path | None = None,
     token_factor: Decimal | None = None,
     skip_invalid: bool = False,
+    jobs: int | None = 1,
 ) -> dict[str, tuple[str, Usage]]:
     """Per-request estimates for ``reconcile --requests``: custom_id → (model, expected usage).
 
@@ -174,5 +176,5 @@ def _estimate_requests(
         token_factor=token_factor,
         skip_invalid=skip_invalid,
     )
-    estimates = estimate_requests(path, options, at=at, table=table)
+    estimates = estimate_requests(path, options, at=at, table=table, jobs=jobs)
     return {custom_id: (e.model, e.usage) for custom_id, e in estimates.items()}

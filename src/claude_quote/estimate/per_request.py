@@ -25,6 +25,7 @@ def estimate_requests(
     *,
     at: date | None = None,
     table: PriceTable | None = None,
+    jobs: int | None = 1,
 ) -> dict[str, RequestEstimate]:
     """Every request of a request file (Message Batches JSONL or request JSON), estimated one by one.
 
@@ -37,8 +38,10 @@ def estimate_requests(
             (``file:line``), unless ``skip_invalid``.
         UnknownModelError: a request names an unknown model.
         UsageError, ConfigError, ExactCountError: as :func:`estimate`.
+
+    ``jobs``: worker processes for a big file, as :func:`estimate` takes them (the same estimates).
     """
-    records, _ = estimate_each(path, options, at=at, table=table)
+    records, _ = estimate_each(path, options, at=at, table=table, jobs=jobs)
     return records
 
 
@@ -48,9 +51,11 @@ def estimate_each(
     *,
     at: date | None,
     table: PriceTable | None,
+    jobs: int | None = 1,
 ) -> tuple[dict[str, RequestEstimate], _Run]:
     """:func:`estimate_requests`, and the run (its skipped lines and token methods)."""
-    run = new_run(options or EstimateOptions(), table=table, at=at)
+    options = options or EstimateOptions()
+    run = new_run(options, table=table, at=at)
     file = Path(path)
     if not file.is_file():
         raise WorkloadError("no such file" if not file.exists() else "not a file", path=str(file))
@@ -60,10 +65,35 @@ def estimate_each(
             "line) or a request JSON",
             path=str(file),
         )
-    run.records = []
-    run.unique_ids = {}
-    _count_all(run, request_shapes(run, file))
+    parallel = _in_pieces(file, options, run, table=table, jobs=jobs)
+    if parallel is not None:
+        run = parallel
+    else:
+        run.records = []
+        run.unique_ids = {}
+        _count_all(run, request_shapes(run, file))
+    assert run.records is not None
     return {r.custom_id: _request_estimate(r, run) for r in run.records}, run
+
+
+def _in_pieces(
+    file: Path, options: EstimateOptions, run: _Run, *, table: PriceTable | None, jobs: int | None
+) -> _Run | None:
+    """The run of a big file counted in worker processes (None: count it in this one)."""
+    from claude_quote.scale import local
+    from claude_quote.scale.pieces import resolve_jobs
+
+    from .partial import parallel_partial, run_of
+
+    workers = resolve_jobs(jobs)
+    if workers == 1 or options.exact or file.stat().st_size < local.MIN_PARALLEL_BYTES:
+        return None
+    merged = parallel_partial(
+        [file], options, at=run.at, table=table, jobs=workers, keep_records=True, unique_ids=True
+    )
+    if merged.conflict:  # a custom_id repeats across pieces while skipping: only one reader knows which
+        return None
+    return run_of(merged, options, at=run.at, table=run.engine)
 
 
 def _request_estimate(record: _Record, run: _Run) -> RequestEstimate:
