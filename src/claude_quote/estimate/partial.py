@@ -447,9 +447,10 @@ def _piece_shapes(
             yield document
     elif piece.kind == "requests":
         index, where = piece.files[0]
+        path = Path(where)
         for request in _requests(run, piece):
             run.reading = (index, request.line)
-            shape = request_shape(run, Path(where), request)
+            shape = request_shape(run, path, request)
             done += request.size_bytes
             advance(request.size_bytes)
             if shape is not None:
