@@ -37,12 +37,13 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationError,
     WithJsonSchema,
     field_validator,
 )
 
 from ._validation import read_toml, validate
-from .errors import UsageError, WorkloadError
+from .errors import UsageError, WorkloadError, invalid_fields
 from .money import plain, to_decimal
 from .usage import Usage, parse_token_count
 
@@ -161,6 +162,15 @@ class Workload(_Model):
     ``usage`` is the total usage of ``sample_requests`` requests (one request by default), so the
     average request of an estimate is kept exactly; projections scale it by the month's requests.
     """
+
+    def __init__(self, /, **data: Any) -> None:
+        """A bad field is a :class:`~claude_quote.errors.UsageError` (a ``ValueError``) naming it."""
+        try:
+            self.__pydantic_validator__.validate_python(data, self_instance=self)
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            field = str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else None
+            raise UsageError(f"invalid Workload: {invalid_fields(errors)}", field=field) from None
 
     name: str = Field(min_length=1)
     """A label for reports (``support-chat``)."""

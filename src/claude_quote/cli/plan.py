@@ -12,6 +12,7 @@ from ._common import (
     FormatOption,
     OutputFormat,
     PricingOption,
+    ProgressOption,
     QuietOption,
     emit_report,
     parse_date,
@@ -19,6 +20,7 @@ from ._common import (
     table_from,
     user_errors,
 )
+from ._params import count_option
 
 
 def plan_command(
@@ -39,8 +41,7 @@ def plan_command(
         ),
     ] = None,
     max_requests: Annotated[
-        int,
-        typer.Option("--max-requests", metavar="N", min=1, max=100_000, help="Most requests per batch."),
+        int, count_option("--max-requests", minimum=1, maximum=100_000, help="Most requests per batch.")
     ] = 100_000,
     max_bytes: Annotated[
         str | None,
@@ -70,6 +71,7 @@ def plan_command(
             "--token-factor", metavar="X", help="Claude tokens per tiktoken token, for every model."
         ),
     ] = None,
+    progress: ProgressOption = True,
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
@@ -82,6 +84,7 @@ def plan_command(
     token counts), fast mode and streaming (not allowed in a batch). Then the split: at most 100,000
     requests and 256 MB per batch. Exit 0 without errors (warnings allowed), 2 with errors or bad input.
     """
+    from claude_quote._progress import watching
     from claude_quote.plan import MAX_BYTES, check_split_dir, parse_size, plan, write_parts
 
     factor = parse_decimal(token_factor, "--token-factor")
@@ -89,15 +92,16 @@ def plan_command(
         limit = MAX_BYTES if max_bytes is None else parse_size(max_bytes)
         if split is not None:
             check_split_dir(split, overwrite=overwrite)  # before reading a big file
-        result = plan(
-            requests,
-            at=parse_date(at),
-            table=table_from(pricing),
-            max_requests=max_requests,
-            max_bytes=limit,
-            token_factor=factor,
-            skip_invalid=skip_invalid,
-        )
+        with watching([requests], enabled=progress, label="planning"):
+            result = plan(
+                requests,
+                at=parse_date(at),
+                table=table_from(pricing),
+                max_requests=max_requests,
+                max_bytes=limit,
+                token_factor=factor,
+                skip_invalid=skip_invalid,
+            )
         if split is not None and (force or not result.errors):
             result = write_parts(result, split, overwrite=overwrite, force=force)
         emit_report(result, output_format.value, quiet=quiet)

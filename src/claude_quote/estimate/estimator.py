@@ -11,12 +11,12 @@ from pathlib import Path
 from claude_quote import _progress
 from claude_quote.errors import UsageError
 from claude_quote.pricing import PriceTable
-from claude_quote.workloads.text import expand_paths
+from claude_quote.workloads.text import expand_paths, select_files
 
 from .models import Estimate
 from .options import EstimateOptions, new_run
 from .pipeline import _count_all
-from .reading import shapes
+from .reading import drop_non_text, shapes
 from .result import result
 from .sampling import _sampled
 
@@ -52,7 +52,10 @@ def estimate(
         raise UsageError("give a list of one or more files, directories or glob patterns to estimate")
     options = options or EstimateOptions()
     run = new_run(options, table=table, at=at)
-    files = expand_paths(paths)
+    files, run.found = select_files(
+        paths, expand_paths(paths), include=options.include, exclude=options.exclude
+    )
+    files = drop_non_text(run, files)
     total = sum(f.stat().st_size for f in files)
     if options.sample is None:
         with _progress.progress_bar(total, enabled=progress) as advance:
