@@ -206,8 +206,12 @@ class TestGitHub:
         assert len([ln for ln in lines if ln.startswith("::error")]) == 2
         # with the config's lines: the workload's violation on its line, the total on [budgets]'s
         placed = workflow_commands(report, {"tickets": 18, "": 11})
-        assert placed[0].startswith("::error file=claude-quote.toml,line=18,title=claude-quote budget::workload 'tickets'")
-        assert placed[1].startswith("::error file=claude-quote.toml,line=11,title=claude-quote budget::all workloads")
+        assert placed[0].startswith(
+            "::error file=claude-quote.toml,line=18,title=claude-quote budget::workload 'tickets'"
+        )
+        assert placed[1].startswith(
+            "::error file=claude-quote.toml,line=11,title=claude-quote budget::all workloads"
+        )
 
     def test_annotation_properties_are_escaped(self) -> None:
         # a path with a comma or colon would end the property early

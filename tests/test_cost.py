@@ -330,7 +330,7 @@ class TestWarningsAndErrors:
             Usage(inptu_tokens=1)  # type: ignore[call-arg]
         for bad in ({"input_tokens": -1}, {"output_tokens": "3"}, {"web_search_requests": -2}):
             with pytest.raises(UsageError) as info:
-                Usage(**bad)  # type: ignore[arg-type]
+                Usage(**bad)
             assert "Input should" not in str(info.value)
             assert "pydantic" not in str(info.value)
 

@@ -55,6 +55,7 @@ def estimate_command(
         typer.Option(
             "--model",
             "-m",
+            metavar="MODEL",
             help="Price on this model: required for text files and tables without a model column; "
             "for request files it replaces each request's model.",
         ),
@@ -65,6 +66,7 @@ def estimate_command(
         str | None,
         typer.Option(
             "--template",
+            metavar="TEMPLATE",
             help="Prompt for text files and text columns: {text} is the text, {name} the file name or "
             'custom_id, {column} any column of a table (e.g. "Summarize: {text}").',
         ),
