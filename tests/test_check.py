@@ -329,3 +329,16 @@ def test_config_reference_documents_every_key() -> None:
     )
     page = (ROOT / "docs" / "config.md").read_text()
     assert sorted(k for k in keys if f"`{k}`" not in page) == []
+
+
+def test_a_workload_spec_given_to_check_says_what_it_is() -> None:
+    result = run_cli(f"check --config {ROOT / 'examples' / 'workloads.toml'} {AT}")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"error: {ROOT / 'examples' / 'workloads.toml'}: workloads[0] (support-chat).growth_percent, "
+    )
+    assert (
+        "are keys of a workload spec for `claude-quote project --spec`, not of a check config"
+        in result.stderr
+    )
+    assert "unknown key" not in result.stderr

@@ -393,3 +393,19 @@ def test_shell_completion_script_and_choices() -> None:
         },
     )
     assert completed.stdout.split() == ["table", "json", "csv", "markdown"]
+
+
+# -- one answer: price warns past a model's announced retirement as project does --------------------
+
+
+def test_price_warns_past_the_retirement_date_as_project_does() -> None:
+    warning = "claude-sonnet-4-6 may be retired from 2027-02-17 on"
+
+    def warned(args: str) -> bool:
+        warnings: list[str] = _json(args)["warnings"]  # type: ignore[assignment]
+        return any(warning in w for w in warnings)
+
+    assert not warned("price sonnet-4.6 --input 1M --at 2027-02-16")  # the day before
+    assert warned("price sonnet-4.6 --input 1M --at 2027-02-17")
+    assert warned("price sonnet-4.6 --input 1M --at 2030-01-01")
+    assert warned("project sonnet-4.6 --input 1M --requests 1 --start 2030-01 --months 1")

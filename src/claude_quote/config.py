@@ -334,4 +334,29 @@ def load_config(path: str | Path | None = None, *, directory: Path | None = None
         prefix = "tool.claude-quote."
         if not isinstance(raw, dict):
             raise ConfigError(f"{file}: no [tool.claude-quote] table")
+    _refuse_spec_keys(raw, file, prefix)
     return validate(Config, raw, origin=str(file), prefix=prefix), file
+
+
+_SPEC_ONLY = ("growth_percent", "batch_share")
+"""Keys of a workload spec (``project --spec``) that a check config has no use for."""
+
+
+def _refuse_spec_keys(raw: dict[str, Any], file: Path, prefix: str) -> None:
+    """A workload spec given to ``check`` (or its keys in a check config): say what each file is for."""
+    workloads = raw.get("workloads")
+    if not isinstance(workloads, list):
+        return
+    found = [
+        f"{prefix}workloads[{i}] ({w.get('name')}).{key}"
+        for i, w in enumerate(workloads)
+        if isinstance(w, dict)
+        for key in _SPEC_ONLY
+        if key in w
+    ]
+    if found:
+        raise ConfigError(
+            f"{file}: {', '.join(found)}: growth and a batch share are keys of a workload spec for "
+            "`claude-quote project --spec`, not of a check config: check prices one average month of "
+            "each workload, in the mode it names, against its budgets (docs/config.md, 'check and project')"
+        )

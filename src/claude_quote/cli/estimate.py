@@ -30,7 +30,6 @@ from ._common import (
     tokens_option,
     user_errors,
 )
-from ._inputs import standard_input
 from ._params import choice_option, count_option, share_option
 
 
@@ -166,6 +165,8 @@ def estimate_command(
     run as they say (inference_geo, speed) unless --geo or --fast/--no-fast set it for all of them.
     """
     from claude_quote.estimate import EstimateOptions, estimate
+
+    from ._inputs import standard_input
 
     ratio = parse_decimal(output_ratio, "--output-ratio")
     factor = parse_decimal(token_factor, "--token-factor")

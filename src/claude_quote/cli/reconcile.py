@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from claude_quote._progress import watching
 from claude_quote.errors import UsageError
 from claude_quote.pricing import PriceTable
 from claude_quote.usage import Usage
@@ -33,7 +32,6 @@ from ._common import (
     table_from,
     user_errors,
 )
-from ._inputs import check_not_swapped, standard_input
 from ._params import count_option
 
 _FileArg = Annotated[
@@ -102,6 +100,10 @@ def reconcile(
     prices, beside what it would have cost in real time. Results carry no dates: --at the day the batch
     ran (default today). With --usage-report: each row is priced at its bucket's date.
     """
+
+    from claude_quote._progress import watching
+
+    from ._inputs import check_not_swapped, standard_input
 
     if old_request_file is not None:
         deprecated("--requests FILE", "--request-file FILE", quiet=quiet)
