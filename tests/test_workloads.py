@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from claude_quote.errors import UsageError, WorkloadError
+from claude_quote.errors import NotTextError, UsageError, WorkloadError
 from claude_quote.workloads import custom_id_prefix, iter_batch_requests, iter_requests
 from claude_quote.workloads.tables import iter_table_rows
 from claude_quote.workloads.text import check_template, expand_paths, fill_template, read_text_file
@@ -125,10 +125,15 @@ def test_templates() -> None:
 
 
 def test_non_utf8_text_file(tmp_path: Path) -> None:
-    path = tmp_path / "bin.txt"
-    path.write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(WorkloadError, match="not UTF-8 text"):
+    path = tmp_path / "latin.txt"
+    path.write_bytes("café".encode("latin-1"))  # é is byte 0xe9: not UTF-8
+    with pytest.raises(NotTextError, match=r"latin.txt: not UTF-8 text \(byte 3\); give the files' encoding"):
         read_text_file(path)
+    assert read_text_file(path, encoding="latin-1").text == "café"
+    binary = tmp_path / "image.png"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    with pytest.raises(NotTextError, match=r"image\.png: binary, not text"):
+        read_text_file(binary)
 
 
 def test_csv_with_token_counts(tmp_path: Path) -> None:
@@ -183,3 +188,46 @@ def test_table_errors(tmp_path: Path) -> None:
     assert [r.input_tokens for r in rows] == [10]
     assert len(skipped) == 3
     assert "row 4: input_tokens is empty" in str(skipped[2])
+
+
+def test_read_request_lines_gives_every_line_with_its_bytes(tmp_path: Path) -> None:
+    from claude_quote.workloads.requests import read_request_lines
+
+    path = tmp_path / "b.jsonl"
+    good = json.dumps(request(custom_id="a"))
+    path.write_text(f"{good}\n\n{{oops\n{good}", encoding="utf-8")
+    got = list(read_request_lines(path))
+    assert [(x.line, x.raw, x.in_source) for x in got] == [
+        (1, good.encode() + b"\n", True),
+        (2, b"\n", True),
+        (3, b"{oops\n", True),
+        (4, good.encode(), True),  # no newline at the end: the bytes as they are
+    ]
+    assert [(x.request is not None, x.error is not None) for x in got] == [
+        (True, False),
+        (False, False),  # a blank line
+        (False, True),
+        (True, False),
+    ]
+    assert str(got[2].error).startswith(f"{path}:3: not valid JSON")
+
+
+def test_a_json_document_comes_first_then_its_requests_as_lines(tmp_path: Path) -> None:
+    from claude_quote.workloads.requests import read_request_lines
+
+    path = tmp_path / "create.json"
+    path.write_text(json.dumps({"requests": [request(custom_id="a"), 5]}, indent=2), encoding="utf-8")
+    document, first, second = read_request_lines(path)
+    assert (document.line, document.raw, document.in_source) == (0, path.read_bytes(), True)
+    assert first.raw == json.dumps(request(custom_id="a"), separators=(",", ":")).encode() + b"\n"
+    assert (first.line, first.in_source, first.request is not None) == (1, False, True)
+    assert str(second.error) == f"{path}:2: expected a JSON object, got int"
+
+
+def test_jsonl_kind_of_a_file_without_newlines_is_bounded(tmp_path: Path) -> None:
+    from claude_quote.workloads.requests import jsonl_kind
+
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(b"x" * 1_000)
+    with pytest.raises(WorkloadError, match=r"long\.jsonl:1: the line is longer than 100 bytes"):
+        jsonl_kind(path, max_line_bytes=100)

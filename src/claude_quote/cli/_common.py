@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -17,17 +18,24 @@ from claude_quote.errors import ClaudeQuoteError, UsageError
 from claude_quote.pricing import ENV_VAR, PriceTable, load_pricing
 from claude_quote.usage import parse_token_count
 
+from ._params import choice_option, count_option, parse_day
+
 __all__ = [
     "AtOption",
+    "DaskOption",
     "FormatOption",
     "JobsOption",
     "OutputFormat",
     "PricingOption",
+    "ProgressOption",
     "QuietOption",
+    "deprecated",
     "emit",
     "emit_report",
     "parse_date",
     "parse_decimal",
+    "showing",
+    "shown",
     "table_from",
     "tokens_option",
     "user_errors",
@@ -52,22 +60,17 @@ def _parse_tokens(text: str | int) -> int:
         raise typer.BadParameter(str(exc)) from None
 
 
-def tokens_option(flag: str, help_text: str) -> typer.models.OptionInfo:
-    """An option that takes a human token count (5M, 2.5k, 1,000,000)."""
+def tokens_option(flag: str, help_text: str, *aliases: str) -> typer.models.OptionInfo:
+    """An option that takes a human token count (5M, 2.5k, 1,000,000); ``aliases`` are other spellings."""
     option: typer.models.OptionInfo = typer.Option(
-        flag, parser=_parse_tokens, metavar="TOKENS", help=help_text
+        flag, *aliases, parser=_parse_tokens, metavar="TOKENS", help=help_text
     )
     return option
 
 
-def parse_date(text: str | None) -> date | None:
-    """``YYYY-MM-DD`` → date, with a clear message otherwise."""
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2026-09-01") from None
+def parse_date(text: str | date | None) -> date | None:
+    """``YYYY-MM-DD`` → date, with a clear message otherwise (a date passes through)."""
+    return parse_day(text)
 
 
 def parse_decimal(text: str | None, flag: str, *, percent: bool = False) -> Decimal | None:
@@ -87,9 +90,17 @@ def parse_decimal(text: str | None, flag: str, *, percent: bool = False) -> Deci
     return value / scale
 
 
+FORMAT_HINTS = {
+    "github": "github is the pull-request comment of `claude-quote check`; for a Markdown report "
+    "use --format markdown",
+    "md": "write markdown",
+    "text": "the table is the text format",
+}
+"""What to say when a command is asked for a format it does not write."""
+
 FormatOption = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
+    choice_option(OutputFormat, "--format", "-f", help="Output format.", hints=FORMAT_HINTS),
 ]
 PricingOption = Annotated[
     Path | None,
@@ -101,20 +112,41 @@ PricingOption = Annotated[
     ),
 ]
 AtOption = Annotated[
-    str | None,
-    typer.Option("--at", metavar="YYYY-MM-DD", help="Price as of this date (default: today, UTC)."),
+    date | None,
+    typer.Option(
+        "--at",
+        parser=parse_day,
+        metavar="YYYY-MM-DD",
+        help="Price as of this date (default: today, UTC).",
+    ),
+]
+ProgressOption = Annotated[
+    bool,
+    typer.Option(
+        "--progress/--no-progress",
+        help="A progress bar on a terminal for inputs that take a while (never in a pipe or in CI).",
+    ),
 ]
 
 
 JobsOption = Annotated[
     int | None,
-    typer.Option(
+    count_option(
         "--jobs",
         "-j",
-        min=1,
-        metavar="N",
-        help="Worker processes for a big input (default: one per core; 1: this process only). "
-        "The result is the same.",
+        minimum=1,
+        help="Worker processes for a big input (default: one per core; 1: this process only); "
+        "the result is the same.",
+    ),
+]
+DaskOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        metavar="ADDRESS",
+        help="Count on a Dask cluster: its scheduler's address (tcp://host:8786), or local for a "
+        "cluster of this machine's cores. Needs claude-quote[dask] on the client and the workers, "
+        "which must be able to read the paths (a shared filesystem, or URLs).",
     ),
 ]
 
@@ -141,23 +173,66 @@ ESTIMATE_FLAGS: dict[str, str] = {
     "exact": "--exact",
     "sample": "--sample",
     "seed": "--seed",
+    "include": "--include",
+    "exclude": "--exclude",
+    "encoding": "--encoding",
 }
 """The flag of each :class:`~claude_quote.estimate.EstimateOptions` field (library errors name fields)."""
 
 
+_SHOWN: dict[str, str] = {}
+"""Paths shown under another name (standard input, read through a temporary file, is shown as ``-``)."""
+
+
+def shown(text: str) -> str:
+    """``text`` with every path of :data:`_SHOWN` replaced by the name users gave it."""
+    for path, name in _SHOWN.items():
+        text = text.replace(path, name)
+    return text
+
+
 @contextmanager
-def user_errors(flags: Mapping[str, str] | None = None) -> Iterator[None]:
+def showing(path: str, name: str) -> Iterator[None]:
+    """Show ``path`` as ``name`` in the reports, warnings and errors written inside the block."""
+    _SHOWN[path] = name
+    try:
+        yield
+    except ClaudeQuoteError as exc:  # its message is shown after the block: rename the path now
+        exc.args = (shown(str(exc)), *exc.args[1:])
+        raise
+    finally:
+        _SHOWN.pop(path, None)
+
+
+def _without_hints_for(text: str, absent: tuple[str, ...]) -> str:
+    """``text`` without a parenthesised hint that names an option the command does not have."""
+    for flag in absent:
+        text = re.sub(rf"\s*\((?:or )?(?:pass |give |use )?{re.escape(flag)}\b[^)]*\)", "", text)
+    return text
+
+
+@contextmanager
+def user_errors(flags: Mapping[str, str] | None = None, *, absent: tuple[str, ...] = ()) -> Iterator[None]:
     """Turn claude-quote errors into one line on stderr and the error's exit code (no traceback).
 
     An option error names the option as the library calls it; ``flags`` maps those names to the
-    command's flags, which the message then shows instead.
+    command's flags, which the message then shows instead. A hint that names a flag in ``absent`` (one
+    the command does not have, e.g. ``--model`` in ``calibrate``) is left out.
     """
     try:
         yield
     except ClaudeQuoteError as exc:
         text = exc.in_terms_of(flags) if flags and isinstance(exc, UsageError) else str(exc)
-        typer.echo(f"error: {text}", err=True)
+        typer.echo(f"error: {shown(_without_hints_for(text, absent))}", err=True)
         raise typer.Exit(exc.exit_code) from None
+
+
+def deprecated(old: str, new: str, *, quiet: bool = False) -> None:
+    """Say on stderr that ``old`` is a deprecated spelling of ``new`` (it still works, for one release)."""
+    if not quiet:
+        typer.echo(
+            f"warning: {old} is deprecated and will be removed in the next release; use {new}", err=True
+        )
 
 
 class GeoChoice(StrEnum):
@@ -169,7 +244,7 @@ class GeoChoice(StrEnum):
 
 GeoOption = Annotated[
     GeoChoice | None,
-    typer.Option("--geo", help="us: US-only inference (×1.1, Claude 4.6+); global: without."),
+    choice_option(GeoChoice, "--geo", help="us: US-only inference (×1.1, Claude 4.6+); global: without."),
 ]
 FastOption = Annotated[
     bool | None,
@@ -186,7 +261,7 @@ def geo_value(choice: GeoChoice | None) -> Literal["global", "us"] | None:
 
 def emit(text: str) -> None:
     """Write a rendered report to stdout."""
-    sys.stdout.write(text)
+    sys.stdout.write(shown(text))
     sys.stdout.flush()
 
 
@@ -203,7 +278,7 @@ QuietOption = Annotated[
 def warn(warnings: list[str]) -> None:
     """Warnings on stderr, one ``warning: ...`` line each."""
     for warning in warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        typer.echo(f"warning: {shown(warning)}", err=True)
 
 
 def emit_report(report: object, fmt: str, *, quiet: bool = False) -> None:
@@ -219,7 +294,7 @@ def emit_report(report: object, fmt: str, *, quiet: bool = False) -> None:
         warn(warnings_of(report))
 
 
-# Options that shape an estimate, shared by `estimate` and `reconcile --requests`.
+# Options that shape an estimate, shared by `estimate` and `reconcile --request-file`.
 OutputTokensOption = Annotated[
     int | None,
     tokens_option("--output-tokens", "Expected output tokens per request (thinking budget added)."),

@@ -12,12 +12,12 @@ from claude_quote import _progress
 from claude_quote.errors import UsageError
 from claude_quote.pricing import PriceTable
 from claude_quote.scale.pieces import resolve_jobs
-from claude_quote.workloads.text import expand_paths
+from claude_quote.workloads.text import expand_paths, select_files
 
 from .models import Estimate
 from .options import EstimateOptions, new_run
 from .pipeline import _count_all
-from .reading import shapes
+from .reading import drop_non_text, shapes
 from .result import result
 from .sampling import _sampled
 
@@ -42,9 +42,9 @@ def estimate(
         table: the price table (default: the bundled one).
         progress: show a progress bar on stderr when it is a terminal and ``CI`` is not set.
         jobs: worker processes that count pieces of a big input at once (None: one per core; 1: this
-            process only). Inputs under 24 MiB, samples and exact counts use this process. The
-            result is the same, Decimal for Decimal. Call it under ``if __name__ == "__main__":`` in
-            a script (the workers start a fresh interpreter that imports your main module).
+            process only). Inputs under 24 MiB and exact counts use this process. The result is the
+            same, Decimal for Decimal. Call it under ``if __name__ == "__main__":`` in a script (the
+            workers start a fresh interpreter that imports your main module).
         dask: the address of a Dask scheduler (``tcp://host:8786``), or ``local`` for a cluster of
             this machine's cores: the pieces of the input are counted as Dask tasks (see
             :mod:`claude_quote.scale.dask`; paths may be fsspec URLs). Needs ``claude-quote[dask]``.
@@ -62,26 +62,41 @@ def estimate(
         raise UsageError("give a list of one or more files, directories or glob patterns to estimate")
     options = options or EstimateOptions()
     run = new_run(options, table=table, at=at)
-    if dask is not None:
-        if options.exact:
-            raise UsageError("exact counts are made in one process (count_tokens is the limit): drop dask")
-        if options.sample is None:
+    if dask is not None and options.exact:
+        raise UsageError("exact counts are made in one process (count_tokens is the limit): drop dask")
+    if dask is not None and options.sample is None and _any_url(paths):
+        from claude_quote.scale.dask import dask_estimate, expand_urls
+
+        urls = expand_urls(paths)
+        return dask_estimate(urls, options, at=run.at, table=table, address=dask, progress=progress)
+    files, run.found = select_files(
+        paths, expand_paths(paths), include=options.include, exclude=options.exclude
+    )
+    files = drop_non_text(run, files)
+    total = sum(f.stat().st_size for f in files)
+    workers = 1 if options.exact else resolve_jobs(jobs)
+    if options.sample is None:
+        if dask is not None:
             from claude_quote.scale.dask import dask_estimate
 
-            return dask_estimate(paths, options, at=run.at, table=table, address=dask, progress=progress)
-    files = expand_paths(paths) if dask is None else _urls(paths)
-    total = sum(f.stat().st_size for f in files)
-    if options.sample is None:
+            return dask_estimate(
+                [str(f) for f in files],
+                options,
+                at=run.at,
+                table=table,
+                address=dask,
+                progress=progress,
+                run=run,
+            )
         from claude_quote.scale import local
 
-        workers = resolve_jobs(jobs)
-        if workers > 1 and not options.exact and total >= local.MIN_PARALLEL_BYTES:
-            from .partial import estimate_of, parallel_partial
+        if workers > 1 and total >= local.MIN_PARALLEL_BYTES:
+            from .partial import parallel_partial, result_of
 
             partial = parallel_partial(
-                files, options, at=run.at, table=table, jobs=workers, progress=progress
+                files, options, at=run.at, table=table, jobs=workers, progress=progress, found=run.found
             )
-            return estimate_of(partial, files, options, at=run.at, table=run.engine)
+            return result_of(partial, files, run)
         with _progress.progress_bar(total, enabled=progress) as advance:
             _count_all(run, shapes(run, files, advance))
         return result(run, files)
@@ -92,16 +107,13 @@ def estimate(
         size=options.sample,
         seed=options.seed,
         progress=progress,
-        jobs=1 if options.exact else resolve_jobs(jobs),
+        jobs=workers,
         table=table,
         dask=dask,
     )
 
 
-def _urls(paths: Sequence[str | Path]) -> list[Path]:
-    from claude_quote.scale.dask import expand_urls, is_url
+def _any_url(paths: Sequence[str | Path]) -> bool:
+    from claude_quote.scale.dask import is_url
 
-    files = expand_urls(paths)
-    if any(is_url(f) for f in files):
-        raise UsageError("a sample on a Dask cluster reads local or shared paths, not URLs")
-    return [Path(f) for f in files]
+    return any(is_url(p) for p in paths)

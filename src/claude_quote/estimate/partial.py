@@ -50,7 +50,7 @@ from .bands import _Bucket, _Cache, _Measured, _round
 from .models import Estimate
 from .options import EstimateOptions, calibration_from, new_run
 from .pipeline import _count_all
-from .reading import classify, request_shape, row_shape, text_shape
+from .reading import classify, request_shape, row_shape, template_fields, text_or_skip
 from .result import result
 from .run import _Key, _ModelTally, _Record, _Run
 
@@ -64,6 +64,7 @@ __all__ = [
     "merge",
     "piece_items",
     "pieces_of",
+    "result_of",
     "run_of",
 ]
 
@@ -116,6 +117,8 @@ class EstimatePartial:
     ids: dict[str, Position] | None = None
     paths: dict[int, str] = field(default_factory=dict)
     """The file of each file index met (to name it in errors found while merging)."""
+    not_text: list[tuple[Position, str]] = field(default_factory=list)
+    """Files skipped because they are not text, where they were met."""
     skip_invalid: bool = False
     conflict: bool = False
     """A custom_id repeats across partials while invalid lines are skipped: only one process reading
@@ -149,6 +152,7 @@ class EstimatePartial:
         self.has_cache = self.has_cache or other.has_cache
         self.encoding_notes = self.encoding_notes or other.encoding_notes
         self.paths.update(other.paths)
+        self.not_text += other.not_text
         self.conflict = self.conflict or other.conflict
         if self.records is not None and other.records is not None:
             self.records.update(other.records)
@@ -288,6 +292,7 @@ class _PartRun(_Run):
         self.reading: Position = _NO_POSITION
         self.fresh: dict[bytes, int] = {}
         self.record_positions: list[Position] = []
+        self.not_text_at: list[Position] = []
         if keep_records:
             self.records = []
         if unique_ids:
@@ -342,6 +347,7 @@ class _PartRun(_Run):
         part.notes = self.notes
         part.has_cache = self.has_cache
         part.encoding_notes = self.encoding_notes
+        part.not_text = list(zip(self.not_text_at, self.not_text, strict=True))
         if self.records is not None:
             part.records = dict(zip(self.record_positions, self.records, strict=True))
         if self.unique_ids is not None:
@@ -369,6 +375,7 @@ class PieceRunner:
         keep_records: bool = False,
         unique_ids: bool = False,
         threads: int | None = 0,
+        found: frozenset[Path] = frozenset(),
     ) -> None:
         if options.exact:
             raise UsageError("exact counts are made in one process: count_tokens is the limit, not the CPU")
@@ -378,6 +385,8 @@ class PieceRunner:
         self.engine, self.at = probe.engine, probe.at
         self.calibration_path = probe.calibration_path
         self.keep_records, self.unique_ids, self.threads = keep_records, unique_ids, threads
+        self.found = found
+        """Files found in a directory or by a glob: skipped, not refused, when not text."""
 
     def new_run(self) -> _PartRun:
         run = _PartRun(
@@ -390,6 +399,7 @@ class PieceRunner:
             hit_rate=_hit_rate(self.options),
         )
         run.start_part(keep_records=self.keep_records, unique_ids=self.unique_ids)
+        run.found = self.found
         return run
 
     def piece(self, piece: Piece, advance: PieceAdvance = _ignore) -> EstimatePartial:
@@ -440,11 +450,17 @@ def _piece_shapes(
             path = Path(where)
             run.reading = (index, 0)
             size = path.stat().st_size
-            document = text_shape(run, path) if read_text else path
+            document: RequestShape | Path | None = path
+            if read_text:
+                skipped = len(run.not_text)
+                document = text_or_skip(run, path)
+                if len(run.not_text) > skipped:
+                    run.not_text_at.append((index, 0))
             done += size
             advance(size)
-            run.positions.append((index, 0))
-            yield document
+            if document is not None:
+                run.positions.append((index, 0))
+                yield document
     elif piece.kind == "requests":
         index, where = piece.files[0]
         path = Path(where)
@@ -466,6 +482,7 @@ def _piece_shapes(
             text_column=run.text_column,
             skip_invalid=run.skip_invalid,
             on_skip=run.skip,
+            fields=template_fields(run, path),
             row_groups=piece.row_groups,
         )
         for row in rows:
@@ -648,11 +665,13 @@ def run_of(
     *,
     at: date | None,
     table: PriceTable | Engine | None,
+    into: _Run | None = None,
 ) -> _Run:
-    """A run holding a merged partial's sums, as if one process had counted every request."""
+    """A run holding a merged partial's sums, as if one process had counted every request (``into``:
+    fill this run, which holds what was found before counting, such as files that are not text)."""
     if partial.error is not None:
         raise partial.error[1].error()
-    run = new_run(options, table=table, at=at)
+    run = into if into is not None else new_run(options, table=table, at=at)
     for key in partial.buckets:
         info = run.facts_for(key[0]).model
         run.pricing(info, key[3])
@@ -670,9 +689,15 @@ def run_of(
     run.notes = partial.notes
     run.has_cache = partial.has_cache
     run.encoding_notes = partial.encoding_notes
+    run.not_text = [*run.not_text, *(note for _, note in sorted(partial.not_text))]
     if partial.records is not None:
         run.records = [partial.records[p] for p in sorted(partial.records)]
     return run
+
+
+def result_of(partial: EstimatePartial, files: Sequence[Path], run: _Run) -> Estimate:
+    """The estimate of ``files`` from their merged partial, in ``run`` (made for them)."""
+    return result(run_of(partial, run.options, at=run.at, table=run.engine, into=run), files)
 
 
 def _as_workload(error: ClaudeQuoteError) -> WorkloadError:
@@ -689,9 +714,12 @@ def piece_worker(
     table: PriceTable | None,
     keep_records: bool = False,
     unique_ids: bool = False,
+    found: frozenset[Path] = frozenset(),
 ) -> Callable[[Piece, PieceAdvance], EstimatePartial]:
     """What a worker process runs on each piece (made once per worker)."""
-    return PieceRunner(options, at=at, table=table, keep_records=keep_records, unique_ids=unique_ids).piece
+    return PieceRunner(
+        options, at=at, table=table, keep_records=keep_records, unique_ids=unique_ids, found=found
+    ).piece
 
 
 def parallel_partial(
@@ -704,6 +732,7 @@ def parallel_partial(
     progress: bool = False,
     keep_records: bool = False,
     unique_ids: bool = False,
+    found: frozenset[Path] = frozenset(),
 ) -> EstimatePartial:
     """The merged partial of ``files`` counted in ``jobs`` worker processes."""
     from claude_quote.scale.local import run_pieces
@@ -712,7 +741,7 @@ def parallel_partial(
     return run_pieces(
         pieces,
         piece_worker,
-        (options, at, table, keep_records, unique_ids),
+        (options, at, table, keep_records, unique_ids, found),
         jobs=jobs,
         merge=EstimatePartial.merge,
         progress=progress,

@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from claude_quote.errors import UnknownModelError, UsageError, WorkloadError
+from claude_quote.errors import NotTextError, UnknownModelError, UsageError, WorkloadError
 from claude_quote.tokens.request import ModelFacts, RequestShape, shape_request, shape_text
 from claude_quote.workloads.requests import BatchRequest, iter_requests, jsonl_kind
-from claude_quote.workloads.text import fill_template, read_text_file
+from claude_quote.workloads.text import check_names, fill_template, not_text, placeholders, read_text_file
 
 from .run import _Run
 
@@ -39,7 +39,34 @@ def _file_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
     elif kind == "table":
         yield from _table_shapes(run, path)
     elif kind == "text":
-        yield text_shape(run, path)
+        shape = text_or_skip(run, path)
+        if shape is not None:
+            yield shape
+
+
+def text_or_skip(run: _Run, path: Path) -> RequestShape | None:
+    """A text file as a request shape; None when it is not text but was found in a directory (or
+    ``skip_invalid``): then it is noted in ``run.not_text``."""
+    try:
+        return text_shape(run, path)
+    except NotTextError as exc:
+        if path not in run.found and not run.skip_invalid:
+            raise
+        run.not_text.append(f"{path} ({str(exc).removeprefix(f'{path}: ').split(';')[0].split(':')[0]})")
+        return None
+
+
+def drop_non_text(run: _Run, files: Sequence[Path]) -> list[Path]:
+    """``files`` without those found in a directory (or by a glob) whose first bytes are not text in the
+    run's encoding (noted in ``run.not_text``); named files are kept (reading one will say why it fails)."""
+    kept = []
+    for path in files:
+        problem = not_text(path, run.encoding) if path in run.found and classify(path) == "text" else None
+        if problem is None:
+            kept.append(path)
+        else:
+            run.not_text.append(f"{path} ({problem})")
+    return kept
 
 
 def _guard(run: _Run, make: Callable[[], RequestShape]) -> RequestShape | None:
@@ -116,7 +143,8 @@ def _need_model_and_max(run: _Run, what: str) -> tuple[ModelFacts, int]:
 
 def text_shape(run: _Run, path: Path) -> RequestShape:
     facts, max_tokens = _need_model_and_max(run, "text files")
-    document = read_text_file(path)
+    check_names(run.template, (), path=path)
+    document = read_text_file(path, encoding=run.encoding)
     return shape_text(
         fill_template(run.template, document.text, name=path.name),
         facts=facts,
@@ -131,7 +159,11 @@ def _table_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
     from claude_quote.workloads.tables import iter_table_rows
 
     for row in iter_table_rows(
-        path, text_column=run.text_column, skip_invalid=run.skip_invalid, on_skip=run.skip
+        path,
+        text_column=run.text_column,
+        skip_invalid=run.skip_invalid,
+        on_skip=run.skip,
+        fields=template_fields(run, path),
     ):
         shape = row_shape(run, path, row)
         if shape is not None:
@@ -140,8 +172,10 @@ def _table_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
 
 def row_shape(run: _Run, path: Path, row: TableRow) -> RequestShape | None:
     """One row of a table as a request shape, checked (None: skipped, with ``skip_invalid``)."""
+    # A flag given on the command line is every row's: --model over a model column, and
+    # --max-tokens over a max_tokens column (docs/workloads.md).
     name = run.model or row.model
-    max_tokens = row.max_tokens if row.max_tokens is not None else run.max_tokens
+    max_tokens = run.max_tokens if run.max_tokens is not None else row.max_tokens
     problem = None
     if name is None:
         problem = f"row {row.row}: no model: pass --model or add a model column"
@@ -165,7 +199,7 @@ def row_shape(run: _Run, path: Path, row: TableRow) -> RequestShape | None:
         raise
     custom_id = row.custom_id or f"row-{row.row}"
     if row.text is not None:
-        text = fill_template(run.template, row.text, name=custom_id)
+        text = fill_template(run.template, row.text, name=custom_id, fields=row.fields)
         shape = shape_text(
             text, facts=facts, custom_id=custom_id, max_tokens=max_tokens, size_bytes=row.size_bytes
         )
@@ -184,6 +218,16 @@ def row_shape(run: _Run, path: Path, row: TableRow) -> RequestShape | None:
     return shape
 
 
+def template_fields(run: _Run, path: Path) -> tuple[str, ...]:
+    """The columns the template names besides ``{text}`` and ``{name}`` (checked against the table's)."""
+    from claude_quote.workloads.tables import table_columns
+
+    wanted = tuple(n for n in dict.fromkeys(placeholders(run.template)) if n not in ("text", "name"))
+    if wanted:
+        check_names(run.template, table_columns(path), path=path)
+    return wanted
+
+
 def items(run: _Run, files: Sequence[Path], advance: Callable[[int], None]) -> Iterator[RequestShape | Path]:
     """Every request of ``files`` in order, checked; text files as their paths (read only if sampled)."""
     for path in files:
@@ -200,10 +244,10 @@ def materialize(run: _Run, item: RequestShape | Path) -> RequestShape:
 
 
 def classify(path: Path) -> Literal["requests", "table", "text", "empty"]:
-    from claude_quote.workloads.tables import TABLE_SUFFIXES
-
     """How a file is read: as ``requests`` (batch JSONL, request JSON), a ``table``, a ``text`` file,
     or not at all (``empty``: a JSONL file without a non-blank line)."""
+    from claude_quote.workloads.tables import TABLE_SUFFIXES
+
     name = path.name.lower()
     if name.endswith(".json"):
         return "requests"

@@ -276,6 +276,7 @@ def reconcile_results(
     table: PriceTable | None = None,
     skip_invalid: bool = False,
     jobs: int | None = 1,
+    progress: bool = False,
 ) -> BatchActuals:
     """Price a Message Batches results file exactly: actual batch cost and the real-time equivalent.
 
@@ -287,6 +288,7 @@ def reconcile_results(
         skip_invalid: skip invalid lines (counted, the first few listed) instead of failing.
         jobs: worker processes that read pieces of a big file at once (None: one per core; 1: this
             process only); files under 24 MiB are read here. The result is the same.
+        progress: with worker processes, a progress bar of what they have read (on a terminal).
 
     Raises:
         WorkloadError: a line is invalid, or a model or modifier cannot be priced on ``at`` (always:
@@ -306,7 +308,9 @@ def reconcile_results(
         from .partial import parallel_actuals
 
         day = at or today()
-        found = parallel_actuals(file, at=day, table=table, skip_invalid=skip_invalid, jobs=workers)
+        found = parallel_actuals(
+            file, at=day, table=table, skip_invalid=skip_invalid, jobs=workers, progress=progress
+        )
         if found is not None:
             return found
         at = day  # a custom_id repeats across pieces while skipping: only one reader knows which to skip

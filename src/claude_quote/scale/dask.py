@@ -159,21 +159,28 @@ def _staged(piece: Piece) -> Iterator[tuple[Piece, dict[str, str]]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _runner(options: EstimateOptions, at: date, table: PriceTable | None) -> PieceRunner:
+def _runner(
+    options: EstimateOptions, at: date, table: PriceTable | None, found: frozenset[Path]
+) -> PieceRunner:
     from claude_quote.estimate.partial import PieceRunner
 
-    key = pickle.dumps((options, at, table))
-    found = _RUNNERS.get(key)
-    if found is None:
-        found = _RUNNERS[key] = PieceRunner(options, at=at, table=table)
-    return found
+    key = pickle.dumps((options, at, table, found))
+    runner = _RUNNERS.get(key)
+    if runner is None:
+        _RUNNERS.clear()
+        runner = _RUNNERS[key] = PieceRunner(options, at=at, table=table, found=found)
+    return runner
 
 
 def estimate_task(
-    piece: Piece, options: EstimateOptions, at: date, table: PriceTable | None
+    piece: Piece,
+    options: EstimateOptions,
+    at: date,
+    table: PriceTable | None,
+    found: frozenset[Path] = frozenset(),
 ) -> EstimatePartial:
     """The partial estimate of one piece, on a worker (the runner made once per worker process)."""
-    runner = _runner(options, at, table)
+    runner = _runner(options, at, table, found)
     with _staged(piece) as (local, names):
         partial = runner.piece(local)
     if names:
@@ -251,6 +258,7 @@ def dask_partial(
     table: PriceTable | None,
     client: Any,
     advance: Any = None,
+    found: frozenset[Path] = frozenset(),
 ) -> EstimatePartial:
     """Every piece of ``files`` counted as a Dask task on ``client``'s cluster, merged on the client as
     the tasks finish (in any order: the merge does not depend on it)."""
@@ -259,7 +267,7 @@ def dask_partial(
     pieces = plan(files, workers=workers)
     if not pieces:
         raise WorkloadError(f"no requests found in {', '.join(files)}")
-    futures = client.map(estimate_task, pieces, options=options, at=at, table=table, pure=False)
+    futures = client.map(estimate_task, pieces, options=options, at=at, table=table, found=found, pure=False)
     sizes = {f.key: p.size for f, p in zip(futures, pieces, strict=True)}
     merged: EstimatePartial | None = None
     try:
@@ -276,23 +284,30 @@ def dask_partial(
 
 
 def dask_estimate(
-    paths: Sequence[str | Path],
+    files: Sequence[str],
     options: EstimateOptions,
     *,
     at: date,
     table: PriceTable | None,
     address: str,
     progress: bool = False,
+    run: Any = None,
 ) -> Estimate:
-    """:func:`~claude_quote.estimate.estimate` of ``paths`` on the Dask cluster at ``address``."""
+    """:func:`~claude_quote.estimate.estimate` of ``files`` (expanded: paths and URLs) on the Dask
+    cluster at ``address``; ``run``: the estimate's run, which knows the files found in directories."""
     from claude_quote import _progress
-    from claude_quote.estimate.partial import estimate_of
+    from claude_quote.estimate.partial import estimate_of, result_of
 
-    files = expand_urls(paths)
+    found = frozenset() if run is None else run.found
     client = client_for(address)
     try:
-        with _progress.progress_bar(0, enabled=progress) as advance:
-            merged = dask_partial(files, options, at=at, table=table, client=client, advance=advance)
+        total = sum(p.size for p in plan(files, workers=1))
+        with _progress.progress_bar(total, enabled=progress) as advance:
+            merged = dask_partial(
+                files, options, at=at, table=table, client=client, advance=advance, found=found
+            )
     finally:
         _close(client, address)
+    if run is not None:
+        return result_of(merged, [Path(f) for f in files], run)
     return estimate_of(merged, files, options, at=at, table=table)

@@ -1,12 +1,20 @@
-"""Reading Messages API requests: Message Batches JSONL, streamed line by line, and single requests.
+"""Reading Messages API requests: one reader of request files for every command.
 
-A Message Batches file has one ``{"custom_id": ..., "params": {...}}`` object per line, ``params``
-being the body of a Messages API request. :func:`iter_batch_requests` streams it: memory does not grow
-with the file. ``claude-quote plan`` reuses it.
+:func:`read_request_lines` is that reader. It takes every documented shape of a request file:
 
-:func:`iter_requests` also reads a JSONL of bare Messages request bodies (one ``{"model", "messages",
-...}`` per line, custom_id ``line-N``), a ``.json`` file holding one request body, one batch request, a
-list of batch requests or a batch-create body ``{"requests": [...]}``, and gzip-compressed JSONL.
+- Message Batches JSONL, one ``{"custom_id": ..., "params": {...}}`` per line (``params`` being the
+  body of a Messages API request), streamed: memory does not grow with the file;
+- with ``bare=True`` (``estimate``), also JSONL of bare Messages request bodies (one ``{"model",
+  "messages", ...}`` per line, custom_id ``line-N``);
+- a ``.json`` file holding the batch-create body ``{"requests": [...]}``, a list of batch requests,
+  one batch request, or (``bare=True``) one request body;
+- any of these gzip-compressed (``*.gz``, or gzip's magic bytes), and ``-`` for standard input
+  (read once, as JSONL).
+
+It yields every line with its bytes and its request, or the reason it is none, and leaves the
+caller to decide what a bad line means: :func:`iter_batch_requests` and :func:`iter_requests`
+raise at the first one or skip it; ``claude-quote plan`` lists every one. A line longer than
+``max_line_bytes`` (a file without newlines, ``/dev/zero``) is refused before it fills the memory.
 
 >>> custom_id_prefix("summarize-00017"), custom_id_prefix("eval_q3_0042"), custom_id_prefix("0042")
 ('summarize', 'eval_q3', '0042')
@@ -15,8 +23,10 @@ list of batch requests or a batch-create body ``{"requests": [...]}``, and gzip-
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,17 +35,31 @@ from typing import IO, Any, Literal, cast
 from claude_quote.errors import WorkloadError
 
 __all__ = [
+    "DEFAULT_MAX_LINE_BYTES",
+    "STDIN",
     "BatchRequest",
     "RequestFileKind",
+    "RequestLine",
     "custom_id_prefix",
     "iter_batch_requests",
     "iter_request_range",
     "iter_requests",
     "jsonl_kind",
     "open_binary",
+    "read_request_lines",
 ]
 
 RequestFileKind = Literal["batch", "messages", "other", "empty"]
+
+DEFAULT_MAX_LINE_BYTES = 512 * 2**20
+"""The longest line a request file may have, newline included (512 MiB): twice the most a whole
+Message Batch may be (256 MiB), so no request the API takes comes near it. A longer line (a file
+without newlines, ``/dev/zero``) is an error, not all the memory. A ``.json`` document may be as long."""
+
+STDIN = "-"
+"""The path that means standard input."""
+
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +74,24 @@ class BatchRequest:
     """The Messages API request body."""
     size_bytes: int
     """Bytes of the line, newline included (0 for requests read from a ``.json`` file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestLine:
+    """One line of a request file as read: its bytes, and its request or why it is none.
+
+    A blank line has neither ``request`` nor ``error``. In a ``.json`` file the whole document comes
+    first (``line`` 0, ``in_source``), then each request as its own line: its compact JSON with a
+    newline (``in_source`` false: those bytes are not the file's).
+    """
+
+    line: int
+    raw: bytes
+    """The line's bytes, its newline included when it has one."""
+    request: BatchRequest | None
+    error: WorkloadError | None
+    in_source: bool = True
+    """Whether ``raw`` is bytes of the file (false for a request of a ``.json`` document)."""
 
 
 OnSkip = Callable[[WorkloadError], None]
@@ -70,66 +112,237 @@ def custom_id_prefix(custom_id: str) -> str:
     return prefix or custom_id
 
 
-def open_binary(path: Path) -> IO[bytes]:
-    """Open a file for reading bytes, transparently un-gzipping ``*.gz``."""
-    if path.suffix == ".gz":
-        return cast(IO[bytes], gzip.open(path, "rb"))
-    return path.open("rb", buffering=1 << 20)
+def _stdin() -> IO[bytes]:
+    handle: Any = getattr(sys.stdin, "buffer", sys.stdin)
+    if not hasattr(handle, "peek"):
+        handle = io.BufferedReader(handle)
+    return cast(IO[bytes], handle)
 
 
-def _open(path: Path) -> IO[bytes]:
+def open_binary(path: Path | str) -> IO[bytes]:
+    """Open a file (``-``: standard input) for reading bytes, un-gzipping ``*.gz`` and any input that
+    starts with gzip's magic bytes. The input is opened once (a pipe can be read only once)."""
+    stdin = str(path) == STDIN
+    handle = _stdin() if stdin else Path(path).open("rb", buffering=1 << 20)  # noqa: SIM115 - the caller closes it
+    try:
+        head = cast(io.BufferedReader, handle).peek(2)[:2]
+    except OSError:
+        head = b""
+    if Path(str(path)).suffix == ".gz" or head == _GZIP_MAGIC:
+        unpacked = gzip.GzipFile(fileobj=handle, mode="rb")
+        if not stdin:
+            unpacked.myfileobj = handle  # type: ignore[assignment]  # closed with the GzipFile
+        return cast(IO[bytes], unpacked)
+    return handle
+
+
+def _where(path: Path | str) -> str:
+    return str(path)
+
+
+def _open(path: Path | str) -> IO[bytes]:
+    where = _where(path)
     try:
         return open_binary(path)
     except FileNotFoundError:
-        raise WorkloadError("no such file", path=str(path)) from None
+        raise WorkloadError("no such file", path=where) from None
     except IsADirectoryError:
-        raise WorkloadError("is a directory, not a requests file", path=str(path)) from None
+        raise WorkloadError("is a directory, not a requests file", path=where) from None
     except OSError as exc:
-        raise WorkloadError(f"cannot read: {exc.strerror}", path=str(path)) from None
+        raise WorkloadError(f"cannot read: {exc.strerror or exc}", path=where) from None
 
 
 def _quote(raw: bytes | str, limit: int = 80) -> str:
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    text = raw[: limit * 4].decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     text = text.strip()
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-def jsonl_kind(path: Path) -> RequestFileKind:
-    """What the first non-blank line of a JSONL file holds: batch requests, bare Messages bodies, other."""
-    with _open(path) as handle:
-        for raw in handle:
-            if raw.strip():
-                try:
-                    first = json.loads(raw)
-                except ValueError:
-                    return "other"
-                if isinstance(first, dict) and "params" in first and "custom_id" in first:
-                    return "batch"
-                if isinstance(first, dict) and "messages" in first:
-                    return "messages"
-                return "other"
-    return "empty"
+def _lines(
+    handle: IO[bytes], where: str, max_line_bytes: int, *, number: int = 0, stop: int | None = None
+) -> Iterator[tuple[int, bytes]]:
+    """(number, raw line) for each line, refusing one longer than ``max_line_bytes`` (numbered after
+    ``number``; only the lines that start in the next ``stop`` bytes, when given)."""
+    readline = handle.readline
+    read = 0
+    while stop is None or read < stop:
+        try:
+            raw = readline(max_line_bytes + 1)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise WorkloadError(f"cannot read line {number + 1:,}: {exc}", path=where) from None
+        if not raw:
+            return
+        number += 1
+        read += len(raw)
+        if len(raw) > max_line_bytes:
+            raise WorkloadError(
+                f"the line is longer than {max_line_bytes:,} bytes, the line-length cap "
+                "(--max-line-bytes): a request file has one request per line, and a whole batch is "
+                "at most 256 MiB; is this a JSONL file?",
+                path=where,
+                line=number,
+            )
+        yield number, raw
 
 
-def _batch_request(value: Any, *, line: int, size: int, path: Path, bare: bool) -> BatchRequest:
-    where, at = str(path), line
+def _loads(raw: bytes, where: str, line: int) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        message = f"not valid JSON ({exc.msg} at character {exc.pos + 1}): {_quote(raw)}"
+    except RecursionError:
+        message = f"not valid JSON (nested too deeply to read): {_quote(raw)}"
+    except ValueError as exc:  # bytes that are not UTF-8, an integer of over 4,300 digits
+        message = f"not valid JSON ({exc}): {_quote(raw)}"
+    raise WorkloadError(message, path=where, line=line)
+
+
+_BATCH_SHAPE = 'each line is {"custom_id": ..., "params": {...}}'
+
+
+def _batch_request(value: Any, *, line: int, size: int, where: str, bare: bool) -> BatchRequest:
     if not isinstance(value, dict):
-        raise WorkloadError(f"expected a JSON object, got {type(value).__name__}", path=where, line=at)
+        raise WorkloadError(f"expected a JSON object, got {type(value).__name__}", path=where, line=line)
     if bare and "params" not in value:
         return BatchRequest(line=line, custom_id=f"line-{line}", params=value, size_bytes=size)
     custom_id = value.get("custom_id")
     params = value.get("params")
+    if "custom_id" not in value and "params" not in value:
+        if "messages" in value or "model" in value:
+            raise WorkloadError(
+                'a bare Messages API request body, without "custom_id": a batch line is '
+                '{"custom_id": "<1 to 64 letters, digits, _ or ->", "params": <this body>}',
+                path=where,
+                line=line,
+            )
+        if isinstance(value.get("requests"), list):
+            raise WorkloadError(
+                'a batch-create body {"requests": [...]} on one line: save it as a .json file (read '
+                "whole) or write one request per line",
+                path=where,
+                line=line,
+            )
     if not isinstance(custom_id, str) or not custom_id:
-        raise WorkloadError(f"custom_id must be a non-empty string, got {custom_id!r}", path=where, line=at)
+        raise WorkloadError(f"custom_id must be a non-empty string, got {custom_id!r}", path=where, line=line)
     if not isinstance(params, dict):
         shown = "missing" if params is None else f"a {type(params).__name__}"
         raise WorkloadError(
-            f'"params" must be an object with the Messages API request ({shown}); '
-            'each line is {"custom_id": ..., "params": {...}}',
+            f'"params" must be an object with the Messages API request ({shown}); {_BATCH_SHAPE}',
             path=where,
-            line=at,
+            line=line,
         )
     return BatchRequest(line=line, custom_id=custom_id, params=params, size_bytes=size)
+
+
+def _jsonl(handle: IO[bytes], where: str, bare: bool, max_line_bytes: int) -> Iterator[RequestLine]:
+    for number, raw in _lines(handle, where, max_line_bytes):
+        if raw.isspace():
+            yield RequestLine(number, raw, None, None)
+            continue
+        try:
+            request = _batch_request(
+                _loads(raw, where, number), line=number, size=len(raw), where=where, bare=bare
+            )
+        except WorkloadError as exc:
+            yield RequestLine(number, raw, None, exc)
+        else:
+            yield RequestLine(number, raw, request, None)
+
+
+def _compact(value: Any) -> bytes:
+    """A request as one JSONL line: compact JSON (non-ASCII as is, unless it cannot be UTF-8)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return text.encode("utf-8") + b"\n"
+    except UnicodeEncodeError:  # a lone surrogate: keep it escaped
+        return json.dumps(value, separators=(",", ":")).encode("ascii") + b"\n"
+
+
+def _document(handle: IO[bytes], where: str, bare: bool, max_line_bytes: int) -> Iterator[RequestLine]:
+    """A ``.json`` file: the document, then each request it holds as a line of its own."""
+    try:
+        raw = handle.read(max_line_bytes + 1)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise WorkloadError(f"cannot read: {exc}", path=where) from None
+    if len(raw) > max_line_bytes:
+        raise WorkloadError(
+            f"larger than {max_line_bytes:,} bytes, the most a JSON request file is read whole "
+            "(--max-line-bytes); write the requests as JSONL, one per line",
+            path=where,
+        )
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise WorkloadError("not valid JSON (nested too deeply to read)", path=where) from None
+    except ValueError as exc:
+        raise WorkloadError(f"not valid JSON ({exc})", path=where) from None
+    yield RequestLine(0, raw, None, None)
+    if isinstance(value, dict) and isinstance(value.get("requests"), list):
+        value = value["requests"]
+    if isinstance(value, dict) and (
+        "custom_id" in value or "params" in value or (bare and "messages" in value)
+    ):
+        value = [value]
+    if not isinstance(value, list):
+        if isinstance(value, dict) and "messages" in value:
+            raise WorkloadError(
+                'holds one bare Messages API request body, without "custom_id": a batch is '
+                '{"requests": [{"custom_id": "<1 to 64 letters, digits, _ or ->", "params": <this body>}, ...]}',
+                path=where,
+            )
+        raise WorkloadError(
+            'expected a Messages API request body (with "messages"), a batch request '
+            '({"custom_id", "params"}), a list of them, or {"requests": [...]}',
+            path=where,
+        )
+    for position, item in enumerate(value, start=1):
+        line = _compact(item)
+        try:
+            request = _batch_request(item, line=position, size=0, where=where, bare=bare)
+        except WorkloadError as exc:
+            yield RequestLine(position, line, None, exc, in_source=False)
+        else:
+            yield RequestLine(position, line, request, None, in_source=False)
+
+
+def read_request_lines(
+    path: str | Path, *, bare: bool = False, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+) -> Iterator[RequestLine]:
+    """Every line of a request file with its bytes and its request, or the reason it has none.
+
+    ``path`` is JSONL (``*.gz`` too; ``-`` for standard input) or a ``.json`` document (see the
+    module docs). With ``bare=True`` a bare Messages request body is a request (custom_id
+    ``line-N``); without, it is a bad line whose message says so.
+
+    Raises:
+        WorkloadError: the file cannot be read, a line is longer than ``max_line_bytes``, or a
+            ``.json`` document is not valid JSON or holds no requests.
+    """
+    where = _where(path)
+    with _open(path) as handle:
+        if where != STDIN and Path(where).suffix == ".json":
+            yield from _document(handle, where, bare, max_line_bytes)
+        else:
+            yield from _jsonl(handle, where, bare, max_line_bytes)
+
+
+def jsonl_kind(path: Path, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> RequestFileKind:
+    """What the first non-blank line of a JSONL file holds: batch requests, bare Messages bodies, other."""
+    where = _where(path)
+    with _open(path) as handle:
+        for _, raw in _lines(handle, where, max_line_bytes):
+            if raw.isspace():
+                continue
+            try:
+                first = json.loads(raw)
+            except (ValueError, RecursionError):
+                return "other"
+            if isinstance(first, dict) and "params" in first and "custom_id" in first:
+                return "batch"
+            if isinstance(first, dict) and "messages" in first:
+                return "messages"
+            return "other"
+    return "empty"
 
 
 def iter_batch_requests(
@@ -138,8 +351,9 @@ def iter_batch_requests(
     skip_invalid: bool = False,
     on_skip: OnSkip | None = None,
     bare: bool = False,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
 ) -> Iterator[BatchRequest]:
-    """Stream the requests of a Message Batches JSONL file (``*.gz`` too), with line numbers and sizes.
+    """Stream the requests of a request file (see :func:`read_request_lines`), with line numbers and sizes.
 
     Blank lines are ignored. With ``bare=True`` a line may also be a bare Messages request body.
 
@@ -147,64 +361,21 @@ def iter_batch_requests(
         WorkloadError: a line is not JSON or not a batch request (``path:line: ...`` quoting it),
             unless ``skip_invalid``, which passes the error to ``on_skip`` and goes on.
     """
-    file = Path(path)
-    with _open(file) as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                try:
-                    value = json.loads(raw)
-                except json.JSONDecodeError as exc:
-                    raise WorkloadError(
-                        f"not valid JSON ({exc.msg} at character {exc.pos + 1}): {_quote(raw)}",
-                        path=str(file),
-                        line=number,
-                    ) from None
-                except ValueError as exc:  # bytes that are not UTF-8
-                    raise WorkloadError(
-                        f"not valid JSON ({exc}): {_quote(raw)}", path=str(file), line=number
-                    ) from None
-                yield _batch_request(value, line=number, size=len(raw), path=file, bare=bare)
-            except WorkloadError as exc:
-                if not skip_invalid:
-                    raise
-                if on_skip is not None:
-                    on_skip(exc)
-
-
-def _json_requests(path: Path) -> Iterator[BatchRequest]:
-    with _open(path) as handle:
-        raw = handle.read()
-    try:
-        value = json.loads(raw)
-    except ValueError as exc:
-        raise WorkloadError(f"not valid JSON ({exc})", path=str(path)) from None
-    if isinstance(value, dict) and isinstance(value.get("requests"), list):
-        value = value["requests"]
-    if isinstance(value, list):
-        for position, item in enumerate(value, start=1):
-            yield _batch_request(item, line=position, size=0, path=path, bare=True)
-        return
-    if isinstance(value, dict) and ("messages" in value or "params" in value):
-        yield _batch_request(value, line=1, size=len(raw), path=path, bare=True)
-        return
-    raise WorkloadError(
-        'expected a Messages API request body (with "messages"), a batch request '
-        '({"custom_id", "params"}), a list of them, or {"requests": [...]}',
-        path=str(path),
-    )
+    for item in read_request_lines(path, bare=bare, max_line_bytes=max_line_bytes):
+        if item.error is not None:
+            if not skip_invalid:
+                raise item.error
+            if on_skip is not None:
+                on_skip(item.error)
+        elif item.request is not None:
+            yield item.request
 
 
 def iter_requests(
     path: str | Path, *, skip_invalid: bool = False, on_skip: OnSkip | None = None
 ) -> Iterator[BatchRequest]:
     """Requests from a ``.json`` file (one or many) or a JSONL file of batch requests or bare bodies."""
-    file = Path(path)
-    if file.suffix == ".json":
-        yield from _json_requests(file)
-        return
-    yield from iter_batch_requests(file, skip_invalid=skip_invalid, on_skip=on_skip, bare=True)
+    yield from iter_batch_requests(path, skip_invalid=skip_invalid, on_skip=on_skip, bare=True)
 
 
 def iter_request_range(
@@ -216,9 +387,10 @@ def iter_request_range(
     first_line: int = 1,
     skip_invalid: bool = False,
     on_skip: OnSkip | None = None,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
 ) -> Iterator[BatchRequest]:
     """The requests of the lines of a JSONL request file from byte ``start`` (a line's first byte) to
-    ``end`` (None: the end of the file), numbered from ``first_line``: a slice of what
+    ``end`` (None: the end of the file), numbered from ``first_line``: a piece of what
     :func:`iter_requests` reads from the whole file (batch requests or bare bodies), the same lines
     with the same numbers and the same errors. ``handle`` is the file opened for reading bytes
     (seekable); ``where`` names it in errors.
@@ -227,32 +399,14 @@ def iter_request_range(
         WorkloadError: as :func:`iter_batch_requests`.
     """
     handle.seek(start)
-    position = start
-    file = Path(where)
-    readline = handle.readline
-    number = first_line - 1
-    while end is None or position < end:
-        raw = readline()
-        if not raw:
-            return
-        position += len(raw)
-        number += 1
-        if not raw.strip():
+    stop = None if end is None else end - start
+    for number, raw in _lines(handle, where, max_line_bytes, number=first_line - 1, stop=stop):
+        if raw.isspace():
             continue
         try:
-            try:
-                value = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise WorkloadError(
-                    f"not valid JSON ({exc.msg} at character {exc.pos + 1}): {_quote(raw)}",
-                    path=where,
-                    line=number,
-                ) from None
-            except ValueError as exc:  # bytes that are not UTF-8
-                raise WorkloadError(
-                    f"not valid JSON ({exc}): {_quote(raw)}", path=where, line=number
-                ) from None
-            yield _batch_request(value, line=number, size=len(raw), path=file, bare=True)
+            yield _batch_request(
+                _loads(raw, where, number), line=number, size=len(raw), where=where, bare=True
+            )
         except WorkloadError as exc:
             if not skip_invalid:
                 raise

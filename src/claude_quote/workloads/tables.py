@@ -18,7 +18,7 @@ import importlib
 import math
 import numbers
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,8 @@ class TableRow:
     output_tokens: int | None
     max_tokens: int | None
     size_bytes: int = 0
+    fields: dict[str, str] | None = None
+    """The values of the columns asked for by name (a prompt template's ``{column}``), as text."""
     inference_geo: str | None = None
     """As written (the pricing engine checks it)."""
     speed: str | None = None
@@ -169,16 +171,23 @@ def _string(value: Any) -> str | None:
     return str(value)
 
 
+def table_columns(path: str | Path) -> list[str]:
+    """The column names of a table (its header)."""
+    return _header(Path(path))
+
+
 def iter_table_rows(
     path: str | Path,
     *,
     text_column: str | None = None,
     skip_invalid: bool = False,
     on_skip: OnSkip | None = None,
+    fields: tuple[str, ...] = (),
     row_groups: Sequence[int] | None = None,
 ) -> Iterator[TableRow]:
-    """Stream the rows of a table as requests (of a Parquet file: only ``row_groups``, when given, in
-    order, with the rows numbered as in the whole file).
+    """Stream the rows of a table as requests; ``fields`` names other columns each row carries (as text,
+    empty when missing) in :attr:`TableRow.fields`. Of a Parquet file, only ``row_groups`` (consecutive)
+    when given, the rows numbered as in the whole file.
 
     Raises:
         WorkloadError: the file is not a readable table, has neither a text column nor
@@ -188,10 +197,11 @@ def iter_table_rows(
     header = _header(file)
     main, counts_given = _main_column(header, text_column, file)
     wanted = [main, *(c for c in _OPTIONAL if c in header)]
+    wanted += [c for c in fields if c in header and c not in wanted]
     row = 0
-    if row_groups is not None:
+    if row_groups:
         sizes = parquet_row_groups(file)
-        row = sum(rows for rows, _ in sizes[: row_groups[0]]) if row_groups else 0
+        row = sum(rows for rows, _ in sizes[: row_groups[0]])
         if list(row_groups) != list(range(row_groups[0], row_groups[0] + len(row_groups))):
             raise ValueError(f"row groups must be consecutive, got {list(row_groups)}")
     for chunk in _chunks(file, wanted, row_groups):
@@ -200,7 +210,12 @@ def iter_table_rows(
         for i in range(size):
             row += 1
             try:
-                yield _row(columns, i, row, main, counts_given, file)
+                found = _row(columns, i, row, main, counts_given, file)
+                if fields:
+                    found = replace(
+                        found, fields={c: _string(columns[c][i]) or "" for c in fields if c in columns}
+                    )
+                yield found
             except WorkloadError as exc:
                 if not skip_invalid:
                     raise
