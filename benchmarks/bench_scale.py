@@ -228,9 +228,10 @@ def main() -> None:
                 rows.append(row)
                 load = os.getloadavg()[0]
                 print(
-                    f"  round {round_}: loop {row['loop']['seconds']:.2f} s, {jobs}-process pool "
-                    f"{row['pool']['seconds']:.2f} s, ours jobs=1 {row['ours_1']['seconds']:.2f} s, "
-                    f"ours jobs={jobs} {row['ours_n']['seconds']:.2f} s (cpu {row['ours_n']['cpu']:.1f} s, "
+                    f"  round {round_}: loop {row['loop']['seconds']:.2f} s (cpu {row['loop']['cpu']:.1f}), "
+                    f"{jobs}-process pool {row['pool']['seconds']:.2f} s (cpu {row['pool']['cpu']:.1f}), "
+                    f"ours jobs=1 {row['ours_1']['seconds']:.2f} s (cpu {row['ours_1']['cpu']:.1f}), "
+                    f"ours jobs={jobs} {row['ours_n']['seconds']:.2f} s (cpu {row['ours_n']['cpu']:.1f}; "
                     f"rss {row['ours_n']['rss_mb']:.0f} + worker {row['ours_n']['worker_rss_mb']:.0f} MB); "
                     f"load {load:.1f}",
                     flush=True,
@@ -238,6 +239,12 @@ def main() -> None:
             vs_loop = statistics.median(r["loop"]["seconds"] / r["ours_n"]["seconds"] for r in rows)
             vs_pool = statistics.median(r["pool"]["seconds"] / r["ours_n"]["seconds"] for r in rows)
             one_vs_loop = statistics.median(r["loop"]["seconds"] / r["ours_1"]["seconds"] for r in rows)
+            cpu_share = statistics.median(r["ours_n"]["cpu"] / r["loop"]["cpu"] for r in rows)
+            print(
+                f"estimate CPU: jobs={jobs} uses {cpu_share:.2f}× the loop's CPU, so on {jobs} idle cores it "
+                f"can be at most {jobs / cpu_share:.2f}× the loop",
+                flush=True,
+            )
             print(
                 f"estimate: jobs={jobs} is {vs_loop:.2f}× the single-core loop (goal ≥ 1.5), "
                 f"{vs_pool:.2f}× the {jobs}-process pool; jobs=1 is {one_vs_loop:.2f}× the loop "
@@ -264,12 +271,18 @@ def main() -> None:
                 }
                 rows.append(row)
                 print(
-                    f"  round {round_}: floor {row['floor']['seconds']:.2f} s, ours jobs={jobs} "
+                    f"  round {round_}: floor {row['floor']['seconds']:.2f} s (cpu {row['floor']['cpu']:.1f}), ours jobs={jobs} "
                     f"{row['ours']['seconds']:.2f} s (cpu {row['ours']['cpu']:.1f} s, rss {row['ours']['rss_mb']:.0f} "
                     f"+ worker {row['ours']['worker_rss_mb']:.0f} MB); load {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
             ratio = statistics.median(r["floor"]["seconds"] / r["ours"]["seconds"] for r in rows)
+            cpu_share = statistics.median(r["ours"]["cpu"] / r["floor"]["cpu"] for r in rows)
+            print(
+                f"reconcile CPU: jobs={jobs} uses {cpu_share:.2f}× the floor's CPU, so on {jobs} idle cores "
+                f"it can be at most {jobs / cpu_share:.2f}× the floor",
+                flush=True,
+            )
             print(
                 f"reconcile: jobs={jobs} is {ratio:.2f}× the json.loads + integer-sum floor (goal ≥ 1.5); "
                 f"peak {statistics.median(r['ours']['rss_mb'] for r in rows):.0f} MB parent, "
