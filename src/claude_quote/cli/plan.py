@@ -10,6 +10,7 @@ import typer
 from ._common import (
     AtOption,
     FormatOption,
+    JobsOption,
     OutputFormat,
     PricingOption,
     ProgressOption,
@@ -89,6 +90,7 @@ def plan_command(
             "--token-factor", metavar="X", help="Claude tokens per tiktoken token, for every model."
         ),
     ] = None,
+    jobs: JobsOption = None,
     progress: ProgressOption = True,
     at: AtOption = None,
     pricing: PricingOption = None,
@@ -112,7 +114,9 @@ def plan_command(
     with user_errors():
         limit = MAX_BYTES if max_bytes is None else parse_size(max_bytes)
         line_limit = DEFAULT_MAX_LINE_BYTES if max_line_bytes is None else parse_size(max_line_bytes)
-        with watching([requests], enabled=progress, label="planning"):
+        # without --split, worker processes check a big file and show their own bar
+        watched = progress and (split is not None or jobs == 1)
+        with watching([requests], enabled=watched, label="planning"):
             result = plan(
                 requests,
                 at=parse_date(at),
@@ -126,6 +130,8 @@ def plan_command(
                 split=split,
                 overwrite=overwrite,
                 force=force,
+                jobs=jobs,
+                progress=progress and not watched,
             )
         emit_report(result, output_format.value, quiet=quiet)
         if split is not None and result.split is None:

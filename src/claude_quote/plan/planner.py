@@ -73,6 +73,8 @@ class _Planner:
         self.requests = 0
         self.skipped = 0
         self.first_invalid: WorkloadError | None = None
+        self.placed: list[tuple[int, str, int, str | None]] | None = None
+        """(line, custom_id, bytes, model) of each request placed, when the placing is done elsewhere."""
 
     # -- problems ------------------------------------------------------------------------------
 
@@ -188,6 +190,8 @@ def plan(
     split: str | Path | None = None,
     overwrite: bool = False,
     force: bool = False,
+    jobs: int | None = 1,
+    progress: bool = False,
 ) -> Plan:
     """Check every request of a Message Batches file and plan its split into batches.
 
@@ -214,6 +218,9 @@ def plan(
         split: a directory to write the parts (``part-0001.jsonl``, ...) and ``manifest.json`` into.
         overwrite: with ``split``, replace the parts and manifest already there.
         force: with ``split``, write the parts even when the plan has errors.
+        jobs: without ``split``, worker processes that check pieces of a big JSONL file at once
+            (None: one per core; 1: this process only); the same plan (:mod:`.partial`).
+        progress: with worker processes, a progress bar of what they have read (on a terminal).
 
     Raises:
         WorkloadError: the file is missing, empty, holds no request, has a line over
@@ -240,6 +247,23 @@ def plan(
     if isinstance(betas, str):
         betas = [betas]
     table = table or load_pricing()  # before the split directory is taken
+    if split is None and jobs != 1 and _in_pieces(Path(path), jobs):
+        from claude_quote.scale.pieces import resolve_jobs
+
+        from .partial import PlanSettings, parallel_plan
+
+        settings = PlanSettings(
+            table=table,
+            at=at or today(),
+            max_requests=max_requests,
+            max_bytes=max_bytes,
+            token_factor=token_factor,
+            margin=margin,
+            skip_invalid=skip_invalid,
+            betas=tuple(dict.fromkeys(betas)),
+            max_line_bytes=max_line_bytes,
+        )
+        return parallel_plan(Path(path), settings, jobs=resolve_jobs(jobs), progress=progress)
     target = None if split is None else SplitDir(split, overwrite=overwrite, source=str(path))
     sink = Sink(target)
     try:
@@ -276,3 +300,16 @@ def plan(
         sink.close()
         if target is not None:
             target.release()
+
+
+def _in_pieces(path: Path, jobs: int | None) -> bool:
+    """Whether ``path`` is a JSONL file big enough to check in worker processes."""
+    from claude_quote.scale import local
+    from claude_quote.scale.pieces import resolve_jobs
+
+    if str(path) == "-" or not path.name.lower().endswith((".jsonl", ".ndjson")) or resolve_jobs(jobs) < 2:
+        return False
+    try:
+        return path.is_file() and path.stat().st_size >= local.MIN_PARALLEL_BYTES
+    except OSError:
+        return False

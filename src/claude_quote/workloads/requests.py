@@ -388,11 +388,12 @@ def iter_request_range(
     skip_invalid: bool = False,
     on_skip: OnSkip | None = None,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    bare: bool = True,
 ) -> Iterator[BatchRequest]:
     """The requests of the lines of a JSONL request file from byte ``start`` (a line's first byte) to
     ``end`` (None: the end of the file), numbered from ``first_line``: a piece of what
-    :func:`iter_requests` reads from the whole file (batch requests or bare bodies), the same lines
-    with the same numbers and the same errors. ``handle`` is the file opened for reading bytes
+    :func:`iter_requests` reads from the whole file (batch requests, and bare bodies unless ``bare``
+    is false), the same lines with the same numbers and the same errors. ``handle`` is the file opened for reading bytes
     (seekable); ``where`` names it in errors.
 
     Raises:
