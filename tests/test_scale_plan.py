@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from claude_quote.plan import plan
+from claude_quote.plan.limits import DEFAULT_MARGIN
 from claude_quote.plan.partial import PlanPartial, PlanSettings, plan_of, plan_piece
 from claude_quote.pricing import load_pricing
 from claude_quote.render import render
@@ -55,7 +56,7 @@ def _settings(**changes: Any) -> PlanSettings:
         "max_requests": 9,
         "max_bytes": 40_000,
         "token_factor": None,
-        "margin": plan.__kwdefaults__["margin"],
+        "margin": DEFAULT_MARGIN,
         "skip_invalid": False,
         "betas": (),
         "max_line_bytes": 1 << 20,
