@@ -290,3 +290,18 @@ def test_a_piece_key_orders_pieces() -> None:
     b = Piece("requests", ((0, "a.jsonl"),), 10, None, 4)
     c = Piece("text", ((1, "b.txt"), (2, "c.txt")))
     assert sorted([c, b, a], key=lambda p: p.key) == [a, b, c]
+
+
+def test_a_gzip_file_is_one_piece_whatever_its_name(tmp_path: Path) -> None:
+    import gzip
+
+    lines = "".join(json.dumps(request(custom_id=f"z-{i}")) + "\n" for i in range(50)).encode()
+    packed = tmp_path / "packed.jsonl"  # gzip without .gz: read by its magic bytes
+    packed.write_bytes(gzip.compress(lines))
+    plain = tmp_path / "plain.jsonl"
+    plain.write_bytes(lines)
+    assert len(pieces_of([plain], jobs=2, target=100)) > 10
+    assert [(p.start, p.end) for p in pieces_of([packed], jobs=2, target=100)] == [(0, None)]
+    runner = PieceRunner(EstimateOptions(), at=DAY)
+    merged = merge(runner.piece(p) for p in pieces_of([packed], jobs=2, target=100))
+    assert estimate_of(merged, [packed], at=DAY).requests == 50

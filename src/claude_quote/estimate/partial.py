@@ -41,7 +41,7 @@ from typing import Any
 from claude_quote.engine import Engine
 from claude_quote.errors import ClaudeQuoteError, UsageError, WorkloadError
 from claude_quote.pricing import PriceTable
-from claude_quote.scale.pieces import CapturedError, Piece, Position, jsonl_cuts, piece_target
+from claude_quote.scale.pieces import CapturedError, Piece, Position, cuttable, jsonl_cuts, piece_target
 from claude_quote.tokens.correction import TextCount
 from claude_quote.tokens.request import RequestShape
 from claude_quote.workloads.text import DEFAULT_TEMPLATE
@@ -603,7 +603,7 @@ def pieces_of(
         if kind == "empty":
             continue
         name = path.name.lower()
-        if kind == "requests" and name.endswith((".jsonl", ".ndjson")):
+        if kind == "requests" and name.endswith((".jsonl", ".ndjson")) and cuttable(path):
             for start, end, line in jsonl_cuts(path, target):
                 covered = (size if end is None else end) - start
                 pieces.append(Piece("requests", ((index, str(path)),), start, end, line, size=covered))

@@ -305,11 +305,11 @@ def plan(
 def _in_pieces(path: Path, jobs: int | None) -> bool:
     """Whether ``path`` is a JSONL file big enough to check in worker processes."""
     from claude_quote.scale import local
-    from claude_quote.scale.pieces import resolve_jobs
+    from claude_quote.scale.pieces import cuttable, resolve_jobs
 
     if str(path) == "-" or not path.name.lower().endswith((".jsonl", ".ndjson")) or resolve_jobs(jobs) < 2:
         return False
     try:
-        return path.is_file() and path.stat().st_size >= local.MIN_PARALLEL_BYTES
+        return cuttable(path) and path.stat().st_size >= local.MIN_PARALLEL_BYTES
     except OSError:
         return False

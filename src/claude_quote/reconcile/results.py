@@ -295,14 +295,14 @@ def reconcile_results(
             skipping a billed request would understate what the batch cost).
     """
     from claude_quote.scale import local
-    from claude_quote.scale.pieces import resolve_jobs
+    from claude_quote.scale.pieces import cuttable, resolve_jobs
 
     workers = resolve_jobs(jobs)
     file = Path(path)
     if (
         workers > 1
-        and file.suffix != ".gz"
-        and file.is_file()
+        and str(path) != "-"
+        and cuttable(file)
         and file.stat().st_size >= local.MIN_PARALLEL_BYTES
     ):
         from .partial import parallel_actuals

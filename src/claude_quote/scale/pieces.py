@@ -82,6 +82,16 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def cuttable(path: str | Path) -> bool:
+    """Whether a file can be cut at line boundaries by its bytes: a regular file, not gzip-compressed
+    (by its name or by gzip's magic bytes: its lines are in the un-packed stream)."""
+    file = Path(path)
+    if file.name.lower().endswith(".gz") or not file.is_file():
+        return False
+    with file.open("rb") as handle:
+        return handle.read(2) != b"\x1f\x8b"
+
+
 def resolve_jobs(jobs: int | None) -> int:
     """``jobs`` checked: None is :func:`default_jobs`.
 
