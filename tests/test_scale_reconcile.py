@@ -166,3 +166,33 @@ def test_reconcile_jobs_in_worker_processes(tmp_path: Path, monkeypatch: pytest.
     assert json.loads(two.stdout)["results"]["total"] > 150
     assert len(pieces_seen) == 1
     assert pieces_seen[0] > 4
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "calibrate {examples}/batch-requests-support.jsonl {examples}/batch-results-support.jsonl --min-samples 5",
+        "reconcile {examples}/batch-results-support.jsonl --request-file {examples}/batch-requests-support.jsonl",
+    ],
+    ids=["calibrate", "reconcile --request-file"],
+)
+def test_per_request_estimates_in_worker_processes(monkeypatch: pytest.MonkeyPatch, args: str) -> None:
+    from tests.conftest import ROOT
+
+    monkeypatch.setattr(local, "MIN_PARALLEL_BYTES", 1)
+    monkeypatch.setattr(pieces_module, "MIN_PIECE_BYTES", 3_000)  # the 70 requests in several pieces
+    calls: list[int] = []
+    run_pieces = local.run_pieces
+
+    def spy(pieces: list[Piece], *a: Any, **k: Any) -> Any:
+        calls.append(len(pieces))
+        return run_pieces(pieces, *a, **k)
+
+    monkeypatch.setattr(local, "run_pieces", spy)
+    command = args.format(examples=ROOT / "examples") + " --at 2026-11-25 --format json"
+    one = run_cli(command + " --jobs 1")
+    two = run_cli(command + " --jobs 2")
+    assert one.exit_code == two.exit_code == 0
+    assert two.stdout == one.stdout
+    assert calls
+    assert all(n > 3 for n in calls)
