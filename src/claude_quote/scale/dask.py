@@ -301,7 +301,7 @@ def dask_estimate(
     found = frozenset() if run is None else run.found
     client = client_for(address)
     try:
-        total = sum(p.size for p in plan(files, workers=1))
+        total = sum(Path(_local(f)).stat().st_size for f in files if not is_url(f))  # URLs: no bar
         with _progress.progress_bar(total, enabled=progress) as advance:
             merged = dask_partial(
                 files, options, at=at, table=table, client=client, advance=advance, found=found
