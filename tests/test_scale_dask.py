@@ -209,3 +209,9 @@ def test_a_sample_on_the_cluster_is_the_local_sample(cluster: Any, tmp_path: Pat
     assert local.sample is not None
     assert local.sample.population == 57 + 90  # 60 lines, 3 of them broken; 90 rows from metadata
     assert _json(estimate(files, options, at=DAY, dask=cluster.scheduler_address)) == _json(local)
+
+
+def test_dask_local_starts_and_closes_a_cluster_of_this_machine(tmp_path: Path) -> None:
+    path = _requests(tmp_path / "l.jsonl")
+    options = EstimateOptions(skip_invalid=True)
+    assert _json(estimate([path], options, at=DAY, dask="local")) == _json(estimate([path], options, at=DAY))
