@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from claude_quote.errors import ConfigError
+from claude_quote.parsing import loads_toml
 
 __all__ = ["describe", "location", "parse_toml", "problems", "read_toml", "validate"]
 
@@ -26,13 +25,9 @@ def read_toml(path: Path, *, what: str) -> dict[str, Any]:
 
 
 def parse_toml(data: bytes, *, origin: str) -> dict[str, Any]:
-    """TOML bytes with every number read as an exact ``Decimal``; ConfigError names ``origin``."""
-    try:
-        return tomllib.loads(data.decode("utf-8"), parse_float=Decimal)
-    except UnicodeDecodeError:
-        raise ConfigError(f"{origin}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+    """TOML bytes with every number read as an exact ``Decimal``; ConfigError names ``origin``
+    (:func:`claude_quote.parsing.loads_toml`)."""
+    return loads_toml(data, origin=origin, error=ConfigError)
 
 
 def validate(model: type[_M], raw: Any, *, origin: str, prefix: str = "") -> _M:

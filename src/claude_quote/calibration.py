@@ -37,7 +37,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from claude_quote._validation import parse_toml, read_toml, validate
 
-from .money import to_decimal
+from .money import MAX_PLACES, to_decimal
 
 __all__ = [
     "Calibration",
@@ -49,7 +49,7 @@ __all__ = [
 
 
 def _factor_in(value: object) -> Decimal:
-    return to_decimal(value, what="input_factor")
+    return to_decimal(value, what="input_factor", places=MAX_PLACES)
 
 
 Factor = Annotated[Decimal, BeforeValidator(_factor_in), Field(gt=0, le=10)]

@@ -14,7 +14,6 @@ Scaled amounts are ratios and carry 40 significant digits; money is rounded only
 from __future__ import annotations
 
 import decimal
-import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -163,14 +162,9 @@ def _require_batch(w: WorkloadConfig, batch: Cost | None, models: str) -> None:
 
 def read_baseline(path: Path) -> dict[str, Any]:
     """A ``check`` JSON report written earlier (e.g. on the main branch)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read baseline {str(path)!r}: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    from claude_quote.workloads.files import read_json_document
+
+    data = read_json_document(path, what="baseline report")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a JSON object (a claude-quote check report)")
     return data

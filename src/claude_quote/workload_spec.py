@@ -24,7 +24,6 @@ This module is core: it imports neither typer, rich nor pandas.
 from __future__ import annotations
 
 import decimal
-import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -43,7 +42,7 @@ from pydantic import (
 
 from ._validation import read_toml, validate
 from .errors import UsageError, WorkloadError
-from .money import plain, to_decimal
+from .money import MAX_COUNT, plain, to_decimal
 from .usage import Usage, parse_token_count
 
 __all__ = [
@@ -337,15 +336,16 @@ def workloads_from_estimate(
         WorkloadError: not an estimate report, or a field is missing or invalid (the message names it).
     """
     if isinstance(data, str | Path):
+        from claude_quote.workloads.files import read_json_document
+
         origin = origin or str(data)
         try:
-            text = Path(data).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise WorkloadError(f"cannot read estimate: {exc.strerror}", path=origin) from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise WorkloadError(f"not valid JSON: {exc.msg}", path=origin, line=exc.lineno) from None
+            data = read_json_document(data, what="estimate report")
+        except WorkloadError as exc:
+            if exc.path is None or exc.line is not None or "not valid JSON" in str(exc):
+                raise
+            reason = str(exc).removeprefix(f"{exc.path}: ")
+            raise WorkloadError(f"cannot read estimate: {reason}", path=origin) from None
     origin = origin or "estimate"
     if not isinstance(data, Mapping):
         raise WorkloadError(
@@ -406,10 +406,14 @@ def _count(entry: object, where: str, origin: str, key: str, *, minimum: int = 0
     if not isinstance(entry, Mapping):
         raise WorkloadError(f"{where}: expected an object", path=origin)
     value = entry.get(key, 0 if minimum == 0 else None)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise WorkloadError(
-            f"{where}.{key}: expected a whole number of at least {minimum}, got {value!r}", path=origin
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_COUNT:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+        bound = (
+            f"up to {MAX_COUNT:,}"
+            if isinstance(value, int) and value > MAX_COUNT
+            else f"of at least {minimum}"
         )
+        raise WorkloadError(f"{where}.{key}: expected a whole number {bound}, got {shown}", path=origin)
     return value
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import tomllib
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from claude_quote.errors import PricingDataError
+from claude_quote.parsing import loads_toml
 
 from .model import PriceTable
 
@@ -74,6 +73,7 @@ def parse_pricing(data: bytes, *, origin: str) -> PriceTable:
             raise PricingDataError(
                 f"{origin}: extends = {raw['extends']!r} is not supported; use extends = {BUILTIN!r}"
             )
+        _check_extension(raw, origin)
         base_bytes = builtin_pricing_path().read_bytes()
         base = _parse_toml(base_bytes, BUILTIN)
         raw = _merge(base, raw)
@@ -88,12 +88,29 @@ def parse_pricing(data: bytes, *, origin: str) -> PriceTable:
 
 
 def _parse_toml(data: bytes, origin: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(data.decode("utf-8"), parse_float=Decimal)
-    except UnicodeDecodeError:
-        raise PricingDataError(f"{origin}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PricingDataError(f"{origin}: not valid TOML: {exc}") from None
+    return loads_toml(data, origin=origin, error=PricingDataError)
+
+
+def _check_extension(custom: dict[str, Any], origin: str) -> None:
+    """What :func:`_merge` needs of a table that extends the bundled one: ``[sources]`` a table,
+    ``[[models]]`` tables each with a string ``id``."""
+    sources = custom.get("sources", {})
+    if not isinstance(sources, dict):
+        raise PricingDataError(
+            f"{origin}: sources must be a table of sources ([sources.ID]), got {sources!r:.60}"
+        )
+    models = custom.get("models", [])
+    if not isinstance(models, list):
+        raise PricingDataError(
+            f"{origin}: models must be an array of tables ([[models]]), got {models!r:.60}"
+        )
+    for i, model in enumerate(models):
+        if not isinstance(model, dict):
+            raise PricingDataError(f"{origin}: models[{i}] must be a table ([[models]]), got {model!r:.60}")
+        if not isinstance(model.get("id"), str) or not model["id"]:
+            raise PricingDataError(
+                f"{origin}: models[{i}].id must be the model's API id (a string), got {model.get('id')!r:.60}"
+            )
 
 
 def _merge(base: dict[str, Any], custom: dict[str, Any]) -> dict[str, Any]:

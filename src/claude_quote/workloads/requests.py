@@ -14,15 +14,16 @@ list of batch requests or a batch-create body ``{"requests": [...]}``, and gzip-
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal, cast
+from typing import IO, Any, Literal
 
 from claude_quote.errors import WorkloadError
+from claude_quote.parsing import loads_json
+
+from .files import iter_lines, open_input, read_document
 
 __all__ = [
     "BatchRequest",
@@ -34,7 +35,10 @@ __all__ = [
     "open_binary",
 ]
 
-RequestFileKind = Literal["batch", "messages", "other", "empty"]
+RequestFileKind = Literal["batch", "messages", "other", "invalid", "empty"]
+
+KIND_LINES = 20
+"""How many non-blank lines :func:`jsonl_kind` looks at."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,45 +73,37 @@ def custom_id_prefix(custom_id: str) -> str:
     return prefix or custom_id
 
 
-def open_binary(path: Path) -> IO[bytes]:
-    """Open a file for reading bytes, transparently un-gzipping ``*.gz``."""
-    if path.suffix == ".gz":
-        return cast(IO[bytes], gzip.open(path, "rb"))
-    return path.open("rb", buffering=1 << 20)
+def open_binary(path: str | Path) -> IO[bytes]:
+    """Open a file for reading bytes, un-gzipping it: :func:`claude_quote.workloads.files.open_input`."""
+    return open_input(path)
 
 
-def _open(path: Path) -> IO[bytes]:
-    try:
-        return open_binary(path)
-    except FileNotFoundError:
-        raise WorkloadError("no such file", path=str(path)) from None
-    except IsADirectoryError:
-        raise WorkloadError("is a directory, not a requests file", path=str(path)) from None
-    except OSError as exc:
-        raise WorkloadError(f"cannot read: {exc.strerror}", path=str(path)) from None
-
-
-def _quote(raw: bytes | str, limit: int = 80) -> str:
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-    text = text.strip()
-    return repr(text if len(text) <= limit else text[:limit] + "…")
-
-
-def jsonl_kind(path: Path) -> RequestFileKind:
-    """What the first non-blank line of a JSONL file holds: batch requests, bare Messages bodies, other."""
-    with _open(path) as handle:
-        for raw in handle:
-            if raw.strip():
-                try:
-                    first = json.loads(raw)
-                except ValueError:
-                    return "other"
-                if isinstance(first, dict) and "params" in first and "custom_id" in first:
-                    return "batch"
-                if isinstance(first, dict) and "messages" in first:
-                    return "messages"
-                return "other"
-    return "empty"
+def jsonl_kind(path: Path, *, lines: int = KIND_LINES) -> RequestFileKind:
+    """What a JSONL file holds, from its first ``lines`` non-blank lines (not only the first, which may
+    be the one broken line): ``batch`` requests or bare ``messages`` bodies when any of them is one;
+    ``other`` (a table) when the lines are JSON but none is a request; ``invalid`` when none is JSON;
+    ``empty`` when there is no non-blank line."""
+    seen = parsed = 0
+    with open_input(path) as handle:
+        for number, raw in iter_lines(handle, str(path)):
+            if raw.isspace():
+                continue
+            seen += 1
+            try:
+                value = loads_json(raw, path=str(path), line=number)
+            except WorkloadError:
+                value = None
+            else:
+                parsed += 1
+            if isinstance(value, dict) and "params" in value and "custom_id" in value:
+                return "batch"
+            if isinstance(value, dict) and "messages" in value:
+                return "messages"
+            if seen >= lines:
+                break
+    if not seen:
+        return "empty"
+    return "other" if parsed else "invalid"
 
 
 def _batch_request(value: Any, *, line: int, size: int, path: Path, bare: bool) -> BatchRequest:
@@ -147,23 +143,12 @@ def iter_batch_requests(
             unless ``skip_invalid``, which passes the error to ``on_skip`` and goes on.
     """
     file = Path(path)
-    with _open(file) as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
+    with open_input(file) as handle:
+        for number, raw in iter_lines(handle, str(file)):
+            if raw.isspace():
                 continue
             try:
-                try:
-                    value = json.loads(raw)
-                except json.JSONDecodeError as exc:
-                    raise WorkloadError(
-                        f"not valid JSON ({exc.msg} at character {exc.pos + 1}): {_quote(raw)}",
-                        path=str(file),
-                        line=number,
-                    ) from None
-                except ValueError as exc:  # bytes that are not UTF-8
-                    raise WorkloadError(
-                        f"not valid JSON ({exc}): {_quote(raw)}", path=str(file), line=number
-                    ) from None
+                value = loads_json(raw, path=str(file), line=number)
                 yield _batch_request(value, line=number, size=len(raw), path=file, bare=bare)
             except WorkloadError as exc:
                 if not skip_invalid:
@@ -173,12 +158,8 @@ def iter_batch_requests(
 
 
 def _json_requests(path: Path) -> Iterator[BatchRequest]:
-    with _open(path) as handle:
-        raw = handle.read()
-    try:
-        value = json.loads(raw)
-    except ValueError as exc:
-        raise WorkloadError(f"not valid JSON ({exc})", path=str(path)) from None
+    raw = read_document(path)
+    value = loads_json(raw, path=str(path))
     if isinstance(value, dict) and isinstance(value.get("requests"), list):
         value = value["requests"]
     if isinstance(value, list):
