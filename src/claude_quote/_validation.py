@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from claude_quote.errors import ConfigError
+from claude_quote.errors import ClaudeQuoteError, ConfigError, UnknownModelError, WorkloadError
 from claude_quote.parsing import loads_toml
 
-__all__ = ["describe", "location", "parse_toml", "problems", "read_toml", "validate"]
+__all__ = ["describe", "in_workload", "location", "parse_toml", "problems", "read_toml", "validate"]
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -85,3 +86,41 @@ def location(loc: tuple[int | str, ...], raw: Any, *, label: str = "name") -> st
             node = node.get(key) if isinstance(node, dict) else None
             parts.append(key)
     return ".".join(parts) or "(file)"
+
+
+def in_workload(
+    exc: ClaudeQuoteError,
+    *,
+    origin: str,
+    workloads: Sequence[tuple[str, str | None]],
+    index: int | None = None,
+    prefix: str = "",
+) -> ConfigError:
+    """``exc``, raised while pricing the workloads of a file, as an error naming the file and the key.
+
+    ``workloads`` holds each ``[[workloads]]`` table's (name, model) in file order; ``index`` is the one
+    being priced, when known (else the one the error names). An unknown model is ``workloads[i]
+    (name).model``, an error in a source file ``workloads[i] (name).source``, another error of the
+    workload ``workloads[i] (name)``; an error of no one workload names the file alone.
+
+    >>> str(in_workload(ConfigError("workload 'b': no batch"), origin="c.toml", workloads=[("a", None), ("b", None)]))
+    'c.toml: workloads[1] (b): no batch'
+    """
+    text = str(exc)
+    if index is None:
+        for i, (name, model) in enumerate(workloads):
+            named = text.startswith((f"workload {name!r}:", f"workload {name!r},", f"workload {name!r} "))
+            if named or (isinstance(exc, UnknownModelError) and exc.name == model):
+                index = i
+                break
+    if index is None:
+        return ConfigError(f"{origin}: {text}")
+    name, model = workloads[index]
+    key = f"{prefix}workloads[{index}] ({name})"
+    for marker in (f"workload {name!r}: ", f"workload {name!r}, "):
+        text = text.removeprefix(marker)
+    if isinstance(exc, UnknownModelError) and exc.name == model:
+        key += ".model"
+    elif isinstance(exc, WorkloadError) and exc.path is not None:
+        key += ".source"
+    return ConfigError(f"{origin}: {key}: {text}")

@@ -33,8 +33,6 @@ requests is far wider than 0.0001. Everything is Decimal; nothing is a float.
 from __future__ import annotations
 
 import decimal
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -54,6 +52,7 @@ from .reconcile import BatchActuals, compare, error_percent, read_actuals
 from .tokens.correction import FACTORS
 from .workloads.requests import custom_id_prefix
 from .workloads.results import BatchResult
+from .writing import write_atomically
 
 __all__ = [
     "FACTOR_PLACES",
@@ -565,17 +564,4 @@ def write_calibration(
     target = Path(path)
     text = calibration_toml(calibration, source=source)
     assert parse_calibration(text.encode(), origin=str(target)) == calibration
-    temporary: Path | None = None
-    try:
-        with tempfile.NamedTemporaryFile(
-            "w", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False, encoding="utf-8"
-        ) as handle:
-            temporary = Path(handle.name)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(target)
-    except OSError as exc:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
-        raise WorkloadError(f"cannot write the calibration file: {exc.strerror}", path=str(target)) from None
+    write_atomically(target, text, what="calibration file")

@@ -37,7 +37,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from claude_quote._validation import parse_toml, read_toml, validate
 
-from .money import MAX_PLACES, to_decimal
+from .money import MAX_COUNT, MAX_PLACES, to_decimal
 
 __all__ = [
     "Calibration",
@@ -53,7 +53,7 @@ def _factor_in(value: object) -> Decimal:
 
 
 Factor = Annotated[Decimal, BeforeValidator(_factor_in), Field(gt=0, le=10)]
-Tokens = Annotated[int, Field(ge=0, strict=True)]
+Tokens = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
 
 
 class _Model(BaseModel):

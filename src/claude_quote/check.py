@@ -19,10 +19,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from claude_quote._validation import in_workload
 from claude_quote.budget import CheckReport, WorkloadCost, evaluate, freshness
 from claude_quote.config import Config, WorkloadConfig
 from claude_quote.engine import Cost, Engine, Modifiers, engine_for, today
-from claude_quote.errors import ConfigError, UsageError
+from claude_quote.errors import ClaudeQuoteError, ConfigError, UsageError
 from claude_quote.money import plain
 from claude_quote.pricing import PriceTable, load_pricing
 from claude_quote.projections import AVERAGE_MONTH_DAYS
@@ -186,7 +187,16 @@ def run_check(
     )
     table = load_pricing(table_file)
     at = at or today()
-    costs = [workload_cost(w, base=base, at=at, table=table, progress=progress) for w in config.workloads]
+    costs = []
+    for index, w in enumerate(config.workloads):
+        try:
+            costs.append(workload_cost(w, base=base, at=at, table=table, progress=progress))
+        except ClaudeQuoteError as exc:
+            named = [(x.name, x.model) for x in config.workloads]
+            prefix = "tool.claude-quote." if config_path.name == "pyproject.toml" else ""
+            raise in_workload(
+                exc, origin=str(config_path), workloads=named, index=index, prefix=prefix
+            ) from None
     policy = config.pricing
     return evaluate(
         costs,

@@ -111,9 +111,15 @@ def plain(value: Decimal) -> Decimal:
     (Decimal('50'), Decimal('50'), Decimal('0.5'))
     >>> plain(Decimal("1.00000000000000000000000000000000001"))  # more digits than the default context
     Decimal('1.00000000000000000000000000000000001')
+    >>> plain(Decimal("1E+30"))  # an integer of more digits than the default context
+    Decimal('1000000000000000000000000000000')
     """
     normal = _normalize(value)
-    return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
+    exponent = normal.as_tuple().exponent
+    if exponent > 0:  # type: ignore[operator]
+        digits = len(normal.as_tuple().digits) + exponent  # type: ignore[operator]
+        return normal.quantize(Decimal(1), context=decimal.Context(prec=digits))
+    return normal
 
 
 def decimal_str(value: Decimal) -> str:

@@ -83,7 +83,11 @@ def parse_volume(text: str, *, what: str = "requests") -> Decimal:
     if not match:
         raise UsageError(f"{what} {text!r} is not a number of requests; write e.g. 1000, 2.5k or 1,000")
     number = match["number"].replace(",", "").replace("_", "")
-    return plain(Decimal(number) * _SUFFIXES[match["suffix"].lower()])
+    value = Decimal(number) * _SUFFIXES[match["suffix"].lower()]
+    if value > MAX_COUNT:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise UsageError(f"{what} {shown!r} is more than {MAX_COUNT:,}; no real volume is that large")
+    return plain(value)
 
 
 def _decimal(what: str) -> BeforeValidator:
@@ -145,8 +149,8 @@ Share = Annotated[
 Tokens = Annotated[
     int,
     BeforeValidator(_tokens_in),
-    Field(ge=0, strict=True),
-    WithJsonSchema({"type": ["integer", "string"], "minimum": 0}),
+    Field(ge=0, le=MAX_COUNT, strict=True),
+    WithJsonSchema({"type": ["integer", "string"], "minimum": 0, "maximum": MAX_COUNT}),
 ]
 
 

@@ -134,7 +134,7 @@ def assert_handled(
             "problem": problem[:400],
             "kind": type(outcome.exception).__name__ if outcome.exception is not None else "unlocated",
             "where": _last_frame(outcome.trace),
-            "inputs": {k: v[:300].decode("utf-8", "replace") for k, v in (inputs or {}).items()},
+            "inputs": {k: v[:4000].decode("utf-8", "replace") for k, v in (inputs or {}).items()},
         }
         with Path(survey).open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")

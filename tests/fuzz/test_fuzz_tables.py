@@ -91,7 +91,10 @@ def _parquet_column(data: st.DataObject, name: str) -> Any:
         values = data.draw(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=n, max_size=n))
         return pa.array(values, pa.float64())
     if kind == "str":
-        return pa.array(data.draw(st.lists(_CELLS, min_size=n, max_size=n)), pa.string())
+        texts = _CELLS.filter(
+            lambda t: not any(0xD800 <= ord(c) <= 0xDFFF for c in t)
+        )  # Arrow strings are UTF-8
+        return pa.array(data.draw(st.lists(texts, min_size=n, max_size=n)), pa.string())
     if kind == "bool":
         return pa.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)))
     if kind == "list":

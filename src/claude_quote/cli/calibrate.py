@@ -10,10 +10,12 @@ import typer
 from ._common import (
     AtOption,
     FormatOption,
+    MaxLineBytesOption,
     OutputFormat,
     PricingOption,
     emit,
     parse_date,
+    reading_limits,
     table_from,
     user_errors,
 )
@@ -51,6 +53,7 @@ def calibrate_command(
         bool,
         typer.Option("--skip-invalid", help="Skip invalid lines of either file (counted and reported)."),
     ] = False,
+    max_line_bytes: MaxLineBytesOption = None,
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
@@ -64,7 +67,7 @@ def calibrate_command(
     from claude_quote.calibrate import calibrate
     from claude_quote.render import render
 
-    with user_errors():
+    with user_errors(), reading_limits(max_line_bytes):
         report = calibrate(
             requests,
             results,

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import AtOption, PricingOption, parse_date, user_errors
+from ._common import AtOption, PricingOption, emit, parse_date, user_errors
 
 
 class CheckFormat(StrEnum):
@@ -90,17 +90,15 @@ def check_command(
             # Workflow commands are read from stdout; keep it clean when it carries the JSON report.
             stream = sys.stderr if fmt == "json" and output is None else sys.stdout
             for line in workflow_commands(report):
-                print(line, file=stream)
+                emit(line + "\n", stream)
             write_step_summary(report)
         if output is None:
-            sys.stdout.write(text)
+            emit(text)
     raise typer.Exit(report.exit_code)
 
 
 def _write(path: Path, text: str) -> None:
-    from claude_quote.errors import ConfigError
+    """Write a report atomically: a failure leaves no empty or half-written file."""
+    from claude_quote.writing import write_atomically
 
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write {str(path)!r}: {exc.strerror}") from None
+    write_atomically(path, text, what="report", errors="backslashreplace")

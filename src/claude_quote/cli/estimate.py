@@ -14,6 +14,7 @@ from ._common import (
     FastOption,
     FormatOption,
     GeoOption,
+    MaxLineBytesOption,
     OutputFormat,
     OutputRatioOption,
     OutputTokensOption,
@@ -23,6 +24,7 @@ from ._common import (
     geo_value,
     parse_date,
     parse_decimal,
+    reading_limits,
     table_from,
     tokens_option,
     user_errors,
@@ -119,6 +121,7 @@ def estimate_command(
             "--progress/--no-progress", help="Progress bar on a terminal (never in a pipe or in CI)."
         ),
     ] = True,
+    max_line_bytes: MaxLineBytesOption = None,
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
@@ -137,7 +140,7 @@ def estimate_command(
     ratio = parse_decimal(output_ratio, "--output-ratio")
     factor = parse_decimal(token_factor, "--token-factor")
     hit_rate = parse_decimal(cache_hit_rate, "--cache-hit-rate", percent=True)
-    with user_errors(ESTIMATE_FLAGS):
+    with user_errors(ESTIMATE_FLAGS), reading_limits(max_line_bytes):
         options = EstimateOptions(
             model=model,
             output_tokens=output_tokens,

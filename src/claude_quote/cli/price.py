@@ -12,6 +12,7 @@ from ._common import (
     GeoChoice,
     OutputFormat,
     PricingOption,
+    check_counts,
     emit,
     parse_date,
     tokens_option,
@@ -71,6 +72,7 @@ def price(
     from claude_quote.usage import Usage
 
     with user_errors():
+        check_counts(requests=requests, web_searches=web_searches)
         usage = Usage(
             input_tokens=input_tokens,
             output_tokens=output_tokens,

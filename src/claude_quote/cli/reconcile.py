@@ -18,6 +18,7 @@ from ._common import (
     AtOption,
     CalibrationOption,
     FormatOption,
+    MaxLineBytesOption,
     OutputFormat,
     OutputRatioOption,
     OutputTokensOption,
@@ -26,6 +27,7 @@ from ._common import (
     emit,
     parse_date,
     parse_decimal,
+    reading_limits,
     table_from,
     user_errors,
 )
@@ -79,6 +81,7 @@ def reconcile(
             "--skip-invalid", help="Skip invalid lines or rows (counted and reported) instead of failing."
         ),
     ] = False,
+    max_line_bytes: MaxLineBytesOption = None,
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
@@ -93,7 +96,7 @@ def reconcile(
 
     ratio = parse_decimal(output_ratio, "--output-ratio")
     factor = parse_decimal(token_factor, "--token-factor")
-    with user_errors(ESTIMATE_FLAGS):
+    with user_errors(ESTIMATE_FLAGS), reading_limits(max_line_bytes):
         table = table_from(pricing)
         day = parse_date(at)
         estimate_options = (output_tokens, ratio, calibration, factor)

@@ -52,7 +52,11 @@ def estimate(
         raise UsageError("give a list of one or more files, directories or glob patterns to estimate")
     options = options or EstimateOptions()
     run = new_run(options, table=table, at=at)
-    files = expand_paths(paths)
+    skipped: list[str] = []
+    files = expand_paths(paths, skipped=skipped)
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5:,} more" if len(skipped) > 5 else "")
+        run.input_notes.append(f"skipped {len(skipped):,} entries that are not regular files: {shown}")
     total = sum(f.stat().st_size for f in files)
     if options.sample is None:
         with _progress.progress_bar(total, enabled=progress) as advance:

@@ -51,6 +51,7 @@ def warnings(run: _Run, by_model: Sequence[ModelEstimate]) -> list[str]:
             if count:
                 out.append(_note(code, count, facts, run))
     out += run.encoding_notes
+    out += run.input_notes
     if run.skipped and run.first_skip is not None:
         out.append(
             f"skipped {_n(run.skipped, 'invalid line or row', 'invalid lines or rows')}; the first: {run.first_skip}"

@@ -8,14 +8,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from claude_quote.errors import UnknownModelError, UsageError, WorkloadError
+from claude_quote.engine import Modifiers
+from claude_quote.errors import ClaudeQuoteError, UnknownModelError, UsageError, WorkloadError
 from claude_quote.tokens.request import ModelFacts, RequestShape, shape_request, shape_text
 from claude_quote.workloads.requests import BatchRequest, iter_requests, jsonl_kind
 from claude_quote.workloads.text import fill_template, read_text_file
 
 from .run import _Run
+
+if TYPE_CHECKING:
+    from claude_quote.workloads.tables import TableRow
 
 
 def shapes(run: _Run, files: Sequence[Path], advance: Callable[[int], None]) -> Iterator[RequestShape]:
@@ -135,6 +139,8 @@ def _table_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
                 f"row {row.row}: no max_tokens: add a max_tokens column or pass --max-tokens N "
                 "(the worst case needs it)"
             )
+        if problem is None:
+            problem = _modifiers_problem(run, row)
         if problem is not None:
             error = WorkloadError(problem, path=str(path))
             if not run.skip_invalid:
@@ -169,6 +175,17 @@ def _table_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
         yield shape
 
 
+def _modifiers_problem(run: _Run, row: TableRow) -> str | None:
+    """Why a row's ``inference_geo`` / ``speed`` columns cannot be priced, or None."""
+    if row.inference_geo is None and row.speed is None:
+        return None
+    try:
+        Modifiers.from_api(inference_geo=row.inference_geo, speed=row.speed)
+    except ClaudeQuoteError as exc:
+        return f"row {row.row}: {exc}"
+    return None
+
+
 def items(run: _Run, files: Sequence[Path], advance: Callable[[int], None]) -> Iterator[RequestShape | Path]:
     """Every request of ``files`` in order, checked; text files as their paths (read only if sampled)."""
     for path in files:
@@ -185,16 +202,20 @@ def materialize(run: _Run, item: RequestShape | Path) -> RequestShape:
 
 
 def _classify(path: Path) -> Literal["requests", "table", "text", "empty"]:
-    from claude_quote.workloads.tables import TABLE_SUFFIXES
+    """How a file is read: JSON (``.json``) and JSONL whose lines are requests as requests (JSONL
+    none of whose first lines is JSON too, so the bad line is named), other JSONL, CSV, TSV and
+    Parquet as tables (``.gz`` too), anything else as a text file."""
+    from claude_quote.workloads.tables import TABLE_SUFFIXES, table_suffix
 
     name = path.name.lower()
     if name.endswith(".json"):
         return "requests"
-    if name.endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
+    suffix = table_suffix(path)
+    if suffix in (".jsonl", ".ndjson"):
         kind = jsonl_kind(path)
-        if kind in ("batch", "messages"):
+        if kind in ("batch", "messages", "invalid"):
             return "requests"
         return "empty" if kind == "empty" else "table"
-    if path.suffix.lower() in TABLE_SUFFIXES:
+    if suffix in TABLE_SUFFIXES:
         return "table"
     return "text"

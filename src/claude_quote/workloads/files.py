@@ -123,9 +123,8 @@ class _Unpacked(io.RawIOBase):
         try:
             count = self._packed.readinto(buffer)
         except (OSError, EOFError, zlib.error) as exc:
-            raise WorkloadError(
-                f"not a valid gzip file ({exc}) after {self._total:,} un-packed bytes", path=self._where
-            ) from None
+            after = f" after {self._total:,} un-packed bytes" if self._total else ""
+            raise WorkloadError(f"not a valid gzip file ({exc}){after}", path=self._where) from None
         self._total += count
         if self._total > self._limit:
             raise WorkloadError(
@@ -187,7 +186,7 @@ def open_input(path: str | Path) -> IO[bytes]:
 def _too_long(where: str, cap: int, line: int | None) -> WorkloadError:
     if line is None:
         return WorkloadError(
-            f"larger than {cap:,} bytes, the most a JSON document is read whole (--max-line-bytes)",
+            f"larger than {cap:,} bytes, the most a file read whole may be (--max-line-bytes)",
             path=where,
         )
     return WorkloadError(
