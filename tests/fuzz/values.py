@@ -19,6 +19,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 __all__ = [
+    "JSON_VALUES",
     "NASTY_JSON",
     "NASTY_TOML",
     "Raw",
@@ -86,8 +87,7 @@ NASTY_SCALARS: list[Any] = [
 ]
 """Values every serializer can write."""
 
-NASTY_JSON: list[Any] = [
-    *NASTY_SCALARS,
+RAW_JSON: list[Any] = [
     Raw("9" * 5_000),  # over Python's 4,300-digit limit for int()
     Raw("-" + "9" * 4_000),
     Raw("1e400"),  # a float that overflows to inf
@@ -101,9 +101,12 @@ NASTY_JSON: list[Any] = [
     Raw('"\\udfff"'),
     Raw('"\\ud800\\udc00"'),
 ]
+"""Values only text can hold: written verbatim."""
 
-NASTY_TOML: list[Any] = [
-    *(v for v in NASTY_SCALARS if v is not None and v != {"": None} and v != [None]),
+NASTY_JSON: list[Any] = [*NASTY_SCALARS, *RAW_JSON, *RAW_JSON]
+"""The values a JSON input is broken with (the verbatim ones twice as likely)."""
+
+RAW_TOML: list[Any] = [
     Decimal("0.1"),
     Decimal("1E+100"),
     Decimal("-1E-100"),
@@ -120,6 +123,13 @@ NASTY_TOML: list[Any] = [
     Raw("0x7fffffffffffffffffff"),
     Raw("1979-05-27T07:32:00Z"),
 ]
+
+NASTY_TOML: list[Any] = [
+    *(v for v in NASTY_SCALARS if v is not None and v != {"": None} and v != [None]),
+    *RAW_TOML,
+    *RAW_TOML,
+]
+"""The values a TOML input is broken with (the verbatim ones twice as likely)."""
 
 Path = tuple[Any, ...]
 
@@ -164,17 +174,34 @@ def _copy(tree: Any) -> Any:
     return tree
 
 
+JSON_VALUES: st.SearchStrategy[Any] = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+"""Any JSON value (hypothesis-generated): what a field may hold instead of what it should."""
+
+
 @st.composite
-def mutated_tree(draw: st.DrawFn, tree: Any, nasty: list[Any], *, keys: list[str] | None = None) -> Any:
-    """``tree`` with one to three mutations: a node replaced by a nasty value (or another node), deleted,
-    wrapped in a list, or a key added."""
+def mutated_tree(
+    draw: st.DrawFn, tree: Any, nasty: list[Any], *, keys: list[str] | None = None, generated: bool = True
+) -> Any:
+    """``tree`` with one to three mutations: a node replaced by a nasty value, any JSON value
+    (``generated``) or another node, deleted, wrapped in a list, or a key added."""
     tree = _copy(tree)
+    values = st.sampled_from(nasty) | JSON_VALUES if generated else st.sampled_from(nasty)
     extra_keys = [*(keys or []), "", "x", "requests", "usage", "model", "extends", "data", "results"]
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(paths(tree)))
         operation = draw(st.sampled_from(["replace", "replace", "replace", "delete", "wrap", "add", "copy"]))
         if operation == "replace":
-            tree = _set(tree, path, draw(st.sampled_from(nasty)))
+            tree = _set(tree, path, draw(values))
         elif operation == "delete":
             tree = _delete(tree, path)
         elif operation == "wrap":
@@ -185,9 +212,9 @@ def mutated_tree(draw: st.DrawFn, tree: Any, nasty: list[Any], *, keys: list[str
         else:
             node = _get(tree, path)
             if isinstance(node, dict):
-                node[draw(st.sampled_from(extra_keys))] = draw(st.sampled_from(nasty))
+                node[draw(st.sampled_from(extra_keys))] = draw(values)
             elif isinstance(node, list):
-                node.append(draw(st.sampled_from(nasty)))
+                node.append(draw(values))
     return tree
 
 

@@ -103,7 +103,7 @@ def monthly_requests(
         exact = _GROWTH.multiply(base, factor)
         if exact > MAX_COUNT:
             raise UsageError(
-                f"workload {workload.name!r} grows to {exact:.3E} requests in {month:%Y-%m}, more than "
+                f"workload {workload.name!r} grows to {exact:,.0f} requests in {month:%Y-%m}, more than "
                 f"{MAX_COUNT:,} a month; lower the growth or shorten the horizon",
                 field="growth_percent",
             )

@@ -174,7 +174,11 @@ _Report = TypeVar("_Report", UsageReport, CostReport)
 
 
 def _read(report: _Report, parse: Callable[..., Any], skip_invalid: bool) -> _Report:
-    """Fill ``report`` with ``parse(where, line, row, start, end)`` of every row of every bucket."""
+    """Fill ``report`` with ``parse(where, line, row, start, end)`` of every row of every bucket.
+
+    An export without a single row is an error (never a silent $0): an export of a period that had
+    usage has rows, and one of a period without any has nothing to reconcile.
+    """
     for bucket in _buckets(Path(report.path)):
         report.buckets += 1
         for where, row, start, end in _rows(bucket, report, skip_invalid):
@@ -182,6 +186,13 @@ def _read(report: _Report, parse: Callable[..., Any], skip_invalid: bool) -> _Re
                 report.rows.append(parse(where, bucket.line, row, start, end))
             except _Invalid as exc:
                 _skip(report, bucket.line, where, str(exc), skip_invalid)
+    if not report.rows:
+        skipped = f", {report.skipped:,} invalid skipped" if report.skipped else ""
+        raise WorkloadError(
+            f"the export holds no rows ({report.buckets:,} bucket(s){skipped}): nothing to price; "
+            "export a period with usage",
+            path=report.path,
+        )
     return report
 
 

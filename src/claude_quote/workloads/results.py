@@ -155,7 +155,7 @@ class ResultsReader:
 
     def __iter__(self) -> Iterator[BatchResult]:
         name = str(self.path)
-        lines = 0
+        read = 0
         try:
             handle = open_input(self.path)
         except WorkloadError as exc:
@@ -166,18 +166,21 @@ class ResultsReader:
             for number, raw in iter_lines(handle, name):
                 if raw.isspace():
                     continue
-                lines += 1
                 try:
-                    yield self._parse(raw, number)
+                    parsed = self._parse(raw, number)
                 except _Invalid as exc:
                     if not self.skip_invalid:
                         raise WorkloadError(str(exc), path=name, line=number) from None
                     self.skipped += 1
                     if len(self.skipped_lines) < MAX_SKIPPED_SHOWN:
                         self.skipped_lines.append(InvalidLine(line=number, reason=str(exc)))
-        if not lines:
+                    continue
+                read += 1
+                yield parsed
+        if not read:  # never a silent $0: an empty file is not a batch that cost nothing
+            skipped = f" ({self.skipped:,} invalid skipped)" if self.skipped else ""
             raise WorkloadError(
-                "the results file holds no result lines; expected one "
+                f"the results file holds no result lines{skipped}; expected one "
                 '{"custom_id": ..., "result": {...}} per line',
                 path=name,
             )
