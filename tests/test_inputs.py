@@ -675,3 +675,43 @@ def test_an_extending_table_with_malformed_models_or_sources(tmp_path: Path, bod
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {path}: ")
     assert message.replace("\\", "") in result.stderr.replace("\\", "")
+
+
+# --- calibrate writes only what a TOML file can hold --------------------------------------------------
+
+
+def test_calibrate_leaves_out_a_prefix_toml_cannot_hold(tmp_path: Path) -> None:
+    requests = [json.loads(x) for x in (EXAMPLES / "batch-requests-support.jsonl").read_text().splitlines()][
+        :4
+    ]
+    results = {
+        json.loads(x)["custom_id"]: json.loads(x)
+        for x in (EXAMPLES / "batch-results-support.jsonl").read_text().splitlines()
+    }
+    with (tmp_path / "req.jsonl").open("w") as req, (tmp_path / "res.jsonl").open("w") as res:
+        for i, request in enumerate(requests):
+            result = results[request["custom_id"]]
+            request["custom_id"] = result["custom_id"] = f"\ud800x-{i}"  # written as the escape \\ud800
+            req.write(json.dumps(request) + "\n")
+            res.write(json.dumps(result) + "\n")
+    weird = tmp_path / "res\udcff.jsonl"  # a file name that is not UTF-8, as Python sees it
+    shutil.copy(tmp_path / "res.jsonl", weird)
+    out = tmp_path / "cal.toml"
+    result = run_cli(
+        [
+            "calibrate",
+            str(tmp_path / "req.jsonl"),
+            str(weird),
+            "--min-samples",
+            "1",
+            "-o",
+            str(out),
+            *AT.split(),
+        ]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "custom_id prefix '\\ud800x' holds a lone surrogate" in result.stdout + result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "[prefixes." not in text
+    assert "res\\udcff.jsonl" in text  # the file name, escaped in the comment and the note
+    assert run_cli(f"estimate {tmp_path / 'req.jsonl'} --calibration {out} {AT}").exit_code == 0

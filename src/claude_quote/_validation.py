@@ -17,11 +17,19 @@ _M = TypeVar("_M", bound=BaseModel)
 
 
 def read_toml(path: Path, *, what: str) -> dict[str, Any]:
-    """A TOML file with every number read as an exact ``Decimal``; ConfigError names the file."""
+    """A TOML file with every number read as an exact ``Decimal``; ConfigError names the file.
+
+    Read through the readers' opener: at most the line-length cap (``/dev/zero`` is an error, not all
+    the memory)."""
+    from claude_quote.workloads.files import read_document
+
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read {what} {str(path)!r}: {exc.strerror}") from None
+        data = read_document(path)
+    except WorkloadError as exc:
+        reason = str(exc).removeprefix(f"{path}: ")
+        if reason == "no such file":
+            reason = "No such file or directory"
+        raise ConfigError(f"cannot read {what} {str(path)!r}: {reason}") from None
     return parse_toml(data, origin=str(path))
 
 

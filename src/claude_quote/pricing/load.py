@@ -14,13 +14,17 @@ from claude_quote.parsing import loads_toml
 
 from .model import PriceTable
 
-__all__ = ["BUILTIN", "ENV_VAR", "builtin_pricing_path", "load_pricing", "parse_pricing"]
+__all__ = ["BUILTIN", "ENV_VAR", "MAX_TABLE_BYTES", "builtin_pricing_path", "load_pricing", "parse_pricing"]
 
 BUILTIN = "builtin"
 """The name of the bundled table, usable as ``extends = "builtin"`` in a custom table."""
 
 ENV_VAR = "CLAUDE_QUOTE_PRICING"
 """Environment variable the CLI reads for a custom table (same as ``--pricing``)."""
+
+MAX_TABLE_BYTES = 64 * 2**20
+"""The largest price table read (64 MiB; the bundled one is under 1 MiB): ``--pricing /dev/zero`` is
+an error, not all the memory."""
 
 
 def builtin_pricing_path() -> Path:
@@ -52,9 +56,14 @@ def load_pricing(path: str | Path | None = None) -> PriceTable:
         return _builtin()
     file = Path(path)
     try:
-        data = file.read_bytes()
+        with file.open("rb") as handle:
+            data = handle.read(MAX_TABLE_BYTES + 1)
     except OSError as exc:
         raise PricingDataError(f"cannot read pricing table {str(file)!r}: {exc.strerror}") from None
+    if len(data) > MAX_TABLE_BYTES:
+        raise PricingDataError(
+            f"{file}: larger than {MAX_TABLE_BYTES:,} bytes: not a price table (the bundled one is under 1 MiB)"
+        )
     return parse_pricing(data, origin=str(file))
 
 
