@@ -200,8 +200,8 @@ def mutated_tree(
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(paths(tree)))
         operation = draw(st.sampled_from(["replace", "replace", "replace", "delete", "wrap", "add", "copy"]))
-        if operation == "replace":
-            tree = _set(tree, path, draw(values))
+        if operation == "replace":  # a copy: the nasty values are shared, and later mutations must not change them
+            tree = _set(tree, path, _copy(draw(values)))
         elif operation == "delete":
             tree = _delete(tree, path)
         elif operation == "wrap":
@@ -212,9 +212,9 @@ def mutated_tree(
         else:
             node = _get(tree, path)
             if isinstance(node, dict):
-                node[draw(st.sampled_from(extra_keys))] = draw(values)
+                node[draw(st.sampled_from(extra_keys))] = _copy(draw(values))
             elif isinstance(node, list):
-                node.append(draw(values))
+                node.append(_copy(draw(values)))
     return tree
 
 
