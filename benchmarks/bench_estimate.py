@@ -3,21 +3,25 @@
     python benchmarks/bench_estimate.py                  # 100,000 requests
     python benchmarks/bench_estimate.py --size-mb 1024   # a ~1 GB file: the memory check
 
-It writes a Message Batches JSONL file into a temporary directory, then runs two measurements, each
+It writes a Message Batches JSONL file into a temporary directory, then runs three measurements, each
 in its own process so each peak RSS is its own:
 
-- the floor: raw tiktoken ``encode_ordinary_batch`` over exactly the texts estimate counts (system
-  prompts and message texts), read into memory first, and only the encoding timed;
-- ours: ``claude_quote.estimate()`` on the file: reading, parsing, counting and pricing, all timed.
+- the loop floor: a plain ``encode_ordinary`` loop (one thread) over exactly the texts estimate counts
+  (system prompts and message texts), read into memory first, and only the encoding timed;
+- the batch floor: tiktoken's ``encode_ordinary_batch`` (its own thread pool) over the same texts;
+- ours: ``claude_quote.estimate()`` on the file: reading, parsing, counting (tiktoken, the content-class
+  scan and the counting model), pricing and the token band, all timed.
 
 It prints requests/s, tokens/s (tiktoken tokens of the same texts), peak RSS, and the ratio of our
-throughput to the floor's. Not part of the test run; results are recorded in docs/performance.md.
+throughput to each floor's (goal: at least 0.8 × the loop). Not part of the test run; results are
+recorded in docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -148,10 +152,36 @@ def run_floor(path: Path) -> dict[str, Any]:
 
     encoding, _ = load_encoding()
     texts = _texts(path)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     tokens = sum(len(ids) for ids in encoding.encode_ordinary_batch(texts))
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "requests": len(texts), "tokens": tokens, "peak_rss_mb": _peak_mb()}
+    return {
+        "seconds": seconds,
+        "cpu": _cpu() - cpu,
+        "requests": len(texts),
+        "tokens": tokens,
+        "peak_rss_mb": _peak_mb(),
+    }
+
+
+def run_loop(path: Path) -> dict[str, Any]:
+    from claude_quote.tokens.encoding import load_encoding
+
+    encoding, _ = load_encoding()
+    texts = _texts(path)
+    encode = encoding.encode_ordinary
+    start, cpu = time.perf_counter(), _cpu()
+    tokens = 0
+    for text in texts:
+        tokens += len(encode(text))
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "cpu": _cpu() - cpu,
+        "requests": len(texts),
+        "tokens": tokens,
+        "peak_rss_mb": _peak_mb(),
+    }
 
 
 def run_ours(path: Path) -> dict[str, Any]:
@@ -160,12 +190,13 @@ def run_ours(path: Path) -> dict[str, Any]:
     from claude_quote.estimate import estimate
     from claude_quote.tokens.encoding import load_encoding
 
-    load_encoding()  # loading the encoding (~0.2 s) is not part of the throughput
-    start = time.perf_counter()
+    load_encoding()  # loading the encoding (~0.1 s) is not part of the throughput
+    start, cpu = time.perf_counter(), _cpu()
     result = estimate([path], output_tokens=200, at=date(2026, 11, 25))
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
+        "cpu": _cpu() - cpu,
         "requests": result.requests,
         "claude_tokens": result.input_tokens,
         "total": str(result.realtime.total),
@@ -173,13 +204,23 @@ def run_ours(path: Path) -> dict[str, Any]:
     }
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def _child(mode: str, path: Path) -> dict[str, Any]:
+def _child(mode: str, path: Path, src: Path | None = None) -> dict[str, Any]:
+    env = None if src is None else {**os.environ, "PYTHONPATH": str(src.resolve())}
     proc = subprocess.run(
-        [sys.executable, __file__, f"--{mode}", str(path)], capture_output=True, text=True, check=True
+        [sys.executable, __file__, f"--{mode}", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     )
     result: dict[str, Any] = json.loads(proc.stdout)
     return result
@@ -190,11 +231,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--size-mb", type=int, help="generate a file of about this size instead")
     parser.add_argument("--skip-floor", action="store_true", help="only measure estimate (for huge files)")
+    parser.add_argument("--src", type=Path, help="also measure estimate from this source tree (PYTHONPATH)")
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--loop", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--ours", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor:
         print(json.dumps(run_floor(args.floor)))
+        return
+    if args.loop:
+        print(json.dumps(run_loop(args.loop)))
         return
     if args.ours:
         print(json.dumps(run_ours(args.ours)))
@@ -204,10 +250,22 @@ def main() -> None:
         count = generate(path, requests=None if args.size_mb else args.requests, size_mb=args.size_mb)
         size = path.stat().st_size / 1024 / 1024
         print(f"file: {count:,} requests, {size:,.1f} MB")
+        loop = None if args.skip_floor else _child("loop", path)
         floor = None if args.skip_floor else _child("floor", path)
         ours = _child("ours", path)
-    if floor is not None:
+        other = None if args.src is None else _child("ours", path, args.src)
+    if other is not None:
+        print(
+            f"claude-quote estimate from {args.src}: {other['requests'] / other['seconds']:,.0f} requests/s, "
+            f"peak RSS {other['peak_rss_mb']:,.0f} MB ({other['seconds']:.2f} s)"
+        )
+    if floor is not None and loop is not None:
         tokens = floor["tokens"]
+        print(
+            f"floor (plain encode_ordinary loop):     {loop['requests'] / loop['seconds']:,.0f} requests/s, "
+            f"{tokens / loop['seconds']:,.0f} tokens/s, peak RSS {loop['peak_rss_mb']:,.0f} MB "
+            f"({loop['seconds']:.2f} s)"
+        )
         print(
             f"floor (tiktoken encode_ordinary_batch): {floor['requests'] / floor['seconds']:,.0f} requests/s, "
             f"{tokens / floor['seconds']:,.0f} tokens/s, peak RSS {floor['peak_rss_mb']:,.0f} MB "
@@ -218,7 +276,12 @@ def main() -> None:
             f"{tokens / ours['seconds']:,.0f} tokens/s, peak RSS {ours['peak_rss_mb']:,.0f} MB "
             f"({ours['seconds']:.2f} s)"
         )
-        print(f"ratio (ours / floor throughput): {floor['seconds'] / ours['seconds']:.2f}")
+        print(f"ratio (ours / loop floor throughput):  {loop['seconds'] / ours['seconds']:.2f}  (goal ≥ 0.8)")
+        print(
+            f"CPU seconds: loop {loop['cpu']:.2f}, batch {floor['cpu']:.2f}, ours {ours['cpu']:.2f}"
+            + ("" if other is None else f", {args.src} {other['cpu']:.2f}")
+        )
+        print(f"ratio (ours / batch floor throughput): {floor['seconds'] / ours['seconds']:.2f}")
     else:
         print(
             f"claude-quote estimate: {ours['requests'] / ours['seconds']:,.0f} requests/s, "

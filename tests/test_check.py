@@ -210,9 +210,10 @@ class TestCommand:
         assert first.stdout == ""
         edit(config, "requests = 1500", "requests = 1600")
         result = run_cli(f"check --config {config} --baseline {baseline} {AT}")
-        # support-chat: +100/day × 30.4375 × $0.0123 = +$37.438125; total $568.43 → $605.87 (+6.59%)
+        # support-chat: +100/day × 30.4375 × $0.0123 = +$37.438125; total $561.571875 + ticket-summaries
+        # 20,000 × $0.0014155 ÷ 4 = $568.649375 → $606.0875 (+6.58%)
         assert result.exit_code == 0
-        assert f"vs baseline  +$37.44/month (+6.59%) vs {baseline}" in result.stdout
+        assert f"vs baseline  +$37.44/month (+6.58%) vs {baseline}" in result.stdout
         assert "+$37.44/month (+6.67%)" in result.stdout  # support-chat alone: 1,600 vs 1,500
         edit(config, "requests = 1600", "requests = 1800")
         over = run_cli(f"check --config {config} --baseline {baseline} {AT}")

@@ -89,7 +89,7 @@ def test_action_uses_a_baseline_and_fails_on_config_errors(project: Path, tmp_pa
     code, outputs = _run_check_step(project, tmp_path, baseline=base["report"])
     assert code == 0
     assert outputs["report"] != base["report"]  # each use keeps its own files
-    assert "+$37.44/month (+6.59%)" in Path(outputs["comment"]).read_text()
+    assert "+$37.44/month (+6.58%)" in Path(outputs["comment"]).read_text()
     config.write_text(config.read_text().replace('per = "day"', 'per = "daily"'))
     code, outputs = _run_check_step(project, tmp_path, **{"fail-on-budget": "false"})
     assert (code, outputs["exit-code"]) == (2, "2")

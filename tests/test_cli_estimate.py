@@ -29,8 +29,12 @@ def test_table_report_states_method_factor_and_output_policy(batch: Path) -> Non
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Estimate: 3 requests" in out
-    assert "tiktoken cl100k_base × 1.05, uncalibrated" in out
-    assert "worst case (max_tokens, no cache hits)" in out
+    assert "tiktoken cl100k_base × claude-3 content-class factors + framing, uncalibrated" in out
+    assert "token band low" in out
+    assert "\nworst case " in out
+    assert (
+        "Worst case: every request writes its max_tokens of output and reads nothing from the cache." in out
+    )
     assert "warning: no output estimate was given" in out
 
 
@@ -73,7 +77,10 @@ def test_json_contract(batch: Path) -> None:
     assert data["input_tokens"] == 67
     assert data["output_tokens"] == 250  # 100 + 100 + min(100, 50)
     assert data["token_method"]["factor"] == "1"
-    assert data["token_method"]["description"] == "tiktoken cl100k_base × 1, factor given by the user"
+    assert data["token_method"]["description"] == (
+        "tiktoken cl100k_base × 1, factor given by the user (no content classes, no framing; error unknown)"
+    )
+    assert data["token_band"] is None  # the error of a factor the user chose is unknown
     # sonnet: 62 × $3 + 200 × $15 = 186 + 3,000 µ$; haiku: 5 × $1 + 50 × $5 = 5 + 250 µ$ → $0.003441
     assert data["realtime"]["total"] == "0.003441"
     assert data["batch"]["total"] == "0.0017205"
@@ -108,7 +115,12 @@ def test_group_by_prefix_and_csv(batch: Path) -> None:
         ["model", "claude-sonnet-4-6", "2"],
         ["prefix", "cls", "1"],
         ["prefix", "sum", "2"],
+        ["token_band", "low", "3"],
+        ["token_band", "high", "3"],
     ]
+    point = int(rows[1].split(",")[3])
+    low, high = int(rows[6].split(",")[3]), int(rows[7].split(",")[3])
+    assert low < point < high  # the token band brackets the point estimate
 
 
 def test_markdown(batch: Path) -> None:
@@ -213,8 +225,10 @@ def test_end_to_end_offline_through_the_installed_script(batch: Path, tmp_path: 
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == ""
     data = json.loads(proc.stdout)
+    assert proc.stderr.splitlines() == [
+        f"warning: {w}" for w in data["warnings"]
+    ]  # JSON on stdout: warnings on stderr
     assert data["kind"] == "estimate"
     assert data["token_method"]["encoding"] == "cl100k_base"
     assert list(cache.iterdir()) == []  # nothing was written into the cache

@@ -13,6 +13,7 @@ from tests.workload_files import request, write_jsonl
 
 PROBLEMS = "examples/batch-requests-problems.jsonl"
 CLEAN = "examples/batch-requests.jsonl"
+BAD_LINES = "examples/batch-requests-bad-lines.jsonl"
 
 
 def test_every_problem_is_listed_with_file_and_line_and_errors_exit_2() -> None:
@@ -132,20 +133,30 @@ def test_bad_options_exit_2(args: list[str], message: str) -> None:
 
 def test_token_factor() -> None:
     result = run_cli(["plan", CLEAN, "--at", "2026-11-25", "--token-factor", "1.2", "-f", "json"])
-    assert json.loads(result.stdout)["token_method"] == "tiktoken cl100k_base × 1.2, factor given by the user"
+    assert json.loads(result.stdout)["token_method"] == (
+        "tiktoken cl100k_base × 1.2, factor given by the user (no content classes, no framing; error unknown)"
+    )
 
 
-def test_bad_input_names_file_and_line() -> None:
-    result = run_cli(["plan", "examples/broken-batch.jsonl", "--at", "2026-11-25"])
+def test_every_bad_line_is_listed_with_its_line_and_exits_2() -> None:
+    result = run_cli(["plan", BAD_LINES, "--at", "2026-11-25", "-f", "csv"])
     assert result.exit_code == 2
-    assert result.stdout == ""
-    assert result.stderr.startswith("error: examples/broken-batch.jsonl:2: not valid JSON")
+    rows = result.stdout.splitlines()
+    assert [row.split(",")[1:5] for row in rows[1:]] == [
+        ["2", "", "error", "invalid_line"],
+        ["3", "", "error", "invalid_line"],
+        ["4", "", "error", "invalid_line"],
+        ["5", "", "error", "invalid_line"],
+    ]
+    assert "not valid JSON (Expecting value at character 98)" in rows[1]
+    assert 'a bare Messages API request body, without ""custom_id""' in rows[2]
+    assert result.stderr == ""
 
 
 def test_skip_invalid_counts_and_lists_the_lines() -> None:
     result = run_cli(["plan", "examples/broken-batch.jsonl", "--at", "2026-11-25", "--skip-invalid"])
     assert result.exit_code == 0, result.output
-    assert "1 request, 232 bytes; 1 invalid line skipped (written to no part)" in result.stdout
+    assert "1 request, 232 bytes; 1 invalid line, written to no part" in result.stdout
     assert "examples/broken-batch.jsonl:2   warning    invalid_line" in result.stdout
 
 

@@ -34,7 +34,8 @@ def test_model_and_tokens_table() -> None:
     assert out.startswith("Projection: 2 months from 2026-12\n")
     assert "2,000 input + 500 output tokens per request, 1,000 requests/day, +5%/month compounding" in out
     assert "month length  calendar: the real days of each month" in out
-    # Dec 31,000 × $0.0135 = $418.50, batch $209.25; Jan 32,550 × $0.0135 = $439.425 → $439.42 (half-even)
+    # Dec 31,000 × $0.0135 = $418.50, batch $209.25; Jan 32,550 × $0.0135 = $439.425 → $439.43 (half up),
+    # batch $219.7125 → $219.71
     rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith("202")}
     assert rows["2026-12"] == [
         "2026-12",
@@ -46,8 +47,11 @@ def test_model_and_tokens_table() -> None:
         *["$209.25"] * 3,
     ]
     assert rows["2027-01"][:3] == ["2027-01", "31", "32,550"]
-    assert rows["2027-01"][5:7] == ["$439.42", "$219.71"]
-    assert "Over 2 months: real time $857.92, batch $428.96; batch saves $428.96 (50%)." in out
+    assert rows["2027-01"][5:7] == ["$439.43", "$219.71"]
+    # totals 857.925 → $857.93; 428.9625 → $428.96 twice, which add up to $857.92: the note says so
+    assert (
+        "Over 2 months: real time $857.93, batch $428.96; batch saves $428.96 (50%; figures rounded)." in out
+    )
 
 
 def test_json_contract() -> None:
@@ -180,7 +184,9 @@ def test_plot(tmp_path: Path, suffix: str, magic: bytes) -> None:
     target = tmp_path / f"chart.{suffix}"
     result = run_cli(f"{CHAT} --months 3 --format json --plot {target}")
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == f"wrote {target}\n"
+    # JSON on stdout: the file written, then the report's warnings, go to stderr
+    assert result.stderr.splitlines()[0] == f"wrote {target}"
+    assert result.stderr.splitlines()[1:] == [f"warning: {w}" for w in json.loads(result.stdout)["warnings"]]
     assert target.read_bytes().startswith(magic)
     json.loads(result.stdout)  # the report is still written
 

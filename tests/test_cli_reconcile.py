@@ -214,7 +214,9 @@ def test_requests_compare_through_the_cli(monkeypatch: pytest.MonkeyPatch) -> No
     assert data["actual"]["batch"]["total"] == "0.207725"
     table = run_cli(args).stdout
     assert "Worst misses (largest dollar error first, 2 shown)" in table
-    assert "error -$0.03 (-35.31%; positive means the estimate was too high)" in table
+    # three decimals, as in the per-model table (it has $0.005); half up: 0.050375 → $0.050,
+    # 0.077875 → $0.078, -0.0275 → -$0.028, and $0.078 - $0.028 = $0.050 as shown
+    assert "Estimate $0.050 against actual $0.078: error -$0.028 (-35.31%; positive means" in table
     one = run_cli([*args, "--worst", "1", "-f", "json"]).stdout
     assert len(json.loads(one)["comparison"]["worst"]) == 1
     rows = list(csv.reader(io.StringIO(run_cli([*args, "-f", "csv"]).stdout)))

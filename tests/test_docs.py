@@ -1,7 +1,8 @@
 """Every example in the docs runs: ``console`` blocks through the CLI, ``>>>`` lines as doctests.
 
 A ``console`` block holds ``$ claude-quote ...`` commands each followed by the exact output expected
-(stdout, then stderr). A final ``[exit N]`` line asserts a non-zero exit code.
+(stdout, then stderr). A final ``[exit N]`` line asserts a non-zero exit code. Output that holds a
+Markdown fence (a Mermaid chart) goes in a block fenced with four backticks.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from tests.conftest import ROOT, run_cli
 
 DOCS = sorted([*ROOT.glob("docs/*.md"), ROOT / "README.md"])
 _SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
-_BLOCK = re.compile(r"^```console\n(.*?)^```", re.MULTILINE | re.DOTALL)
+_BLOCK = re.compile(r"^(`{3,})console\n(.*?)^\1$", re.MULTILINE | re.DOTALL)
+"""A console block; fenced with more backticks (````console) when its output holds a ``` fence."""
 
 
 def _console_examples() -> list[tuple[str, str, str, int]]:
     examples = []
     for page in DOCS:
-        for block in _BLOCK.findall(page.read_text(encoding="utf-8")):
+        for _, block in _BLOCK.findall(page.read_text(encoding="utf-8")):
             command: str | None = None
             expected: list[str] = []
             for line in [*block.splitlines(), "$ END"]:

@@ -53,21 +53,30 @@ def test_one_request_priced_by_hand(tmp_path: Path) -> None:
     assert e.worst_case.output_tokens == 100
     assert e.worst_case.realtime.total == Decimal("0.001593")
     assert e.token_method.factor == ONE
-    assert e.token_method.description == "tiktoken cl100k_base × 1, factor given by the user"
+    assert e.token_method.description == (
+        "tiktoken cl100k_base × 1, factor given by the user (no content classes, no framing; error unknown)"
+    )
+    assert e.token_band is None  # no measured error for a factor the user chose
     assert e.cache_bands is None
     assert e.groups is None
 
 
-def test_default_correction_factor_per_tokenizer(tmp_path: Path) -> None:
+def test_default_counting_model_per_tokenizer(tmp_path: Path) -> None:
     line = request(words(20), system=words(10))
     sonnet = est(tmp_path, [line], token_factor=None, output_tokens=0)
-    assert sonnet.input_tokens == 33  # 31 × 1.05 = 32.55 → 33
+    # "hello …\nhello …": 31 tiktoken tokens; 150 letters × 0.239 = 35.85 and 29 spaces × 0.165 = 4.785
+    # of cl100k weight (pricing/tokens.toml), so 31 × (35.85 × 1.165 + 4.785 × 1.151) ÷ 40.635 = 36.06
+    # Claude tokens of text, + 7 framing tokens = 43.06 → 43 (a system prompt adds no framing).
+    assert sonnet.input_tokens == 43
     assert sonnet.token_method.description == (
-        "tiktoken cl100k_base × 1.05, uncalibrated (claude-3 tokenizer default, UNCERTAIN)"
+        "tiktoken cl100k_base × claude-3 content-class factors + framing, uncalibrated; 90% of requests "
+        "within −15%/+9% (partly UNCERTAIN, see docs/tokens.md)"
     )
     opus5 = est(tmp_path, [line], token_factor=None, output_tokens=0, model="opus-5")
-    assert opus5.input_tokens == 44  # 31 × 1.4175 = 43.94 → 44
-    assert opus5.token_method.factor == Decimal("1.4175")
+    # claude-4.7: 31 × (35.85 × 2.092 + 4.785 × 1.636) ÷ 40.635 = 63.19, + 11 framing = 74.19 → 74
+    assert opus5.input_tokens == 74
+    assert opus5.token_method.factor is None
+    assert opus5.token_method.request_tokens == 11
 
 
 def test_string_and_block_content_count_alike(tmp_path: Path) -> None:
@@ -393,9 +402,34 @@ def test_calibration_sets_factor_and_expected_output(tmp_path: Path) -> None:
     assert e.input_tokens == 40  # 2 × 10 tokens × factor 2
     assert e.output_tokens == 10  # 3 (prefix "sum") + 7 (the model)
     assert e.token_method.calibrated is True
-    assert e.token_method.description == "tiktoken cl100k_base × 2, calibrated (cal.toml)"
-    assert "calibrated output_p50 of custom_id prefix 'sum' (1 request)" in e.output_method
+    assert e.token_method.description == (
+        "tiktoken cl100k_base × 2, calibrated (cal.toml) (one factor, framing included; error band of "
+        "the uncalibrated model)"
+    )
+    assert "1 request: calibrated output_p50 of custom_id prefix 'sum'" in e.output_method
     assert not any(w.startswith("no output estimate") for w in e.warnings)
+
+
+def test_version_2_calibration_fixed_part_and_class_factors(tmp_path: Path) -> None:
+    cal = tmp_path / "cal.toml"
+    cal.write_text(
+        'schema_version = 2\n[models."sonnet-4.6"]\nrequest_tokens = 5\nfactors = { latin = 2, space = 2 }\n'
+        "error_low = -0.1\nerror_high = 0.25\n",
+        encoding="utf-8",
+    )
+    line = request(words(10), max_tokens=10)
+    e = est(tmp_path, [line, line], token_factor=None, calibration=cal, output_tokens=0)
+    # each: 10 tokens of letters and spaces, all × 2 = 20, + 5 fixed = 25; two requests = 50
+    assert e.input_tokens == 50
+    assert e.token_method.calibrated is True
+    assert (e.token_method.error_low, e.token_method.error_high) == (Decimal("-0.1"), Decimal("0.25"))
+    band = e.token_band
+    assert band is not None
+    # actual = estimated ÷ (1 + error): 50 ÷ 1.25 = 40 at the low end, 50 ÷ 0.9 = 55.6 → 56 at the high end
+    assert (band.estimated_input_tokens, band.input_tokens_low, band.input_tokens_high) == (50, 40, 56)
+    # 40 × $3/MTok = $0.00012; 56 × $3/MTok = $0.000168; batch half
+    assert (band.realtime_low, band.realtime_high) == (Decimal("0.00012"), Decimal("0.000168"))
+    assert (band.batch_low, band.batch_high) == (Decimal("0.00006"), Decimal("0.000084"))
 
 
 def test_calibration_naming_an_unknown_model(tmp_path: Path) -> None:

@@ -28,7 +28,8 @@ def test_one_request_by_hand(tmp_path: Path) -> None:
         write_jsonl(tmp_path / "r.jsonl", lines), EstimateOptions(output_tokens=7), at=DAY
     )
     a1, a2 = estimates["a-1"], estimates["a-2"]
-    # 100 cl100k tokens × 1.05 (claude-3 default) = 105; no fixed tokens; output given as 7
+    # 100 cl100k tokens of 500 letters and 99 spaces: 100 × (500 × 0.239 × 1.165 + 99 × 0.165 × 1.151)
+    # ÷ (500 × 0.239 + 99 × 0.165) = 116.33, + 7 framing = 123.33 → 123; no fixed tokens; output given as 7
     assert (a1.model, a1.raw_text_tokens, a1.fixed_tokens, a1.max_tokens, a1.line) == (
         "claude-sonnet-4-6",
         100,
@@ -36,26 +37,35 @@ def test_one_request_by_hand(tmp_path: Path) -> None:
         500,
         1,
     )
-    assert a1.usage == Usage(input_tokens=105, output_tokens=7)
-    # the tool definition is text (counted and corrected); the tool-use system prompt is fixed
+    assert a1.usage == Usage(input_tokens=123, output_tokens=7)
+    assert a1.framing_tokens == 7
+    assert a1.class_tokens is not None
+    # the 100 tokens apportioned: 100 × 119.5 ÷ 135.835 = 87.97 letters, 12.03 spaces
+    assert [round(t, 2) for t in a1.class_tokens[:4]] == [87.97, 0, 0, 12.03]
+    # the tool definition is text (counted, corrected, × 1.05 for its rendering); the tool-use system
+    # prompt is fixed: more than the message alone (40 tokens × 1.16 + 7 = 53.5)
     assert a2.model == "claude-haiku-4-5-20251001"
-    assert a2.fixed_tokens > 0
+    assert a2.fixed_tokens == 496  # Haiku 4.5's tool-use system prompt (tool_choice auto)
     assert a2.raw_text_tokens > 40
-    corrected = -(-a2.raw_text_tokens * 105 // 100)  # ceil(raw × 1.05)
-    assert a2.usage.input_tokens == corrected + a2.fixed_tokens
+    assert a2.usage.input_tokens - a2.fixed_tokens > 54
 
 
 def test_cache_bands_per_request_sum_to_the_bucket(tmp_path: Path) -> None:
     system = [{"type": "text", "text": words(2000), "cache_control": {"type": "ephemeral", "ttl": "1h"}}]
     lines = [request(words(5), system=system, custom_id=f"c-{i}") for i in range(3)]
     path = write_jsonl(tmp_path / "c.jsonl", lines)
-    each = estimate_requests(path, EstimateOptions(output_tokens=0, cache_hit_rate=Decimal("0.5")), at=DAY)
+    factor = Decimal("1.05")
+    each = estimate_requests(
+        path, EstimateOptions(output_tokens=0, cache_hit_rate=Decimal("0.5"), token_factor=factor), at=DAY
+    )
     # the prefix: ceil(2,000 × 1.05) = 2,100 tokens; the first request writes it, the others could read it.
     # expected band per request: 0 + round(0.5 × 2,100) = 1,050 written again, 1,050 read
     assert each["c-0"].usage.cache_write_1h_tokens == 2100
     assert each["c-1"].usage.cache_write_1h_tokens == 1050
     assert each["c-1"].usage.cache_read_tokens == 1050
-    whole = estimate([path], EstimateOptions(output_tokens=0, cache_hit_rate=Decimal("0.5")), at=DAY)
+    whole = estimate(
+        [path], EstimateOptions(output_tokens=0, cache_hit_rate=Decimal("0.5"), token_factor=factor), at=DAY
+    )
     assert sum((e.usage for e in each.values()), Usage()) == whole.usage
 
 

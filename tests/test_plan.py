@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import importlib
 import inspect
-import io
 import json
+import os
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -27,11 +28,11 @@ from claude_quote.plan import (
     MAX_REQUESTS,
     Plan,
     ProblemCode,
-    _Writer,
     parse_size,
     plan,
     write_parts,
 )
+from claude_quote.plan.writing import PartFile, cannot
 from claude_quote.pricing import PriceTable
 from tests.conftest import DAY, ROOT
 from tests.workload_files import request, words, write_jsonl
@@ -92,10 +93,11 @@ def test_a_duplicate_names_the_later_line_and_the_first(tmp_path: Path) -> None:
     assert p.requests == 4
 
 
-def test_an_empty_custom_id_is_bad_input(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "b.jsonl", [request(custom_id="ok"), request(custom_id="")])
-    with pytest.raises(WorkloadError, match=r"b\.jsonl:2: custom_id must be a non-empty string, got ''"):
-        plan(path, at=DAY)
+def test_an_empty_custom_id_is_an_invalid_line(tmp_path: Path) -> None:
+    p = _plan(tmp_path, [request(custom_id="ok"), request(custom_id="")])
+    assert _codes(p) == [(2, "invalid_line", "error")]
+    assert p.problems[0].message == "custom_id must be a non-empty string, got '' (written to no part)"
+    assert (p.requests, p.skipped) == (1, 1)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -313,12 +315,15 @@ def test_near_tier_starts_past_ninety_percent(tmp_path: Path) -> None:
     assert _codes(_haiku55(tmp_path, 90_001)) == [(1, "near_tier", "warning")]
 
 
-def test_tier_with_the_default_factor(tmp_path: Path) -> None:
-    # claude-4.7 tokenizer: × 1.4175. 70,546 × 1.4175 = 99,998.955 → 99,999; 70,547 → 100,000.37 → 100,001
-    assert _codes(_haiku55(tmp_path, 70_546, None)) == [(1, "near_tier", "warning")]
-    over = _haiku55(tmp_path, 70_547, None)
+def test_tier_with_the_default_counting_model(tmp_path: Path) -> None:
+    # claude-4.7 tokenizer, words(n): n tokens of 5n letters and n − 1 spaces, so n × (5n × 0.239 × 2.092
+    # + (n − 1) × 0.165 × 1.636) ÷ (5n × 0.239 + (n − 1) × 0.165) + 11 framing:
+    # n = 49,094 → 99,999.64 → 100,000 (not over the tier); n = 49,095 → 100,001.68 → 100,002
+    assert _codes(_haiku55(tmp_path, 49_094, None)) == [(1, "near_tier", "warning")]
+    over = _haiku55(tmp_path, 49_095, None)
     assert _codes(over) == [(1, "tier_crossed", "warning")]
-    assert "estimated prompt 100,001 tokens" in over.problems[0].message
+    assert "estimated prompt 100,002 tokens" in over.problems[0].message
+    assert "(an estimate: tiktoken × content factors)" in over.problems[0].message
 
 
 def _tier_requests() -> list[dict[str, Any]]:
@@ -365,7 +370,11 @@ def test_fast_mode_is_not_allowed_in_a_batch(tmp_path: Path) -> None:
         request(model="claude-opus-4-6", betas=["fast-mode-2026-02-01"], custom_id="c"),
     ]
     p = _plan(tmp_path, lines)
-    assert _codes(p) == [(1, "fast_mode_in_batch", "error"), (3, "fast_mode_in_batch", "error")]
+    assert _codes(p) == [
+        (1, "fast_mode_in_batch", "error"),
+        (3, "fast_mode_in_batch", "error"),
+        (3, "betas_in_params", "warning"),  # and betas do not go in params at all
+    ]
     assert p.problems[0].message.startswith(
         '"speed": "fast": fast mode is not available in the Message Batches API'
     )
@@ -407,9 +416,34 @@ def test_problems_are_sorted_by_line(tmp_path: Path) -> None:
 # Bad input
 
 
-def test_a_malformed_line_stops_the_plan_with_file_and_line(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "b.jsonl", [request(custom_id="a"), "{not json", request(custom_id="c")])
-    with pytest.raises(WorkloadError, match=r"b\.jsonl:2: not valid JSON"):
+def test_every_malformed_line_is_an_error_with_its_line(tmp_path: Path) -> None:
+    lines: list[dict[str, Any] | str] = [
+        request(custom_id="a"),
+        "{not json",
+        request(custom_id="c"),
+        '{"custom_id": "x"}',
+        request()["params"],  # a bare Messages body
+        "[1, 2]",
+        request(custom_id="g"),
+    ]
+    p = _plan(tmp_path, lines)
+    assert _codes(p) == [(n, "invalid_line", "error") for n in (2, 4, 5, 6)]
+    assert [x.message.split(" (")[0] for x in p.problems] == [
+        "not valid JSON",
+        '"params" must be an object with the Messages API request',
+        'a bare Messages API request body, without "custom_id": a batch line is {"custom_id": "<1 to 64 letters, digits, _ or ->", "params": <this body>}',
+        "expected a JSON object, got list",
+    ]
+    assert (p.requests, p.skipped, p.errors) == (3, 4, 4)
+    assert [(x.first_line, x.last_line, x.requests) for x in p.parts] == [(1, 7, 3)]
+
+
+def test_a_file_of_nothing_but_bad_lines_is_one_error_naming_the_first(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "b.jsonl", ["", "{oops", "{oops"])
+    with pytest.raises(
+        WorkloadError,
+        match=r"b\.jsonl: no requests found \(2 invalid lines; the first, .*b\.jsonl:2: not valid JSON",
+    ):
         plan(path, at=DAY)
 
 
@@ -430,18 +464,10 @@ def test_skip_invalid_lists_and_excludes_the_lines(tmp_path: Path) -> None:
     assert [(x.first_line, x.last_line, x.requests) for x in p.parts] == [(1, 4, 2)]
 
 
-def test_a_file_that_changes_while_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write_jsonl(tmp_path / "b.jsonl", [request(custom_id="a"), request(custom_id="b")])
-    first = path.read_bytes().splitlines(keepends=True)[0]
-    monkeypatch.setattr(module, "open_binary", lambda _path: io.BytesIO(first))  # the raw reader sees 1 line
-    with pytest.raises(WorkloadError, match=r"b\.jsonl: changed while it was being read: plan it again"):
-        plan(path, at=DAY)
-
-
 def test_an_empty_file_has_no_requests(tmp_path: Path) -> None:
     path = tmp_path / "empty.jsonl"
     path.write_text("\n\n", encoding="utf-8")
-    with pytest.raises(WorkloadError, match=r"no requests found in .*empty\.jsonl"):
+    with pytest.raises(WorkloadError, match=r"empty\.jsonl: no requests found$"):
         plan(path, at=DAY)
 
 
@@ -694,54 +720,53 @@ def test_split_into_a_file_is_refused(tmp_path: Path) -> None:
 
 
 def _no_parts_left(folder: Path) -> None:
-    assert sorted(x.name for x in folder.iterdir()) == []
+    """Nothing of the run is left: the directory it created is gone."""
+    assert not folder.exists()
 
 
 def test_a_failure_midway_leaves_no_part_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = {"n": 0}
-    original = _Writer.finish
+    original = PartFile.close
 
-    def finish(self: Any) -> Path:
+    def close(self: PartFile) -> None:
         calls["n"] += 1
-        if calls["n"] == 3:
-            raise OSError(28, "No space left on device")
-        return original(self)
+        if calls["n"] == 3:  # the third part cannot be flushed to disk
+            raise cannot(
+                self.folder, f"write part {self.index}", OSError(errno.ENOSPC, "No space left on device")
+            )
+        original(self)
 
-    monkeypatch.setattr(_Writer, "finish", finish)
+    monkeypatch.setattr(PartFile, "close", close)
     p = plan(_sources(tmp_path), at=DAY, max_requests=2)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(UsageError, match=r"out: cannot write part 3: No space left on device \(ENOSPC\)"):
         write_parts(p, tmp_path / "out")
     _no_parts_left(tmp_path / "out")
 
 
 def test_a_failure_inside_a_part_leaves_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    original = _Writer.write
-    written = {"n": 0}
+    def write(self: PartFile, data: bytes, lines: int) -> None:
+        raise cannot(self.folder, f"write part {self.index}", OSError(errno.EIO, "Input/output error"))
 
-    def write(self: Any, data: bytes) -> None:
-        written["n"] += 1
-        if written["n"] == 5:
-            raise OSError(5, "Input/output error")
-        original(self, data)
-
-    monkeypatch.setattr(_Writer, "write", write)
-    with pytest.raises(OSError, match="Input/output error"):
+    monkeypatch.setattr(PartFile, "write", write)
+    with pytest.raises(
+        UsageError, match=r"cannot write part 1: Input/output error \(EIO\); no parts written"
+    ):
         write_parts(plan(_sources(tmp_path), at=DAY), tmp_path / "out")
     _no_parts_left(tmp_path / "out")
 
 
-def test_the_read_back_catches_a_part_that_is_not_the_source(
+def test_a_part_with_more_on_disk_than_was_written_is_caught(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = _Writer.write
+    original = PartFile.write
 
-    def write(self: Any, data: bytes) -> None:  # a bug that writes every line twice
-        original(self, data)
-        if data != b"\n":
-            original(self, b"\n" + data)
+    def write(self: PartFile, data: bytes, lines: int) -> None:  # a bug that writes every block twice
+        original(self, data, lines)
+        assert self.fd is not None
+        os.write(self.fd, data)
 
-    monkeypatch.setattr(_Writer, "write", write)
-    with pytest.raises(WorkloadError, match="holds 4 lines"):
+    monkeypatch.setattr(PartFile, "write", write)
+    with pytest.raises(WorkloadError, match=r"part 1 holds (\d+) bytes on disk, not the \d+ written"):
         write_parts(plan(_sources(tmp_path), at=DAY, max_requests=2), tmp_path / "out")
     _no_parts_left(tmp_path / "out")
 

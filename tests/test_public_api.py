@@ -5,8 +5,12 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 import claude_quote
+from tests.conftest import ROOT
 
 
 def test_all_is_sorted_unique_and_listed_by_dir() -> None:
@@ -74,3 +78,33 @@ def test_every_builtin_report_type_has_renderers() -> None:
         builders = importlib.import_module(f"claude_quote.render.{module}")
         assert callable(getattr(builders, to_json)), name
         assert callable(getattr(builders, to_doc)), name
+
+
+@pytest.mark.slow
+def test_a_downstream_program_type_checks_without_any(tmp_path: Path) -> None:
+    """py.typed is shipped and the public API has no ``Any`` in what a user touches (mypy --strict
+    --disallow-any-expr, outside the project's own mypy settings and plugins)."""
+    import claude_quote as package
+
+    assert (Path(package.__file__).parent / "py.typed").is_file()
+    config = tmp_path / "mypy.ini"
+    config.write_text("[mypy]\n")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--disallow-any-expr",
+            "--disallow-any-explicit",
+            "--no-incremental",
+            "--config-file",
+            str(config),
+            str(ROOT / "tests" / "data" / "downstream.py"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

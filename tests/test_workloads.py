@@ -183,3 +183,46 @@ def test_table_errors(tmp_path: Path) -> None:
     assert [r.input_tokens for r in rows] == [10]
     assert len(skipped) == 3
     assert "row 4: input_tokens is empty" in str(skipped[2])
+
+
+def test_read_request_lines_gives_every_line_with_its_bytes(tmp_path: Path) -> None:
+    from claude_quote.workloads.requests import read_request_lines
+
+    path = tmp_path / "b.jsonl"
+    good = json.dumps(request(custom_id="a"))
+    path.write_text(f"{good}\n\n{{oops\n{good}", encoding="utf-8")
+    got = list(read_request_lines(path))
+    assert [(x.line, x.raw, x.in_source) for x in got] == [
+        (1, good.encode() + b"\n", True),
+        (2, b"\n", True),
+        (3, b"{oops\n", True),
+        (4, good.encode(), True),  # no newline at the end: the bytes as they are
+    ]
+    assert [(x.request is not None, x.error is not None) for x in got] == [
+        (True, False),
+        (False, False),  # a blank line
+        (False, True),
+        (True, False),
+    ]
+    assert str(got[2].error).startswith(f"{path}:3: not valid JSON")
+
+
+def test_a_json_document_comes_first_then_its_requests_as_lines(tmp_path: Path) -> None:
+    from claude_quote.workloads.requests import read_request_lines
+
+    path = tmp_path / "create.json"
+    path.write_text(json.dumps({"requests": [request(custom_id="a"), 5]}, indent=2), encoding="utf-8")
+    document, first, second = read_request_lines(path)
+    assert (document.line, document.raw, document.in_source) == (0, path.read_bytes(), True)
+    assert first.raw == json.dumps(request(custom_id="a"), separators=(",", ":")).encode() + b"\n"
+    assert (first.line, first.in_source, first.request is not None) == (1, False, True)
+    assert str(second.error) == f"{path}:2: expected a JSON object, got int"
+
+
+def test_jsonl_kind_of_a_file_without_newlines_is_bounded(tmp_path: Path) -> None:
+    from claude_quote.workloads.requests import jsonl_kind
+
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(b"x" * 1_000)
+    with pytest.raises(WorkloadError, match=r"long\.jsonl:1: the line is longer than 100 bytes"):
+        jsonl_kind(path, max_line_bytes=100)

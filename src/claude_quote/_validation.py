@@ -103,10 +103,12 @@ def in_workload(
     workloads: Sequence[tuple[str, str | None]],
     index: int | None = None,
     prefix: str = "",
+    key: str = "workloads",
 ) -> ConfigError:
     """``exc``, raised while pricing the workloads of a file, as an error naming the file and the key.
 
-    ``workloads`` holds each ``[[workloads]]`` table's (name, model) in file order; ``index`` is the one
+    ``workloads`` holds each ``[[workloads]]`` table's (name, model) in file order (``key`` names the
+    list: ``by_model`` in an estimate report); ``index`` is the one
     being priced, when known (else the one the error names). An unknown model is ``workloads[i]
     (name).model``, an error in a source file ``workloads[i] (name).source``, another error of the
     workload ``workloads[i] (name)``; an error of no one workload names the file alone.
@@ -124,11 +126,11 @@ def in_workload(
     if index is None:
         return ConfigError(f"{origin}: {text}")
     name, model = workloads[index]
-    key = f"{prefix}workloads[{index}] ({name})"
+    where = f"{prefix}{key}[{index}] ({name})"
     for marker in (f"workload {name!r}: ", f"workload {name!r}, "):
         text = text.removeprefix(marker)
     if isinstance(exc, UnknownModelError) and exc.name == model:
-        key += ".model"
+        where += ".model"
     elif isinstance(exc, WorkloadError) and exc.path is not None:
-        key += ".source"
-    return ConfigError(f"{origin}: {key}: {text}")
+        where += ".source"
+    return ConfigError(f"{origin}: {where}: {text}")

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from claude_quote.engine import Savings
 from claude_quote.errors import ConfigError
 from claude_quote.money import EXACT, MAX_PLACES, plain, to_decimal
 
@@ -333,8 +334,7 @@ def _savings_violation(w: WorkloadCost, minimum: Decimal, stat: Statistic) -> li
         ]
     if realtime.is_zero():
         return []
-    with decimal.localcontext(_RATIO):
-        saved = plain((realtime - batch) * 100 / realtime)
+    saved = Savings.between(realtime, batch).percent
     if saved >= minimum:
         return []
     return [

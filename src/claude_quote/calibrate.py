@@ -4,15 +4,18 @@
 (:func:`~claude_quote.estimate.estimate_requests`), joins it by ``custom_id`` with the succeeded
 results of the same batch, and learns, per model (the model that answered):
 
-- ``input_factor``: Claude input tokens per tiktoken ``cl100k_base`` token, the **ratio of sums**
-  ``Σ(actual prompt − fixed tokens) ÷ Σ raw text tokens`` over the joined requests. The actual
-  prompt is ``input_tokens + cache writes + cache reads`` of the result's usage (the whole prompt,
-  whatever was cached); fixed tokens (tool-use system prompt, images, PDF pages) are counted in
-  Claude tokens already and are not corrected, so they are taken out. The ratio of sums weights each
-  request by its size, so it is the factor that makes the estimated total input equal the actual
-  total: the quantity a bill depends on. (The mean of per-request ratios would let many short
-  requests, whose few formatting tokens inflate their ratio, pull the factor up.) The report shows
-  the spread of per-request factors (p5, p50, p95) so a wide spread can be seen.
+- the **counting model**: a fixed part per request (``request_tokens``, replacing the default framing)
+  and a factor per content class (``factors``), fitted by weighted least squares
+  (:func:`claude_quote.tokens.fit.fit`) on ``actual prompt − fixed tokens − per-message framing =
+  request_tokens + Σ factor_c × tiktoken tokens of class c``. The actual prompt is ``input_tokens +
+  cache writes + cache reads`` of the result's usage (the whole prompt, whatever was cached); fixed
+  tokens (tool-use system prompt, images, PDF pages) are counted in Claude tokens already. Every
+  parameter is pulled toward its default (the shipped factors and framing) with the weight of a few
+  requests, so a handful of short requests moves the fixed part, not the factors: a 7-token framing
+  can no longer turn into a ×3 factor, as the ratio of sums of version 1 files did. Only classes with
+  at least 1% of the tiktoken tokens are written (the others keep their default). The report gives
+  the fit's per-request error (mean absolute, 5th and 95th percentile: the band ``estimate`` reports)
+  and R², and the uncalibrated model's error on the same requests.
 - ``output_p50`` / ``output_p95``: the nearest-rank percentiles of the actual output tokens
   (thinking included); the same per custom_id prefix.
 - ``samples``: how many joined requests.
@@ -23,8 +26,9 @@ Percentiles are **nearest-rank**: the p-th percentile of n sorted values is the 
 A model or prefix with fewer than ``min_samples`` (default :data:`MIN_SAMPLES`) joined requests is
 left out of the file, with a warning: a factor or a p95 from a handful of requests is noise.
 
-Factors are written with four decimal places (:data:`FACTOR_PLACES`, half-even): the spread between
-requests is far wider than 0.0001. Everything is Decimal; nothing is a float.
+Factors, the fixed part and the errors are written with four decimal places (:data:`FACTOR_PLACES`,
+half-even): the spread between requests is far wider than 0.0001. The fit itself is in floats (token
+estimates, not money); what is written and reported is Decimal.
 
 >>> percentile([10, 20, 30, 40], 50), percentile([10, 20, 30, 40], 95), percentile([7], 5)
 (20, 40, 7)
@@ -42,14 +46,16 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from .calibration import Calibration, ModelCalibration, PrefixCalibration, parse_calibration
+from .calibration import CURRENT_VERSION, Calibration, ModelCalibration, PrefixCalibration, parse_calibration
 from .engine import today
 from .errors import UsageError, WorkloadError
 from .estimate import EstimateOptions, RequestEstimate, estimate_each
 from .pricing import PriceTable, load_pricing
 from .pricing.model import TokenizerName
 from .reconcile import BatchActuals, compare, error_percent, read_actuals
-from .tokens.correction import FACTORS
+from .tokens.classes import CLASSES, ClassName
+from .tokens.correction import counting_model_for_tokenizer
+from .tokens.fit import Fit, fit_scaled, summarize_errors
 from .workloads.requests import custom_id_prefix
 from .workloads.results import BatchResult
 from .writing import write_atomically
@@ -69,6 +75,9 @@ __all__ = [
 
 MIN_SAMPLES = 30
 """Joined requests a model or prefix needs before its numbers are written (the usual CLT rule of thumb)."""
+
+MIN_CLASS_SHARE = Decimal("0.01")
+"""A content class needs this share of a model's tiktoken tokens for its factor to be written."""
 
 FACTOR_PLACES = Decimal("0.0001")
 """Factors are written and shown with four decimal places."""
@@ -98,6 +107,20 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
+class FitQuality(_Frozen):
+    """How far a counting model's prompts are from the actual ones, per request (relative errors)."""
+
+    mean_abs_error: Decimal
+    mean_signed_error: Decimal
+    error_p5: Decimal
+    """5th percentile of ``(estimated − actual) ÷ actual``."""
+    error_p95: Decimal
+    aggregate_error: Decimal
+    """Error of the summed prompts."""
+    r2: Decimal
+    """Coefficient of determination of the estimated prompts."""
+
+
 class ModelLearned(_Frozen):
     """What was learned about one model."""
 
@@ -111,14 +134,18 @@ class ModelLearned(_Frozen):
     """Σ tokens counted without correction (tool-use system prompt, images, PDF pages)."""
     actual_prompt_tokens: int
     """Σ actual prompt tokens (input + cache writes + cache reads)."""
-    default_factor: Decimal
-    """The uncalibrated factor of the model's tokenizer."""
-    input_factor: Decimal | None
-    """The learned factor (ratio of sums, four places); None when it could not be learned."""
-    factor_p5: Decimal | None
-    """Spread of per-request factors ((actual − fixed) ÷ raw), nearest-rank, four places."""
-    factor_p50: Decimal | None
-    factor_p95: Decimal | None
+    class_shares: dict[str, Decimal]
+    """Share of the tiktoken tokens in each content class present (three places)."""
+    default_request_tokens: Decimal
+    """The uncalibrated framing per request of the model's tokenizer."""
+    request_tokens: Decimal | None
+    """The learned fixed part per request; None when nothing was learned."""
+    factors: dict[str, Decimal]
+    """The learned factor of each class with at least 1% of the tokens (the others keep the default)."""
+    fitted: FitQuality | None
+    """The calibrated model's error on these requests (in-sample)."""
+    uncalibrated: FitQuality | None
+    """The default model's error on the same requests."""
     output_p50: int | None
     output_p95: int | None
     output_mean: Decimal | None
@@ -202,13 +229,15 @@ class _Group:
     raw: int = 0
     fixed: int = 0
     actual: int = 0
-    factors: list[Decimal] = field(default_factory=list)
     outputs: list[int] = field(default_factory=list)
+    rows: list[tuple[RequestEstimate, int]] = field(default_factory=list)
+    """Each joined request's estimate and actual prompt."""
 
 
-def _factor(numerator: int, denominator: int) -> Decimal:
+def _places(value: float) -> Decimal:
+    """A float (a fitted figure, not money) as a Decimal with four places, half-even."""
     with decimal.localcontext(_RATIO):
-        return (Decimal(numerator) / denominator).quantize(FACTOR_PLACES)
+        return Decimal(repr(value)).quantize(FACTOR_PLACES)
 
 
 def calibrate(
@@ -277,8 +306,7 @@ def calibrate(
         group.fixed += estimate.fixed_tokens
         group.actual += actual_prompt
         group.outputs.append(line.usage.output_tokens)
-        if estimate.raw_text_tokens:
-            group.factors.append(_factor(actual_prompt - estimate.fixed_tokens, estimate.raw_text_tokens))
+        group.rows.append((estimate, actual_prompt))
         prefix = by_prefix.setdefault(custom_id_prefix(estimate.custom_id), _Group())
         prefix.samples += 1
         prefix.outputs.append(line.usage.output_tokens)
@@ -310,13 +338,18 @@ def calibrate(
                 f"{min_samples}: its output percentiles were not written"
             )
     calibration = Calibration(
-        schema_version=1,
+        schema_version=CURRENT_VERSION,
         created=created or today(),
         note=f"claude-quote calibrate: {len(pairs):,} requests of {_shown_text(Path(requests).name)} joined "
         f"with {_shown_text(Path(results).name)}",
         models={
             m.model: ModelCalibration(
-                input_factor=m.input_factor,
+                request_tokens=m.request_tokens,
+                factors=_class_factors(m.factors),
+                error_low=min(m.fitted.error_p5, Decimal(0)) if m.fitted else None,
+                error_high=max(m.fitted.error_p95, Decimal(0)) if m.fitted else None,
+                mean_abs_error=m.fitted.mean_abs_error if m.fitted else None,
+                r2=min(m.fitted.r2, Decimal(1)) if m.fitted else None,
                 output_p50=m.output_p50,
                 output_p95=m.output_p95,
                 samples=m.samples,
@@ -374,45 +407,111 @@ def calibrate(
     )
 
 
+def _quality(predicted: list[float], actual: list[float]) -> FitQuality | None:
+    if not actual or min(actual) <= 0:
+        return None
+    e = summarize_errors(predicted, actual)
+    return FitQuality(
+        mean_abs_error=_places(e.mean_abs),
+        mean_signed_error=_places(e.mean_signed),
+        error_p5=_places(e.p5),
+        error_p95=_places(e.p95),
+        aggregate_error=_places(e.aggregate),
+        r2=_places(e.r2),
+    )
+
+
 def _learn_model(
     mid: str, group: _Group, min_samples: int, tokenizer: TokenizerName, warnings: list[str]
 ) -> ModelLearned:
     written = group.samples >= min_samples
-    factor: Decimal | None = None
+    default = counting_model_for_tokenizer(tokenizer)
+    assert default.factors is not None
+    base = default.request_tokens
+    totals = [0.0] * len(CLASSES)
+    samples: list[_FeatureSample] = []
+    uncalibrated: list[float] = []
+    actual: list[float] = []
+    for estimate, prompt in group.rows:
+        features = estimate.class_tokens or (0.0,) * len(CLASSES)
+        for i, value in enumerate(features):
+            totals[i] += value
+        extra = estimate.framing_tokens - base  # per-message and system framing: kept from the default
+        samples.append(_FeatureSample(features, prompt - estimate.fixed_tokens - extra))
+        uncalibrated.append(estimate.usage.prompt_tokens)
+        actual.append(prompt)
+    total = sum(totals)
+    shares = {
+        c: Decimal(repr(t / total)).quantize(Decimal("0.001")) for c, t in zip(CLASSES, totals, strict=True)
+    }
+    shares = {c: v for c, v in shares.items() if v > 0} if total > 0 else {}
+    request_tokens: Decimal | None = None
+    factors: dict[str, Decimal] = {}
+    fitted: FitQuality | None = None
     if not written:
         warnings.append(
             f"{mid}: {group.samples} joined request(s), fewer than the minimum of {min_samples}: "
             "nothing was written for this model"
         )
-    elif group.raw == 0:
-        warnings.append(f"{mid}: the requests have no text to count, so no input_factor was learned")
     else:
-        factor = _factor(group.actual - group.fixed, group.raw)
-        if not Decimal(0) < factor <= 10:
-            warnings.append(
-                f"{mid}: the learned input_factor {factor} is outside (0, 10] (fixed tokens "
-                f"{group.fixed:,} against an actual prompt of {group.actual:,}): not written; are these "
-                "the results of this request file?"
-            )
-            factor = None
+        result = _fit_features(samples, default.factors, base)
+        request_tokens = _places(result.intercept)
+        factors = {
+            c: _places(f)
+            for c, f, t in zip(CLASSES, result.factors, totals, strict=True)
+            if total > 0 and Decimal(repr(t / total)) >= MIN_CLASS_SHARE
+        }
+        if not factors and group.raw:
+            warnings.append(f"{mid}: no content class has 1% of the tokens; only the fixed part was learned")
+        used = [
+            float(factors.get(c, Decimal(repr(d)))) for c, d in zip(CLASSES, default.factors, strict=True)
+        ]
+        predicted = [
+            float(request_tokens) + sum(f * x for f, x in zip(used, s.features, strict=True)) + (a - s.target)
+            for s, a in zip(samples, actual, strict=True)
+        ]
+        fitted = _quality(predicted, actual)
     with decimal.localcontext(_RATIO):
         mean = (Decimal(sum(group.outputs)) / group.samples).quantize(Decimal("0.1"))
-    spread = group.factors
     return ModelLearned(
         model=mid,
         samples=group.samples,
         raw_text_tokens=group.raw,
         fixed_tokens=group.fixed,
         actual_prompt_tokens=group.actual,
-        default_factor=FACTORS[tokenizer],
-        input_factor=factor,
-        factor_p5=percentile(spread, 5) if spread else None,
-        factor_p50=percentile(spread, 50) if spread else None,
-        factor_p95=percentile(spread, 95) if spread else None,
+        class_shares=shares,
+        default_request_tokens=_places(base),
+        request_tokens=request_tokens,
+        factors=factors,
+        fitted=fitted,
+        uncalibrated=_quality(uncalibrated, actual),
         output_p50=percentile(group.outputs, 50) if written else None,
         output_p95=percentile(group.outputs, 95) if written else None,
         output_mean=mean,
         written=written,
+    )
+
+
+def _class_factors(factors: Mapping[str, Decimal]) -> dict[ClassName, Decimal] | None:
+    """The learned factors keyed by class name (they come from :data:`CLASSES`)."""
+    out: dict[ClassName, Decimal] = {c: factors[c] for c in CLASSES if c in factors}
+    return out or None
+
+
+@dataclass(frozen=True)
+class _FeatureSample:
+    features: tuple[float, ...]
+    """tiktoken tokens per class (tool definitions × their factor)."""
+    target: float
+    """Actual prompt − fixed tokens − per-message and system framing."""
+
+
+def _fit_features(samples: list[_FeatureSample], prior: tuple[float, ...], base: float) -> Fit:
+    return fit_scaled(
+        [s.features for s in samples],
+        [s.target for s in samples],
+        prior_factors=prior,
+        prior_intercept=base,
     )
 
 
@@ -547,7 +646,7 @@ def calibration_toml(calibration: Calibration, *, source: tuple[str, str] | None
     ]
     if source is not None:
         lines.append(f"# requests: {_shown_text(source[0])}; results: {_shown_text(source[1])}")
-    lines.append("schema_version = 1")
+    lines.append(f"schema_version = {calibration.schema_version}")
     if calibration.created is not None:
         lines.append(f"created = {calibration.created.isoformat()}")
     if calibration.note is not None:
@@ -556,6 +655,15 @@ def calibration_toml(calibration: Calibration, *, source: tuple[str, str] | None
         lines += ["", f"[models.{_toml_string(name)}]"]
         if entry.input_factor is not None:
             lines.append(f"input_factor = {entry.input_factor:f}")
+        if entry.request_tokens is not None:
+            lines.append(f"request_tokens = {entry.request_tokens:f}")
+        if entry.factors:
+            body = ", ".join(f"{cls} = {value:f}" for cls, value in entry.factors.items())
+            lines.append(f"factors = {{ {body} }}")
+        for key in ("error_low", "error_high", "mean_abs_error", "r2"):
+            value = getattr(entry, key)
+            if value is not None:
+                lines.append(f"{key} = {value:f}")
         lines += _stats(entry)
     for name, prefix in calibration.prefixes.items():
         lines += ["", f"[prefixes.{_toml_string(name)}]", *_stats(prefix)]

@@ -1,11 +1,9 @@
 """Exact money arithmetic: the units prices are quoted in, and the one Decimal context we compute in.
 
 No float ever touches a price. Rates are ``Decimal`` per unit (``PER_MTOK`` tokens, ``PER_THOUSAND``
-searches); amounts are computed exactly and never rounded here — rounding belongs to the renderers
-(:mod:`claude_quote.render.format`).
+searches); amounts are computed by the pricing engine (:mod:`claude_quote.engine`) in the ``EXACT``
+context and never rounded — rounding belongs to the renderers (:mod:`claude_quote.render.format`).
 
->>> amount(Decimal("3"), 5_000_000, PER_MTOK)
-Decimal('15')
 >>> decimal_str(Decimal("7.50"))
 '7.5'
 >>> decimal_str(Decimal("1E+2"))
@@ -23,7 +21,6 @@ __all__ = [
     "MAX_PLACES",
     "PER_MTOK",
     "PER_THOUSAND",
-    "amount",
     "decimal_str",
     "plain",
     "to_decimal",
@@ -50,15 +47,6 @@ MAX_PLACES = 18
 """The most decimal places a price or an amount read from an input may have (``to_decimal(...,
 places=MAX_PLACES)``): no real figure has more, and exact sums of such figures stay inside
 :data:`EXACT`'s 60 digits."""
-
-
-def amount(rate: Decimal, quantity: int, per: int) -> Decimal:
-    """``rate`` × ``quantity`` ÷ ``per``, exactly (raises ``decimal.Inexact`` rather than round).
-
-    The result carries no trailing zeros: ``amount(Decimal("7.50"), 2_000_000, PER_MTOK)`` is ``15``.
-    """
-    with decimal.localcontext(EXACT):
-        return plain(rate * quantity / per)
 
 
 def to_decimal(value: object, *, what: str = "value", places: int | None = None) -> Decimal:

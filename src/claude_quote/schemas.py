@@ -20,7 +20,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
-__all__ = ["SCHEMAS", "config_schema", "main", "pricing_schema", "schema_text", "workload_spec_schema"]
+__all__ = [
+    "SCHEMAS",
+    "config_schema",
+    "main",
+    "pricing_schema",
+    "schema_text",
+    "token_data_schema",
+    "workload_spec_schema",
+]
 
 _BASE = "https://github.com/claude-quote/claude-quote/"
 
@@ -89,6 +97,13 @@ def pricing_schema() -> str:
     return schema_text(PriceTable, "pricing/schema.json", extends)
 
 
+def token_data_schema() -> str:
+    """``pricing/tokens.schema.json``: the token data file (how tiktoken counts become Claude counts)."""
+    from claude_quote.tokens.data import TokenData
+
+    return schema_text(TokenData, "pricing/tokens.schema.json")
+
+
 def workload_spec_schema() -> str:
     """``examples/workloads.schema.json``: workload spec files of ``claude-quote project --spec``."""
     from claude_quote.workload_spec import WorkloadSpec
@@ -105,6 +120,7 @@ def config_schema() -> str:
 
 SCHEMAS: dict[str, Callable[[], str]] = {
     "pricing/schema.json": pricing_schema,
+    "pricing/tokens.schema.json": token_data_schema,
     "examples/workloads.schema.json": workload_spec_schema,
     "docs/config.schema.json": config_schema,
 }

@@ -340,17 +340,52 @@ def workloads_from_estimate(
         WorkloadError: not an estimate report, or a field is missing or invalid (the message names it).
     """
     if isinstance(data, str | Path):
-        from claude_quote.workloads.files import read_json_document
-
         origin = origin or str(data)
-        try:
-            data = read_json_document(data, what="estimate report")
-        except WorkloadError as exc:
-            if exc.path is None or exc.line is not None or "not valid JSON" in str(exc):
-                raise
-            reason = str(exc).removeprefix(f"{exc.path}: ")
-            raise WorkloadError(f"cannot read estimate: {reason}", path=origin) from None
+        data = _read_json(Path(data), origin)
     origin = origin or "estimate"
+    models, counts = _estimate_models(data, origin)
+    assert isinstance(data, Mapping)
+    total = sum(counts)
+    sample = data.get("sample")
+    if requests is None and isinstance(sample, dict) and type(sample.get("population")) is int:
+        requests = sample["population"]  # a sampled estimate (--sample): the whole input's volume
+    volume = to_decimal(requests if requests is not None else total, what="requests")
+    growth = to_decimal(growth_percent, what="growth_percent")
+    workloads = []
+    for i, (entry, count) in enumerate(zip(models, counts, strict=True)):
+        for name, usage, geo, fast, share in _model_parts(entry, count, f"by_model[{i}]", origin):
+            workloads.append(
+                Workload(
+                    name=name,
+                    model=entry["model"],
+                    usage=usage,
+                    sample_requests=share,
+                    requests=_share(volume, share, total),
+                    per=per,
+                    growth_percent=growth,
+                    geo=geo,
+                    fast=fast,
+                )
+            )
+    return workloads
+
+
+def _read_json(path: Path, origin: str) -> Any:
+    """The parsed report (:func:`~claude_quote.workloads.files.read_json_document`: bounded, and every
+    JSON hazard a located error)."""
+    from claude_quote.workloads.files import read_json_document
+
+    try:
+        return read_json_document(path, what="estimate report")
+    except WorkloadError as exc:
+        if exc.line is not None or "not valid JSON" in str(exc) or "not UTF-8" in str(exc):
+            raise
+        reason = str(exc).removeprefix(f"{exc.path}: ")
+        raise WorkloadError(f"cannot read estimate: {reason}", path=origin) from None
+
+
+def _estimate_models(data: object, origin: str) -> tuple[list[Mapping[str, Any]], list[int]]:
+    """The ``by_model`` entries of an estimate report and their request counts, checked."""
     if not isinstance(data, Mapping):
         raise WorkloadError(
             "expected a JSON object written by `claude-quote estimate --format json`", path=origin
@@ -379,31 +414,45 @@ def workloads_from_estimate(
         raise WorkloadError(
             f"requests is {declared:,} but by_model requests add up to {total:,}", path=origin
         )
-    sample = data.get("sample")
-    if requests is None and isinstance(sample, dict) and type(sample.get("population")) is int:
-        requests = sample["population"]  # a sampled estimate (--sample): the whole input's volume
-    volume = to_decimal(requests if requests is not None else total, what="requests")
-    workloads = []
-    for i, (entry, count) in enumerate(zip(models, counts, strict=True)):
-        where = f"by_model[{i}]"
+    for i, entry in enumerate(models):
         model = entry.get("model")
         if not isinstance(model, str) or not model:
-            raise WorkloadError(f"{where}.model: expected a model id, got {model!r}", path=origin)
-        usage_raw = entry.get("usage")
+            raise WorkloadError(f"by_model[{i}].model: expected a model id, got {model!r}", path=origin)
+    return models, counts
+
+
+_RUNS = {("global", "standard"): "", ("us", "standard"): "US-only", ("global", "fast"): "fast mode"}
+
+
+def _model_parts(
+    entry: Mapping[str, Any], count: int, where: str, origin: str
+) -> list[tuple[str, Usage, Geo, bool, int]]:
+    """One model's requests as (name, usage, geo, fast, requests): one part per way they run
+    (``runs_as``; estimates before 2026.12 have none: all global, standard speed)."""
+    model = entry["model"]
+    runs = entry.get("runs_as") or [
+        {"geo": "global", "speed": "standard", "requests": count, "usage": entry.get("usage")}
+    ]
+    if not isinstance(runs, list):
+        raise WorkloadError(f"{where}.runs_as: expected a list", path=origin)
+    parts = []
+    for j, run in enumerate(runs):
+        here = f"{where}.runs_as[{j}]" if entry.get("runs_as") else where
+        geo, speed = (run.get("geo"), run.get("speed")) if isinstance(run, Mapping) else (None, None)
+        if geo not in ("global", "us") or speed not in ("standard", "fast"):
+            raise WorkloadError(f"{here}: expected geo global|us and speed standard|fast", path=origin)
+        usage_raw = run.get("usage")
         if not isinstance(usage_raw, Mapping):
-            raise WorkloadError(f"{where}.usage: expected an object of token counts", path=origin)
-        usage = Usage(**{key: _count(usage_raw, f"{where}.usage", origin, key) for key in _USAGE_KEYS})
-        share = Workload(
-            name=model,
-            model=model,
-            usage=usage,
-            sample_requests=count,
-            requests=_share(volume, count, total),
-            per=per,
-            growth_percent=to_decimal(growth_percent, what="growth_percent"),
+            raise WorkloadError(f"{here}.usage: expected an object of token counts", path=origin)
+        usage = Usage(**{key: _count(usage_raw, f"{here}.usage", origin, key) for key in _USAGE_KEYS})
+        label = _RUNS.get((geo, speed), "US-only, fast mode")
+        name = model if len(runs) == 1 else f"{model} ({label or 'standard'})"
+        parts.append((name, usage, geo, speed == "fast", _count(run, here, origin, "requests", minimum=1)))
+    if sum(p[4] for p in parts) != count:
+        raise WorkloadError(
+            f"{where}.runs_as: requests add up to {sum(p[4] for p in parts):,}, not {count:,}", path=origin
         )
-        workloads.append(share)
-    return workloads
+    return parts
 
 
 def _count(entry: object, where: str, origin: str, key: str, *, minimum: int = 0) -> int:

@@ -42,23 +42,55 @@ def test_no_traceback_through_the_console_script(tmp_path: Path) -> None:
     f = _files(tmp_path)
     at = ["--at", "2026-11-25"]
     cases: list[tuple[list[str], int, str]] = [
-        (["reconcile", str(f["deep.jsonl"]), *at], 2, f"{f['deep.jsonl']}:1: not valid JSON (nested too deeply"),
+        (
+            ["reconcile", str(f["deep.jsonl"]), *at],
+            2,
+            f"{f['deep.jsonl']}:1: not valid JSON (nested too deeply",
+        ),
         (["reconcile", str(f["digits.jsonl"]), *at], 2, "an integer has more than 4,300 digits"),
         (
             ["check", "--config", str(EXAMPLES / "claude-quote.toml"), "--baseline", str(f["nan.json"]), *at],
             2,
             f"{f['nan.json']}: not valid JSON (NaN is not a number",
         ),
-        (["project", "--spec", str(f["spec.toml"]), "--start", "2026-12"], 2, f"{f['spec.toml']}: not valid TOML"),
+        (
+            ["project", "--spec", str(f["spec.toml"]), "--start", "2026-12"],
+            2,
+            f"{f['spec.toml']}: not valid TOML",
+        ),
         (["project", "--from-estimate", str(f["latin1.json"]), "--start", "2026-12"], 2, "not UTF-8 text"),
         (["reconcile", "/dev/zero", "--max-line-bytes", "1MiB", *at], 2, "/dev/zero:1: the line is longer"),
-        (["reconcile", str(f["bomb.jsonl.gz"]), "--max-line-bytes", "1MiB", *at], 2, "bomb.jsonl.gz:1: the line is longer"),
+        (
+            ["reconcile", str(f["bomb.jsonl.gz"]), "--max-line-bytes", "1MiB", *at],
+            2,
+            "bomb.jsonl.gz:1: the line is longer",
+        ),
         (["estimate", str(f["surrogate.jsonl"]), "--group-by", "prefix", "--output-tokens", "5", *at], 0, ""),
-        (["estimate", str(f["surrogate.jsonl"]), "--group-by", "prefix", "--output-tokens", "5", "-f", "json", *at], 0, ""),
-        (["project", "sonnet-4.6", "--input", "2k", "--requests", "1000", "--start", "9999-06"], 2, "runs past November 9999"),
+        (
+            [
+                "estimate",
+                str(f["surrogate.jsonl"]),
+                "--group-by",
+                "prefix",
+                "--output-tokens",
+                "5",
+                "-f",
+                "json",
+                *at,
+            ],
+            0,
+            "",
+        ),
+        (
+            ["project", "sonnet-4.6", "--input", "2k", "--requests", "1000", "--start", "9999-06"],
+            2,
+            "runs past November 9999",
+        ),
     ]
     for args, code, message in cases:
-        proc = subprocess.run([console_script(), *args], capture_output=True, text=True, check=False, timeout=120)
+        proc = subprocess.run(
+            [console_script(), *args], capture_output=True, text=True, check=False, timeout=120
+        )
         assert "Traceback" not in proc.stderr, (args, proc.stderr)
         assert proc.returncode == code, (args, proc.stdout[-300:], proc.stderr)
         if code == 2:

@@ -200,7 +200,9 @@ def mutated_tree(
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(paths(tree)))
         operation = draw(st.sampled_from(["replace", "replace", "replace", "delete", "wrap", "add", "copy"]))
-        if operation == "replace":  # a copy: the nasty values are shared, and later mutations must not change them
+        if (
+            operation == "replace"
+        ):  # a copy: the nasty values are shared, and later mutations must not change them
             tree = _set(tree, path, _copy(draw(values)))
         elif operation == "delete":
             tree = _delete(tree, path)

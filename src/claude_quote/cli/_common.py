@@ -25,8 +25,10 @@ __all__ = [
     "MaxLineBytesOption",
     "OutputFormat",
     "PricingOption",
+    "QuietOption",
     "check_counts",
     "emit",
+    "emit_report",
     "parse_date",
     "parse_decimal",
     "reading_limits",
@@ -237,6 +239,35 @@ def reading_limits(max_line_bytes: str | None) -> Iterator[None]:
         raise UsageError(f"--max-line-bytes must be at least 1 byte, got {max_line_bytes!r}")
     with input_limits(max_line_bytes=size):
         yield
+
+
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="No warnings on stderr or in the table (JSON and Markdown reports still list them).",
+    ),
+]
+
+
+def warn(warnings: list[str]) -> None:
+    """Warnings on stderr, one ``warning: ...`` line each."""
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
+
+
+def emit_report(report: object, fmt: str, *, quiet: bool = False) -> None:
+    """Write ``report`` to stdout in ``fmt``. A table shows its warnings below it; JSON, CSV and Markdown
+    are for programs and documents, so their warnings are also written to stderr. ``quiet``: neither."""
+    from claude_quote.render import render, warnings_of
+
+    if fmt == "table":
+        emit(render(report, fmt, warnings=not quiet))
+        return
+    emit(render(report, fmt))
+    if not quiet:
+        warn(warnings_of(report))
 
 
 # Options that shape an estimate, shared by `estimate` and `reconcile --requests`.

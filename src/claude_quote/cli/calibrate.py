@@ -13,7 +13,8 @@ from ._common import (
     MaxLineBytesOption,
     OutputFormat,
     PricingOption,
-    emit,
+    QuietOption,
+    emit_report,
     parse_date,
     reading_limits,
     table_from,
@@ -57,6 +58,7 @@ def calibrate_command(
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Learn a calibration file from a batch: per model, the token factor and output lengths.
 
@@ -65,7 +67,6 @@ def calibrate_command(
     how the calibration changes the estimate of these requests. Use it with estimate --calibration FILE.
     """
     from claude_quote.calibrate import calibrate
-    from claude_quote.render import render
 
     with user_errors(), reading_limits(max_line_bytes):
         report = calibrate(
@@ -77,4 +78,4 @@ def calibrate_command(
             skip_invalid=skip_invalid,
             output=output,
         )
-        emit(render(report, output_format.value))
+        emit_report(report, output_format.value, quiet=quiet)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import AtOption, PricingOption, emit, parse_date, user_errors
+from ._common import AtOption, PricingOption, QuietOption, emit, parse_date, user_errors, warn
 
 
 class CheckFormat(StrEnum):
@@ -62,6 +62,7 @@ def check_command(
             "--progress/--no-progress", help="Progress bar while estimating files (terminals only)."
         ),
     ] = True,
+    quiet: QuietOption = False,
 ) -> None:
     """Check every workload's monthly cost against the config's budgets.
 
@@ -71,7 +72,7 @@ def check_command(
     """
     from claude_quote.check import run_check
     from claude_quote.config import load_config
-    from claude_quote.render import render
+    from claude_quote.render import render, warnings_of
     from claude_quote.render.check import github_comment
     from claude_quote.render.github import in_github_actions, workflow_commands, write_step_summary
 
@@ -81,19 +82,23 @@ def check_command(
             cfg, path, at=parse_date(at), baseline=baseline, pricing=pricing, progress=progress
         )
         fmt = output_format.value
-        text = github_comment(report) if fmt == "github" else render(report, fmt)
+        text = github_comment(report) if fmt == "github" else render(report, fmt, warnings=not quiet)
         if json_report is not None:
             _write(json_report, text if fmt == "json" else render(report, "json"))
         if output is not None:
             _write(output, text)
-        if in_github_actions():
+        actions = in_github_actions()
+        if actions:
             # Workflow commands are read from stdout; keep it clean when it carries the JSON report.
             stream = sys.stderr if fmt == "json" and output is None else sys.stdout
             for line in workflow_commands(report):
-                emit(line + "\n", stream)
+                if not (quiet and line.startswith("::warning")):
+                    emit(line + "\n", stream)
             write_step_summary(report)
         if output is None:
             emit(text)
+        if not quiet and not actions and (fmt != "table" or output is not None):
+            warn(warnings_of(report))  # under Actions they are ::warning annotations
     raise typer.Exit(report.exit_code)
 
 

@@ -19,8 +19,9 @@ from ._common import (
     OutputRatioOption,
     OutputTokensOption,
     PricingOption,
+    QuietOption,
     TokenFactorOption,
-    emit,
+    emit_report,
     geo_value,
     parse_date,
     parse_decimal,
@@ -125,6 +126,7 @@ def estimate_command(
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Estimate real-time vs Message Batches cost of requests you are about to send.
 
@@ -135,7 +137,6 @@ def estimate_command(
     run as they say (inference_geo, speed) unless --geo or --fast/--no-fast set it for all of them.
     """
     from claude_quote.estimate import EstimateOptions, estimate
-    from claude_quote.render import render
 
     ratio = parse_decimal(output_ratio, "--output-ratio")
     factor = parse_decimal(token_factor, "--token-factor")
@@ -160,4 +161,4 @@ def estimate_command(
             seed=seed,
         )
         result = estimate(files, options, at=parse_date(at), table=table_from(pricing), progress=progress)
-        emit(render(result, output_format.value))
+        emit_report(result, output_format.value, quiet=quiet)

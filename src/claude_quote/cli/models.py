@@ -11,7 +11,8 @@ from ._common import (
     FormatOption,
     OutputFormat,
     PricingOption,
-    emit,
+    QuietOption,
+    emit_report,
     parse_date,
     table_from,
     user_errors,
@@ -32,6 +33,7 @@ def models(
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """List models with the prices in effect on a date, or show one model in full."""
     from claude_quote.catalog import (
@@ -42,7 +44,6 @@ def models(
         list_models,
         uncertain_facts,
     )
-    from claude_quote.render import render
 
     with user_errors():
         table = table_from(pricing)
@@ -54,4 +55,4 @@ def models(
             report = describe_model(model, at=day, table=table)
         else:
             report = list_models(at=day, include_all=show_all, table=table)
-        emit(render(report, output_format.value))
+        emit_report(report, output_format.value, quiet=quiet)

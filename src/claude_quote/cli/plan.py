@@ -12,7 +12,8 @@ from ._common import (
     FormatOption,
     OutputFormat,
     PricingOption,
-    emit,
+    QuietOption,
+    emit_report,
     parse_date,
     parse_decimal,
     table_from,
@@ -25,7 +26,8 @@ def plan_command(
         Path,
         typer.Argument(
             metavar="REQUESTS.jsonl",
-            help='Message Batches JSONL (*.jsonl.gz too): one {"custom_id", "params"} per line.',
+            help='Message Batches JSONL, one {"custom_id", "params"} per line (*.jsonl.gz too; - reads '
+            'standard input), or a .json batch-create body {"requests": [...]}.',
             show_default=False,
         ),
     ],
@@ -60,9 +62,26 @@ def plan_command(
         bool,
         typer.Option(
             "--skip-invalid",
-            help="Skip lines that are not batch requests (listed, counted, written to no part) instead of failing.",
+            help="List lines that are not batch requests as warnings, not errors (they go in no part either way).",
         ),
     ] = False,
+    beta: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--beta",
+            metavar="NAME",
+            help="A beta the batch will be created with (the SDK's betas=; repeatable), e.g. "
+            "output-300k-2026-03-24: max_tokens up to 300,000 on the models that take it.",
+        ),
+    ] = None,
+    max_line_bytes: Annotated[
+        str | None,
+        typer.Option(
+            "--max-line-bytes",
+            metavar="BYTES",
+            help="The longest line read (default 512MiB, twice a whole batch); a longer one is an error.",
+        ),
+    ] = None,
     token_factor: Annotated[
         str | None,
         typer.Option(
@@ -72,22 +91,24 @@ def plan_command(
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Check every request of a batch file before you submit it, and plan its split into batches.
 
-    Lists every problem with its line: custom_id format and uniqueness, unknown or retired models,
-    max_tokens over the model's limit, prompts over the context window or a price tier (estimated
-    token counts), fast mode and streaming (not allowed in a batch). Then the split: at most 100,000
-    requests and 256 MB per batch. Exit 0 without errors (warnings allowed), 2 with errors or bad input.
+    Lists every problem with its line: lines that are no batch request, custom_id format and
+    uniqueness, unknown or retired models, max_tokens over the model's limit, prompts over the
+    context window or a price tier (estimated token counts), fast mode and streaming (not allowed in
+    a batch). Then the split: at most 100,000 requests and 256 MB per batch. Reads the file once.
+    Exit 0 without errors (warnings allowed), 2 with errors or bad input.
     """
-    from claude_quote.plan import MAX_BYTES, check_split_dir, parse_size, plan, write_parts
-    from claude_quote.render import render
+    from claude_quote.plan import MAX_BYTES, parse_size, plan
+    from claude_quote.plan.writing import refused
+    from claude_quote.workloads.requests import DEFAULT_MAX_LINE_BYTES
 
     factor = parse_decimal(token_factor, "--token-factor")
     with user_errors():
         limit = MAX_BYTES if max_bytes is None else parse_size(max_bytes)
-        if split is not None:
-            check_split_dir(split, overwrite=overwrite)  # before reading a big file
+        line_limit = DEFAULT_MAX_LINE_BYTES if max_line_bytes is None else parse_size(max_line_bytes)
         result = plan(
             requests,
             at=parse_date(at),
@@ -96,11 +117,14 @@ def plan_command(
             max_bytes=limit,
             token_factor=factor,
             skip_invalid=skip_invalid,
+            betas=beta or (),
+            max_line_bytes=line_limit,
+            split=split,
+            overwrite=overwrite,
+            force=force,
         )
-        if split is not None and (force or not result.errors):
-            result = write_parts(result, split, overwrite=overwrite, force=force)
-        emit(render(result, output_format.value))
+        emit_report(result, output_format.value, quiet=quiet)
         if split is not None and result.split is None:
-            write_parts(result, split, overwrite=overwrite)  # raises: errors, no --force
+            raise refused(result)  # errors, no --force: nothing written
     if result.errors:
         raise typer.Exit(2)

@@ -12,8 +12,9 @@ from ._common import (
     GeoChoice,
     OutputFormat,
     PricingOption,
+    QuietOption,
     check_counts,
-    emit,
+    emit_report,
     parse_date,
     tokens_option,
     user_errors,
@@ -61,6 +62,7 @@ def price(
             help="Exit 2 instead of warning when the model is retired on the date.",
         ),
     ] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Quote real-time vs Message Batches cost for a number of tokens.
 
@@ -68,7 +70,6 @@ def price(
     flags add to it, as in the API's usage object.
     """
     from claude_quote.cost import quote
-    from claude_quote.render import render
     from claude_quote.usage import Usage
 
     with user_errors():
@@ -93,4 +94,4 @@ def price(
             table=table_from(pricing),
             fail_on_retired=fail_on_retired,
         )
-        emit(render(result, output_format.value))
+        emit_report(result, output_format.value, quiet=quiet)

@@ -17,8 +17,9 @@ from ._common import (
     GeoOption,
     OutputFormat,
     PricingOption,
+    QuietOption,
     check_counts,
-    emit,
+    emit_report,
     geo_value,
     tokens_option,
     user_errors,
@@ -201,6 +202,7 @@ def project_command(
     ] = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Project monthly and yearly cost as work grows: real time vs batch, savings, and what-if.
 
@@ -208,7 +210,6 @@ def project_command(
     estimate (--from-estimate), or a workload spec (--spec). Prices are those in effect on the first
     day of each month; requests are rounded half-even to whole requests each month.
     """
-    from claude_quote.render import render
 
     with user_errors(_FLAGS):
         check_counts(web_searches=web_searches)
@@ -230,21 +231,25 @@ def project_command(
 
         table = table_from(pricing)
         length: MonthLength = "average" if month_length is MonthLengthChoice.average else "calendar"
-        with _spec_errors(spec, workloads):
+        source = (
+            (str(spec), "workloads") if spec else (str(from_estimate), "by_model") if from_estimate else None
+        )
+        with _file_errors(source, workloads):
             report = _report(workloads, compare_models, plot, start, months, length, table)
-        emit(render(report, output_format.value))
+        emit_report(report, output_format.value, quiet=quiet)
 
 
 @contextmanager
-def _spec_errors(spec: Path | None, workloads: list[Workload]) -> Iterator[None]:
-    """Errors about a spec's workloads name the spec file and the key (``workloads[0] (chat).model``)."""
+def _file_errors(source: tuple[str, str] | None, workloads: list[Workload]) -> Iterator[None]:
+    """Errors about the workloads of a file name the file and the key: ``workloads[0] (chat).model`` in
+    a spec, ``by_model[1] (claude-x).model`` in an estimate report. ``source`` is (file, list key)."""
     from claude_quote._validation import in_workload
     from claude_quote.errors import ClaudeQuoteError, UnknownModelError
 
     try:
         yield
     except ClaudeQuoteError as exc:
-        if spec is None:
+        if source is None:
             raise
         named = [(w.name, w.model) for w in workloads]
         mine = any(str(exc).startswith(f"workload {name!r}") for name, _ in named) or (
@@ -252,7 +257,7 @@ def _spec_errors(spec: Path | None, workloads: list[Workload]) -> Iterator[None]
         )
         if not mine:
             raise  # an option's error (--compare, --start): the flag says where
-        raise in_workload(exc, origin=str(spec), workloads=named) from None
+        raise in_workload(exc, origin=source[0], workloads=named, key=source[1]) from None
 
 
 def _report(

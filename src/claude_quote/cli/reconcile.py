@@ -23,8 +23,9 @@ from ._common import (
     OutputRatioOption,
     OutputTokensOption,
     PricingOption,
+    QuietOption,
     TokenFactorOption,
-    emit,
+    emit_report,
     parse_date,
     parse_decimal,
     reading_limits,
@@ -85,6 +86,7 @@ def reconcile(
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """What work actually cost: batch results priced exactly, or an organisation's usage vs its bill.
 
@@ -92,7 +94,6 @@ def reconcile(
     prices, beside what it would have cost in real time. Results carry no dates: --at the day the batch
     ran (default today). With --usage-report: each row is priced at its bucket's date.
     """
-    from claude_quote.render import render
 
     ratio = parse_decimal(output_ratio, "--output-ratio")
     factor = parse_decimal(token_factor, "--token-factor")
@@ -114,11 +115,10 @@ def reconcile(
                 )
             from claude_quote.reconcile import reconcile_usage_report
 
-            emit(
-                render(
-                    reconcile_usage_report(usage_report, cost_report, table=table, skip_invalid=skip_invalid),
-                    output_format.value,
-                )
+            emit_report(
+                reconcile_usage_report(usage_report, cost_report, table=table, skip_invalid=skip_invalid),
+                output_format.value,
+                quiet=quiet,
             )
             return
         if cost_report is not None:
@@ -146,7 +146,7 @@ def reconcile(
             )
             actuals, per_request = read_actuals(results, at=day, table=table, skip_invalid=skip_invalid)
             report = compare(actuals, per_request, estimates, table=table, worst=worst)
-        emit(render(report, output_format.value))
+        emit_report(report, output_format.value, quiet=quiet)
 
 
 def _estimate_requests(

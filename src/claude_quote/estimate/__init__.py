@@ -43,12 +43,13 @@ from .models import (
     ModelEstimate,
     Priced,
     RequestEstimate,
+    TokenBand,
     WorstCase,
 )
 from .notes import MAX_TOKENS_OUTPUT as MAX_TOKENS_OUTPUT
 from .options import DEFAULT_CACHE_HIT_RATE, EstimateOptions
 from .per_request import estimate_each, estimate_requests
-from .pipeline import counted
+from .pipeline import counted, text_counts, texts_of
 
 __all__ = [
     "DEFAULT_CACHE_HIT_RATE",
@@ -62,9 +63,12 @@ __all__ = [
     "ModelEstimate",
     "Priced",
     "RequestEstimate",
+    "TokenBand",
     "WorstCase",
     "counted",
     "estimate",
     "estimate_each",
     "estimate_requests",
+    "text_counts",
+    "texts_of",
 ]

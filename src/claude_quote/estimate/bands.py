@@ -59,6 +59,10 @@ class _Measured:
     """Uncorrected cl100k_base tokens of the request's text (0 when the count was given)."""
     fixed: int
     """Tokens that are not text (tool-use system prompt, images, PDF pages), or a given count."""
+    modelled: int = 0
+    """Prompt tokens the counting model estimated (text and framing): what its error band applies to."""
+    features: tuple[float, ...] | None = None
+    """tiktoken tokens per content class (kept for per-request estimates, which calibration fits)."""
 
     def usage(self, band: BandName = "expected", *, worst: bool = False) -> Usage:
         """This request's usage in ``band`` (the worst case: the ``miss`` band with ``max_tokens``)."""
@@ -80,10 +84,12 @@ class _Bucket:
     write_1h_expected: int = 0
     output_expected: int = 0
     output_worst: int = 0
+    modelled: int = 0
 
     def add(self, m: _Measured) -> None:
         self.requests += 1
         self.prompt += m.prompt
+        self.modelled += m.modelled
         self.write_5m += m.write_5m
         self.write_1h += m.write_1h
         self.read_best += m.read_best

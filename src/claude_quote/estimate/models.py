@@ -64,6 +64,42 @@ class CacheBands(_Frozen):
         return next(b for b in self.bands if b.name == name)
 
 
+class RunsAs(_Frozen):
+    """The requests of one model that run one way (data residency, speed), and their expected usage:
+    what a projection of the estimate needs to price them as they run."""
+
+    geo: Literal["global", "us"]
+    speed: Literal["standard", "fast"]
+    requests: int
+    usage: Usage
+
+
+class TokenBand(_Frozen):
+    """The expected range of the estimate from the error of the token counts alone.
+
+    The counting model's measured per-request error (``token_method.error_low`` / ``error_high``,
+    e.g. the 5th and 95th percentiles) applied to the prompt tokens it estimated: the actual count is
+    ``estimated ÷ (1 + error)``. Exact and given counts, images and the tool-use system prompt are
+    taken as they are; output is not part of the band. Each bound is priced like the estimate, in the
+    same price tier.
+    """
+
+    interval: Decimal
+    """Share of requests whose error fell within the band when it was measured (0.9)."""
+    estimated_input_tokens: int
+    """Input tokens the counting model estimated (the band applies to these)."""
+    input_tokens_low: int
+    """Input tokens (expected band of the cache) if every count is as low as the band allows."""
+    input_tokens_high: int
+    realtime_low: Decimal
+    """Expected real-time cost at ``input_tokens_low``."""
+    realtime_high: Decimal
+    batch_low: Decimal | None
+    """Expected batch cost at ``input_tokens_low``; None when a model is not batchable."""
+    batch_high: Decimal | None
+    description: str
+
+
 class ModelEstimate(Priced):
     """The requests of one model."""
 
@@ -75,6 +111,8 @@ class ModelEstimate(Priced):
     token_method: TokenMethod
     output_method: str
     """How the expected output of these requests was set."""
+    runs_as: tuple[RunsAs, ...] = ()
+    """Its requests by how they run (one entry when they all run alike)."""
 
 
 class GroupEstimate(Priced):
@@ -109,6 +147,8 @@ class Estimate(Priced):
     at: date
     sample: SampleEstimate | None = None
     """With ``sample``: the whole input's extrapolated cost (everything else is the sample's own)."""
+    token_band: TokenBand | None = None
+    """The range the error of the token counts allows; None when it is not known (``--token-factor``)."""
 
     @property
     def input_tokens(self) -> int:
@@ -139,3 +179,8 @@ class RequestEstimate:
     max_tokens: int
     line: int | None
     """Line of the request in its file."""
+    class_tokens: tuple[float, ...] | None = None
+    """The text's tiktoken tokens per content class (tool definitions × their factor), in the order of
+    :data:`claude_quote.tokens.classes.CLASSES`; None when the count was given."""
+    framing_tokens: float = 0.0
+    """The framing the uncalibrated counting model adds (per request, message and system prompt)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from claude_quote.errors import WorkloadError
 from claude_quote.pricing import PriceTable
+from claude_quote.tokens.correction import counting_model_for_tokenizer
 
 from .models import RequestEstimate
 from .options import EstimateOptions, new_run
@@ -62,11 +63,16 @@ def estimate_each(
     run.records = []
     run.unique_ids = {}
     _count_all(run, request_shapes(run, file))
-    return {r.custom_id: _request_estimate(r) for r in run.records}, run
+    return {r.custom_id: _request_estimate(r, run) for r in run.records}, run
 
 
-def _request_estimate(record: _Record) -> RequestEstimate:
+def _request_estimate(record: _Record, run: _Run) -> RequestEstimate:
     m = record.measured
+    framing = 0.0
+    if m.features is not None:
+        facts = run.models[m.model]
+        shape_framing = record.framing
+        framing = counting_model_for_tokenizer(facts.model.tokenizer).framing(*shape_framing)
     return RequestEstimate(
         custom_id=record.custom_id,
         model=m.model,
@@ -76,4 +82,6 @@ def _request_estimate(record: _Record) -> RequestEstimate:
         fixed_tokens=m.fixed,
         max_tokens=m.max_tokens,
         line=record.line,
+        class_tokens=m.features,
+        framing_tokens=framing,
     )

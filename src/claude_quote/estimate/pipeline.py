@@ -10,6 +10,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
+from claude_quote.tokens.classes import scan
+from claude_quote.tokens.correction import ZERO_COUNT, TextCount
 from claude_quote.tokens.encoding import load_encoding
 from claude_quote.tokens.request import RequestShape
 
@@ -31,6 +33,8 @@ def _chunks(shapes: Iterator[RequestShape]) -> Iterator[list[RequestShape]]:
     for shape in shapes:
         chunk.append(shape)
         chars += sum(len(t) for t in shape.texts)
+        if shape.tool_texts is not None:
+            chars += sum(len(t) for t in shape.tool_texts)
         if chars >= _CHUNK_CHARS or len(chunk) >= _CHUNK_REQUESTS:
             yield chunk
             chunk, chars = [], 0
@@ -40,6 +44,24 @@ def _chunks(shapes: Iterator[RequestShape]) -> Iterator[list[RequestShape]]:
 
 def _encode_counts(encode: Callable[[str], list[int]], texts: list[str]) -> list[int]:
     return [len(encode(text)) if text else 0 for text in texts]
+
+
+def text_counts(shape: RequestShape, counts: list[int] | None) -> list[TextCount]:
+    """The shape's texts (:func:`texts_of`) with their tiktoken counts and content-class scans.
+
+    The scan (a ``bytes.translate`` and a few counts per text) runs here, in the thread that reads,
+    rather than in the tokenizing threads: it holds the GIL, and there it would make the tokenizers
+    and the reader take turns.
+    """
+    texts = texts_of(shape)
+    if counts is None:
+        return [ZERO_COUNT] * len(texts)
+    return [(count, scan(text)) if count else ZERO_COUNT for count, text in zip(counts, texts, strict=True)]
+
+
+def texts_of(shape: RequestShape) -> list[str]:
+    """The texts of a shape to count, in order: each segment's text, then each segment's tools."""
+    return shape.texts if shape.tool_texts is None else [*shape.texts, *shape.tool_texts]
 
 
 def _workers() -> int:
@@ -68,8 +90,9 @@ class _EncodingNotes(Protocol):
 def counted(
     run: _EncodingNotes, shapes: Iterator[RequestShape], counter: ExactCounter | None = None
 ) -> Iterator[_Counted]:
-    """Chunks of shapes with the raw tiktoken count of every text, in order (and, with ``counter``,
-    every counted request's exact prompt from count_tokens). ``claude-quote plan`` reuses it.
+    """Chunks of shapes with the raw tiktoken count of every text (:func:`texts_of`), in order (and,
+    with ``counter``, every counted request's exact prompt from count_tokens). ``claude-quote plan``
+    reuses it; :func:`text_counts` adds the class scans.
 
     The calling thread reads and parses (which holds the GIL) while a small pool encodes (tiktoken
     releases the GIL) or waits on count_tokens; at most twice as many chunks as workers are in flight,
@@ -87,7 +110,7 @@ def counted(
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="claude-quote-tokens") as pool:
         for chunk in _chunks(shapes):
-            texts = [text for shape in chunk if not shape.given for text in shape.texts]
+            texts = [text for shape in chunk if not shape.given for text in texts_of(shape)]
             future: Future[list[int]] | None = None
             exact: Future[list[int]] | None = None
             if any(texts):
@@ -116,8 +139,8 @@ def _apply(run: _Run, chunk: list[RequestShape], counts: list[int] | None, exact
         if shape.given:
             run.add(shape, ())
             continue
-        width = len(shape.texts)
-        raw = [0] * width if counts is None else counts[position : position + width]
+        width = len(shape.texts) + (0 if shape.tool_texts is None else len(shape.tool_texts))
+        raw = text_counts(shape, None if counts is None else counts[position : position + width])
         run.add(shape, raw, None if exact is None else exact[counted])
         position += width
         counted += 1

@@ -5,7 +5,9 @@ with the token and output methods that say how the figures were made.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,7 +18,18 @@ from claude_quote.tokens.correction import TokenMethod
 from claude_quote.tokens.encoding import ENCODING_NAME
 from claude_quote.usage import Usage
 
-from .models import BANDS, CacheBand, CacheBands, Estimate, GroupEstimate, ModelEstimate, Priced, WorstCase
+from .models import (
+    BANDS,
+    CacheBand,
+    CacheBands,
+    Estimate,
+    GroupEstimate,
+    ModelEstimate,
+    Priced,
+    RunsAs,
+    TokenBand,
+    WorstCase,
+)
 from .notes import _n, band_text, warnings
 from .run import _Key, _ModelTally, _Run
 
@@ -58,6 +71,7 @@ def result(run: _Run, files: Sequence[Path]) -> Estimate:
         pricing_checked=run.table.checked,
         pricing_sha256=run.table.sha256,
         at=run.at,
+        token_band=_token_band(run, keys),
     )
 
 
@@ -97,9 +111,25 @@ def _by_model(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> list[Model
                 worst_case=_total(priced, mine, "worst", WorstCase),
                 token_method=_model_method(run, info),
                 output_method=_output_method(run.tally[mid]),
+                runs_as=_runs_as(run, priced, mine),
             )
         )
     return by_model
+
+
+def _runs_as(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> tuple[RunsAs, ...]:
+    out = []
+    for modifiers in sorted({k[3] for k in keys}):
+        mine = [k for k in keys if k[3] == modifiers]
+        out.append(
+            RunsAs(
+                geo=modifiers.geo,
+                speed=modifiers.speed,
+                requests=sum(run.buckets[k].requests for k in mine),
+                usage=_total(priced, mine, "expected", Priced).usage,
+            )
+        )
+    return tuple(out)
 
 
 def _groups(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> tuple[GroupEstimate, ...]:
@@ -139,7 +169,7 @@ def _model_method(run: _Run, info: ModelInfo) -> TokenMethod:
             calibrated=False,
             description="token counts given in the input (input_tokens column), not counted",
         )
-    method = EXACT_METHOD if tally.exact else run.method(info)[0]
+    method = EXACT_METHOD if tally.exact else run.method(info).method
     if tally.given == 0:
         return method
     return method.model_copy(
@@ -154,7 +184,7 @@ def _output_method(tally: _ModelTally) -> str:
     assert tally.outputs is not None
     if len(tally.outputs) == 1:
         return next(iter(tally.outputs))
-    return "; ".join(f"{label} ({_n(n, 'request')})" for label, n in tally.outputs.most_common())
+    return "; ".join(f"{_n(n, 'request')}: {label}" for label, n in tally.outputs.most_common())
 
 
 def _parts(priced: Priced) -> dict[str, Any]:
@@ -190,4 +220,85 @@ def _overall_method(methods: Sequence[TokenMethod], models: Sequence[str]) -> To
         factor=factors.pop() if len(factors) == 1 else None,
         calibrated=all(m.calibrated for m in methods),
         description="; ".join(f"{model}: {m.description}" for model, m in zip(models, methods, strict=True)),
+    )
+
+
+def _shifted(usage: Usage, delta: int) -> Usage:
+    """``usage`` with ``delta`` prompt tokens added (or taken), shared among the prompt's buckets in
+    proportion (largest remainders), so cached and uncached input move together."""
+    parts = [
+        usage.input_tokens,
+        usage.cache_write_5m_tokens,
+        usage.cache_write_1h_tokens,
+        usage.cache_read_tokens,
+    ]
+    total = sum(parts)
+    if delta == 0 or total == 0:
+        shares = [delta, 0, 0, 0] if total == 0 else [0, 0, 0, 0]
+    else:
+        exact = [delta * p for p in parts]
+        shares = [e // total for e in exact]
+        rest = delta - sum(shares)
+        order = sorted(range(4), key=lambda i: exact[i] - shares[i] * total, reverse=True)
+        for i in order[:rest]:
+            shares[i] += 1
+    return usage.model_copy(
+        update={
+            "input_tokens": parts[0] + shares[0],
+            "cache_write_5m_tokens": parts[1] + shares[1],
+            "cache_write_1h_tokens": parts[2] + shares[2],
+            "cache_read_tokens": parts[3] + shares[3],
+        }
+    )
+
+
+def _token_band(run: _Run, keys: Sequence[_Key]) -> TokenBand | None:
+    """The estimate's range from the counting model's error band (None when a band is unknown)."""
+    from claude_quote.tokens.data import load_token_data
+
+    interval = load_token_data().interval
+    estimated = low_tokens = high_tokens = 0
+    low: list[tuple[Usage, Cost, Cost | None]] = []
+    high: list[tuple[Usage, Cost, Cost | None]] = []
+    for key in keys:
+        bucket = run.buckets[key]
+        info = run.models[key[0]].model
+        usage = bucket.usage("expected")
+        fewer = more = 0
+        if bucket.modelled:
+            counting = run.method(info)
+            if counting.band is None:
+                return None
+            error_low, error_high = counting.band
+            interval = counting.method.interval or interval
+            with decimal.localcontext() as ctx:
+                ctx.prec = 28
+                fewer = bucket.modelled - int(
+                    (Decimal(bucket.modelled) / (1 + error_high)).to_integral_value(decimal.ROUND_FLOOR)
+                )
+                more = (
+                    int((Decimal(bucket.modelled) / (1 + error_low)).to_integral_value(decimal.ROUND_CEILING))
+                    - bucket.modelled
+                )
+        estimated += bucket.modelled
+        low_usage, high_usage = _shifted(usage, -fewer), _shifted(usage, more)
+        low_tokens += low_usage.prompt_tokens
+        high_tokens += high_usage.prompt_tokens
+        low.append(run.price(key, low_usage, bucket.requests))
+        high.append(run.price(key, high_usage, bucket.requests))
+    low_total, high_total = _combine(low, Priced), _combine(high, Priced)
+    share = f"{interval * 100:.0f}%"
+    return TokenBand(
+        interval=interval,
+        estimated_input_tokens=estimated,
+        input_tokens_low=low_tokens,
+        input_tokens_high=high_tokens,
+        realtime_low=low_total.realtime.total,
+        realtime_high=high_total.realtime.total,
+        batch_low=None if low_total.batch is None else low_total.batch.total,
+        batch_high=None if high_total.batch is None else high_total.batch.total,
+        description=(
+            f"the range of {share} of requests' token-count errors as measured (expected cache band; "
+            f"{estimated:,} of the input tokens were estimated by the counting model)"
+        ),
     )

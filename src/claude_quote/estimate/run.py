@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from claude_quote.engine import Cost, Engine, Modifiers, RateCard
 from claude_quote.errors import ClaudeQuoteError, ConfigError, UnknownModelError, WorkloadError
 from claude_quote.pricing import ModelInfo
-from claude_quote.tokens.correction import TokenMethod, corrected, factor_ratio, method_for
+from claude_quote.tokens.correction import CountingModel, TextCount, corrected, counting_model
 from claude_quote.tokens.request import ModelFacts, RequestShape
 from claude_quote.usage import Usage
 from claude_quote.workloads.requests import custom_id_prefix
@@ -38,6 +38,8 @@ class _Record:
     where: str
     line: int | None
     measured: _Measured
+    framing: tuple[int, bool] = (1, False)
+    """The request's messages and whether it has a system prompt (the framing's inputs)."""
 
 
 @dataclass
@@ -89,7 +91,7 @@ class _Run:
         self._facts: dict[str, ModelFacts] = {}
         self._pricing: dict[tuple[str, Modifiers], Pricing] = {}
         self._modifiers: dict[tuple[object, object, object], Modifiers] = {}
-        self._methods: dict[str, tuple[TokenMethod, int, int]] = {}
+        self._methods: dict[str, CountingModel] = {}
         self.cal_models = self._calibrated_models()
         self.buckets: dict[_Key, _Bucket] = {}
         self.models: dict[str, ModelFacts] = {}
@@ -176,19 +178,16 @@ class _Run:
         """The cards used for ``model_id``'s requests (one per set of modifiers), in a stable order."""
         return [p for (mid, _), p in sorted(self._pricing.items()) if mid == model_id]
 
-    def method(self, info: ModelInfo) -> tuple[TokenMethod, int, int]:
+    def method(self, info: ModelInfo) -> CountingModel:
+        """How ``info``'s tiktoken counts become Claude counts (its token method is ``.method``)."""
         found = self._methods.get(info.id)
         if found is None:
-            entry = self.cal_models.get(info.id)
-            method = method_for(
+            found = self._methods[info.id] = counting_model(
                 info,
                 token_factor=self.token_factor,
-                calibrated_factor=entry.input_factor if entry else None,
+                calibration=self.cal_models.get(info.id),
                 calibration_file=self.calibration_path,
             )
-            assert method.factor is not None
-            found = (method, *factor_ratio(method.factor))
-            self._methods[info.id] = found
         return found
 
     def skip(self, error: WorkloadError) -> None:
@@ -198,7 +197,7 @@ class _Run:
 
     # -- adding one counted request ---------------------------------------------------------------
 
-    def add(self, shape: RequestShape, raw: Sequence[int], exact: int | None = None) -> None:
+    def add(self, shape: RequestShape, raw: Sequence[TextCount], exact: int | None = None) -> None:
         """Count one request into its bucket (and record it, when per-request records are kept)."""
         m = self.measure(shape, raw, exact)
         key = (m.model, m.tier, m.group, m.modifiers)
@@ -208,17 +207,19 @@ class _Run:
         bucket.add(m)
         self.requests += 1
         if self.records is not None:
-            self.records.append(_Record(shape.custom_id, shape.where, shape.line, m))
+            framing = (sum(shape.messages), shape.system)
+            self.records.append(_Record(shape.custom_id, shape.where, shape.line, m, framing))
 
-    def measure(self, shape: RequestShape, raw: Sequence[int], exact: int | None = None) -> _Measured:
+    def measure(self, shape: RequestShape, raw: Sequence[TextCount], exact: int | None = None) -> _Measured:
         """One request's prompt, cache writes and reads in every band, and expected output.
 
-        ``raw`` holds the cl100k_base count of each text segment; ``exact`` is the request's whole
-        prompt from count_tokens (``--exact``), whose cache prefixes then take the offline shares.
+        ``raw`` holds the cl100k_base count and class scan of each text of the shape
+        (:func:`~claude_quote.estimate.pipeline.texts_of`); ``exact`` is the request's whole prompt
+        from count_tokens (``--exact``), whose cache prefixes then take the offline shares.
         """
         mid = shape.facts.model.id
         tally = self.tally.setdefault(mid, _ModelTally(outputs=Counter()))
-        prefixes, raw_text = self._prefixes(shape, raw, exact, tally)
+        prefixes, raw_text, modelled = self._prefixes(shape, raw, exact, tally)
         prompt = prefixes[-1]
         cache = self._cache(shape, prefixes) if shape.breaks else _NO_CACHE
         for code, count in shape.notes.items():
@@ -247,33 +248,46 @@ class _Run:
             max_tokens=shape.max_tokens,
             raw_text=raw_text,
             fixed=sum(shape.fixed) if not shape.given else prompt,
+            modelled=modelled,
+            features=self._features(shape, raw) if self.records is not None and not shape.given else None,
         )
 
     def _prefixes(
-        self, shape: RequestShape, raw: Sequence[int], exact: int | None, tally: _ModelTally
-    ) -> tuple[list[int], int]:
-        """The prompt's length at the end of each segment (the last is the prompt), and its raw text count."""
-        prefixes: list[int] = []
-        raw_text = 0
+        self, shape: RequestShape, raw: Sequence[TextCount], exact: int | None, tally: _ModelTally
+    ) -> tuple[list[int], int, int]:
+        """The prompt's length at the end of each segment (the last is the prompt), its raw text
+        count, and how many of its tokens the counting model estimated (text and framing; 0 when the
+        count was given or exact)."""
         if shape.given:
             tally.given += 1
+            prefixes: list[int] = []
             total = 0
             for fixed in shape.fixed:
                 total += fixed
                 prefixes.append(total)
+            return prefixes, 0, 0
+        width = len(shape.texts)
+        tools = raw[width:] if shape.tool_texts is not None else None
+        prefixes, raw_text, modelled = self.method(shape.facts.model).prefixes(
+            raw[:width], tools, shape.fixed, shape.messages, shape.system
+        )
+        if exact is None:
+            tally.counted += 1
         else:
-            _, num, den = self.method(shape.facts.model)
-            cum_fixed = 0
-            for count, fixed in zip(raw, shape.fixed, strict=True):
-                raw_text += count
-                cum_fixed += fixed
-                prefixes.append(-((-raw_text * num) // den) + cum_fixed)
-            if exact is None:
-                tally.counted += 1
-            else:
-                tally.exact += 1
-                prefixes = _scaled_prefixes(prefixes, exact)
-        return prefixes, raw_text
+            tally.exact += 1
+            prefixes, modelled = _scaled_prefixes(prefixes, exact), 0
+        return prefixes, raw_text, modelled
+
+    def _features(self, shape: RequestShape, raw: Sequence[TextCount]) -> tuple[float, ...]:
+        """The request's tiktoken tokens per content class (tools × their factor): what calibration fits."""
+        model = self.method(shape.facts.model)
+        width = len(shape.texts)
+        sums = [0.0] * len(model.tau)
+        for i, count in enumerate(raw):
+            scale = 1.0 if i < width else model.tool_factor
+            for c, value in enumerate(model.class_tokens(count, scale)):
+                sums[c] += value
+        return tuple(sums)
 
     def _cache(self, shape: RequestShape, prefixes: list[int]) -> _Cache:
         """Cache writes and reads of a request with breakpoints, in every band (remembers its prefixes)."""

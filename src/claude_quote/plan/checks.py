@@ -6,6 +6,7 @@ A request whose prompt could reach a context-window or tier threshold is passed 
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from claude_quote.engine import Modifiers, RateCard, engine_for
 from claude_quote.errors import ClaudeQuoteError, PriceNotAvailableError, UnknownModelError, WorkloadError
 from claude_quote.pricing import ModelInfo, resolve_model
-from claude_quote.tokens.correction import TokenMethod, corrected, method_for
+from claude_quote.tokens.correction import CountingModel, TokenMethod, counting_model, factor_ratio
 from claude_quote.tokens.request import MAX_BREAKPOINTS, ModelFacts, RequestShape, shape_request
 from claude_quote.workloads.requests import BatchRequest
 
-from .digests import _digest_add, _id_bytes
+from .limits import OUTPUT_300K_BETA, OUTPUT_300K_MAX_TOKENS, OUTPUT_300K_MODELS
 from .models import ProblemCode, Severity
 from .parts import place
 
@@ -33,6 +34,7 @@ class _Model:
     info: ModelInfo
     facts: ModelFacts
     method: TokenMethod
+    counting: CountingModel
     card: RateCard
     """Standard real-time rates on the plan's date: the tiers a prompt can cross."""
 
@@ -43,24 +45,33 @@ class _Resolved:
     problems: tuple[tuple[Severity, ProblemCode, str], ...]
 
 
-def check(planner: _Planner, request: BatchRequest, content: bytes) -> RequestShape | None:
-    """Check one request (``content``: its line as in the file); its shape if it is worth counting."""
+def check(planner: _Planner, request: BatchRequest, size: int) -> RequestShape | None:
+    """Check one request (``size``: bytes of its line with a newline); its shape if it is worth counting.
+
+    A request of text alone whose line is far below every limit is not taken apart at all: its
+    texts have at most as many UTF-8 bytes as its line, and tiktoken never makes more tokens than
+    bytes."""
     line, custom_id, params = request.line, request.custom_id, request.params
     planner.requests += 1
-    planner.lines.update(content)
-    planner.lines.update(b"\n")
-    planner.lines_digest = _digest_add(planner.lines_digest, content)
     _check_custom_id(planner, line, custom_id)
     model = _request_model(planner, line, custom_id, params.get("model"))
-    place(planner, line, custom_id, len(content) + 1, model, params.get("model"))
+    place(planner, line, custom_id, size, model, params.get("model"))
     _check_batch_options(planner, line, custom_id, params)
     if model is not None:
         _check_modifiers(planner, line, custom_id, params, model)
+    if "betas" in params:
+        _check_betas_param(planner, line, custom_id, params["betas"])
     window_max = _checked_max_tokens(planner, line, custom_id, params, model)
     if model is None:
         return None
+    if _text_only(params):
+        tools = max(model.facts.tool_auto, model.facts.tool_any) if params.get("tools") else 0
+        messages = params["messages"]
+        framing = math.ceil(model.counting.framing(len(messages), params.get("system") is not None))
+        if not _could_flag(planner, model, _bound(planner, model, size, tools + framing), window_max):
+            return None
     shape = _shape(planner, request, model, window_max)
-    if shape is None or not _could_flag(planner, model, shape, window_max):
+    if shape is None or not _shape_could_flag(planner, model, shape, window_max):
         return None
     planner.pending[line] = window_max
     return shape
@@ -69,7 +80,6 @@ def check(planner: _Planner, request: BatchRequest, content: bytes) -> RequestSh
 def _check_custom_id(planner: _Planner, line: int, custom_id: str) -> None:
     if not _CUSTOM_ID.fullmatch(custom_id):
         planner.add(line, custom_id, "error", "custom_id_format", _custom_id_message(custom_id))
-    planner.ids_digest = _digest_add(planner.ids_digest, _id_bytes(custom_id))
     first = planner.first_line.get(custom_id)
     if first is None:
         planner.first_line[custom_id] = line
@@ -143,6 +153,9 @@ def _shape(
     except WorkloadError as exc:
         reason = str(exc).removeprefix(f"{planner.where}:{line}: ").removeprefix(f"{custom_id}: ")
         planner.add(line, custom_id, "error", "invalid_params", f"{reason}; the API rejects it")
+        return None
+    except RecursionError:
+        planner.add(line, custom_id, "error", "invalid_params", "params are nested too deeply to read")
         return None
     if shape.notes.get("too_many_breakpoints"):
         planner.add(
@@ -227,9 +240,11 @@ def _resolve(planner: _Planner, name: str) -> _Resolved:
         )
     model = planner.by_id.get(info.id)
     if model is None:
-        method = method_for(info, token_factor=planner.token_factor)
+        counting = counting_model(info, token_factor=planner.token_factor)
         card = engine_for(planner.table).card(info, planner.at)
-        model = planner.by_id[info.id] = _Model(info, ModelFacts.of(info, planner.table), method, card)
+        model = planner.by_id[info.id] = _Model(
+            info, ModelFacts.of(info, planner.table), counting.method, counting, card
+        )
     return _Resolved(model, tuple(problems))
 
 
@@ -264,32 +279,228 @@ def _checked_max_tokens(
             "params.max_tokens is 0: reported as not supported inside a batch (UNCERTAIN); give at least 1",
         )
         return None
-    if model is not None:
-        info = model.info
-        if info.max_output is not None and value > info.max_output:
-            doubt = _uncertain(info, "max_output")
-            planner.add(
-                line,
-                custom_id,
-                "warning" if doubt else "error",
-                "max_tokens_over_limit",
-                f"max_tokens {value:,} is over {info.id}'s maximum output of {info.max_output:,}: "
-                f"the API rejects it; lower max_tokens{doubt or ''}",
-            )
+    if model is not None and model.info.max_output is not None and value > model.info.max_output:
+        _check_max_output(planner, line, custom_id, model.info, value)
     return value
 
 
-def _could_flag(planner: _Planner, model: _Model, shape: RequestShape, max_tokens: int | None) -> bool:
-    """Whether the prompt could reach a warning threshold: tiktoken never makes more tokens than
-    UTF-8 bytes, at most 4 per character, so requests far below every limit are not tokenized."""
-    assert model.method.factor is not None
-    bound = corrected(4 * sum(len(t) for t in shape.texts), model.method.factor) + sum(shape.fixed)
-    keep = Decimal(1) - planner.margin
-    info = model.info
-    window = info.context_window_at(planner.at)
-    if window is not None and bound + (max_tokens or 0) > window * keep:
+def _check_max_output(planner: _Planner, line: int, custom_id: str, info: ModelInfo, value: int) -> None:
+    """``max_tokens`` over the model's maximum output: an error, unless the 300K-output beta is
+    declared (``--beta``) and lifts it on this model."""
+    assert info.max_output is not None
+    beta = OUTPUT_300K_BETA if OUTPUT_300K_BETA in planner.betas else None
+    lifts = info.id in OUTPUT_300K_MODELS
+    if beta and lifts and value <= OUTPUT_300K_MAX_TOKENS:
+        reason = OUTPUT_300K_MODELS[info.id]
+        if reason is not None:
+            planner.add(
+                line,
+                custom_id,
+                "warning",
+                "max_tokens_over_limit",
+                f"max_tokens {value:,} is over {info.id}'s maximum output of {info.max_output:,} and "
+                f"needs the {beta} beta, which lifts it to {OUTPUT_300K_MAX_TOKENS:,} on this model "
+                f"(UNCERTAIN: {reason})",
+            )
+        return
+    if beta and lifts:
+        limit, tail = OUTPUT_300K_MAX_TOKENS, f" with the {beta} beta: the API rejects it; lower max_tokens"
+        doubt = None
+    else:
+        limit, doubt = info.max_output, _uncertain(info, "max_output")
+        if beta:
+            tail = f": the API rejects it (the {beta} beta does not lift it on this model); lower max_tokens"
+        elif lifts and value <= OUTPUT_300K_MAX_TOKENS:
+            tail = (
+                f": the API rejects it; lower max_tokens, or, if you create the batch with the "
+                f"{OUTPUT_300K_BETA} beta (up to {OUTPUT_300K_MAX_TOKENS:,} on this model), declare it: "
+                f"--beta {OUTPUT_300K_BETA}"
+            )
+        else:
+            tail = ": the API rejects it; lower max_tokens"
+    planner.add(
+        line,
+        custom_id,
+        "warning" if doubt else "error",
+        "max_tokens_over_limit",
+        f"max_tokens {value:,} is over {info.id}'s maximum output of {limit:,}{tail}{doubt or ''}",
+    )
+
+
+def _check_betas_param(planner: _Planner, line: int, custom_id: str, betas: Any) -> None:
+    planner.add(
+        line,
+        custom_id,
+        "warning",
+        "betas_in_params",
+        f"params.betas {_short(betas)} is not how the API takes betas: it reads them from the "
+        'anthropic-beta header of the batch-create request (the SDK\'s betas=[...]); remove "betas" '
+        "from params, and declare the betas to plan with --beta NAME",
+    )
+
+
+_TEXT_BLOCK_KEYS = frozenset({"type", "text", "cache_control"})
+_SIMPLE_KEYS = frozenset(
+    {
+        "model",
+        "max_tokens",
+        "messages",
+        "system",
+        "temperature",
+        "top_p",
+        "top_k",
+        "stop_sequences",
+        "metadata",
+    }
+    | {
+        "stream",
+        "speed",
+        "betas",
+        "service_tier",
+        "inference_geo",
+        "container",
+        "mcp_servers",
+        "output_config",
+    }
+)
+"""Keys of a request that :func:`shape_request` does not read, or reads only as checked here."""
+
+
+def _text_only(params: dict[str, Any]) -> bool:
+    """Whether the request is text alone, as :func:`shape_request` reads it, so that its line's
+    bytes bound its texts' bytes and nothing in it is malformed: a system prompt and messages of
+    strings or text blocks, tool definitions without decimal numbers (as compact JSON they are no
+    longer than in the line), valid cache_control breakpoints (at most four); no images, documents
+    or other blocks."""
+    messages = params.get("messages")
+    if type(messages) is not list or not messages:
+        return False
+    if _SIMPLE_KEYS.issuperset(params) and isinstance(params.get("system", ""), str):
+        for message in messages:  # the common case, quickly: every content a string
+            if type(message) is not dict or type(message.get("content")) is not str:
+                break
+        else:
+            return True
+    breakpoints = 0
+    tools = params.get("tools")
+    if tools:
+        if not isinstance(tools, list):
+            return False
+        for tool in tools:
+            if not isinstance(tool, dict) or not _whole_numbers(tool):
+                return False
+            if "cache_control" in tool:
+                if not _valid_control(tool["cache_control"]):
+                    return False
+                breakpoints += 1
+    control = params.get("cache_control")
+    if control is not None:
+        if not _valid_control(control):
+            return False
+        breakpoints += 1
+    thinking = params.get("thinking")
+    if thinking is not None:
+        if not isinstance(thinking, dict):
+            return False
+        if thinking.get("type") == "enabled":
+            budget = thinking.get("budget_tokens")
+            if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+                return False
+    contents = [message.get("content") if type(message) is dict else None for message in messages]
+    system = params.get("system")
+    if system is not None:
+        contents.append(system)
+    for content in contents:
+        if type(content) is str:
+            continue
+        if type(content) is not list:
+            return False  # not a list of blocks, or a message that is no object or has no content
+        for block in content:
+            if (
+                type(block) is not dict
+                or block.get("type") != "text"
+                or type(block.get("text")) is not str
+                or not _TEXT_BLOCK_KEYS.issuperset(block)
+            ):
+                return False
+            if "cache_control" in block:
+                if not _valid_control(block["cache_control"]):
+                    return False
+                breakpoints += 1
+    return breakpoints <= MAX_BREAKPOINTS
+
+
+def _whole_numbers(value: Any, depth: int = 0) -> bool:
+    """No decimal number anywhere in ``value`` (``1e5`` is ``100000.0`` as JSON again: longer)."""
+    if isinstance(value, float) or depth > 64:
+        return False
+    if isinstance(value, dict):
+        return all(_whole_numbers(v, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return all(_whole_numbers(v, depth + 1) for v in value)
+    return True
+
+
+def _valid_control(control: Any) -> bool:
+    return (
+        isinstance(control, dict)
+        and control.get("type", "ephemeral") == "ephemeral"
+        and control.get("ttl", "5m") in ("5m", "1h")
+    )
+
+
+def _shape_could_flag(planner: _Planner, model: _Model, shape: RequestShape, max_tokens: int | None) -> bool:
+    """Whether the request's texts, framing and fixed tokens could reach a threshold. tiktoken makes
+    at most one token per UTF-8 byte, and a character is at most 4 bytes: that bound first, then the
+    bytes."""
+    fixed = sum(shape.fixed) + math.ceil(model.counting.framing(sum(shape.messages), shape.system))
+    texts = [*shape.texts, *(shape.tool_texts or ())]
+    rough = sum(len(t) if t.isascii() else 4 * len(t) for t in texts)
+    if not _could_flag(planner, model, _bound(planner, model, rough, fixed), max_tokens):
+        return False
+    exact = sum(len(t.encode("utf-8", "surrogatepass")) for t in texts)
+    return _could_flag(planner, model, _bound(planner, model, exact, fixed), max_tokens)
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """What the bound check needs of a model, worked out once per plan: its largest token factor as
+    a fraction, and the most tokens that stay under every warning threshold (prompt + max_tokens
+    under the context window; the prompt under the lowest tier)."""
+
+    num: int
+    den: int
+    window: int | None
+    tier: int | None
+
+
+def _bounds(planner: _Planner, model: _Model) -> _Bounds:
+    found = planner.bounds.get(model.info.id)
+    if found is None:
+        num, den = factor_ratio(model.counting.max_factor)
+        keep = Decimal(1) - planner.margin
+        window = model.info.context_window_at(planner.at)
+        tiers = [int(threshold * keep) for threshold in model.card.thresholds]
+        found = planner.bounds[model.info.id] = _Bounds(
+            num, den, None if window is None else int(window * keep), min(tiers, default=None)
+        )
+    return found
+
+
+def _bound(planner: _Planner, model: _Model, text_bytes: int, fixed: int = 0) -> int:
+    """The most prompt tokens a request with these text bytes could have (``ceil(bytes × factor)``)."""
+    bounds = _bounds(planner, model)
+    return -((-text_bytes * bounds.num) // bounds.den) + fixed
+
+
+def _could_flag(planner: _Planner, model: _Model, bound: int, max_tokens: int | None) -> bool:
+    """Whether a prompt of at most ``bound`` tokens could reach a warning threshold (over the
+    context window with ``max_tokens``, or a price tier, less the margin): requests far below
+    every limit are not tokenized."""
+    bounds = _bounds(planner, model)
+    if bounds.window is not None and bound + (max_tokens or 0) > bounds.window:
         return True
-    return any(bound > threshold * keep for threshold in model.card.thresholds)
+    return bounds.tier is not None and bound > bounds.tier
 
 
 def _uncertain(info: ModelInfo, fact: str) -> str | None:

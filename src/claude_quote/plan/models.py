@@ -36,7 +36,18 @@ ProblemCode = Literal[
     "streaming_in_batch",
     "too_many_cache_breakpoints",
     "line_too_large",
+    "betas_in_params",
 ]
+
+
+def printable(text: str) -> str:
+    """``text`` with any lone surrogate (JSON can hold ``"\\ud800"``; UTF-8 cannot) written as
+    ``\\ud800``, so that it can be printed and saved."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 class _Frozen(BaseModel):
@@ -92,7 +103,7 @@ class Split(_Frozen):
     requests: int
     """Lines read back from the parts (equal to the plan's requests, each once)."""
     custom_ids: int
-    """custom_ids read back from the parts."""
+    """custom_ids in the parts: one per line, the source's (the parts are its request lines, byte for byte)."""
     lines_sha256: str
     """sha256 of the parts concatenated in order (equal to the source's request lines)."""
 
@@ -103,9 +114,10 @@ class Plan(_Frozen):
     file: str
     at: date
     requests: int
-    """Requests read (skipped invalid lines not included)."""
+    """Requests read (invalid lines not included)."""
     skipped: int
-    """Invalid lines skipped with ``skip_invalid`` (listed as ``invalid_line``, written to no part)."""
+    """Lines that are not batch requests (listed as ``invalid_line``: errors, or warnings with
+    ``skip_invalid``), written to no part."""
     bytes: int
     """Bytes read (uncompressed for ``*.gz``)."""
     source_sha256: str
@@ -129,11 +141,9 @@ class Plan(_Frozen):
     warnings: tuple[str, ...] = ()
     """About the run itself (e.g. a skipped tokenizer file), not about a request."""
     split: Split | None = None
-    """Set by :func:`write_parts`."""
-    lines_digest: str = ""
-    """Order-free digest of the request lines (the multiset check of :func:`write_parts`)."""
-    custom_ids_digest: str = ""
-    """Order-free digest of every request's custom_id."""
+    """Set when the parts were written (``plan(..., split=DIR)`` or :func:`write_parts`)."""
+    betas: tuple[str, ...] = ()
+    """The betas the batch is to be created with (``--beta``), as declared."""
 
     @property
     def errors(self) -> int:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .limits import _BODY_EXTRA
-from .models import Part, PartEnd
+from .models import Part, PartEnd, printable
 
 if TYPE_CHECKING:
     from .checks import _Model
@@ -30,7 +30,9 @@ class _Draft:
 
 def place(planner: _Planner, line: int, custom_id: str, size: int, model: _Model | None, name: Any) -> None:
     """Put the request on ``line`` in the current part, or close it and start the next."""
-    label = model.info.id if model is not None else (name if isinstance(name, str) and name else None)
+    label = (
+        model.info.id if model is not None else (printable(name) if isinstance(name, str) and name else None)
+    )
     if size + _BODY_EXTRA > planner.max_bytes:
         planner.add(
             line,

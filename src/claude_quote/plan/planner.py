@@ -1,35 +1,37 @@
-"""The entry point :func:`plan` and the planner's state (:class:`_Planner`): it streams the file,
-reading each raw line beside its parsed request (for the digests and the byte sizes), has every request
-checked and placed in a part, counts the tokens of those that could reach a limit, and builds the
-:class:`~claude_quote.plan.Plan`.
+"""The entry point :func:`plan` and the planner's state (:class:`_Planner`): it reads the file once,
+has every request checked and placed in a part, lists every line that is no request, counts the
+tokens of the requests that could reach a limit, and builds the :class:`~claude_quote.plan.Plan`.
+The raw lines go to a :class:`~.sink.Sink`, which hashes them and, with ``split``, writes the parts.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from claude_quote.cost import today
 from claude_quote.errors import UsageError, WorkloadError
-from claude_quote.estimate import counted
+from claude_quote.estimate import counted, text_counts, texts_of
 from claude_quote.pricing import PriceTable, load_pricing
 from claude_quote.tokens.request import RequestShape
-from claude_quote.workloads.requests import iter_batch_requests, open_binary
+from claude_quote.workloads.requests import DEFAULT_MAX_LINE_BYTES, read_request_lines
 
-from .checks import _Model, _Resolved, check
-from .digests import _content, _hex
-from .limits import DEFAULT_MARGIN, MAX_BYTES, MAX_BYTES_CEILING, MAX_REQUESTS
-from .models import Plan, Problem, ProblemCode, Severity
+from .checks import _Bounds, _Model, _Resolved, check
+from .limits import DEFAULT_MARGIN, MAX_BYTES, MAX_BYTES_CEILING, MAX_REQUESTS, OUTPUT_300K_BETA
+from .models import Plan, Problem, ProblemCode, Severity, printable
 from .parts import _Draft, close, parts
+from .sink import Sink
 from .token_checks import after_count
+from .writing import SplitDir, commit
+
+KNOWN_BETAS = frozenset({OUTPUT_300K_BETA})
+"""Betas that change a check (the others are accepted, with a warning that they change none)."""
 
 
 class _Planner:
-    """One plan in the making: its options, the problems found, the parts drafted, the digests so far."""
+    """One plan in the making: its options, the problems found, the parts drafted."""
 
     def __init__(
         self,
@@ -42,76 +44,88 @@ class _Planner:
         token_factor: Decimal | None,
         margin: Decimal,
         skip_invalid: bool,
+        betas: tuple[str, ...],
+        max_line_bytes: int,
+        sink: Sink,
+        stop_on_error: bool,
     ) -> None:
         self.path, self.where = path, str(path)
         self.table, self.at = table, at
         self.max_requests, self.max_bytes = max_requests, max_bytes
         self.token_factor, self.margin = token_factor, margin
         self.skip_invalid = skip_invalid
+        self.declared_betas = betas
+        self.betas = frozenset(betas)
+        self.max_line_bytes = max_line_bytes
+        self.sink = sink
+        self.stop_on_error = stop_on_error
         self.encoding_notes: tuple[str, ...] = ()  # set by claude_quote.estimate.counted
         self.problems: list[Problem] = []
         self.first_line: dict[str, int] = {}
         self.resolved: dict[str, _Resolved] = {}
         self.by_id: dict[str, _Model] = {}
+        self.bounds: dict[str, _Bounds] = {}
         self.api_names = {n: m for m in table.models for n in (m.id, *m.snapshots, *m.aliases)}
         self.pending: dict[int, int | None] = {}
         self.drafts: list[_Draft] = []
         self.current: _Draft | None = None
-        self.source = hashlib.sha256()
-        self.lines = hashlib.sha256()
-        self.lines_digest = 0
-        self.ids_digest = 0
         self.bytes = 0
         self.requests = 0
         self.skipped = 0
+        self.first_invalid: WorkloadError | None = None
 
     # -- problems ------------------------------------------------------------------------------
 
     def add(
         self, line: int, custom_id: str | None, severity: Severity, code: ProblemCode, message: str
     ) -> None:
+        shown = None if custom_id is None else printable(custom_id)
         self.problems.append(
-            Problem(line=line, custom_id=custom_id, severity=severity, code=code, message=message)
+            Problem(line=line, custom_id=shown, severity=severity, code=code, message=printable(message))
         )
+        if severity == "error" and self.stop_on_error:
+            self.stop_on_error = False  # once: no parts will be written
+            self.sink.stop_writing()
 
-    def skip(self, error: WorkloadError) -> None:
+    def invalid(self, error: WorkloadError) -> None:
+        """A line that is no batch request: an error (a warning with ``skip_invalid``), in no part."""
         self.skipped += 1
-        message = str(error)
-        prefix = f"{error.path}:{error.line}: "
-        message = message.removeprefix(prefix)
-        self.add(
-            error.line or 0,
-            None,
-            "warning",
-            "invalid_line",
-            f"skipped (--skip-invalid) and written to no part: {message}",
-        )
+        if self.first_invalid is None:
+            self.first_invalid = error
+        message = str(error).removeprefix(f"{error.path}:{error.line}: ")
+        if self.skip_invalid:
+            self.add(
+                error.line or 0,
+                None,
+                "warning",
+                "invalid_line",
+                f"skipped (--skip-invalid) and written to no part: {message}",
+            )
+        else:
+            self.add(error.line or 0, None, "error", "invalid_line", f"{message} (written to no part)")
 
     # -- reading -------------------------------------------------------------------------------
 
-    def _raw_lines(self) -> Generator[tuple[int, bytes], None, None]:
-        with open_binary(self.path) as handle:
-            for number, raw in enumerate(handle, start=1):
-                self.source.update(raw)
-                self.bytes += len(raw)
-                yield number, raw
+    def _part_of_last_line(self) -> int:
+        """The part the request just placed went to: the current draft, or one alone (too large)."""
+        return len(self.drafts) + (1 if self.current is not None else 0)
 
     def shapes(self) -> Iterator[RequestShape]:
-        """Check each request (reading its raw line alongside) and yield those worth counting."""
-        raw_lines = self._raw_lines()
-        with contextlib.closing(raw_lines):
-            requests = iter_batch_requests(self.path, skip_invalid=self.skip_invalid, on_skip=self.skip)
-            for request in requests:
-                number, raw = next(raw_lines, (0, b""))
-                while number != request.line:  # blank or skipped lines
-                    if number == 0:
-                        raise WorkloadError("changed while it was being read: plan it again", path=self.where)
-                    number, raw = next(raw_lines, (0, b""))
-                shape = check(self, request, _content(raw))
-                if shape is not None:
-                    yield shape
-            for _ in raw_lines:
-                pass
+        """Check each request as it is read and yield those worth counting."""
+        add = self.sink.add
+        for item in read_request_lines(self.path, max_line_bytes=self.max_line_bytes):
+            raw, request = item.raw, item.request
+            if item.in_source:
+                self.bytes += len(raw)
+            if request is None:
+                if item.error is not None:
+                    self.invalid(item.error)
+                add(raw, 0, item.in_source)
+                continue
+            shape = check(self, request, len(raw) if raw.endswith(b"\n") else len(raw) + 1)
+            add(raw, self._part_of_last_line(), item.in_source)
+            if shape is not None:
+                yield shape
 
     # -- the result ----------------------------------------------------------------------------
 
@@ -119,19 +133,22 @@ class _Planner:
         descriptions = sorted({model.method.description for model in self.by_id.values()})
         return "; ".join(descriptions) or "nothing counted (no known model)"
 
-    def result(self) -> Plan:
+    def result(self, source_sha256: str, lines_sha256: str, warnings: tuple[str, ...]) -> Plan:
         close(self, "end_of_file")
         if self.requests == 0:
-            extra = f" ({self.skipped:,} invalid lines skipped)" if self.skipped else ""
-            raise WorkloadError(f"no requests found in {self.where}{extra}")
+            extra = ""
+            if self.first_invalid is not None:
+                lines = f"{self.skipped:,} invalid line{'s' if self.skipped != 1 else ''}"
+                extra = f" ({lines}; the first, {self.first_invalid})"
+            raise WorkloadError(f"no requests found{extra}", path=self.where)
         return Plan(
             file=self.where,
             at=self.at,
             requests=self.requests,
             skipped=self.skipped,
             bytes=self.bytes,
-            source_sha256=self.source.hexdigest(),
-            lines_sha256=self.lines.hexdigest(),
+            source_sha256=source_sha256,
+            lines_sha256=lines_sha256,
             custom_ids=len(self.first_line),
             max_requests=self.max_requests,
             max_bytes=self.max_bytes,
@@ -142,10 +159,18 @@ class _Planner:
             pricing_version=self.table.version,
             pricing_checked=self.table.checked,
             pricing_sha256=self.table.sha256,
-            warnings=self.encoding_notes,
-            lines_digest=_hex(self.lines_digest),
-            custom_ids_digest=_hex(self.ids_digest),
+            warnings=(*warnings, *self.encoding_notes),
+            betas=self.declared_betas,
         )
+
+
+def _beta_warnings(betas: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(
+        f"--beta {name}: not a beta claude-quote knows ({', '.join(sorted(KNOWN_BETAS))}); it changes none "
+        "of the checks"
+        for name in betas
+        if name not in KNOWN_BETAS
+    )
 
 
 def plan(
@@ -158,11 +183,23 @@ def plan(
     token_factor: Decimal | None = None,
     margin: Decimal = DEFAULT_MARGIN,
     skip_invalid: bool = False,
+    betas: Sequence[str] = (),
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    split: str | Path | None = None,
+    overwrite: bool = False,
+    force: bool = False,
 ) -> Plan:
-    """Check every request of a Message Batches JSONL file and plan its split into batches.
+    """Check every request of a Message Batches file and plan its split into batches.
+
+    Every line that is no batch request is listed with its line (an ``invalid_line`` error; a
+    warning with ``skip_invalid``) and written to no part. With ``split``, the parts are written
+    while the file is read (once: standard input too) and put into place when the plan is done,
+    unless it has errors: then nothing is written and ``split`` stays None (``force`` writes them
+    anyway).
 
     Args:
-        path: the batch file (``*.jsonl``, ``*.jsonl.gz``), one ``{"custom_id", "params"}`` per line.
+        path: the batch file: JSONL (``*.jsonl.gz`` too; ``-``: standard input), one
+            ``{"custom_id", "params"}`` per line, or a ``.json`` batch-create body ``{"requests": [...]}``.
         at: the date whose models and prices apply (default: today, UTC).
         table: the price table (default: the bundled one).
         max_requests: most requests per part (1 to 100,000).
@@ -170,12 +207,19 @@ def plan(
             256,000,000).
         token_factor: Claude tokens per tiktoken token for every model, instead of the defaults.
         margin: share under the context window or a tier within which an estimate is warned about.
-        skip_invalid: skip lines that are not batch requests (listed as ``invalid_line`` warnings and
-            written to no part) instead of failing.
+        skip_invalid: list lines that are not batch requests as warnings, not errors.
+        betas: the betas the batch will be created with (the SDK's ``betas=``), e.g.
+            ``output-300k-2026-03-24``, which lifts ``max_tokens`` to 300,000 on some models.
+        max_line_bytes: the longest line read (default 512 MiB); a longer one is an error.
+        split: a directory to write the parts (``part-0001.jsonl``, ...) and ``manifest.json`` into.
+        overwrite: with ``split``, replace the parts and manifest already there.
+        force: with ``split``, write the parts even when the plan has errors.
 
     Raises:
-        WorkloadError: the file is missing, empty, or a line is not a batch request (``file:line``).
-        UsageError: a limit out of range.
+        WorkloadError: the file is missing, empty, holds no request, has a line over
+            ``max_line_bytes``, or a part does not read back as written.
+        UsageError: a limit out of range; ``split`` is unusable (a file, holds parts without
+            ``overwrite``, holds the source, is taken by another split, cannot be written).
         TokenizerUnavailableError: no offline copy of the tiktoken encoding.
     """
     if isinstance(max_requests, bool) or not 1 <= max_requests <= MAX_REQUESTS:
@@ -187,26 +231,48 @@ def plan(
             f"max_bytes must be between 1 and {MAX_BYTES_CEILING:,} (256 MiB, the API's limit per batch), "
             f"got {max_bytes!r}"
         )
+    if isinstance(max_line_bytes, bool) or max_line_bytes < 1:
+        raise UsageError(f"max_line_bytes must be at least 1, got {max_line_bytes!r}")
     if not margin.is_finite() or not Decimal(0) <= margin < 1:
         raise UsageError(f"margin must be at least 0 and under 1, got {margin!r}")
     if token_factor is not None and (not token_factor.is_finite() or token_factor <= 0):
         raise UsageError(f"token_factor must be a decimal number above 0, got {token_factor!r}")
-    planner = _Planner(
-        Path(path),
-        table=table or load_pricing(),
-        at=at or today(),
-        max_requests=max_requests,
-        max_bytes=max_bytes,
-        token_factor=token_factor,
-        margin=margin,
-        skip_invalid=skip_invalid,
-    )
-    for chunk, counts, _ in counted(planner, planner.shapes()):
-        position = 0
-        for shape in chunk:
-            width = len(shape.texts)
-            after_count(
-                planner, shape, [0] * width if counts is None else counts[position : position + width]
-            )
-            position += width
-    return planner.result()
+    if isinstance(betas, str):
+        betas = [betas]
+    table = table or load_pricing()  # before the split directory is taken
+    target = None if split is None else SplitDir(split, overwrite=overwrite, source=str(path))
+    sink = Sink(target)
+    try:
+        planner = _Planner(
+            Path(path),
+            table=table,
+            at=at or today(),
+            max_requests=max_requests,
+            max_bytes=max_bytes,
+            token_factor=token_factor,
+            margin=margin,
+            skip_invalid=skip_invalid,
+            betas=tuple(dict.fromkeys(betas)),
+            max_line_bytes=max_line_bytes,
+            sink=sink,
+            stop_on_error=target is not None and not force,
+        )
+        for chunk, counts, _ in counted(planner, planner.shapes()):
+            position = 0
+            for shape in chunk:
+                width = len(texts_of(shape))
+                after_count(
+                    planner,
+                    shape,
+                    text_counts(shape, None if counts is None else counts[position : position + width]),
+                )
+                position += width
+        source_sha256, lines_sha256 = sink.finish()
+        result = planner.result(source_sha256, lines_sha256, _beta_warnings(planner.declared_betas))
+        if target is None or (result.errors and not force):
+            return result
+        return commit(target, result, sink.files)
+    finally:
+        sink.close()
+        if target is not None:
+            target.release()

@@ -1,4 +1,4 @@
-"""The checks that need the prompt's token count (an estimate: tiktoken × the model's factor): over
+"""The checks that need the prompt's token count (an estimate by the model's counting model): over
 or near the context window, over or near a price tier. Only requests that could reach one of those
 thresholds are counted (see ``_could_flag`` in :mod:`.checks`).
 """
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from claude_quote.engine import RateCard
 from claude_quote.money import decimal_str
 from claude_quote.pricing import ModelInfo
-from claude_quote.tokens.correction import corrected
+from claude_quote.tokens.correction import TextCount
 from claude_quote.tokens.request import RequestShape
 
 from .checks import _uncertain
@@ -20,15 +20,21 @@ if TYPE_CHECKING:
     from .planner import _Planner
 
 
-def after_count(planner: _Planner, shape: RequestShape, raw: list[int]) -> None:
-    """Check a counted request (``raw``: tiktoken counts of its texts) against the window and the tiers."""
+def after_count(planner: _Planner, shape: RequestShape, raw: list[TextCount]) -> None:
+    """Check a counted request (``raw``: tiktoken counts and class scans of its texts) against the
+    window and the tiers."""
     assert shape.line is not None
     model = planner.by_id[shape.facts.model.id]
-    factor = model.method.factor
-    assert factor is not None
-    prompt = corrected(sum(raw), factor) + sum(shape.fixed)
+    width = len(shape.texts)
+    tools = raw[width:] if shape.tool_texts is not None else None
+    prompt = model.counting.prefixes(raw[:width], tools, shape.fixed, shape.messages, shape.system)[0][-1]
     max_tokens = planner.pending.pop(shape.line)
-    estimate = f"an estimate: tiktoken × {factor}"
+    factor = model.method.factor
+    estimate = (
+        f"an estimate: tiktoken × {factor}"
+        if factor is not None
+        else "an estimate: tiktoken × content factors"
+    )
     _check_window(planner, shape.line, shape.custom_id, model.info, prompt, max_tokens, estimate)
     _check_tiers(planner, shape.line, shape.custom_id, model.card, prompt, estimate)
 

@@ -1,29 +1,57 @@
-"""Writing the split (:func:`write_parts`): each part a byte-for-byte copy of its source lines,
-written atomically (temp file, then rename), read back to prove every line and custom_id is there once
-and in order, and ``manifest.json`` written last. :func:`check_split_dir` refuses a directory early.
+"""Writing the split: the directory taken for it (:class:`SplitDir`: created, locked, checked, the
+temp files of a killed run removed), each part's hidden temp file (:class:`PartFile`: written, each
+block read back and compared, flushed to disk), and :func:`commit`, which renames the parts into
+place and writes ``manifest.json`` last. :func:`write_parts` writes the split of a plan from a second
+read of its source; ``plan(..., split=DIR)`` writes it while it reads the source (see :mod:`.sink`).
+
+Nothing the user gave is removed: the source is never one of the files a split replaces, and a
+directory holds the parts of one split at a time (a lock on the directory, where the platform has
+``fcntl``). A failure leaves no part of the run behind; a kill leaves only hidden temp files, which
+the next split into the directory removes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
 from claude_quote.errors import UsageError, WorkloadError
-from claude_quote.workloads.requests import iter_batch_requests, open_binary
+from claude_quote.workloads.requests import DEFAULT_MAX_LINE_BYTES, STDIN, open_binary
 
-from .digests import _content, _digest_add, _hex, _id_bytes
-from .models import Part, Plan, Split
+from .models import Plan, Split
 
 _MANIFEST = "manifest.json"
+_LEFTOVERS = (".part-*.tmp", f".{_MANIFEST}.*.tmp")
 
 
 def _existing(directory: Path) -> list[Path]:
     return sorted([*directory.glob("part-*.jsonl"), *directory.glob(_MANIFEST)])
+
+
+def _names(paths: list[Path]) -> str:
+    return ", ".join(p.name for p in paths[:3]) + (", …" if len(paths) > 3 else "")
+
+
+def cannot(folder: Path, what: str, exc: OSError) -> UsageError:
+    """An OSError while writing the split, as one line: the path, the reason, what to do."""
+    reason = exc.strerror or str(exc)
+    code = errno.errorcode.get(exc.errno or 0)
+    if code:
+        reason += f" ({code})"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "free some space, or choose another directory"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        advice = "choose a directory you can write to"
+    else:
+        advice = "choose another directory"
+    return UsageError(f"--split {folder}: cannot {what}: {reason}; no parts written ({advice})")
 
 
 def check_split_dir(directory: str | Path, *, overwrite: bool = False) -> None:
@@ -34,215 +62,359 @@ def check_split_dir(directory: str | Path, *, overwrite: bool = False) -> None:
     if folder.is_dir() and not overwrite:
         found = _existing(folder)
         if found:
-            names = ", ".join(p.name for p in found[:3]) + (", …" if len(found) > 3 else "")
             raise UsageError(
-                f"{folder} already holds {names}: pass --overwrite to replace them, or choose an empty directory"
+                f"{folder} already holds {_names(found)}: pass --overwrite to replace them, or choose an "
+                "empty directory"
             )
 
 
-class _Writer:
-    """One part file: a temp file in the directory, renamed into place when complete."""
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
 
-    def __init__(self, directory: Path, name: str) -> None:
-        self.final = directory / name
+
+class SplitDir:
+    """A directory taken for one split: created, locked against another split, checked."""
+
+    def __init__(self, directory: str | Path, *, overwrite: bool, source: str | None) -> None:
+        self.folder = Path(directory)
+        self.overwrite = overwrite
+        self.source = None if source is None or source == STDIN else Path(source)
+        self._lock: int | None = None
+        self.committed = False
+        if self.folder.is_dir():
+            self._protect_source()
+        check_split_dir(self.folder, overwrite=overwrite)
+        self._created = [d for d in (self.folder, *self.folder.parents) if not d.exists()]
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise cannot(self.folder, "create the directory", exc) from None
+        self._take_lock()
+        try:
+            check_split_dir(self.folder, overwrite=overwrite)  # again, now that no other split runs
+            self._protect_source()
+            self._remove_leftovers()
+        except BaseException:
+            self.release()
+            raise
+
+    def _take_lock(self) -> None:
+        if sys.platform == "win32":  # pragma: no cover - no fcntl: no lock
+            return
+        import fcntl
+
+        try:
+            fd = os.open(self.folder, os.O_RDONLY)
+        except OSError as exc:
+            raise cannot(self.folder, "open the directory", exc) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise UsageError(
+                    f"{self.folder}: another `claude-quote plan --split` is writing into this directory; "
+                    "wait for it to end, or choose another directory"
+                ) from None
+            raise cannot(self.folder, "lock the directory", exc) from None
+        self._lock = fd
+
+    def _protect_source(self) -> None:
+        if self.source is None:
+            return
+        for path in _existing(self.folder):
+            if _same_file(path, self.source):
+                raise UsageError(
+                    f"{self.source} is {path}, one of the files --split {self.folder} "
+                    f"{'--overwrite ' if self.overwrite else ''}would replace: write the parts into "
+                    "another directory (the source is never removed)"
+                )
+
+    def _remove_leftovers(self) -> None:
+        """Hidden temp files of a split that was killed (no split runs now: the lock is ours)."""
+        for pattern in _LEFTOVERS:
+            for path in self.folder.glob(pattern):
+                if self.source is not None and _same_file(path, self.source):
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+
+    def release(self) -> None:
+        """Unlock; without a commit, remove the directories this split created (if still empty)."""
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor releases the lock
+            self._lock = None
+        if not self.committed:
+            for folder in self._created:  # deepest first
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+
+
+def _read_at(fd: int, size: int, offset: int) -> bytes:
+    """``size`` bytes of the file at ``offset`` (fewer at its end)."""
+    if hasattr(os, "pread"):
+        chunk = os.pread(fd, size, offset)
+        if len(chunk) == size or not chunk:
+            return chunk  # a regular file reads whole: no copy
+        return chunk + _read_at(fd, size - len(chunk), offset + len(chunk))
+    end = os.lseek(fd, 0, os.SEEK_CUR)  # pragma: no cover - Windows
+    os.lseek(fd, offset, os.SEEK_SET)  # pragma: no cover
+    try:  # pragma: no cover
+        chunks = []
+        while size > 0 and (chunk := os.read(fd, size)):
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+    finally:  # pragma: no cover
+        os.lseek(fd, end, os.SEEK_SET)
+
+
+class PartFile:
+    """One part being written: a hidden temp file in the directory. Each block is read back from the
+    file as soon as it is written and compared byte for byte with what was written; the part's
+    sha256, lines and bytes are those of its blocks. :meth:`close` flushes it to disk and checks its
+    size there."""
+
+    def __init__(self, folder: Path, index: int) -> None:
+        self.folder = folder
+        self.index = index
+        self.sha256 = hashlib.sha256()
+        self.lines = 0
+        self.bytes = 0
         while True:  # like tempfile, but with the permissions a plain open() gives (0o666 less umask)
-            self.temp = directory / f".{name}.{secrets.token_hex(6)}.tmp"
+            self.temp = folder / f".part-{index:04d}.{secrets.token_hex(6)}.tmp"
             try:
-                fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                fd = os.open(self.temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
             except FileExistsError:  # pragma: no cover - 48 random bits
                 continue
+            except OSError as exc:
+                raise cannot(folder, f"create a part file in {folder}", exc) from None
             break
-        self.handle = os.fdopen(fd, "wb")
+        self.fd: int | None = fd
 
-    def write(self, data: bytes) -> None:
-        self.handle.write(data)
-
-    def finish(self) -> Path:
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        self.handle.close()
-        self.temp.replace(self.final)
-        return self.final
-
-    def abort(self) -> None:
-        self.handle.close()
-        self.temp.unlink(missing_ok=True)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    writer = _Writer(path.parent, path.name)
-    try:
-        writer.write(data)
-        writer.finish()
-    except BaseException:
-        writer.abort()
-        raise
-
-
-def _write(plan: Plan, folder: Path, written: list[Path]) -> tuple[int, str, str]:
-    """Copy the source's request lines into the parts; the source's line digest and sha256."""
-    skipped = {p.line for p in plan.problems if p.code == "invalid_line"}
-    parts = iter(plan.parts)
-    part: Part | None = None
-    writer: _Writer | None = None
-    left = 0
-    source = hashlib.sha256()
-    digest = 0
-    lines = 0
-    try:
-        with open_binary(Path(plan.file)) as handle:
-            for number, raw in enumerate(handle, start=1):
-                source.update(raw)
-                if not raw.strip() or number in skipped:
-                    continue
-                if left == 0:
-                    if writer is not None:
-                        written.append(writer.finish())
-                    part = next(parts, None)
-                    if part is None:
-                        raise WorkloadError(f"line {number} belongs to no part", path=plan.file)
-                    writer, left = _Writer(folder, part.file), part.requests
-                assert part is not None
-                assert writer is not None
-                if not part.first_line <= number <= part.last_line:
-                    raise WorkloadError(f"line {number} is outside part {part.file}", path=plan.file)
-                content = _content(raw)
-                writer.write(content)
-                writer.write(b"\n")
-                digest = _digest_add(digest, content)
-                lines += 1
-                left -= 1
-        if writer is not None:
-            written.append(writer.finish())
-            writer = None
-    finally:
-        if writer is not None:
-            writer.abort()
-    return lines, _hex(digest), source.hexdigest()
-
-
-def _read_back(folder: Path, plan: Plan) -> tuple[list[dict[str, Any]], int, str, str, int, str]:
-    """Re-read the parts: per part facts; lines, their digest and sha256; custom_ids and their digest."""
-    whole = hashlib.sha256()
-    lines = ids = 0
-    lines_digest = ids_digest = 0
-    entries: list[dict[str, Any]] = []
-    for part in plan.parts:
-        path = folder / part.file
-        sha = hashlib.sha256()
-        count = size = 0
-        with path.open("rb") as handle:
-            for raw in handle:
-                sha.update(raw)
-                whole.update(raw)
-                size += len(raw)
-                count += 1
-                lines_digest = _digest_add(lines_digest, _content(raw))
-        seen: set[str] = set()
-        for request in iter_batch_requests(path):
-            seen.add(request.custom_id)
-            ids += 1
-            ids_digest = _digest_add(ids_digest, _id_bytes(request.custom_id))
-        if count != part.requests or size != part.bytes or len(seen) != part.requests:
+    def write(self, data: bytes, lines: int) -> None:
+        """Append ``data`` (``lines`` request lines) and read it back."""
+        assert self.fd is not None
+        try:
+            view = memoryview(data)
+            while view:  # a write may be short
+                view = view[os.write(self.fd, view) :]
+            back = _read_at(self.fd, len(data), self.bytes)
+        except OSError as exc:
+            raise cannot(self.folder, f"write part {self.index}", exc) from None
+        if back != data:
+            at = next((i for i, (a, b) in enumerate(zip(back, data, strict=False)) if a != b), len(back))
             raise WorkloadError(
-                f"{part.file} holds {count:,} lines, {size:,} bytes and {len(seen):,} custom_ids; "
-                f"the plan has {part.requests:,} requests and {part.bytes:,} bytes",
-                path=str(folder),
+                f"part {self.index} reads back differently from what was written, from byte "
+                f"{self.bytes + at:,}: no parts written",
+                path=str(self.folder),
             )
-        lines += count
-        entries.append(
-            {
-                "file": part.file,
-                "first_line": part.first_line,
-                "last_line": part.last_line,
-                "requests": part.requests,
-                "custom_ids": len(seen),
-                "bytes": part.bytes,
-                "body_bytes": part.body_bytes,
-                "sha256": sha.hexdigest(),
-                "models": list(part.models),
-            }
-        )
-    return entries, lines, _hex(lines_digest), whole.hexdigest(), ids, _hex(ids_digest)
+        self.sha256.update(data)
+        self.lines += lines
+        self.bytes += len(data)
+
+    def close(self) -> None:
+        """Flush the part to disk; it must hold the bytes written, no more."""
+        if self.fd is None:
+            return
+        fd, self.fd = self.fd, None
+        try:
+            os.fsync(fd)
+            size = os.fstat(fd).st_size
+        except OSError as exc:
+            raise cannot(self.folder, f"write part {self.index}", exc) from None
+        finally:
+            os.close(fd)
+        if size != self.bytes:
+            raise WorkloadError(
+                f"part {self.index} holds {size:,} bytes on disk, not the {self.bytes:,} written: no parts written",
+                path=str(self.folder),
+            )
+
+    def discard(self) -> None:
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.fd = None
+        with contextlib.suppress(OSError):
+            self.temp.unlink()
 
 
-def write_parts(plan: Plan, directory: str | Path, *, overwrite: bool = False, force: bool = False) -> Plan:
-    """Write the parts of ``plan`` into ``directory``, prove them complete, then write ``manifest.json``.
-
-    Each part is a byte-for-byte copy of its source lines (each ending with a newline), written to a
-    temp file in ``directory`` and renamed into place. After writing, the parts are read back: the
-    lines must be the source's request lines, each once and in order (count, an order-free digest and
-    the sha256 of the concatenation), and the custom_ids must be the source's, each once. Only then is
-    the manifest written (also atomically). On any failure the parts written so far are removed, so a
-    directory without ``manifest.json`` never holds parts from this run.
-
-    Raises:
-        WorkloadError: the plan has errors (unless ``force``), the source changed since it was
-            planned, or the parts do not read back as planned.
-        UsageError: ``directory`` already holds parts or a manifest (unless ``overwrite``), or is a file.
-    """
-    if plan.errors and not force:
-        raise WorkloadError(
-            f"{plan.errors:,} error{'s' if plan.errors != 1 else ''}: no parts written; fix them, or pass "
-            "--force to write the parts anyway",
-            path=plan.file,
-        )
-    folder = Path(directory)
-    check_split_dir(folder, overwrite=overwrite)
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in _existing(folder):  # only with overwrite: check_split_dir refused otherwise
-        old.unlink()
-    written: list[Path] = []
-    try:
-        lines, digest, source_sha = _write(plan, folder, written)
-        if source_sha != plan.source_sha256:
-            raise WorkloadError(
-                "changed since it was planned (sha256 differs): plan it again", path=plan.file
-            )
-        if lines != plan.requests or digest != plan.lines_digest:
-            raise WorkloadError(
-                f"copied {lines:,} lines, but the plan read {plan.requests:,} requests", path=plan.file
-            )
-        entries, back, back_digest, back_sha, ids, ids_digest = _read_back(folder, plan)
-        if (back, back_digest, back_sha) != (plan.requests, plan.lines_digest, plan.lines_sha256):
-            raise WorkloadError(
-                f"the parts read back as {back:,} lines, not the source's {plan.requests:,} request lines "
-                "each once in order",
-                path=str(folder),
-            )
-        if (ids, ids_digest) != (plan.requests, plan.custom_ids_digest):
-            raise WorkloadError(
-                f"the parts hold {ids:,} custom_ids, not the source's {plan.requests:,}, each once",
-                path=str(folder),
-            )
-        manifest = _manifest(plan, entries, ids)
-        _atomic_write(
-            folder / _MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
-        )
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
+def _sync_dir(folder: Path) -> None:
     with contextlib.suppress(OSError):  # make the renames durable where the platform allows it
         fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _atomic_write(folder: Path, name: str, data: bytes) -> Path:
+    temp = folder / f".{name}.{secrets.token_hex(6)}.tmp"
+    try:
+        with temp.open("xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return temp.replace(folder / name)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise cannot(folder, f"write {name}", exc) from None
+
+
+def refused(plan: Plan) -> WorkloadError:
+    """Why a plan with errors writes no parts (without ``force``)."""
+    return WorkloadError(
+        f"{plan.errors:,} error{'s' if plan.errors != 1 else ''}: no parts written; fix them, or pass "
+        "--force to write the parts anyway",
+        path=plan.file,
+    )
+
+
+def commit(target: SplitDir, plan: Plan, files: list[PartFile]) -> Plan:
+    """Put the parts, written and read back, into place; then ``manifest.json``; the plan with ``split``.
+
+    The plan's parts must be the files written (lines and bytes of each). The old manifest goes
+    first (a directory without one is incomplete), then old parts this split does not replace.
+    """
+    folder = target.folder
+    written = [(f.lines, f.bytes) for f in files]
+    planned = [(p.requests, p.bytes) for p in plan.parts]
+    if written != planned:
+        raise WorkloadError(
+            f"wrote {len(files):,} parts of {sum(f.lines for f in files):,} lines, but the plan has "
+            f"{len(plan.parts):,} parts of {plan.requests:,} requests: no parts written",
+            path=str(folder),
+        )
+    finals = [folder / part.file for part in plan.parts]
+    placed: list[Path] = []
+    try:
+        old = _existing(folder)
+        for path in sorted(old, key=lambda p: p.name != _MANIFEST):  # the manifest first
+            if path not in finals:
+                path.unlink()
+        for file, final in zip(files, finals, strict=True):
+            file.temp.replace(final)
+            placed.append(final)
+        _sync_dir(folder)
+        manifest = _manifest(plan, files)
+        text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        _atomic_write(folder, _MANIFEST, text.encode("utf-8", "backslashreplace"))  # a path's lone surrogates
+    except OSError as exc:
+        for path in placed:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise cannot(folder, "put the parts in place", exc) from None
+    except BaseException:
+        for path in placed:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise
+    _sync_dir(folder)
+    target.committed = True
     split = Split(
         directory=str(folder),
-        files=tuple(str(p) for p in written),
+        files=tuple(str(p) for p in finals),
         manifest=str(folder / _MANIFEST),
-        requests=back,
-        custom_ids=ids,
-        lines_sha256=back_sha,
+        requests=sum(f.lines for f in files),
+        custom_ids=sum(f.lines for f in files),
+        lines_sha256=plan.lines_sha256,
     )
     return plan.model_copy(update={"split": split})
 
 
-def _manifest(plan: Plan, entries: list[dict[str, Any]], ids: int) -> dict[str, Any]:
+def write_parts(plan: Plan, directory: str | Path, *, overwrite: bool = False, force: bool = False) -> Plan:
+    """Write the parts of ``plan`` into ``directory`` from a second read of its source, prove them
+    complete, then write ``manifest.json``. (``plan(..., split=directory)`` does the same while it
+    reads the source, once.)
+
+    Each part is a byte-for-byte copy of its source lines (each ending with a newline), written to a
+    hidden temp file in ``directory``, each block read back at once and compared with what was
+    written, flushed to disk; and the source must be the one planned (its sha256). Only then are the
+    parts renamed into place and the manifest written, last and also atomically. On any failure no
+    part of this run is left in ``directory``.
+
+    Raises:
+        WorkloadError: the plan has errors (unless ``force``), the source changed since it was
+            planned or was standard input, or a part does not read back as written.
+        UsageError: ``directory`` already holds parts or a manifest (unless ``overwrite``), is a
+            file, holds the source, is taken by another split, or cannot be written.
+    """
+    from .sink import Sink
+
+    if plan.errors and not force:
+        raise refused(plan)
+    if plan.file == STDIN:
+        raise WorkloadError(
+            "the requests came from standard input, which cannot be read again: write the parts "
+            "while planning (plan(..., split=DIR), or `claude-quote plan - --split DIR`)",
+            path=plan.file,
+        )
+    target = SplitDir(directory, overwrite=overwrite, source=plan.file)
+    sink = Sink(target)
+    try:
+        _copy(plan, sink)
+        source, _ = sink.finish()
+        if source != plan.source_sha256:
+            raise WorkloadError(
+                "changed since it was planned (sha256 differs): plan it again", path=plan.file
+            )
+        return commit(target, plan, sink.files)
+    finally:
+        sink.close()
+        target.release()
+
+
+def _copy(plan: Plan, sink: Any) -> None:
+    """Feed the source's lines to the sink, each request line with its part (blank and invalid lines: 0)."""
+    from claude_quote.workloads.requests import read_request_lines
+
+    invalid = {p.line for p in plan.problems if p.code == "invalid_line"}
+    parts = iter(plan.parts)
+    part = next(parts, None)
+    if Path(plan.file).suffix == ".json":  # the lines are the requests re-serialised: parse again
+        for item in read_request_lines(plan.file):
+            number = item.line
+            while part is not None and number > part.last_line:
+                part = next(parts, None)
+            keep = item.request is not None and number not in invalid and part is not None
+            sink.add(item.raw, part.index if keep and part is not None else 0, item.in_source)
+        return
+    with open_binary(plan.file) as handle:
+        number = 0
+        while raw := handle.readline(DEFAULT_MAX_LINE_BYTES + 1):
+            number += 1
+            while part is not None and number > part.last_line:
+                part = next(parts, None)
+            keep = (
+                part is not None and part.first_line <= number and number not in invalid and not raw.isspace()
+            )
+            sink.add(raw, part.index if keep and part is not None else 0, True)
+
+
+def _manifest(plan: Plan, files: list[PartFile]) -> dict[str, Any]:
     from claude_quote._version import __version__
 
+    entries = [
+        {
+            "file": part.file,
+            "first_line": part.first_line,
+            "last_line": part.last_line,
+            "requests": part.requests,
+            "custom_ids": file.lines,
+            "bytes": part.bytes,
+            "body_bytes": part.body_bytes,
+            "sha256": file.sha256.hexdigest(),
+            "models": list(part.models),
+        }
+        for part, file in zip(plan.parts, files, strict=True)
+    ]
     return {
         "schema_version": 1,
         "kind": "plan-manifest",
@@ -263,5 +435,5 @@ def _manifest(plan: Plan, entries: list[dict[str, Any]], ids: int) -> dict[str, 
         },
         "problems": {"errors": plan.errors, "warnings": plan.warning_count, "forced": plan.errors > 0},
         "parts": entries,
-        "total": {"parts": len(entries), "requests": plan.requests, "custom_ids": ids},
+        "total": {"parts": len(entries), "requests": plan.requests, "custom_ids": plan.requests},
     }

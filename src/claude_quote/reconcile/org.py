@@ -45,7 +45,13 @@ from claude_quote.errors import ClaudeQuoteError, UnknownModelError, WorkloadErr
 from claude_quote.money import EXACT, decimal_str
 from claude_quote.pricing import ModelInfo, PriceTable
 from claude_quote.usage import Usage
-from claude_quote.workloads.admin_exports import UsageRow, read_cost_report, read_usage_report
+from claude_quote.workloads.admin_exports import (
+    CostReport,
+    UsageReport,
+    UsageRow,
+    read_cost_report,
+    read_usage_report,
+)
 from claude_quote.workloads.results import MAX_SKIPPED_SHOWN, InvalidLine
 
 from .compare import error_percent
@@ -164,20 +170,31 @@ class _OrgAccumulator:
 
 @dataclass
 class _State:
-    """What the rows of a usage report add up to, by line."""
+    """What the rows of a usage report (and a cost report) add up to, by line."""
 
     engine: Engine
+    skip_invalid: bool
     acc: dict[_Key, _OrgAccumulator] = field(default_factory=dict)
     flags: dict[str, set[str]] = field(default_factory=dict)
     models: dict[str, tuple[ModelInfo, set[date]]] = field(default_factory=dict)
     notes: dict[str, None] = field(default_factory=dict)
     """What the cards used say (UNCERTAIN rates, fast mode withdrawn), in order, once each."""
+    skipped: int = 0
+    skipped_lines: list[InvalidLine] = field(default_factory=list)
+    billed_not_compared: dict[str, Decimal] = field(default_factory=dict)
+    per_model_billing: bool = False
+    cost_days: set[date] = field(default_factory=set)
 
     def line(self, key: _Key, info: ModelInfo | None) -> _OrgAccumulator:
         found = self.acc.get(key)
         if found is None:
             found = self.acc[key] = _OrgAccumulator(key[0], info, key[2])
         return found
+
+    def skip(self, line: int | None, reason: str) -> None:
+        self.skipped += 1
+        if len(self.skipped_lines) < MAX_SKIPPED_SHOWN:
+            self.skipped_lines.append(InvalidLine(line=line, reason=reason))
 
 
 def reconcile_usage_report(
@@ -200,46 +217,14 @@ def reconcile_usage_report(
     Raises:
         WorkloadError: a file or row is invalid, or a model is unknown or has no price on a bucket's date.
     """
-    state = _State(engine_for(table))
+    state = _State(engine_for(table), skip_invalid)
     usage = read_usage_report(usage_report, skip_invalid=skip_invalid)
-    costs = read_cost_report(cost_report, skip_invalid=skip_invalid) if cost_report is not None else None
-    skipped_lines = list(usage.skipped_lines)
-    skipped = usage.skipped
-    for row in usage.rows:
-        try:
-            _add_row(state, row, usage.path)
-        except _RowInvalid as exc:
-            if not skip_invalid:
-                raise WorkloadError(f"{row.where}: {exc}", path=usage.path, line=row.line) from None
-            skipped += 1
-            if len(skipped_lines) < MAX_SKIPPED_SHOWN:
-                skipped_lines.append(InvalidLine(line=row.line, reason=f"{row.where}: {exc}"))
-
-    billed_not_compared: dict[str, Decimal] = {}
-    per_model_billing = False
-    cost_days: set[date] = set()
-    if costs is not None:
-        skipped += costs.skipped
-        skipped_lines += costs.skipped_lines[: max(MAX_SKIPPED_SHOWN - len(skipped_lines), 0)]
-        for cost_row in costs.rows:
-            day = cost_row.starting_at.astimezone(UTC).date()
-            cost_days.add(day)
-            label = _not_comparable(cost_row.cost_type, cost_row.service_tier)
-            if label is not None:
-                _add(billed_not_compared, label, cost_row.dollars)
-                continue
-            if cost_row.cost_type == "web_search":
-                line = state.line(_SEARCH_KEY, None)
-            else:
-                info = _org_model(
-                    state.engine, cost_row.model, day, costs.path, cost_row.line, cost_row.where
-                )
-                per_model_billing = per_model_billing or info is not None
-                line = state.line(("tokens", info.id if info else None, cost_row.service_tier), info)
-            with decimal.localcontext(EXACT):
-                line.billed = (line.billed or Decimal(0)) + cost_row.dollars
-
-    lines = _org_lines(state.acc, costs is not None, per_model_billing)
+    _price_rows(state, usage)
+    costs = None
+    if cost_report is not None:
+        costs = read_cost_report(cost_report, skip_invalid=skip_invalid)
+        _bill(state, costs)
+    lines = _org_lines(state.acc, costs is not None, state.per_model_billing)
     with decimal.localcontext(EXACT):
         estimate = sum((ln.estimate for ln in lines if ln.estimate is not None), Decimal(0))
         actual: Decimal | None = None
@@ -247,20 +232,9 @@ def reconcile_usage_report(
             actual = sum((ln.actual or Decimal(0) for ln in lines if ln.unpriced_reason is None), Decimal(0))
             for ln in lines:
                 if ln.unpriced_reason is not None and ln.actual:
-                    _add(billed_not_compared, f"{ln.label} (not priced)", ln.actual)
+                    _add(state.billed_not_compared, f"{ln.label} (not priced)", ln.actual)
         error = None if actual is None else estimate - actual
     days = sorted({row.day for row in usage.rows})
-    warnings = _org_warnings(
-        lines,
-        state,
-        billed_not_compared,
-        costs is not None,
-        per_model_billing,
-        set(days),
-        cost_days,
-        skipped,
-        skipped_lines,
-    )
     priced_usage = sum((ln.usage for ln in lines if ln.cost is not None and ln.kind == "tokens"), Usage())
     searches = sum(ln.usage.web_search_requests for ln in lines if ln.kind == "web_search" and ln.cost)
     return OrgReconciliation(
@@ -279,11 +253,44 @@ def reconcile_usage_report(
         error=error,
         error_percent=None if actual is None else error_percent(estimate, actual),
         lines=tuple(lines),
-        billed_not_compared=dict(sorted(billed_not_compared.items())),
-        skipped=skipped,
-        skipped_lines=tuple(skipped_lines),
-        warnings=tuple(warnings),
+        billed_not_compared=dict(sorted(state.billed_not_compared.items())),
+        skipped=state.skipped,
+        skipped_lines=tuple(state.skipped_lines),
+        warnings=tuple(_org_warnings(lines, state, costs is not None, set(days))),
     )
+
+
+def _price_rows(state: _State, usage: UsageReport) -> None:
+    """Every usage row priced into its line; a row that cannot be priced is skipped or raised."""
+    state.skipped, state.skipped_lines = usage.skipped, list(usage.skipped_lines)
+    for row in usage.rows:
+        try:
+            _add_row(state, row, usage.path)
+        except _RowInvalid as exc:
+            if not state.skip_invalid:
+                raise WorkloadError(f"{row.where}: {exc}", path=usage.path, line=row.line) from None
+            state.skip(row.line, f"{row.where}: {exc}")
+
+
+def _bill(state: _State, costs: CostReport) -> None:
+    """What the cost report billed, onto the same lines (or set aside as not comparable)."""
+    state.skipped += costs.skipped
+    state.skipped_lines += costs.skipped_lines[: max(MAX_SKIPPED_SHOWN - len(state.skipped_lines), 0)]
+    for cost_row in costs.rows:
+        day = cost_row.starting_at.astimezone(UTC).date()
+        state.cost_days.add(day)
+        label = _not_comparable(cost_row.cost_type, cost_row.service_tier)
+        if label is not None:
+            _add(state.billed_not_compared, label, cost_row.dollars)
+            continue
+        if cost_row.cost_type == "web_search":
+            line = state.line(_SEARCH_KEY, None)
+        else:
+            info = _org_model(state.engine, cost_row.model, day, costs.path, cost_row.line, cost_row.where)
+            state.per_model_billing = state.per_model_billing or info is not None
+            line = state.line(("tokens", info.id if info else None, cost_row.service_tier), info)
+        with decimal.localcontext(EXACT):
+            line.billed = (line.billed or Decimal(0)) + cost_row.dollars
 
 
 def _add_row(state: _State, row: UsageRow, path: str) -> None:
@@ -455,17 +462,7 @@ def _org_lines(acc: Mapping[_Key, _OrgAccumulator], with_costs: bool, per_model:
     return out
 
 
-def _org_warnings(
-    lines: list[OrgLine],
-    state: _State,
-    billed_not_compared: Mapping[str, Decimal],
-    with_costs: bool,
-    per_model: bool,
-    usage_days: set[date],
-    cost_days: set[date],
-    skipped: int,
-    skipped_lines: list[InvalidLine],
-) -> list[str]:
+def _org_warnings(lines: list[OrgLine], state: _State, with_costs: bool, usage_days: set[date]) -> list[str]:
     flags = state.flags
     out: list[str] = []
     for line in lines:
@@ -500,22 +497,22 @@ def _org_warnings(
                 f"{_span(set(retired))}; priced at its last list price"
             )
     out.extend(state.notes)
-    if with_costs and not per_model:
+    if with_costs and not state.per_model_billing:
         out.append(
             "the cost report has no per-model rows (export it with group_by[]=description), so only the "
             "totals are compared"
         )
-    for label, dollars in sorted(billed_not_compared.items()):
+    for label, dollars in sorted(state.billed_not_compared.items()):
         out.append(f"billed ${decimal_str(dollars)} for {label}: not compared")
-    if with_costs and cost_days and usage_days and cost_days != usage_days:
+    if with_costs and state.cost_days and usage_days and state.cost_days != usage_days:
         out.append(
-            f"the usage report covers {_span(usage_days)} but the cost report {_span(cost_days)}; "
+            f"the usage report covers {_span(usage_days)} but the cost report {_span(state.cost_days)}; "
             "the totals may not cover the same days"
         )
-    if skipped:
-        shown = "; ".join((f"line {s.line}: " if s.line else "") + s.reason for s in skipped_lines[:5])
-        more = " (first 5 shown)" if skipped > 5 else ""
-        out.append(f"skipped {skipped} invalid row(s){more}: {shown}")
+    if state.skipped:
+        shown = "; ".join((f"line {s.line}: " if s.line else "") + s.reason for s in state.skipped_lines[:5])
+        more = " (first 5 shown)" if state.skipped > 5 else ""
+        out.append(f"skipped {state.skipped} invalid row(s){more}: {shown}")
     return out
 
 

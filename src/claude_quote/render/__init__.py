@@ -9,7 +9,7 @@ from .document import Document
 from .json import to_json
 from .text import to_csv, to_markdown, to_table
 
-__all__ = ["FORMATS", "Format", "register", "render"]
+__all__ = ["FORMATS", "Format", "register", "render", "warnings_of"]
 
 Format = Literal["table", "json", "csv", "markdown"]
 FORMATS: tuple[str, ...] = get_args(Format)
@@ -63,16 +63,26 @@ def _builders(report: object) -> tuple[Callable[[Any], dict[str, Any]], Callable
     raise TypeError(f"no renderer for {type(report).__name__}")
 
 
-def render(report: object, fmt: Format | str, *, width: int | None = None) -> str:
-    """Text of ``report`` in ``fmt`` (``table``, ``json``, ``csv`` or ``markdown``)."""
+def render(report: object, fmt: Format | str, *, width: int | None = None, warnings: bool = True) -> str:
+    """Text of ``report`` in ``fmt`` (``table``, ``json``, ``csv`` or ``markdown``).
+
+    ``width``: the table's width (default: the terminal's; 240 in a pipe). ``warnings=False`` leaves
+    the warning lines out of the table (``--quiet``); JSON and Markdown always carry them.
+    """
     to_json_dict, to_doc = _builders(report)
     if fmt == "json":
         return to_json(to_json_dict(report))
     document = to_doc(report)
     if fmt == "table":
-        return to_table(document, width=width)
+        return to_table(document, width=width, warnings=warnings)
     if fmt == "markdown":
         return to_markdown(document)
     if fmt == "csv":
         return to_csv(document)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def warnings_of(report: object) -> list[str]:
+    """Every warning the report's table would show, in order (what the CLI copies to stderr when stdout
+    carries JSON, CSV or Markdown)."""
+    return list(_builders(report)[1](report).warnings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from claude_quote.calibrate import CalibrationReport, Effect
+from claude_quote.calibrate import CalibrationReport, Effect, FitQuality
 
 from . import format as fmt
 from .document import Cell, Document, Table
@@ -58,6 +58,26 @@ def _percent(value: Decimal | None) -> str:
     return "-" if value is None else ("+" if value > 0 else "") + fmt.percent(value)
 
 
+def _error(quality: FitQuality | None) -> str:
+    return "-" if quality is None else fmt.percent(quality.mean_abs_error * 100)
+
+
+def _range(quality: FitQuality | None) -> str:
+    if quality is None:
+        return "-"
+    return f"{_percent(quality.error_p5 * 100)} to {_percent(quality.error_p95 * 100)}"
+
+
+def default_factors(model: str) -> dict[str, Decimal]:
+    """The uncalibrated factor of each class for ``model``'s tokenizer."""
+    from claude_quote.pricing import load_pricing
+    from claude_quote.tokens.data import load_token_data
+
+    info = next((m for m in load_pricing().models if m.id == model), None)
+    tokenizer = info.tokenizer if info is not None else "claude-3"
+    return {str(c): f for c, f in load_token_data().tokenizers[tokenizer].factors.items()}
+
+
 def _effect_row(e: Effect) -> list[Cell | str]:
     return [
         e.model,
@@ -69,8 +89,10 @@ def _effect_row(e: Effect) -> list[Cell | str]:
         Cell.tokens(e.uncalibrated_output_tokens),
         Cell.tokens(e.calibrated_output_tokens),
         Cell.usd(e.actual),
-        f"{fmt.usd(e.uncalibrated)} ({_percent(e.uncalibrated_error_percent)})",
-        f"{fmt.usd(e.calibrated)} ({_percent(e.calibrated_error_percent)})",
+        Cell.usd(e.uncalibrated),
+        Cell.change(e.uncalibrated_error_percent),
+        Cell.usd(e.calibrated),
+        Cell.change(e.calibrated_error_percent),
     ]
 
 
@@ -78,7 +100,7 @@ def calibration_document(r: CalibrationReport) -> Document:
     """The human-readable calibration report."""
     counts = f"{r.results:,} result lines"
     if r.not_succeeded:
-        counts += " (" + ", ".join(f"{n} {kind}" for kind, n in r.not_succeeded.items()) + ")"
+        counts += " (" + ", ".join(f"{n:,} {kind}" for kind, n in r.not_succeeded.items()) + ")"
     facts = [
         ("requests", f"{r.requests_file} ({r.requests:,} requests)"),
         ("results", f"{r.results_file} ({counts})"),
@@ -94,45 +116,70 @@ def calibration_document(r: CalibrationReport) -> Document:
         columns=[
             "model",
             "samples",
-            "input factor",
+            "fixed part",
             "default",
-            "per-request p5",
-            "p50",
-            "p95",
+            "error",
+            "90% of requests",
+            "R²",
+            "uncalibrated",
+            "written",
+        ],
+        title="Learned per model (prompt = fixed part + Σ class factor × tiktoken tokens; errors per request, in-sample)",
+    )
+    classes = Table(
+        columns=["model", "content class", "share of tokens", "default factor", "learned factor"],
+        title="Content classes (factor: Claude tokens per tiktoken token; classes under 1% keep the default)",
+    )
+    outputs = Table(
+        columns=[
+            "model or custom_id prefix",
+            "samples",
             "output p50",
             "output p95",
             "output mean",
             "written",
         ],
-        title="Learned per model (factor = Σ(actual prompt − fixed tokens) ÷ Σ tiktoken tokens)",
+        title="Output tokens per model and custom_id prefix",
     )
     for m in r.models:
+        written = "yes" if m.written else "no (too few)"
         models.rows.append(
             [
                 m.model,
                 Cell.tokens(m.samples),
-                _factor(m.input_factor),
-                _factor(m.default_factor),
-                _factor(m.factor_p5),
-                _factor(m.factor_p50),
-                _factor(m.factor_p95),
-                Cell.tokens(m.output_p50),
-                Cell.tokens(m.output_p95),
-                "-" if m.output_mean is None else f"{m.output_mean:,}",
-                "yes" if m.written else "no (too few)",
+                Cell(None if m.request_tokens is None else round(m.request_tokens, 1), "count"),
+                Cell(round(m.default_request_tokens, 1), "count"),
+                Cell.percent(None if m.fitted is None else m.fitted.mean_abs_error * 100),
+                _range(m.fitted),
+                Cell(None if m.fitted is None else m.fitted.r2, "text"),
+                Cell.percent(None if m.uncalibrated is None else m.uncalibrated.mean_abs_error * 100),
+                written,
             ]
         )
-    prefixes = Table(
-        columns=["custom_id prefix", "samples", "output p50", "output p95", "written"],
-        title="Output tokens per custom_id prefix",
-    )
-    for p in r.prefixes:
-        prefixes.rows.append(
+        defaults = default_factors(m.model)
+        for cls, share in m.class_shares.items():
+            learned = m.factors.get(cls)
+            classes.rows.append(
+                [m.model, cls, Cell.percent(share * 100), f"× {defaults[cls]}", _factor(learned)]
+            )
+        outputs.rows.append(
             [
-                p.prefix,
+                m.model,
+                Cell.tokens(m.samples),
+                Cell.tokens(m.output_p50),
+                Cell.tokens(m.output_p95),
+                Cell(m.output_mean, "count"),
+                written,
+            ]
+        )
+    for p in r.prefixes:
+        outputs.rows.append(
+            [
+                f"{p.prefix} (prefix)",
                 Cell.tokens(p.samples),
                 Cell.tokens(p.output_p50),
                 Cell.tokens(p.output_p95),
+                "",
                 "yes" if p.written else "no (too few)",
             ]
         )
@@ -141,14 +188,16 @@ def calibration_document(r: CalibrationReport) -> Document:
             "model",
             "requests",
             "prompt",
-            "est. before",
-            "est. after",
+            "prompt est. before",
+            "prompt est. after",
             "output",
-            "est. before",
-            "est. after",
+            "output est. before",
+            "output est. after",
             "batch cost",
-            "estimate before",
-            "estimate after",
+            "cost est. before",
+            "error before",
+            "cost est. after",
+            "error after",
         ],
         title="Effect on the estimate of these requests (actual, then estimated before and after; batch prices)",
     )
@@ -156,7 +205,7 @@ def calibration_document(r: CalibrationReport) -> Document:
         effect.rows.append(_effect_row(e))
     effect.footer = _effect_row(r.effect[-1])
     notes = [
-        "Before: the default token factors and no output estimate (each request's max_tokens). After: "
+        "Before: the default counting model and no output estimate (each request's max_tokens). After: "
         "estimate --calibration with this file. Both are in-sample: the file was learned from these requests.",
         "Estimates use the median output (p50); a workload whose answers sometimes run long costs more "
         "than its median suggests (compare the mean).",
@@ -164,7 +213,7 @@ def calibration_document(r: CalibrationReport) -> Document:
     return Document(
         title=f"Calibration: {r.joined:,} requests measured",
         facts=facts,
-        tables=[models, prefixes, effect],
+        tables=[models, classes, outputs, effect],
         notes=notes,
         warnings=list(r.warnings),
         csv=_csv_table(r),
@@ -177,10 +226,13 @@ def _csv_table(r: CalibrationReport) -> Table:
             "scope",
             "name",
             "samples",
-            "input_factor",
-            "factor_p5",
-            "factor_p50",
-            "factor_p95",
+            "request_tokens",
+            "factors",
+            "mean_abs_error",
+            "error_p5",
+            "error_p95",
+            "r2",
+            "uncalibrated_mean_abs_error",
             "output_p50",
             "output_p95",
             "output_mean",
@@ -188,15 +240,19 @@ def _csv_table(r: CalibrationReport) -> Table:
         ]
     )
     for m in r.models:
+        fitted = m.fitted
         table.rows.append(
             [
                 "model",
                 m.model,
                 Cell(m.samples, "count"),
-                Cell(m.input_factor, "count"),
-                Cell(m.factor_p5, "count"),
-                Cell(m.factor_p50, "count"),
-                Cell(m.factor_p95, "count"),
+                Cell(m.request_tokens, "count"),
+                ";".join(f"{cls}={value}" for cls, value in m.factors.items()),
+                Cell(None if fitted is None else fitted.mean_abs_error, "count"),
+                Cell(None if fitted is None else fitted.error_p5, "count"),
+                Cell(None if fitted is None else fitted.error_p95, "count"),
+                Cell(None if fitted is None else fitted.r2, "count"),
+                Cell(None if m.uncalibrated is None else m.uncalibrated.mean_abs_error, "count"),
                 Cell(m.output_p50, "count"),
                 Cell(m.output_p95, "count"),
                 Cell(m.output_mean, "count"),
@@ -209,6 +265,9 @@ def _csv_table(r: CalibrationReport) -> Table:
                 "prefix",
                 p.prefix,
                 Cell(p.samples, "count"),
+                "",
+                "",
+                "",
                 "",
                 "",
                 "",

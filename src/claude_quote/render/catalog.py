@@ -26,8 +26,18 @@ def list_json(report: ModelList) -> dict[str, Any]:
 
 
 def detail_json(report: ModelDetail) -> dict[str, Any]:
-    """One model, all of its data."""
-    return {"schema_version": SCHEMA_VERSION, "kind": "model", **report.model_dump(mode="python")}
+    """One model, all of its data, and the warnings its table shows (the facts flagged UNCERTAIN)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "model",
+        **report.model_dump(mode="python"),
+        "warnings": _detail_warnings(report),
+    }
+
+
+def _detail_warnings(report: ModelDetail) -> list[str]:
+    warnings = [report.lifecycle] if report.lifecycle else []
+    return warnings + [f"{field} is UNCERTAIN: {why}" for field, why in report.model.uncertain.items()]
 
 
 def _rate_cells(rates: Rates | None) -> list[Cell | str]:
@@ -146,9 +156,9 @@ def detail_document(report: ModelDetail) -> Document:
     notes = [
         f"[{key}] {src.title}" + (f" <{src.url}>" if src.url else "") for key, src in report.sources.items()
     ]
-    warnings = [report.lifecycle] if report.lifecycle else []
-    warnings += [f"{field} is UNCERTAIN: {why}" for field, why in m.uncertain.items()]
-    return Document(title=f"{m.name}", facts=facts, tables=tables, notes=notes, warnings=warnings)
+    return Document(
+        title=f"{m.name}", facts=facts, tables=tables, notes=notes, warnings=_detail_warnings(report)
+    )
 
 
 def uncertain_json(report: UncertainFacts) -> dict[str, Any]:

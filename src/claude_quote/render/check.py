@@ -8,9 +8,17 @@ from typing import Any
 
 from claude_quote.budget import REPORT_SCHEMA_VERSION, CheckReport, Delta, Violation, WorkloadResult
 from claude_quote.render import format as fmt
-from claude_quote.render.document import Cell, Document, Table
+from claude_quote.render.document import Cell, Chart, Document, Series, Table
 
-__all__ = ["COMMENT_MARKER", "check_document", "check_json", "delta_text", "github_comment", "violation_text"]
+__all__ = [
+    "COMMENT_MARKER",
+    "check_charts",
+    "check_document",
+    "check_json",
+    "delta_text",
+    "github_comment",
+    "violation_text",
+]
 
 COMMENT_MARKER = "<!-- claude-quote check -->"
 """First line of the PR comment, so a workflow finds and updates its own comment instead of adding one."""
@@ -19,30 +27,32 @@ _STAT = {"expected": "expected", "worst_case": "worst case"}
 
 
 def violation_text(v: Violation, report: CheckReport) -> str:
-    """One violation as a sentence naming the workload, the limit and the amount."""
+    """One violation as a sentence naming the workload, the limit and the amount (with enough decimals
+    that the amount never reads the same as the limit it exceeds)."""
     stat = _STAT[report.statistic]
     who = f"workload {v.workload!r}" if v.workload else "all workloads"
     source = report.baseline.source if report.baseline else "the baseline"
+    if v.rule in ("max_increase_percent", "min_batch_savings_percent"):
+        actual, limit = fmt.percent_apart(v.actual, v.limit)
+    else:
+        actual, limit = fmt.usd_apart(v.actual, v.limit)
     if v.rule in ("monthly", "workload_monthly"):
-        return f"{who} cost {fmt.usd(v.actual)}/month ({stat}), over the {fmt.usd(v.limit)}/month budget"
+        return f"{who} cost {actual}/month ({stat}), over the {limit}/month budget"
     if v.rule == "per_request":
-        return f"{who} costs {fmt.usd(v.actual)} per request ({stat}), over the {fmt.usd(v.limit)} limit"
+        return f"{who} costs {actual} per request ({stat}), over the {limit} limit"
     if v.rule == "max_increase":
-        return f"monthly cost rises by {fmt.usd(v.actual)} against {source}, more than the {fmt.usd(v.limit)} allowed"
+        return f"monthly cost rises by {actual} against {source}, more than the {limit} allowed"
     if v.rule == "max_increase_percent":
-        return (
-            f"monthly cost rises by {fmt.percent(v.actual)} against {source}, "
-            f"more than the {fmt.percent(v.limit)} allowed"
-        )
-    return f"{who} saves {fmt.percent(v.actual)} in batch, less than the {fmt.percent(v.limit)} minimum"
+        return f"monthly cost rises by {actual} against {source}, more than the {limit} allowed"
+    return f"{who} saves {actual} in batch, less than the {limit} minimum"
 
 
 def delta_text(delta: Delta) -> str:
-    """``+$312.40/month (+18%)``."""
+    """``+$312.40/month (+18%)``; a fall is ``-$12.00/month (-3.5%)``."""
     sign = "+" if delta.change >= 0 else "-"
     text = f"{sign}{fmt.usd(abs(delta.change))}/month"
     if delta.percent is not None:
-        text += f" ({sign}{fmt.percent(abs(delta.percent))})"
+        text += f" ({fmt.change_percent(delta.percent)})"
     return text
 
 
@@ -65,10 +75,10 @@ def _workload_json(r: WorkloadResult) -> dict[str, Any]:
 
 
 def _age(days: int, at: date) -> str:
-    """``12 days before 2026-11-25``; a table checked after the quote date says so."""
+    """``12 days before 2026-11-25``, ``1 day before``; a table checked after the quote date says so."""
     if days < 0:
-        return f"{-days} days after {at.isoformat()}"
-    return f"{days} days before {at.isoformat()}"
+        return f"{_days(-days)} after {at.isoformat()}"
+    return f"{_days(days)} before {at.isoformat()}"
 
 
 def check_json(report: CheckReport) -> dict[str, Any]:
@@ -102,7 +112,7 @@ def _headline(report: CheckReport) -> str:
         return "claude-quote check: price table too old"
     if report.violations:
         n = len(report.violations)
-        return f"claude-quote check: over budget ({n} violation{'s' if n > 1 else ''})"
+        return f"claude-quote check: over budget ({n:,} violation{'s' if n > 1 else ''})"
     return "claude-quote check: within budget"
 
 
@@ -126,7 +136,7 @@ def check_document(report: CheckReport) -> Document:
     diff = report.baseline
     if diff is not None:
         facts.append(("vs baseline", f"{delta_text(diff.total)} vs {diff.source}"))
-    columns = ["workload", "mode", "model", "requests/month", "monthly cost", "budget"]
+    columns = ["workload", "mode", "model", "requests per month", "monthly cost", "budget"]
     if diff is not None:
         columns.append("change")
     columns.append("status")
@@ -157,7 +167,76 @@ def check_document(report: CheckReport) -> Document:
         tables=[Table(columns=columns, rows=rows)],
         notes=notes,
         warnings=warnings,
+        charts=check_charts(report),
     )
+
+
+def check_charts(report: CheckReport) -> list[Chart]:
+    """Each workload's monthly cost (bars) against its budget (line), and against the baseline."""
+    if not report.workloads:
+        return []
+    stat = _STAT[report.statistic]
+    total = f"All workloads: {fmt.usd(report.total)}/month"
+    if report.budgets.monthly is not None:
+        total += f" of the {fmt.usd(report.budgets.monthly)}/month budget"
+    budgeted = [r for r in report.workloads if r.cost.limits.monthly is not None]
+    charts: list[Chart] = []
+    if budgeted:
+        left_out = [r.cost.name for r in report.workloads if r.cost.limits.monthly is None]
+        caption = f"Monthly cost ({stat}) of each workload with a monthly budget, in USD: cost as bars, budget as a line. {total}."
+        if left_out:
+            caption += f" Without a budget, not drawn: {', '.join(left_out)}."
+        charts.append(
+            Chart(
+                title="Monthly cost (bars) vs budget (line)",
+                x=[r.cost.name for r in budgeted],
+                y_label="USD per month",
+                series=[
+                    Series("bar", "monthly cost", [r.billed for r in budgeted]),
+                    Series("line", "budget", [r.cost.limits.monthly or Decimal(0) for r in budgeted]),
+                ],
+                caption=caption,
+            )
+        )
+    else:
+        charts.append(
+            Chart(
+                title="Monthly cost by workload",
+                x=[r.cost.name for r in report.workloads],
+                y_label="USD per month",
+                series=[Series("bar", "monthly cost", [r.billed for r in report.workloads])],
+                caption=f"Monthly cost ({stat}) of each workload in USD. {total}.",
+            )
+        )
+    diff = report.baseline
+    if diff is not None:
+        before = [
+            diff.workloads[r.cost.name].before if r.cost.name in diff.workloads else Decimal(0)
+            for r in report.workloads
+        ]
+        caption = (
+            f"Monthly cost ({stat}) of each workload in USD: now as bars, {diff.source} as a line "
+            f"(0 for a new workload). All workloads: {delta_text(diff.total)}."
+        )
+        if diff.removed:
+            caption += f" Removed since the baseline, not drawn: {', '.join(diff.removed)}."
+        charts.append(
+            Chart(
+                title="Monthly cost now (bars) vs baseline (line)",
+                x=[r.cost.name for r in report.workloads],
+                y_label="USD per month",
+                series=[
+                    Series("bar", "now", [r.billed for r in report.workloads]),
+                    Series("line", "baseline", before),
+                ],
+                caption=caption,
+            )
+        )
+    return charts
+
+
+def _days(count: int) -> str:
+    return f"{count:,} day{'s' if count != 1 else ''}"
 
 
 def _requests(value: Decimal) -> str:

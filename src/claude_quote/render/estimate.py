@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from claude_quote.cost import Savings
-from claude_quote.estimate import Estimate, GroupEstimate, ModelEstimate, Priced, WorstCase
+from claude_quote.estimate import Estimate, GroupEstimate, ModelEstimate, Priced, TokenBand, WorstCase
 from claude_quote.sampling import Extrapolation, SampleEstimate
 from claude_quote.tokens.correction import TokenMethod
 
@@ -56,6 +56,7 @@ def estimate_json(e: Estimate) -> dict[str, Any]:
         "output_method": e.output_method,
         **_priced_json(e),
         "worst_case": _worst_json(e.worst_case),
+        "token_band": _band_json(e.token_band),
         "cache_bands": None,
         "by_model": [
             {
@@ -68,6 +69,10 @@ def estimate_json(e: Estimate) -> dict[str, Any]:
                 "output_method": m.output_method,
                 **_priced_json(m),
                 "worst_case": _worst_json(m.worst_case),
+                "runs_as": [
+                    {"geo": r.geo, "speed": r.speed, "requests": r.requests, "usage": r.usage}
+                    for r in m.runs_as
+                ],
             }
             for m in e.by_model
         ],
@@ -93,6 +98,40 @@ def estimate_json(e: Estimate) -> dict[str, Any]:
     out["sample"] = None if e.sample is None else _sample_json(e.sample)
     out["warnings"] = list(e.warnings)
     return out
+
+
+def _band_json(band: TokenBand | None) -> dict[str, Any] | None:
+    """The range from the token counts' error: low/high beside the point estimate (None: unknown)."""
+    if band is None:
+        return None
+    return {
+        "interval": band.interval,
+        "estimated_input_tokens": band.estimated_input_tokens,
+        "input_tokens": {"low": band.input_tokens_low, "high": band.input_tokens_high},
+        "realtime": {"low": band.realtime_low, "high": band.realtime_high},
+        "batch": None if band.batch_low is None else {"low": band.batch_low, "high": band.batch_high},
+        "description": band.description,
+    }
+
+
+def _band_rows(e: Estimate) -> list[list[Cell | str]]:
+    """The summary table's rows for the token band (none when it is unknown)."""
+    band = e.token_band
+    if band is None:
+        return []
+    return [
+        [
+            f"token band {bound}",
+            Cell.tokens(e.requests),
+            Cell.tokens(getattr(band, f"input_tokens_{bound}")),
+            Cell.tokens(e.output_tokens),
+            Cell.usd(getattr(band, f"realtime_{bound}")),
+            Cell.usd(getattr(band, f"batch_{bound}")),
+            "",
+            "",
+        ]
+        for bound in ("low", "high")
+    ]
 
 
 def _extrapolation_json(x: Extrapolation | None) -> dict[str, Any] | None:
@@ -146,10 +185,10 @@ def _usd(part: Priced, which: str) -> Cell | str:
     return Cell.usd(None if cost is None else cost.total)
 
 
-def _saving(part: Priced) -> Cell | str:
+def _saving(part: Priced) -> list[Cell | str]:
     if part.savings is None:
-        return Cell.usd(None)
-    return f"{fmt.usd(part.savings.amount)} ({fmt.percent(part.savings.percent)})"
+        return [Cell.usd(None), Cell.percent(None)]
+    return [Cell.usd(part.savings.amount), Cell.percent(part.savings.percent)]
 
 
 def _breakdown_row(label: str, part: ModelEstimate | GroupEstimate) -> list[Cell | str]:
@@ -174,11 +213,11 @@ def _summary_row(label: str, requests: int, part: Priced) -> list[Cell | str]:
         Cell.tokens(part.usage.output_tokens),
         _usd(part, "realtime"),
         _usd(part, "batch"),
-        _saving(part),
+        *_saving(part),
     ]
 
 
-_SUMMARY = ["", "requests", "input tokens", "output tokens", "real-time", "batch", "batch saves"]
+_SUMMARY = ["", "requests", "input tokens", "output tokens", "real-time", "batch", "batch saves", "saves %"]
 
 
 def estimate_document(e: Estimate) -> Document:
@@ -209,7 +248,8 @@ def estimate_document(e: Estimate) -> Document:
         columns=_SUMMARY, title="Estimate (USD)" if e.sample is None else "The sample's estimate (USD)"
     )
     summary.rows.append(_summary_row("expected", e.requests, e))
-    summary.rows.append(_summary_row("worst case (max_tokens, no cache hits)", e.requests, e.worst_case))
+    summary.rows.extend(_band_rows(e))
+    summary.rows.append(_summary_row("worst case", e.requests, e.worst_case))
     tables = [summary] if e.sample is None else [_sample_table(e.sample), summary]
 
     models = Table(
@@ -273,15 +313,26 @@ def estimate_document(e: Estimate) -> Document:
         )
 
     tables.append(_lines_table(e))
+    notes.insert(
+        0, "Worst case: every request writes its max_tokens of output and reads nothing from the cache."
+    )
     if e.savings is not None and e.worst_case.savings is not None:
+        expected, worst = fmt.usd_all([e.savings.amount, e.worst_case.savings.amount])
         notes.insert(
             0,
-            f"Batch saves {fmt.usd(e.savings.amount)} ({fmt.percent(e.savings.percent)}) expected, "
-            f"{fmt.usd(e.worst_case.savings.amount)} in the worst case.",
+            f"Batch saves {expected} ({fmt.percent(e.savings.percent)}) expected, {worst} in the worst case.",
         )
     notes.append(
         f"Token counts: {e.token_method.description}. Claude's tokenizer is not public: counts are estimates."
     )
+    if e.token_band is not None and e.token_band.estimated_input_tokens:
+        notes.append(
+            f"Token band: the expected cost if every estimated count errs as far as "
+            f"{fmt.percent(e.token_band.interval * 100)} of measured requests did, either way "
+            "(docs/tokens.md); output and exact counts are taken as they are."
+        )
+    elif e.token_band is None:
+        notes.append("Token band: unknown (the factor was given by the user and was never measured).")
     if e.sample is not None:
         notes.append(
             "Extrapolated: total = requests in the input × the sample's mean cost per request; the 95% "
@@ -303,6 +354,8 @@ def estimate_document(e: Estimate) -> Document:
 
 def _factor_text(method: TokenMethod) -> str:
     if method.factor is None:
+        if method.factors is not None:
+            return "by class" + (" (calibrated)" if method.calibrated else "")
         return "exact (count_tokens)" if method.method == "exact" else method.method
     return f"× {method.factor}" + (" (calibrated)" if method.calibrated else "")
 
@@ -372,6 +425,23 @@ def _csv_table(e: Estimate) -> Table:
         table.rows.append(_csv_row("model", m.model, m.requests, m, m.worst_case))
     for g in e.groups or ():
         table.rows.append(_csv_row("prefix", g.prefix, g.requests, g, g.worst_case))
+    if e.token_band is not None:
+        for bound in ("low", "high"):
+            table.rows.append(
+                [
+                    "token_band",
+                    bound,
+                    Cell(e.requests, "count"),
+                    Cell(getattr(e.token_band, f"input_tokens_{bound}"), "count"),
+                    Cell(e.output_tokens, "count"),
+                    Cell.usd(getattr(e.token_band, f"realtime_{bound}")),
+                    Cell.usd(getattr(e.token_band, f"batch_{bound}")),
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
     if e.cache_bands is not None:
         for band in e.cache_bands.bands:
             table.rows.append(_csv_row("cache_band", band.name, e.requests, band, None))

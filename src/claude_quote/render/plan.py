@@ -43,6 +43,7 @@ def plan_json(p: Plan) -> dict[str, Any]:
         "source_sha256": p.source_sha256,
         "lines_sha256": p.lines_sha256,
         "limits": {"max_requests": p.max_requests, "max_bytes": p.max_bytes, "bytes_of": "request_body"},
+        "betas": list(p.betas),
         "token_method": p.token_method,
         "margin": p.margin,
         "problems": [problem.model_dump(mode="python") for problem in p.problems],
@@ -68,7 +69,7 @@ def plan_document(p: Plan) -> Document:
     """Facts, the problems (one row each), the split plan, and what the exit code will be."""
     read = f"{_n(p.requests, 'request')}, {p.bytes:,} bytes"
     if p.skipped:
-        read += f"; {_n(p.skipped, 'invalid line')} skipped (written to no part)"
+        read += f"; {_n(p.skipped, 'invalid line')}, written to no part"
     facts = [
         ("file", p.file),
         ("read", read),
@@ -79,6 +80,8 @@ def plan_document(p: Plan) -> Document:
         ("token counts", p.token_method),
         ("batch limits", f"{p.max_requests:,} requests, {p.max_bytes:,} bytes of request body"),
     ]
+    if p.betas:
+        facts.append(("betas", ", ".join(p.betas)))
     tables: list[Table] = []
     problems = Table(columns=["where", "severity", "code", "custom_id", "problem"], title="Problems")
     for problem in p.problems:

@@ -23,13 +23,14 @@ from claude_quote.projections import (
 from claude_quote.usage import Usage
 
 from . import format as fmt
-from .document import Cell, Document, Table
+from .document import Cell, Chart, Document, Series, Table
 from .json import SCHEMA_VERSION
 
 __all__ = [
     "comparison_document",
     "comparison_json",
     "describe_workload",
+    "projection_chart",
     "projection_document",
     "projection_json",
 ]
@@ -241,8 +242,13 @@ def describe_workload(w: WorkloadSummary, model: str | None = None) -> str:
     return ", ".join(parts)
 
 
+def _months(count: int) -> str:
+    """``1 month``, ``12 months``."""
+    return f"{count:,} month{'s' if count != 1 else ''}"
+
+
 def _horizon_facts(start: Any, horizon: int, last: Any, length: MonthLength) -> list[tuple[str, str]]:
-    span = f"{_month(start)} to {_month(last)} ({horizon} month{'s' if horizon != 1 else ''})"
+    span = f"{_month(start)} to {_month(last)} ({_months(horizon)})"
     if length == "calendar":
         days = "calendar: the real days of each month"
     else:
@@ -339,10 +345,14 @@ def projection_document(p: Projection) -> Document:
         tables.append(by_workload)
 
     plan = "the blended plan" if blended else "batch"
+    (cost, saved), realtime, added_up = fmt.usd_terms([p.blended_cost, p.savings], p.realtime_cost)
+    rounded = "" if added_up else "; figures rounded"
+    if p.savings < 0:  # batch can cost more: e.g. cache reads turned into 1-hour cache writes
+        verdict = f"{plan} costs {saved.lstrip('-')} more ({_percent_of(-p.savings, p.realtime_cost)} more{rounded})"
+    else:
+        verdict = f"{plan} saves {saved} ({_percent_of(p.savings, p.realtime_cost)}{rounded})"
     notes = [
-        f"Over {p.horizon} month{'s' if p.horizon != 1 else ''}: real time {fmt.usd(p.realtime_cost)}, "
-        f"{plan} {fmt.usd(p.blended_cost)}; {plan} saves {fmt.usd(p.savings)} "
-        f"({_percent_of(p.savings, p.realtime_cost)}).",
+        f"Over {_months(p.horizon)}: real time {realtime}, {plan} {cost}; {verdict}.",
         "Input tokens are the whole prompt: uncached input + cache writes + cache reads.",
     ]
     if blended:
@@ -358,12 +368,33 @@ def projection_document(p: Projection) -> Document:
             "the rest written to the 1-hour cache."
         )
     return Document(
-        title=f"Projection: {p.horizon} month{'s' if p.horizon != 1 else ''} from {_month(p.start)}",
+        title=f"Projection: {_months(p.horizon)} from {_month(p.start)}",
         facts=facts,
         tables=tables,
         notes=notes,
         warnings=list(p.warnings),
         csv=_projection_csv(p),
+        charts=[projection_chart(p)],
+    )
+
+
+def projection_chart(p: Projection) -> Chart:
+    """Monthly cost: real time as bars, batch (or the blended plan) as a line."""
+    plan = "blended plan" if p.blended else "batch"
+    months = [_month(m.month) for m in p.months]
+    retired = [_month(m.month) for m in p.months if m.retired]
+    caption = f"Monthly cost in USD, {months[0]} to {months[-1]}: real time as bars, {plan} as a line."
+    if retired:
+        caption += f" Months with a retired model (priced at its last list price): {', '.join(retired)}."
+    return Chart(
+        title=f"Monthly cost: real time (bars) vs {plan} (line)",
+        x=months,
+        y_label="USD per month",
+        series=[
+            Series("bar", "real time", [m.realtime_cost for m in p.months]),
+            Series("line", plan, [m.blended_cost if p.blended else m.batch_cost for m in p.months]),
+        ],
+        caption=caption,
     )
 
 
@@ -429,10 +460,11 @@ def comparison_document(c: Comparison) -> Document:
             "mode",
             "first month",
             "average month",
-            f"{c.horizon} months",
+            _months(c.horizon),
             "vs cheapest",
             *(["flag"] if flagged else []),
-        ]
+        ],
+        keys=3,
     )
     for s in c.scenarios:
         row: list[Cell | str] = [
@@ -442,14 +474,10 @@ def comparison_document(c: Comparison) -> Document:
             Cell.usd(s.monthly_costs[0]),
             Cell.usd(s.average_monthly_cost),
             Cell.usd(s.total_cost),
-            "cheapest" if s.rank == 1 else f"+{fmt.percent(s.vs_cheapest_percent)}",
+            "cheapest" if s.rank == 1 else Cell.change(s.vs_cheapest_percent),
         ]
         if flagged:
-            row.append(
-                f"retired {s.retired_months} month{'s' if s.retired_months != 1 else ''}"
-                if s.retired_months
-                else ""
-            )
+            row.append(f"retired {_months(s.retired_months)}" if s.retired_months else "")
         table.rows.append(row)
     notes = ["Ranked by average monthly cost over the horizon (the same order as the total)."]
     explain = {
@@ -486,11 +514,19 @@ def comparison_document(c: Comparison) -> Document:
             for s in c.scenarios
         ],
     )
+    chart = Chart(
+        title="Average monthly cost by model and mode",
+        x=[f"{s.model} {_MODE_LABELS[s.mode]}" for s in c.scenarios],
+        y_label="USD per month",
+        series=[Series("bar", "average month", [s.average_monthly_cost for s in c.scenarios])],
+        caption=f"Average monthly cost in USD over {_months(c.horizon)}, cheapest first.",
+    )
     return Document(
-        title=f"What-if: {c.horizon} month{'s' if c.horizon != 1 else ''} from {_month(c.start)}, cheapest first",
+        title=f"What-if: {_months(c.horizon)} from {_month(c.start)}, cheapest first",
         facts=facts,
         tables=[table],
         notes=notes,
         warnings=list(c.warnings),
         csv=csv,
+        charts=[chart],
     )

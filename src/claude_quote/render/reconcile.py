@@ -190,10 +190,13 @@ def _actuals_parts(a: BatchActuals) -> tuple[list[tuple[str, str]], list[str]]:
     ]
     if a.skipped:
         facts.append(("skipped", f"{a.skipped:,} invalid line(s)"))
+    amounts = [a.batch.total, a.realtime.total, *(c.total for m in a.by_model for c in (m.batch, m.realtime))]
+    (batch, saved), realtime, added_up = fmt.usd_terms(
+        [a.batch.total, a.savings.amount], a.realtime.total, fmt.usd_places(amounts)
+    )
     notes = [
-        f"Actual batch cost {fmt.usd(a.batch.total)}; the same usage in real time would have cost "
-        f"{fmt.usd(a.realtime.total)}: batch saved {fmt.usd(a.savings.amount)} "
-        f"({fmt.percent(a.savings.percent)}).",
+        f"Actual batch cost {batch}; the same usage in real time would have cost {realtime}: batch saved "
+        f"{saved} ({fmt.percent(a.savings.percent)}{_ROUNDED if not added_up else ''}).",
     ]
     return facts, notes
 
@@ -210,8 +213,15 @@ def actuals_document(a: BatchActuals) -> Document:
     )
 
 
+_ROUNDED = "; figures rounded"
+
+
 def _pct(value: Decimal | None) -> Cell:
-    return Cell.percent(value)
+    return Cell.change(value)
+
+
+def _signed(value: Decimal | None) -> str:
+    return "n/a" if value is None else fmt.change_percent(value)
 
 
 def reconciliation_document(r: Reconciliation) -> Document:
@@ -265,10 +275,18 @@ def reconciliation_document(r: Reconciliation) -> Document:
     )
     for w in r.worst:
         worst.rows.append(_request_row(w))
-    err = "n/a" if r.error_percent is None else fmt.percent(r.error_percent)
+    amounts = [
+        r.estimate,
+        r.actual,
+        r.error,
+        *(v for m in r.by_model for v in (m.estimate, m.actual, m.error)),
+    ]
+    (actual, error), estimate, added_up = fmt.usd_terms(
+        [r.actual, r.error], r.estimate, fmt.usd_places(amounts)
+    )
     notes.append(
-        f"Estimate {fmt.usd(r.estimate)} against actual {fmt.usd(r.actual)}: error "
-        f"{fmt.usd(r.error)} ({err}; positive means the estimate was too high)."
+        f"Estimate {estimate} against actual {actual}: error {error} ({_signed(r.error_percent)}; "
+        f"positive means the estimate was too high{_ROUNDED if not added_up else ''})."
     )
     csv = Table(columns=worst.columns, rows=[_request_row(x) for x in r.requests])
     return Document(
@@ -380,7 +398,7 @@ def org_document(r: OrgReconciliation) -> Document:
     billed = r.cost_report is not None
     columns = ["model", "service tier", *_USAGE_COLUMNS, *(["web searches"] if searches else [])]
     columns += ["our price", *(["billed", "difference", "error %"] if billed else []), "note"]
-    table = Table(columns=columns, title="Usage by model and service tier")
+    table = Table(columns=columns, title="Usage by model and service tier", keys=2)
     for line in r.lines:
         searches_only = line.kind == "web_search"
         row: list[Cell | str] = [
@@ -398,10 +416,13 @@ def org_document(r: OrgReconciliation) -> Document:
     table.footer = [*footer, ""]
     notes = [f"Our prices on this usage: {fmt.usd(r.estimate)}."]
     if r.actual is not None:
-        err = "n/a" if r.error_percent is None else fmt.percent(r.error_percent)
+        error = r.error or Decimal(0)
+        (bill, diff), priced, added_up = fmt.usd_terms([r.actual, error], r.estimate)
+        notes[0] = f"Our prices on this usage: {priced}."
         notes.append(
-            f"Billed for the same models and tiers: {fmt.usd(r.actual)}; difference "
-            f"{fmt.usd(r.error or Decimal(0))} ({err}; positive means our prices come out higher)."
+            f"Billed for the same models and tiers: {bill}; difference {diff} "
+            f"({_signed(r.error_percent)}; positive means our prices come out higher"
+            f"{_ROUNDED if not added_up else ''})."
         )
     return Document(
         title="Organisation usage: our prices vs the bill",

@@ -1,4 +1,4 @@
-"""Documents to text: a rich table for terminals, Markdown for pull requests, CSV for spreadsheets."""
+"""Documents to text: aligned tables for terminals, Markdown for pull requests, CSV for spreadsheets."""
 
 from __future__ import annotations
 
@@ -7,78 +7,114 @@ import io
 import shutil
 import sys
 
-from .document import Document, Table, cell_text
+from . import format as fmt
+from .document import Chart, Document, Table, cell_text, resolve
+from .layout import lay_out, wrap_prose
 
-__all__ = ["to_csv", "to_markdown", "to_table"]
+__all__ = ["PIPE_WIDTH", "mermaid", "terminal_width", "to_csv", "to_markdown", "to_table"]
+
+PIPE_WIDTH = 240
+"""Width of tables written to a pipe, a file or a log (prose is not folded there)."""
 
 
-def to_table(doc: Document, *, width: int | None = None) -> str:
-    """Plain text with aligned tables (rich, no colour), for reading in a terminal or a log."""
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table as RichTable
+def terminal_width() -> int | None:
+    """Columns of the terminal stdout is, or None when it is a pipe, a file or a log."""
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def to_table(doc: Document, *, width: int | None = None, warnings: bool = True) -> str:
+    """Plain text with aligned tables, for reading in a terminal or a log.
+
+    ``width`` defaults to the terminal's; in a pipe, a log or a file, tables get 240 columns and prose is
+    not folded (one line per sentence, for grep). No number, id or row label is ever cut: a table that
+    does not fit is split or shown one record per block (:mod:`claude_quote.render.layout`).
+    ``warnings=False`` leaves the warning lines out (``--quiet``).
+    """
+    from rich.cells import cell_len
 
     if width is None:
-        # On a terminal, fit it; in a pipe, a log or a file, never cut a value short.
-        width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 240
-    out = io.StringIO()
-    console = Console(file=out, width=width, color_system=None, highlight=False, soft_wrap=True)
-    console.print(doc.title, markup=False)
+        width = terminal_width()
+    fold = width is not None
+    width = max(width or PIPE_WIDTH, 20)
+
+    def prose(text: str, indent: int = 0) -> list[str]:
+        return wrap_prose(text, width, indent, cell_len) if fold else [text]
+
+    lines = prose(doc.title)
     label_width = max((len(k) for k, _ in doc.facts), default=0)
     for key, value in doc.facts:
-        console.print(f"  {key.ljust(label_width)}  {value}", markup=False)
+        lines += prose(f"  {key.ljust(label_width)}  {value}", indent=label_width + 4)
+    notes: list[str] = []
     for table in doc.tables:
-        console.print()
-        rich = RichTable(
-            box=box.SIMPLE_HEAD,
-            title=table.title,
-            title_justify="left",
-            show_edge=False,
-            pad_edge=False,
-        )
-        for i, column in enumerate(table.columns):
-            numeric = table.numeric(i)
-            rich.add_column(column, justify="right" if numeric else "left", no_wrap=numeric, overflow="fold")
-        for row in table.rows:
-            rich.add_row(*(cell_text(c) for c in row))
-        if table.footer:
-            rich.add_section()
-            rich.add_row(*(cell_text(c) for c in table.footer))
-        console.print(rich)
-    if doc.notes or doc.warnings:
-        console.print()
-    for note in doc.notes:
-        console.print(note, markup=False)
-    for warning in doc.warnings:
-        console.print(f"warning: {warning}", markup=False)
-    return _strip_trailing(out.getvalue())
+        grid = resolve(table)
+        notes += grid.notes
+        lines.append("")
+        lines += lay_out(grid, table.title, width, table.keys, cell_len)
+    notes += doc.notes
+    shown = [f"warning: {w}" for w in doc.warnings] if warnings else []
+    if notes or shown:
+        lines.append("")
+    for note in notes:
+        lines += prose(note, indent=2)
+    for warning in shown:
+        lines += prose(warning, indent=2)
+    return _strip_trailing("\n".join(lines))
 
 
 def to_markdown(doc: Document) -> str:
-    """GitHub-flavoured Markdown: a heading, facts, pipe tables, notes and quoted warnings."""
+    """GitHub-flavoured Markdown: a heading, facts, pipe tables, charts (Mermaid), notes and warnings."""
     lines = [f"### {doc.title}", ""]
     for key, value in doc.facts:
         lines.append(f"- **{key}**: {_md_escape(value)}")
     if doc.facts:
         lines.append("")
+    notes: list[str] = []
     for table in doc.tables:
+        grid = resolve(table)
+        notes += grid.notes
         if table.title:
             lines += [f"**{_md_escape(table.title)}**", ""]
-        lines.append("| " + " | ".join(_md_escape(c) for c in table.columns) + " |")
-        lines.append(
-            "|" + "|".join("---:" if table.numeric(i) else "---" for i in range(len(table.columns))) + "|"
-        )
-        for row in table.rows:
-            lines.append("| " + " | ".join(_md_escape(cell_text(c)) for c in row) + " |")
-        if table.footer:
-            cells = [cell_text(c) for c in table.footer]
-            lines.append("| " + " | ".join(f"**{_md_escape(c)}**" if c else "" for c in cells) + " |")
+        lines.append("| " + " | ".join(_md_escape(c) for c in grid.columns) + " |")
+        lines.append("|" + "|".join("---:" if n else "---" for n in grid.numeric) + "|")
+        for row in grid.rows:
+            lines.append("| " + " | ".join(_md_escape(c) for c in row) + " |")
+        if grid.footer:
+            lines.append("| " + " | ".join(f"**{_md_escape(c)}**" if c else "" for c in grid.footer) + " |")
         lines.append("")
-    for note in doc.notes:
+    for chart in doc.charts:
+        lines += [*mermaid(chart), ""]
+    for note in [*notes, *doc.notes]:
         lines += [_md_escape(note), ""]
     for warning in doc.warnings:
         lines += [f"> **Warning:** {_md_escape(warning)}", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def mermaid(chart: Chart) -> list[str]:
+    """A chart as a Mermaid ``xychart-beta`` block (GitHub draws it in comments and step summaries),
+    after its caption in italics for readers who see the source."""
+    values = [v for s in chart.series for v in s.values]
+    low, high = fmt.axis_range(values)
+    lines = [
+        f"*{_md_escape(chart.caption)}*",
+        "",
+        "```mermaid",
+        "xychart-beta",
+        f"    title {_quoted(chart.title)}",
+        "    x-axis [" + ", ".join(_quoted(x) for x in chart.x) + "]",
+        f"    y-axis {_quoted(chart.y_label)} {low} --> {high}",
+    ]
+    for series in chart.series:
+        lines.append(f"    {series.kind} [" + ", ".join(fmt.plain(v) for v in series.values) + "]")
+    lines.append("```")
+    return lines
+
+
+def _quoted(text: str) -> str:
+    """A Mermaid string: double quotes cannot be escaped there, so they become single quotes."""
+    return '"' + text.replace('"', "'").replace("\n", " ") + '"'
 
 
 def to_csv(doc: Document) -> str:

@@ -11,15 +11,20 @@ What is counted:
 - ``system`` (a string or text blocks) and every message's ``content`` (a string or blocks);
 - ``text`` blocks; ``tool_use`` / ``server_tool_use`` blocks (name and JSON input); ``tool_result``
   blocks (their text, images and documents); other block types as their JSON text;
-- ``tools``: each definition as compact JSON, plus the model's tool-use system prompt
-  (``tool_use_system_prompt_tokens``: ``auto`` for tool_choice auto/none, ``any`` for any/tool);
+- ``tools``: each definition as compact JSON (kept apart, :attr:`RequestShape.tool_texts`: Claude
+  renders definitions in a little more tokens than the JSON, see :mod:`.correction`), plus the
+  model's tool-use system prompt (``tool_use_system_prompt_tokens``: ``auto`` for tool_choice
+  auto/none, ``any`` for any/tool);
 - images by their pixel size (:mod:`.media`); images given by URL or file id cost the model's cap;
 - PDFs by page count (:mod:`.media`); text documents as text;
-- ``thinking.budget_tokens`` is output, not input: kept as :attr:`RequestShape.thinking_budget`.
+- ``thinking`` blocks of the current assistant turn (the last assistant message, when nothing but
+  tool results follows it) as their text: Anthropic counts them; earlier turns' thinking is ignored;
+- ``thinking.budget_tokens`` is output, not input: kept as :attr:`RequestShape.thinking_budget`;
+- the framing Claude adds around the messages: the shape records how many messages begin in each
+  segment and whether there is a system prompt; the counting model adds the tokens.
 
-Not counted: ``thinking`` / ``redacted_thinking`` blocks of earlier turns (Anthropic does not bill
-them as input), the few formatting tokens Claude adds per message (a calibration absorbs them),
-and the extra system prompt of specific tools (bash, text editor, computer use).
+Not counted: thinking of earlier turns and every ``redacted_thinking`` block (its length is not
+knowable offline), and the extra system prompt of specific tools (bash, text editor, computer use).
 """
 
 from __future__ import annotations
@@ -107,6 +112,12 @@ class RequestShape:
     """Text of each segment; a segment ends at a cache breakpoint (the last one at the end)."""
     fixed: list[int]
     """Tokens that are not text (tool-use system prompt, images, PDF pages) in each segment."""
+    tool_texts: list[str] | None = None
+    """The ``tools`` definitions' JSON in each segment; None when the request has no tools."""
+    messages: list[int] = field(default_factory=lambda: [1])
+    """How many messages begin in each segment (the counting model adds framing per message)."""
+    system: bool = False
+    """Whether the request has a system prompt."""
     breaks: list[tuple[int, bool, bytes]] = field(default_factory=list)
     """(segment index the breakpoint closes, whether its TTL is 1 hour, digest of the prefix)."""
     thinking_budget: int = 0
@@ -146,6 +157,11 @@ class _Builder:
         self.facts = facts
         self.texts: list[str] = []
         self.fixed: list[int] = []
+        self.tool_texts: list[str] = []
+        self.messages: list[int] = []
+        self.has_tools = False
+        self._tool_pieces: list[str] = []
+        self._messages = 0
         self.breaks: list[tuple[int, bool, bytes]] = []
         self.notes: Counter[str] = Counter()
         self._pieces: list[str] = []
@@ -156,6 +172,13 @@ class _Builder:
     def text(self, text: str) -> None:
         if text:
             self._pieces.append(text)
+
+    def tool(self, text: str) -> None:
+        self.has_tools = True
+        self._tool_pieces.append(text)
+
+    def message(self) -> None:
+        self._messages += 1
 
     def tokens(self, count: int, identity: str) -> None:
         self._fixed += count
@@ -168,6 +191,7 @@ class _Builder:
         if ttl not in ("5m", "1h"):
             raise _Invalid(f'{where}.cache_control.ttl must be "5m" or "1h", got {ttl!r}')
         text, ids = self._close()
+        self._hash.update(self.tool_texts[-1].encode("utf-8", "surrogatepass") + b"\0")
         self._hash.update(text.encode("utf-8", "surrogatepass"))
         for identity in ids:
             self._hash.update(b"\0" + identity.encode("utf-8", "surrogatepass"))
@@ -177,25 +201,27 @@ class _Builder:
         text, ids = "\n".join(self._pieces), self._ids
         self.texts.append(text)
         self.fixed.append(self._fixed)
-        self._pieces, self._fixed, self._ids = [], 0, []
+        self.tool_texts.append("\n".join(self._tool_pieces))
+        self.messages.append(self._messages)
+        self._pieces, self._fixed, self._ids, self._tool_pieces, self._messages = [], 0, [], [], 0
         return text, ids
 
     def finish(self) -> None:
-        if self._pieces or self._fixed or not self.texts:
+        if self._pieces or self._fixed or self._tool_pieces or self._messages or not self.texts:
             self._close()
 
 
-def _content(b: _Builder, content: Any, where: str) -> None:
+def _content(b: _Builder, content: Any, where: str, *, thinking: bool = False) -> None:
     if isinstance(content, str):
         b.text(content)
         return
     if not isinstance(content, list):
         raise _Invalid(f"{where} must be a string or a list of content blocks, got {type(content).__name__}")
     for i, block in enumerate(content):
-        _block(b, block, f"{where}[{i}]")
+        _block(b, block, f"{where}[{i}]", thinking=thinking)
 
 
-def _block(b: _Builder, block: Any, where: str) -> None:
+def _block(b: _Builder, block: Any, where: str, *, thinking: bool = False) -> None:
     if not isinstance(block, dict):
         raise _Invalid(f"{where} must be a content block object, got {_short(block)}")
     kind = block.get("type")
@@ -215,8 +241,13 @@ def _block(b: _Builder, block: Any, where: str) -> None:
         inner = block.get("content")
         if inner is not None:
             _content(b, inner, f"{where}.content")
-    elif kind in ("thinking", "redacted_thinking"):
-        pass  # earlier turns' thinking is not billed as input
+    elif kind == "thinking":
+        if thinking:  # the current assistant turn's thinking is counted; earlier turns' is not
+            text = block.get("thinking")
+            if isinstance(text, str):
+                b.text(text)
+    elif kind == "redacted_thinking":
+        pass  # encrypted: its length in tokens is not knowable offline
     elif isinstance(kind, str):
         b.text(_json_text(block))
     else:
@@ -365,7 +396,7 @@ def _shape(
     for i, tool in enumerate(tools):
         if not isinstance(tool, dict):
             raise _Invalid(f"params.tools[{i}] must be an object, got {_short(tool)}")
-        b.text(_json_text(tool))
+        b.tool(_json_text(tool))
         if "cache_control" in tool:
             b.cache_point(tool["cache_control"], f"params.tools[{i}]")
 
@@ -376,12 +407,14 @@ def _shape(
     messages = params.get("messages")
     if not isinstance(messages, list) or not messages:
         raise _Invalid(f"params.messages must be a non-empty list, got {_short(messages)}")
+    current = _current_turn(messages)
     for i, message in enumerate(messages):
         if not isinstance(message, dict) or "content" not in message:
             raise _Invalid(
                 f"params.messages[{i}] must be an object with role and content, got {_short(message)}"
             )
-        _content(b, message["content"], f"params.messages[{i}].content")
+        b.message()
+        _content(b, message["content"], f"params.messages[{i}].content", thinking=i >= current)
 
     if "cache_control" in params and params["cache_control"] is not None:
         b.cache_point(params["cache_control"], "params")  # automatic caching: up to the last block
@@ -399,6 +432,9 @@ def _shape(
         max_tokens=max_tokens,
         texts=b.texts,
         fixed=b.fixed,
+        tool_texts=b.tool_texts if b.has_tools else None,
+        messages=b.messages,
+        system=system is not None and system != "" and system != [],
         breaks=b.breaks,
         thinking_budget=budget,
         notes=b.notes,
@@ -409,6 +445,26 @@ def _shape(
         speed=params.get("speed"),
         service_tier=params.get("service_tier"),
     )
+
+
+def _current_turn(messages: list[Any]) -> int:
+    """Index of the first message of the current assistant turn: the last assistant message, when
+    every message after it is a user message of tool results only (len(messages) when there is none)."""
+    turn = len(messages)
+    for i in range(len(messages) - 1, -1, -1):
+        message = messages[i]
+        if not isinstance(message, dict):
+            break
+        if message.get("role") == "assistant":
+            turn = i
+            continue
+        content = message.get("content")
+        results = isinstance(content, list) and all(
+            isinstance(block, dict) and block.get("type") == "tool_result" for block in content
+        )
+        if not results or not content:
+            break
+    return turn
 
 
 def shape_text(

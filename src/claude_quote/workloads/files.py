@@ -196,13 +196,16 @@ def _too_long(where: str, cap: int, line: int | None) -> WorkloadError:
     )
 
 
-def iter_lines(handle: IO[bytes], where: str) -> Iterator[tuple[int, bytes]]:
-    """``(number, raw line)`` for each line (1-based, newline included), refusing one longer than the cap.
+def iter_lines(
+    handle: IO[bytes], where: str, *, max_line_bytes: int | None = None
+) -> Iterator[tuple[int, bytes]]:
+    """``(number, raw line)`` for each line (1-based, newline included), refusing one longer than
+    ``max_line_bytes`` (default: the cap in force, :func:`limits`).
 
     Raises:
         WorkloadError: a line is longer than the cap, or the file cannot be read further.
     """
-    cap = limits().max_line_bytes
+    cap = limits().max_line_bytes if max_line_bytes is None else max_line_bytes
     readline = handle.readline
     number = 0
     while True:
