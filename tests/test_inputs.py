@@ -216,11 +216,11 @@ def test_decimals_on_both_sides_of_the_bounds() -> None:
         (f"price sonnet-4.6 --input {MAX_COUNT + 1}", "is more than 1,000,000,000,000,000,000"),
         (
             f"price sonnet-4.6 --input 1M --requests {10**30}",
-            "--requests 1000000000000000000000000000000 is more",
+            "'--requests': '1000000000000000000000000000000' is more than 1,000,000,000,000,000,000",
         ),
         (
             f"price sonnet-4.6 --input 1M --web-searches {10**30}",
-            "--web-searches 1000000000000000000000000000000",
+            "'--web-searches': '1000000000000000000000000000000' is more than",
         ),
         ("price sonnet-4.6 --output " + "9" * 5_000, "is more than 1,000,000,000,000,000,000"),
         (
@@ -556,7 +556,7 @@ def test_check_config_counts_beyond_the_bound(tmp_path: Path) -> None:
     result = run_cli(f"check --config {path} {AT}")
     assert result.exit_code == 2
     assert result.stderr.startswith(
-        f"error: {path}: workloads[0] (a).tokens.output: Input should be less than or equal to"
+        f"error: {path}: workloads[0] (a).tokens.output: must be 1000000000000000000 or less"
     )
 
 
@@ -715,3 +715,14 @@ def test_calibrate_leaves_out_a_prefix_toml_cannot_hold(tmp_path: Path) -> None:
     assert "[prefixes." not in text
     assert "res\\udcff.jsonl" in text  # the file name, escaped in the comment and the note
     assert run_cli(f"estimate {tmp_path / 'req.jsonl'} --calibration {out} {AT}").exit_code == 0
+
+
+def test_a_directory_whose_every_file_is_left_out_names_them(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(b"\x00\x01")  # binary: found in a directory, so skipped
+    result = run_cli(f"estimate {folder} --model sonnet-4.6 --max-tokens 5 {AT}")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: no requests found in {folder}: every file found was left out: {folder / 'a.txt'} (binary)\n"
+    )

@@ -139,14 +139,22 @@ def test_text_files_outside_the_sample_are_not_read(tmp_path: Path) -> None:
     for i in range(20):
         picked.offer(i)
     unread = next(i for i in range(20) if i not in picked.items())
-    (folder / f"{unread:02d}.txt").write_bytes(b"\xff not UTF-8")  # would fail if it were read
+    # text for its first 8 KiB (which a directory's files are looked at for), then a byte that is not
+    # UTF-8: reading it whole would find it
+    bad = folder / f"{unread:02d}.txt"
+    bad.write_bytes(b"a " * 8192 + b"\xff")
     e = estimate(
         [folder], EstimateOptions(sample=5, seed=3, model="haiku-4.5", max_tokens=10, output_tokens=5), at=DAY
     )
     assert e.sample is not None
     assert (e.sample.size, e.sample.population) == (5, 20)
+    # read whole (no sample), a file found in a directory that is not text is skipped and counted ...
+    whole = estimate([folder], EstimateOptions(model="haiku-4.5", max_tokens=10, output_tokens=5), at=DAY)
+    assert whole.requests == 19
+    assert any(w.startswith("skipped 1 file that is not text: ") for w in whole.warnings)
+    # ... and named, it is an error
     with pytest.raises(WorkloadError, match="not UTF-8"):
-        estimate([folder], EstimateOptions(model="haiku-4.5", max_tokens=10, output_tokens=5), at=DAY)
+        estimate([bad], EstimateOptions(model="haiku-4.5", max_tokens=10, output_tokens=5), at=DAY)
 
 
 def test_options_are_checked() -> None:

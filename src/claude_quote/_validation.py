@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from claude_quote.errors import ClaudeQuoteError, ConfigError, UnknownModelError, WorkloadError
+from claude_quote.errors import ClaudeQuoteError, ConfigError, UnknownModelError, WorkloadError, plain_message
 from claude_quote.parsing import loads_toml
 
 __all__ = ["describe", "in_workload", "location", "parse_toml", "problems", "read_toml", "validate"]
@@ -67,12 +67,14 @@ def problems(exc: ValidationError, raw: Any, *, prefix: str = "", label: str = "
     out = []
     for error in precise:
         where = prefix + location(error["loc"], raw, label=label)
-        message = error["msg"].removeprefix("Value error, ")
+        message = plain_message(error)
         value = error.get("input")
         quiet = error["type"] in ("missing", "extra_forbidden") or isinstance(value, dict | list)
         if error["type"] == "extra_forbidden":
             message = "unknown key"
-        out.append(f"{where}: {message}" + ("" if quiet or repr(value) in message else f" (got {value!r})"))
+        out.append(
+            f"{where}: {message}" + ("" if quiet or repr(value) in message else f" (got {_shown(value)})")
+        )
     return out
 
 
@@ -94,6 +96,13 @@ def location(loc: tuple[int | str, ...], raw: Any, *, label: str = "name") -> st
             node = node.get(key) if isinstance(node, dict) else None
             parts.append(key)
     return ".".join(parts) or "(file)"
+
+
+def _shown(value: Any) -> str:
+    """A value as the file wrote it: ``-1``, not ``Decimal('-1')``."""
+    from decimal import Decimal
+
+    return str(value) if isinstance(value, Decimal) else repr(value)
 
 
 def in_workload(

@@ -21,7 +21,7 @@ from typing import Any
 
 from claude_quote._validation import in_workload
 from claude_quote.budget import CheckReport, WorkloadCost, evaluate, freshness
-from claude_quote.config import Config, WorkloadConfig
+from claude_quote.config import Config, WorkloadConfig, shown_path
 from claude_quote.engine import Cost, Engine, Modifiers, engine_for, today
 from claude_quote.errors import ClaudeQuoteError, ConfigError, UsageError
 from claude_quote.money import plain
@@ -205,7 +205,7 @@ def run_check(
         pricing_version=table.version,
         pricing_sha256=table.sha256,
         freshness=freshness(table.checked, at, policy.max_age_days, policy.on_stale),
-        config=str(config_path),
+        config=shown_path(config_path),
         baseline=None if baseline is None else read_baseline(baseline),
         baseline_source=str(baseline) if baseline is not None else "baseline",
     )

@@ -232,6 +232,8 @@ class CostLine(_Frozen):
     """``rate × quantity ÷ unit``, exact."""
     tier: str | None = None
     """The whole-request tier these tokens were billed in, if any (e.g. ``prompt > 200,000 tokens``)."""
+    above_prompt_tokens: int | None = None
+    """That tier's threshold: each request's prompt was above this many tokens (None: base rates)."""
     note: str | None = None
     """How the requests ran when it changes the rate: ``fast mode``, ``US-only``, or ``real time`` for
     requests in a batch figure that the Batch API cannot run."""
@@ -284,7 +286,9 @@ class Cost(_Frozen):
             return NotImplemented
         if other.mode != self.mode:
             raise ValueError(f"cannot add a {other.mode} cost to a {self.mode} cost")
-        merged: dict[tuple[str, Decimal, str | None, str | None], CostLine] = {}
+        merged: dict[
+            tuple[str, Decimal, str | None, str | None], CostLine
+        ] = {}  # the tier's label names its threshold
         for line in (*self.lines, *other.lines):
             key = (line.kind, line.rate, line.tier, line.note)
             prev = merged.get(key)
@@ -557,6 +561,7 @@ class Engine:
     ) -> tuple[CostLine, ...]:
         """The line items of ``buckets`` billed in ``tier`` of ``card``."""
         label = card.tier_label(tier)
+        threshold = card.thresholds[tier - 1] if tier else None
         rates = card.rates[tier]
         empty = not any(buckets)
         out: list[CostLine] = []
@@ -579,6 +584,7 @@ class Engine:
                         rate=rate,
                         amount=plain(rate * quantity / PER_MTOK),
                         tier=label,
+                        above_prompt_tokens=threshold,
                         note=note,
                     )
                 )

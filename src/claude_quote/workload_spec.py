@@ -28,7 +28,7 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -36,12 +36,13 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationError,
     WithJsonSchema,
     field_validator,
 )
 
 from ._validation import read_toml, validate
-from .errors import UsageError, WorkloadError
+from .errors import UsageError, WorkloadError, invalid_fields
 from .money import MAX_COUNT, plain, to_decimal
 from .usage import Usage, parse_token_count
 
@@ -164,6 +165,17 @@ class Workload(_Model):
     ``usage`` is the total usage of ``sample_requests`` requests (one request by default), so the
     average request of an estimate is kept exactly; projections scale it by the month's requests.
     """
+
+    if not TYPE_CHECKING:  # type checkers keep the typed keyword arguments of each field
+
+        def __init__(self, /, **data: Any) -> None:
+            """A bad field is a :class:`~claude_quote.errors.UsageError` (a ``ValueError``) naming it."""
+            try:
+                self.__pydantic_validator__.validate_python(data, self_instance=self)
+            except ValidationError as exc:
+                errors = exc.errors(include_url=False)
+                field = str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else None
+                raise UsageError(f"invalid Workload: {invalid_fields(errors)}", field=field) from None
 
     name: str = Field(min_length=1)
     """A label for reports (``support-chat``)."""

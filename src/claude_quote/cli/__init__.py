@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ._command import Command
 from .calibrate import calibrate_command
 from .check import check_command
 from .estimate import estimate_command
@@ -29,12 +30,16 @@ def _show_version(value: bool) -> None:
 
 
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", help="Show the version and exit.", is_eager=True, callback=_show_version),
     ] = False,
 ) -> None:
     """What Claude API work will cost before you run it, and what it did cost after."""
+    if ctx.invoked_subcommand is None:  # bare `claude-quote`: the help, and success
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
 
 
 COMMANDS: dict[str, Callable[..., None]] = {
@@ -54,14 +59,15 @@ def _app(commands: dict[str, Callable[..., None]]) -> typer.Typer:
     application = typer.Typer(
         name="claude-quote",
         help="What Claude API work will cost before you run it, and what it did cost after.",
-        no_args_is_help=True,
-        add_completion=False,
+        invoke_without_command=True,
+        add_completion=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
     )
     application.callback()(_root)
     for name, function in commands.items():
-        application.command(name)(function)
+        application.command(name, cls=Command)(function)
     return application
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -19,19 +20,24 @@ from claude_quote.money import EXACT
 from claude_quote.pricing import ENV_VAR, PriceTable, load_pricing
 from claude_quote.usage import parse_token_count
 
+from ._params import choice_option, parse_day
+
 __all__ = [
     "AtOption",
     "FormatOption",
     "MaxLineBytesOption",
     "OutputFormat",
     "PricingOption",
+    "ProgressOption",
     "QuietOption",
-    "check_counts",
+    "deprecated",
     "emit",
     "emit_report",
     "parse_date",
     "parse_decimal",
     "reading_limits",
+    "showing",
+    "shown",
     "table_from",
     "tokens_option",
     "user_errors",
@@ -56,33 +62,17 @@ def _parse_tokens(text: str | int) -> int:
         raise typer.BadParameter(str(exc)) from None
 
 
-def check_counts(**counts: int | None) -> None:
-    """Refuse a count option (``requests=3``: ``--requests``) above :data:`~claude_quote.money.MAX_COUNT`."""
-    from claude_quote.money import MAX_COUNT
-
-    for name, value in counts.items():
-        if value is not None and value > MAX_COUNT:
-            shown = str(value) if value < 10**40 else f"{str(value)[:12]}… ({len(str(value)):,} digits)"
-            flag = "--" + name.replace("_", "-")
-            raise UsageError(f"{flag} {shown} is more than {MAX_COUNT:,}; no real count is that large")
-
-
-def tokens_option(flag: str, help_text: str) -> typer.models.OptionInfo:
-    """An option that takes a human token count (5M, 2.5k, 1,000,000)."""
+def tokens_option(flag: str, help_text: str, *aliases: str) -> typer.models.OptionInfo:
+    """An option that takes a human token count (5M, 2.5k, 1,000,000); ``aliases`` are other spellings."""
     option: typer.models.OptionInfo = typer.Option(
-        flag, parser=_parse_tokens, metavar="TOKENS", help=help_text
+        flag, *aliases, parser=_parse_tokens, metavar="TOKENS", help=help_text
     )
     return option
 
 
-def parse_date(text: str | None) -> date | None:
-    """``YYYY-MM-DD`` → date, with a clear message otherwise."""
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2026-09-01") from None
+def parse_date(text: str | date | None) -> date | None:
+    """``YYYY-MM-DD`` → date, with a clear message otherwise (a date passes through)."""
+    return parse_day(text)
 
 
 def parse_decimal(text: str | None, flag: str, *, percent: bool = False) -> Decimal | None:
@@ -106,9 +96,17 @@ def parse_decimal(text: str | None, flag: str, *, percent: bool = False) -> Deci
     return value / scale
 
 
+FORMAT_HINTS = {
+    "github": "github is the pull-request comment of `claude-quote check`; for a Markdown report "
+    "use --format markdown",
+    "md": "write markdown",
+    "text": "the table is the text format",
+}
+"""What to say when a command is asked for a format it does not write."""
+
 FormatOption = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
+    choice_option(OutputFormat, "--format", "-f", help="Output format.", hints=FORMAT_HINTS),
 ]
 PricingOption = Annotated[
     Path | None,
@@ -120,8 +118,20 @@ PricingOption = Annotated[
     ),
 ]
 AtOption = Annotated[
-    str | None,
-    typer.Option("--at", metavar="YYYY-MM-DD", help="Price as of this date (default: today, UTC)."),
+    date | None,
+    typer.Option(
+        "--at",
+        parser=parse_day,
+        metavar="YYYY-MM-DD",
+        help="Price as of this date (default: today, UTC).",
+    ),
+]
+ProgressOption = Annotated[
+    bool,
+    typer.Option(
+        "--progress/--no-progress",
+        help="A progress bar on a terminal for inputs that take a while (never in a pipe or in CI).",
+    ),
 ]
 
 
@@ -147,22 +157,57 @@ ESTIMATE_FLAGS: dict[str, str] = {
     "exact": "--exact",
     "sample": "--sample",
     "seed": "--seed",
+    "include": "--include",
+    "exclude": "--exclude",
+    "encoding": "--encoding",
 }
 """The flag of each :class:`~claude_quote.estimate.EstimateOptions` field (library errors name fields)."""
 
 
+_SHOWN: dict[str, str] = {}
+"""Paths shown under another name (standard input, read through a temporary file, is shown as ``-``)."""
+
+
+def shown(text: str) -> str:
+    """``text`` with every path of :data:`_SHOWN` replaced by the name users gave it."""
+    for path, name in _SHOWN.items():
+        text = text.replace(path, name)
+    return text
+
+
 @contextmanager
-def user_errors(flags: Mapping[str, str] | None = None) -> Iterator[None]:
+def showing(path: str, name: str) -> Iterator[None]:
+    """Show ``path`` as ``name`` in the reports, warnings and errors written inside the block."""
+    _SHOWN[path] = name
+    try:
+        yield
+    except ClaudeQuoteError as exc:  # its message is shown after the block: rename the path now
+        exc.args = (shown(str(exc)), *exc.args[1:])
+        raise
+    finally:
+        _SHOWN.pop(path, None)
+
+
+def _without_hints_for(text: str, absent: tuple[str, ...]) -> str:
+    """``text`` without a parenthesised hint that names an option the command does not have."""
+    for flag in absent:
+        text = re.sub(rf"\s*\((?:or )?(?:pass |give |use )?{re.escape(flag)}\b[^)]*\)", "", text)
+    return text
+
+
+@contextmanager
+def user_errors(flags: Mapping[str, str] | None = None, *, absent: tuple[str, ...] = ()) -> Iterator[None]:
     """Turn claude-quote errors into one line on stderr and the error's exit code (no traceback).
 
     An option error names the option as the library calls it; ``flags`` maps those names to the
-    command's flags, which the message then shows instead.
+    command's flags, which the message then shows instead. A hint that names a flag in ``absent`` (one
+    the command does not have, e.g. ``--model`` in ``calibrate``) is left out.
     """
     try:
         yield
     except ClaudeQuoteError as exc:
         text = exc.in_terms_of(flags) if flags and isinstance(exc, UsageError) else str(exc)
-        typer.echo(f"error: {text}", err=True)
+        typer.echo(f"error: {shown(_without_hints_for(text, absent))}", err=True)
         raise typer.Exit(exc.exit_code) from None
     except decimal.DecimalException as exc:  # a last guard: inputs are bounded where they are read
         typer.echo(
@@ -171,6 +216,14 @@ def user_errors(flags: Mapping[str, str] | None = None) -> Iterator[None]:
             err=True,
         )
         raise typer.Exit(2) from None
+
+
+def deprecated(old: str, new: str, *, quiet: bool = False) -> None:
+    """Say on stderr that ``old`` is a deprecated spelling of ``new`` (it still works, for one release)."""
+    if not quiet:
+        typer.echo(
+            f"warning: {old} is deprecated and will be removed in the next release; use {new}", err=True
+        )
 
 
 class GeoChoice(StrEnum):
@@ -182,7 +235,7 @@ class GeoChoice(StrEnum):
 
 GeoOption = Annotated[
     GeoChoice | None,
-    typer.Option("--geo", help="us: US-only inference (×1.1, Claude 4.6+); global: without."),
+    choice_option(GeoChoice, "--geo", help="us: US-only inference (×1.1, Claude 4.6+); global: without."),
 ]
 FastOption = Annotated[
     bool | None,
@@ -201,6 +254,7 @@ def emit(text: str, stream: TextIO | None = None) -> None:
     """Write a rendered report to stdout (or ``stream``). A character the stream's encoding cannot hold
     (a lone surrogate from an input's ``\\ud800``) is written as its escape, as Python does on stderr."""
     out = sys.stdout if stream is None else stream
+    text = shown(text)
     try:
         out.write(text)
     except UnicodeEncodeError:
@@ -254,7 +308,7 @@ QuietOption = Annotated[
 def warn(warnings: list[str]) -> None:
     """Warnings on stderr, one ``warning: ...`` line each."""
     for warning in warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        typer.echo(f"warning: {shown(warning)}", err=True)
 
 
 def emit_report(report: object, fmt: str, *, quiet: bool = False) -> None:
@@ -270,7 +324,7 @@ def emit_report(report: object, fmt: str, *, quiet: bool = False) -> None:
         warn(warnings_of(report))
 
 
-# Options that shape an estimate, shared by `estimate` and `reconcile --requests`.
+# Options that shape an estimate, shared by `estimate` and `reconcile --request-file`.
 OutputTokensOption = Annotated[
     int | None,
     tokens_option("--output-tokens", "Expected output tokens per request (thinking budget added)."),

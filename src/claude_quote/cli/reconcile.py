@@ -23,8 +23,10 @@ from ._common import (
     OutputRatioOption,
     OutputTokensOption,
     PricingOption,
+    ProgressOption,
     QuietOption,
     TokenFactorOption,
+    deprecated,
     emit_report,
     parse_date,
     parse_decimal,
@@ -32,12 +34,14 @@ from ._common import (
     table_from,
     user_errors,
 )
+from ._params import count_option
 
 _FileArg = Annotated[
     Path | None,
     typer.Argument(
         metavar="RESULTS.jsonl",
-        help="Message Batches results JSONL (client.messages.batches.results(batch_id)).",
+        help="Message Batches results JSONL (client.messages.batches.results(batch_id)); - reads "
+        "standard input.",
         show_default=False,
     ),
 ]
@@ -45,13 +49,17 @@ _FileArg = Annotated[
 
 def reconcile(
     results: _FileArg = None,
-    requests: Annotated[
+    request_file: Annotated[
         Path | None,
         typer.Option(
-            "--requests",
+            "--request-file",
             metavar="REQUESTS.jsonl",
             help="The batch's request file: compare our estimate with the actual cost per request.",
         ),
+    ] = None,
+    old_request_file: Annotated[
+        Path | None,
+        typer.Option("--requests", metavar="REQUESTS.jsonl", hidden=True, help="Deprecated: --request-file."),
     ] = None,
     usage_report: Annotated[
         Path | None,
@@ -70,7 +78,7 @@ def reconcile(
         ),
     ] = None,
     worst: Annotated[
-        int, typer.Option("--worst", min=0, help="How many worst misses to list (with --requests).")
+        int, count_option("--worst", help="How many worst misses to list (with --request-file).")
     ] = 10,
     output_tokens: OutputTokensOption = None,
     output_ratio: OutputRatioOption = None,
@@ -83,6 +91,7 @@ def reconcile(
         ),
     ] = False,
     max_line_bytes: MaxLineBytesOption = None,
+    progress: ProgressOption = True,
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
@@ -95,58 +104,100 @@ def reconcile(
     ran (default today). With --usage-report: each row is priced at its bucket's date.
     """
 
+    from claude_quote._progress import watching
+
+    from ._inputs import check_not_swapped, standard_input
+
+    if old_request_file is not None:
+        deprecated("--requests FILE", "--request-file FILE", quiet=quiet)
+    requests = request_file or old_request_file
     ratio = parse_decimal(output_ratio, "--output-ratio")
     factor = parse_decimal(token_factor, "--token-factor")
-    with user_errors(ESTIMATE_FLAGS), reading_limits(max_line_bytes):
+    with user_errors(ESTIMATE_FLAGS, absent=("--model",)), reading_limits(max_line_bytes):
         table = table_from(pricing)
         day = parse_date(at)
         estimate_options = (output_tokens, ratio, calibration, factor)
         if requests is None and any(option is not None for option in estimate_options):
             raise UsageError(
                 "--output-tokens, --output-ratio, --calibration and --token-factor shape the estimate "
-                "of --requests; give --requests REQUESTS.jsonl"
+                "of --request-file; give --request-file REQUESTS.jsonl"
             )
         if usage_report is not None:
             if results is not None or requests is not None:
-                raise UsageError("give either RESULTS.jsonl (with --requests) or --usage-report, not both")
+                raise UsageError(
+                    "give either RESULTS.jsonl (with --request-file) or --usage-report, not both"
+                )
             if at is not None:
                 raise UsageError(
                     "--at does not apply to --usage-report: each row is priced at its bucket's date"
                 )
             from claude_quote.reconcile import reconcile_usage_report
 
-            emit_report(
-                reconcile_usage_report(usage_report, cost_report, table=table, skip_invalid=skip_invalid),
-                output_format.value,
-                quiet=quiet,
-            )
+            reports = [usage_report, *([cost_report] if cost_report is not None else [])]
+            with watching(reports, enabled=progress, label="reconciling"):
+                report: object = reconcile_usage_report(
+                    usage_report, cost_report, table=table, skip_invalid=skip_invalid
+                )
+            emit_report(report, output_format.value, quiet=quiet)
             return
         if cost_report is not None:
             raise UsageError("--cost-report needs --usage-report (the usage to compare the bill with)")
         if results is None:
             raise UsageError("give a results file (RESULTS.jsonl) or --usage-report FILE")
-        from claude_quote.engine import today
-        from claude_quote.reconcile import read_actuals, reconcile_results
-
-        day = day or today()
-        if requests is None:
-            report: object = reconcile_results(results, at=day, table=table, skip_invalid=skip_invalid)
-        else:
-            from claude_quote.reconcile import compare
-
-            estimates = _estimate_requests(
-                requests,
-                day,
-                table,
-                output_tokens=output_tokens,
-                output_ratio=ratio,
-                calibration=calibration,
-                token_factor=factor,
-                skip_invalid=skip_invalid,
+        with standard_input([results, requests]) as (results_name, requests_name):
+            assert results_name is not None
+            check_not_swapped(
+                requests_name, results_name, usage="reconcile RESULTS.jsonl --request-file REQUESTS.jsonl"
             )
-            actuals, per_request = read_actuals(results, at=day, table=table, skip_invalid=skip_invalid)
-            report = compare(actuals, per_request, estimates, table=table, worst=worst)
-        emit_report(report, output_format.value, quiet=quiet)
+            paths = [name for name in (results_name, requests_name) if name is not None]
+            with watching(paths, enabled=progress, label="reconciling"):
+                report = _reconcile(
+                    Path(results_name),
+                    None if requests_name is None else Path(requests_name),
+                    day,
+                    table,
+                    worst=worst,
+                    skip_invalid=skip_invalid,
+                    output_tokens=output_tokens,
+                    output_ratio=ratio,
+                    calibration=calibration,
+                    token_factor=factor,
+                )
+            emit_report(report, output_format.value, quiet=quiet)
+
+
+def _reconcile(
+    results: Path,
+    requests: Path | None,
+    day: date | None,
+    table: PriceTable,
+    *,
+    worst: int,
+    skip_invalid: bool,
+    output_tokens: int | None,
+    output_ratio: Decimal | None,
+    calibration: Path | None,
+    token_factor: Decimal | None,
+) -> object:
+    """A results file priced, or compared with the estimate of its request file."""
+    from claude_quote.engine import today
+    from claude_quote.reconcile import compare, read_actuals, reconcile_results
+
+    day = day or today()
+    if requests is None:
+        return reconcile_results(results, at=day, table=table, skip_invalid=skip_invalid)
+    estimates = _estimate_requests(
+        requests,
+        day,
+        table,
+        output_tokens=output_tokens,
+        output_ratio=output_ratio,
+        calibration=calibration,
+        token_factor=token_factor,
+        skip_invalid=skip_invalid,
+    )
+    actuals, per_request = read_actuals(results, at=day, table=table, skip_invalid=skip_invalid)
+    return compare(actuals, per_request, estimates, table=table, worst=worst)
 
 
 def _estimate_requests(
@@ -160,7 +211,7 @@ def _estimate_requests(
     token_factor: Decimal | None = None,
     skip_invalid: bool = False,
 ) -> dict[str, tuple[str, Usage]]:
-    """Per-request estimates for ``reconcile --requests``: custom_id → (model, expected usage).
+    """Per-request estimates for ``reconcile --request-file``: custom_id → (model, expected usage).
 
     Errors are ClaudeQuoteErrors naming the file and line (exit 2).
     """

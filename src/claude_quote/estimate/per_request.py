@@ -1,5 +1,5 @@
 """Per-request estimates (:func:`estimate_requests`): every request of a request file estimated one
-by one, with the figures :func:`~claude_quote.estimate.estimate` sums; what ``reconcile --requests``
+by one, with the figures :func:`~claude_quote.estimate.estimate` sums; what ``reconcile --request-file``
 compares and ``calibrate`` learns from.
 """
 

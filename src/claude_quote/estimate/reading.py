@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from claude_quote.engine import Modifiers
-from claude_quote.errors import ClaudeQuoteError, UnknownModelError, UsageError, WorkloadError
+from claude_quote.errors import ClaudeQuoteError, NotTextError, UnknownModelError, UsageError, WorkloadError
 from claude_quote.tokens.request import ModelFacts, RequestShape, shape_request, shape_text
 from claude_quote.workloads.requests import BatchRequest, iter_requests, jsonl_kind
-from claude_quote.workloads.text import fill_template, read_text_file
+from claude_quote.workloads.text import check_names, fill_template, not_text, placeholders, read_text_file
 
 from .run import _Run
 
@@ -40,7 +40,25 @@ def _file_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
     elif kind == "table":
         yield from _table_shapes(run, path)
     elif kind == "text":
-        yield text_shape(run, path)
+        try:
+            yield text_shape(run, path)
+        except NotTextError as exc:
+            if path not in run.found and not run.skip_invalid:
+                raise
+            run.not_text.append(f"{path} ({str(exc).removeprefix(f'{path}: ').split(';')[0].split(':')[0]})")
+
+
+def drop_non_text(run: _Run, files: Sequence[Path]) -> list[Path]:
+    """``files`` without those found in a directory (or by a glob) whose first bytes are not text in the
+    run's encoding (noted in ``run.not_text``); named files are kept (reading one will say why it fails)."""
+    kept = []
+    for path in files:
+        problem = not_text(path, run.encoding) if path in run.found and _classify(path) == "text" else None
+        if problem is None:
+            kept.append(path)
+        else:
+            run.not_text.append(f"{path} ({problem})")
+    return kept
 
 
 def _guard(run: _Run, make: Callable[[], RequestShape]) -> RequestShape | None:
@@ -112,7 +130,8 @@ def _need_model_and_max(run: _Run, what: str) -> tuple[ModelFacts, int]:
 
 def text_shape(run: _Run, path: Path) -> RequestShape:
     facts, max_tokens = _need_model_and_max(run, "text files")
-    document = read_text_file(path)
+    check_names(run.template, (), path=path)
+    document = read_text_file(path, encoding=run.encoding)
     return shape_text(
         fill_template(run.template, document.text, name=path.name),
         facts=facts,
@@ -127,10 +146,16 @@ def _table_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
     from claude_quote.workloads.tables import iter_table_rows
 
     for row in iter_table_rows(
-        path, text_column=run.text_column, skip_invalid=run.skip_invalid, on_skip=run.skip
+        path,
+        text_column=run.text_column,
+        skip_invalid=run.skip_invalid,
+        on_skip=run.skip,
+        fields=_template_fields(run, path),
     ):
+        # A flag given on the command line is every row's: --model over a model column, and
+        # --max-tokens over a max_tokens column (docs/workloads.md).
         name = run.model or row.model
-        max_tokens = row.max_tokens if row.max_tokens is not None else run.max_tokens
+        max_tokens = run.max_tokens if run.max_tokens is not None else row.max_tokens
         problem = None
         if name is None:
             problem = f"row {row.row}: no model: pass --model or add a model column"
@@ -156,7 +181,7 @@ def _table_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
             raise
         custom_id = row.custom_id or f"row-{row.row}"
         if row.text is not None:
-            text = fill_template(run.template, row.text, name=custom_id)
+            text = fill_template(run.template, row.text, name=custom_id, fields=row.fields)
             shape = shape_text(
                 text, facts=facts, custom_id=custom_id, max_tokens=max_tokens, size_bytes=row.size_bytes
             )
@@ -184,6 +209,16 @@ def _modifiers_problem(run: _Run, row: TableRow) -> str | None:
     except ClaudeQuoteError as exc:
         return f"row {row.row}: {exc}"
     return None
+
+
+def _template_fields(run: _Run, path: Path) -> tuple[str, ...]:
+    """The columns the template names besides ``{text}`` and ``{name}`` (checked against the table's)."""
+    from claude_quote.workloads.tables import table_columns
+
+    wanted = tuple(n for n in dict.fromkeys(placeholders(run.template)) if n not in ("text", "name"))
+    if wanted:
+        check_names(run.template, table_columns(path), path=path)
+    return wanted
 
 
 def items(run: _Run, files: Sequence[Path], advance: Callable[[int], None]) -> Iterator[RequestShape | Path]:

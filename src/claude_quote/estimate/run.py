@@ -88,6 +88,11 @@ class _Run:
         self.token_factor, self.hit_rate = options.token_factor, hit_rate
         self.group_by: GroupBy | None = options.group_by
         self.skip_invalid = options.skip_invalid
+        self.encoding = options.encoding
+        self.found: frozenset[Path] = frozenset()
+        """Files found in a directory or by a glob (not named): skipped, not refused, when not text."""
+        self.not_text: list[str] = []
+        """Files skipped because they are not text (``path (why)``)."""
         self._facts: dict[str, ModelFacts] = {}
         self._pricing: dict[tuple[str, Modifiers], Pricing] = {}
         self._modifiers: dict[tuple[object, object, object], Modifiers] = {}

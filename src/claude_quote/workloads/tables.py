@@ -18,7 +18,7 @@ import importlib
 import math
 import numbers
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +56,8 @@ class TableRow:
     output_tokens: int | None
     max_tokens: int | None
     size_bytes: int = 0
+    fields: dict[str, str] | None = None
+    """The values of the columns asked for by name (a prompt template's ``{column}``), as text."""
     inference_geo: str | None = None
     """As written (the pricing engine checks it)."""
     speed: str | None = None
@@ -183,14 +185,21 @@ def _string(value: Any) -> str | None:
     return str(value)
 
 
+def table_columns(path: str | Path) -> list[str]:
+    """The column names of a table (its header)."""
+    return _header(Path(path))
+
+
 def iter_table_rows(
     path: str | Path,
     *,
     text_column: str | None = None,
     skip_invalid: bool = False,
     on_skip: OnSkip | None = None,
+    fields: tuple[str, ...] = (),
 ) -> Iterator[TableRow]:
-    """Stream the rows of a table as requests.
+    """Stream the rows of a table as requests; ``fields`` names other columns each row carries (as text,
+    empty when missing) in :attr:`TableRow.fields`.
 
     Raises:
         WorkloadError: the file is not a readable table, has neither a text column nor
@@ -213,6 +222,7 @@ def iter_table_rows(
         )
     counts_given = main == "input_tokens" and text_column is None
     wanted = [main, *(c for c in _OPTIONAL if c in header)]
+    wanted += [c for c in fields if c in header and c not in wanted]
     row = 0
     for chunk in _chunks(file, wanted):
         columns = {name: chunk[name].tolist() for name in wanted if name in chunk.columns}
@@ -220,7 +230,12 @@ def iter_table_rows(
         for i in range(size):
             row += 1
             try:
-                yield _row(columns, i, row, main, counts_given, file)
+                found = _row(columns, i, row, main, counts_given, file)
+                if fields:
+                    found = replace(
+                        found, fields={c: _string(columns[c][i]) or "" for c in fields if c in columns}
+                    )
+                yield found
             except WorkloadError as exc:
                 if not skip_invalid:
                     raise
