@@ -321,7 +321,7 @@ def test_bad_option_values(args: str, message: str) -> None:
         (f"project --from-estimate {ESTIMATE} --name x", "error: --name labels a MODEL workload"),
         (
             "project sonnet-4.6 --requests 1 --start 2026-13",
-            "error: start '2026-13' is not a month; write YYYY-MM",
+            "error: --start '2026-13' is not a month; write YYYY-MM",
         ),
         (
             "project sonnet-5.5 --requests 1 --start 2026-09",

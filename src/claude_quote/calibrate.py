@@ -37,8 +37,6 @@ estimates, not money); what is written and reported is Decimal.
 from __future__ import annotations
 
 import decimal
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -60,6 +58,7 @@ from .tokens.correction import counting_model_for_tokenizer
 from .tokens.fit import Fit, fit_scaled, summarize_errors
 from .workloads.requests import custom_id_prefix
 from .workloads.results import BatchResult
+from .writing import write_atomically
 
 __all__ = [
     "FACTOR_PLACES",
@@ -328,12 +327,17 @@ def calibrate(
             samples=group.samples,
             output_p50=percentile(group.outputs, 50),
             output_p95=percentile(group.outputs, 95),
-            written=group.samples >= min_samples,
+            written=group.samples >= min_samples and _writable(name),
         )
         for name, group in sorted(by_prefix.items())
     )
     for p in prefixes:
-        if not p.written:
+        if not _writable(p.prefix):
+            warnings.append(
+                f"custom_id prefix {p.prefix!r} holds a lone surrogate, which a TOML file cannot: it was "
+                "not written (a Message Batches custom_id is letters, digits, _ and -)"
+            )
+        elif not p.written:
             warnings.append(
                 f"custom_id prefix {p.prefix!r}: {p.samples} joined request(s), fewer than the minimum of "
                 f"{min_samples}: its output percentiles were not written"
@@ -341,7 +345,8 @@ def calibrate(
     calibration = Calibration(
         schema_version=CURRENT_VERSION,
         created=created or today(),
-        note=f"claude-quote calibrate: {len(pairs):,} requests of {Path(requests).name} joined with {Path(results).name}",
+        note=f"claude-quote calibrate: {len(pairs):,} requests of {_shown_text(Path(requests).name)} joined "
+        f"with {_shown_text(Path(results).name)}",
         models={
             m.model: ModelCalibration(
                 request_tokens=m.request_tokens,
@@ -612,6 +617,21 @@ def _join_warnings(
 # --- the file -------------------------------------------------------------------------------------
 
 
+def _writable(text: str) -> bool:
+    """Whether ``text`` can be written in a (UTF-8) TOML file: no lone surrogates."""
+    return not any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _shown_text(text: str) -> str:
+    """``text`` with what a TOML comment or string cannot hold (control characters, lone surrogates from
+    a file name that is not UTF-8) written as escapes: ``a\\x0ab``.
+
+    >>> _shown_text("results\\udcff.jsonl"), _shown_text("a\\nb")
+    ('results\\\\udcff.jsonl', 'a\\\\nb')
+    """
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def _toml_string(text: str) -> str:
     """A TOML basic string: quotes, backslashes and control characters escaped.
 
@@ -635,7 +655,7 @@ def calibration_toml(calibration: Calibration, *, source: tuple[str, str] | None
         "# A calibration file learned by `claude-quote calibrate` (read by `claude-quote estimate --calibration FILE`).",
     ]
     if source is not None:
-        lines.append(f"# requests: {source[0]}; results: {source[1]}")
+        lines.append(f"# requests: {_shown_text(source[0])}; results: {_shown_text(source[1])}")
     lines.append(f"schema_version = {calibration.schema_version}")
     if calibration.created is not None:
         lines.append(f"created = {calibration.created.isoformat()}")
@@ -683,17 +703,4 @@ def write_calibration(
     target = Path(path)
     text = calibration_toml(calibration, source=source)
     assert parse_calibration(text.encode(), origin=str(target)) == calibration
-    temporary: Path | None = None
-    try:
-        with tempfile.NamedTemporaryFile(
-            "w", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False, encoding="utf-8"
-        ) as handle:
-            temporary = Path(handle.name)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(target)
-    except OSError as exc:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
-        raise WorkloadError(f"cannot write the calibration file: {exc.strerror}", path=str(target)) from None
+    write_atomically(target, text, what="calibration file")

@@ -19,7 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from claude_quote._validation import read_toml, validate
 from claude_quote.budget import Budgets, Limits
 from claude_quote.errors import ConfigError
-from claude_quote.money import to_decimal
+from claude_quote.money import MAX_PLACES, to_decimal
 from claude_quote.workload_spec import Per, Requests, Tokens, TokensPerRequest
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ CONFIG_FILE = "claude-quote.toml"
 
 
 def _decimal(value: object) -> Decimal:
-    return to_decimal(value, what="an amount")
+    return to_decimal(value, what="an amount", places=MAX_PLACES)
 
 
 Usd = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0)]

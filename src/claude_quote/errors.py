@@ -56,15 +56,18 @@ class ClaudeQuoteError(Exception):
 class UnknownModelError(ClaudeQuoteError, LookupError):
     """A model name matched nothing in the price table. Never priced as $0."""
 
-    def __init__(self, name: str, suggestions: list[str]) -> None:
+    def __init__(self, name: str, suggestions: list[str], *, table: str | None = None) -> None:
         self.name = name
         self.suggestions = suggestions
+        self.table = table
+        """The custom price table searched (its file), when it was not the bundled one."""
+        where = "" if table is None else f" in the price table {table}"
         if suggestions:
             quoted = [repr(s) for s in suggestions]
             hint = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
-            did_you_mean = f"; did you mean {hint}?"
+            did_you_mean = f"{where}; did you mean {hint}?"
         else:
-            did_you_mean = "."
+            did_you_mean = f"{where}."
         super().__init__(
             f"unknown model {name!r}{did_you_mean} Run `claude-quote models --all` to list every model."
         )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import UsageError, invalid_fields
+from .money import MAX_COUNT
 
 __all__ = ["BUCKETS", "TOKEN_FIELDS", "Usage", "parse_token_count"]
 
@@ -177,6 +178,9 @@ def parse_token_count(text: str, *, what: str = "token count") -> int:
     if "_" in number and not _UNDERSCORED.match(number):
         raise UsageError(f"{what} {text!r} has misplaced underscores")
     value = Decimal(number.replace(",", "").replace("_", "")) * _SUFFIXES[match["suffix"].lower()]
+    if value > MAX_COUNT:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise UsageError(f"{what} {shown!r} is more than {MAX_COUNT:,}; no real count is that large")
     if value != value.to_integral_value():
         raise UsageError(f"{what} {text!r} is not a whole number of tokens")
     return int(value)

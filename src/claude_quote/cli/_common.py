@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -10,11 +11,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TextIO
 
 import typer
 
 from claude_quote.errors import ClaudeQuoteError, UsageError
+from claude_quote.money import EXACT
 from claude_quote.pricing import ENV_VAR, PriceTable, load_pricing
 from claude_quote.usage import parse_token_count
 
@@ -25,6 +27,7 @@ __all__ = [
     "DaskOption",
     "FormatOption",
     "JobsOption",
+    "MaxLineBytesOption",
     "OutputFormat",
     "PricingOption",
     "ProgressOption",
@@ -34,6 +37,7 @@ __all__ = [
     "emit_report",
     "parse_date",
     "parse_decimal",
+    "reading_limits",
     "showing",
     "shown",
     "table_from",
@@ -77,16 +81,20 @@ def parse_decimal(text: str | None, flag: str, *, percent: bool = False) -> Deci
     """A decimal option's value (``percent``: ``30%`` is 0.3), with a clear message otherwise."""
     if text is None:
         return None
+    from claude_quote.money import to_decimal
+
     raw = text.strip()
     scale = Decimal(1)
     if percent and raw.endswith("%"):
         raw, scale = raw[:-1], Decimal(100)
     try:
-        value = Decimal(raw)
+        Decimal(raw)
     except InvalidOperation:
         raise typer.BadParameter(f"{text!r} is not a decimal number", param_hint=flag) from None
-    if not value.is_finite():
-        raise typer.BadParameter(f"{text!r} is not a finite number", param_hint=flag)
+    try:
+        value = to_decimal(raw, what=repr(text))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=flag) from None
     return value / scale
 
 
@@ -225,6 +233,13 @@ def user_errors(flags: Mapping[str, str] | None = None, *, absent: tuple[str, ..
         text = exc.in_terms_of(flags) if flags and isinstance(exc, UsageError) else str(exc)
         typer.echo(f"error: {shown(_without_hints_for(text, absent))}", err=True)
         raise typer.Exit(exc.exit_code) from None
+    except decimal.DecimalException as exc:  # a last guard: inputs are bounded where they are read
+        typer.echo(
+            f"error: a figure went beyond the {EXACT.prec} significant digits claude-quote computes "
+            f"exactly ({type(exc).__name__}); an input holds a number too large or too precise",
+            err=True,
+        )
+        raise typer.Exit(2) from None
 
 
 def deprecated(old: str, new: str, *, quiet: bool = False) -> None:
@@ -259,10 +274,49 @@ def geo_value(choice: GeoChoice | None) -> Literal["global", "us"] | None:
     return "us" if choice is GeoChoice.us else "global"
 
 
-def emit(text: str) -> None:
-    """Write a rendered report to stdout."""
-    sys.stdout.write(shown(text))
-    sys.stdout.flush()
+def emit(text: str, stream: TextIO | None = None) -> None:
+    """Write a rendered report to stdout (or ``stream``). A character the stream's encoding cannot hold
+    (a lone surrogate from an input's ``\\ud800``) is written as its escape, as Python does on stderr."""
+    out = sys.stdout if stream is None else stream
+    text = shown(text)
+    try:
+        out.write(text)
+    except UnicodeEncodeError:
+        encoding = getattr(out, "encoding", None) or "utf-8"
+        out.write(text.encode(encoding, "backslashreplace").decode(encoding))
+    out.flush()
+
+
+MaxLineBytesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--max-line-bytes",
+        metavar="BYTES",
+        help="The longest line (or whole JSON or text file) read: default 512MiB, twice a whole batch. "
+        "A longer one is an error.",
+    ),
+]
+
+
+@contextmanager
+def reading_limits(max_line_bytes: str | None) -> Iterator[None]:
+    """Apply ``--max-line-bytes`` to every reader called inside (call it inside ``user_errors``)."""
+    if max_line_bytes is None:
+        yield
+        return
+    from claude_quote.plan.limits import parse_size
+    from claude_quote.workloads.files import input_limits
+
+    try:
+        size = parse_size(max_line_bytes.strip())
+    except UsageError as exc:
+        raise UsageError(f"--max-line-bytes {exc}") from None
+    except ValueError:  # more digits than int() converts
+        raise UsageError(f"--max-line-bytes {max_line_bytes[:40]!r}… is not a size") from None
+    if size < 1:
+        raise UsageError(f"--max-line-bytes must be at least 1 byte, got {max_line_bytes!r}")
+    with input_limits(max_line_bytes=size):
+        yield
 
 
 QuietOption = Annotated[

@@ -94,7 +94,9 @@ def parse_count(text: str | int, *, minimum: int = 0, maximum: int | None = None
         raise typer.BadParameter(f"{raw} is negative; give {minimum} or more")
     try:
         value = parse_token_count(raw, what="")
-    except UsageError:
+    except UsageError as exc:
+        if "no real count is that large" in str(exc):  # a whole number, beyond the bound on counts
+            raise typer.BadParameter(str(exc).strip()) from None
         raise typer.BadParameter(f"{text!r} is not a whole number; write e.g. 1000, 2.5k or 1,000") from None
     if value < minimum:
         raise typer.BadParameter(f"{raw} is too small; give {minimum:,} or more")

@@ -11,6 +11,7 @@ from ._common import (
     AtOption,
     FormatOption,
     JobsOption,
+    MaxLineBytesOption,
     OutputFormat,
     PricingOption,
     ProgressOption,
@@ -18,6 +19,7 @@ from ._common import (
     deprecated,
     emit_report,
     parse_date,
+    reading_limits,
     table_from,
     user_errors,
 )
@@ -67,6 +69,7 @@ def calibrate_command(
         typer.Option("--skip-invalid", help="Skip invalid lines of either file (counted and reported)."),
     ] = False,
     jobs: JobsOption = None,
+    max_line_bytes: MaxLineBytesOption = None,
     progress: ProgressOption = True,
     at: AtOption = None,
     pricing: PricingOption = None,
@@ -88,6 +91,7 @@ def calibrate_command(
         deprecated("--output FILE", "-o/--output-file FILE", quiet=quiet)
     with (
         user_errors(absent=("--model",)),
+        reading_limits(max_line_bytes),
         standard_input([requests, results]) as (requests_name, results_name),
     ):
         assert requests_name is not None

@@ -15,6 +15,7 @@ from ._common import (
     ProgressOption,
     QuietOption,
     deprecated,
+    emit,
     parse_date,
     user_errors,
     warn,
@@ -105,19 +106,17 @@ def check_command(
             stream = sys.stderr if fmt in ("json", "csv") and output is None else sys.stdout
             for line in workflow_commands(report, config_lines(path)):
                 if not (quiet and line.startswith("::warning")):
-                    print(line, file=stream)
+                    emit(line + "\n", stream)
             write_step_summary(report)
         if output is None:
-            sys.stdout.write(text)
+            emit(text)
         if not quiet and not actions and (fmt != "table" or output is not None):
             warn(warnings_of(report))  # under Actions they are ::warning annotations
     raise typer.Exit(report.exit_code)
 
 
 def _write(path: Path, text: str) -> None:
-    from claude_quote.errors import ConfigError
+    """Write a report atomically: a failure leaves no empty or half-written file."""
+    from claude_quote.writing import write_atomically
 
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write {str(path)!r}: {exc.strerror}") from None
+    write_atomically(path, text, what="report", errors="backslashreplace")

@@ -17,6 +17,7 @@ from ._common import (
     FormatOption,
     GeoOption,
     JobsOption,
+    MaxLineBytesOption,
     OutputFormat,
     OutputRatioOption,
     OutputTokensOption,
@@ -28,6 +29,7 @@ from ._common import (
     geo_value,
     parse_date,
     parse_decimal,
+    reading_limits,
     table_from,
     tokens_option,
     user_errors,
@@ -155,6 +157,7 @@ def estimate_command(
     jobs: JobsOption = None,
     dask: DaskOption = None,
     progress: ProgressOption = True,
+    max_line_bytes: MaxLineBytesOption = None,
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
@@ -174,7 +177,7 @@ def estimate_command(
 
     ratio = parse_decimal(output_ratio, "--output-ratio")
     factor = parse_decimal(token_factor, "--token-factor")
-    with user_errors(ESTIMATE_FLAGS):
+    with user_errors(ESTIMATE_FLAGS), reading_limits(max_line_bytes):
         options = EstimateOptions(
             model=model,
             output_tokens=output_tokens,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -25,6 +26,7 @@ from ._common import (
 from ._params import choice_option, count_option, parse_count, parse_percent, share_option
 
 if TYPE_CHECKING:
+    from claude_quote.pricing import PriceTable
     from claude_quote.projections import MonthLength
     from claude_quote.workload_spec import Workload
 
@@ -191,9 +193,8 @@ def project_command(
     estimate (--from-estimate), or a workload spec (--spec). Prices are those in effect on the first
     day of each month; requests are rounded half-even to whole requests each month.
     """
-    from claude_quote.projections import compare, project
 
-    with user_errors():
+    with user_errors(_FLAGS):
         tokens = {
             "input_tokens": input_tokens,
             "output_tokens": output_tokens,
@@ -212,22 +213,63 @@ def project_command(
 
         table = table_from(pricing)
         length: MonthLength = "average" if month_length is MonthLengthChoice.average else "calendar"
-        if compare_models is not None:
-            if plot is not None:
-                raise _usage("--plot draws a projection; it cannot be combined with --compare")
-            # MODEL is one of the scenarios too (listed again in --compare, it is ranked once)
-            models = ([model] if model is not None else []) + _model_list(compare_models)
-            report: object = compare(
-                workloads, models, start=start, months=months, month_length=length, table=table
-            )
-        else:
-            result = project(workloads, start=start, months=months, month_length=length, table=table)
-            if plot is not None:
-                from claude_quote.render.plot import plot_projection
-
-                typer.echo(f"wrote {plot_projection(result, plot)}", err=True)
-            report = result
+        source = (
+            (str(spec), "workloads") if spec else (str(from_estimate), "by_model") if from_estimate else None
+        )
+        with _file_errors(source, workloads):
+            report = _report(model, workloads, compare_models, plot, start, months, length, table)
         emit_report(report, output_format.value, quiet=quiet)
+
+
+@contextmanager
+def _file_errors(source: tuple[str, str] | None, workloads: list[Workload]) -> Iterator[None]:
+    """Errors about the workloads of a file name the file and the key: ``workloads[0] (chat).model`` in
+    a spec, ``by_model[1] (claude-x).model`` in an estimate report. ``source`` is (file, list key)."""
+    from claude_quote._validation import in_workload
+    from claude_quote.errors import ClaudeQuoteError, UnknownModelError
+
+    try:
+        yield
+    except ClaudeQuoteError as exc:
+        if source is None:
+            raise
+        named = [(w.name, w.model) for w in workloads]
+        mine = any(str(exc).startswith(f"workload {name!r}") for name, _ in named) or (
+            isinstance(exc, UnknownModelError) and exc.name in {model for _, model in named}
+        )
+        if not mine:
+            raise  # an option's error (--compare, --start): the flag says where
+        raise in_workload(exc, origin=source[0], workloads=named, key=source[1]) from None
+
+
+def _report(
+    model: str | None,
+    workloads: list[Workload],
+    compare_models: str | None,
+    plot: Path | None,
+    start: str | None,
+    months: int,
+    length: MonthLength,
+    table: PriceTable,
+) -> object:
+    from claude_quote.projections import compare, project
+
+    if compare_models is not None:
+        if plot is not None:
+            raise _usage("--plot draws a projection; it cannot be combined with --compare")
+        # MODEL is one of the scenarios too (listed again in --compare, it is ranked once)
+        models = ([model] if model is not None else []) + _model_list(compare_models)
+        return compare(workloads, models, start=start, months=months, month_length=length, table=table)
+    result = project(workloads, start=start, months=months, month_length=length, table=table)
+    if plot is not None:
+        from claude_quote.render.plot import plot_projection
+
+        typer.echo(f"wrote {plot_projection(result, plot)}", err=True)
+    return result
+
+
+_FLAGS = {"start": "--start", "growth_percent": "--growth", "months": "--months"}
+"""The flag of each library argument a projection error may name."""
 
 
 def _usage(message: str) -> Exception:

@@ -19,6 +19,7 @@ from ._common import (
     CalibrationOption,
     FormatOption,
     JobsOption,
+    MaxLineBytesOption,
     OutputFormat,
     OutputRatioOption,
     OutputTokensOption,
@@ -30,6 +31,7 @@ from ._common import (
     emit_report,
     parse_date,
     parse_decimal,
+    reading_limits,
     table_from,
     user_errors,
 )
@@ -90,6 +92,7 @@ def reconcile(
         ),
     ] = False,
     jobs: JobsOption = None,
+    max_line_bytes: MaxLineBytesOption = None,
     progress: ProgressOption = True,
     at: AtOption = None,
     pricing: PricingOption = None,
@@ -112,7 +115,7 @@ def reconcile(
     requests = request_file or old_request_file
     ratio = parse_decimal(output_ratio, "--output-ratio")
     factor = parse_decimal(token_factor, "--token-factor")
-    with user_errors(ESTIMATE_FLAGS, absent=("--model",)):
+    with user_errors(ESTIMATE_FLAGS, absent=("--model",)), reading_limits(max_line_bytes):
         table = table_from(pricing)
         day = parse_date(at)
         estimate_options = (output_tokens, ratio, calibration, factor)

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from claude_quote import _progress
-from claude_quote.errors import UsageError
+from claude_quote.errors import UsageError, WorkloadError
 from claude_quote.pricing import PriceTable
 from claude_quote.scale.pieces import resolve_jobs
 from claude_quote.workloads.text import expand_paths, select_files
@@ -69,10 +69,22 @@ def estimate(
 
         urls = expand_urls(paths)
         return dask_estimate(urls, options, at=run.at, table=table, address=dask, progress=progress)
+    skipped: list[str] = []
     files, run.found = select_files(
-        paths, expand_paths(paths), include=options.include, exclude=options.exclude
+        paths, expand_paths(paths, skipped=skipped), include=options.include, exclude=options.exclude
     )
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5:,} more" if len(skipped) > 5 else "")
+        run.input_notes.append(f"skipped {len(skipped):,} entries that are not regular files: {shown}")
     files = drop_non_text(run, files)
+    if not files:  # every file found was left out: say which and why (never "no requests found in ")
+        left_out = [*run.not_text, *skipped]
+        why = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5:,} more" if len(left_out) > 5 else "")
+        given = ", ".join(str(p) for p in paths)
+        raise WorkloadError(
+            f"no requests found in {given}: "
+            + (f"every file found was left out: {why}" if why else "--include/--exclude left out every file")
+        )
     total = sum(f.stat().st_size for f in files)
     workers = 1 if options.exact else resolve_jobs(jobs)
     if options.sample is None:

@@ -51,6 +51,7 @@ def warnings(run: _Run, by_model: Sequence[ModelEstimate]) -> list[str]:
             if count:
                 out.append(_note(code, count, facts, run))
     out += run.encoding_notes
+    out += run.input_notes
     if run.not_text:
         listed = ", ".join(run.not_text[:_LISTED]) + (
             f" and {len(run.not_text) - _LISTED:,} more" if len(run.not_text) > _LISTED else ""

@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from claude_quote.errors import NotTextError, UnknownModelError, UsageError, WorkloadError
+from claude_quote.engine import Modifiers
+from claude_quote.errors import ClaudeQuoteError, NotTextError, UnknownModelError, UsageError, WorkloadError
 from claude_quote.tokens.request import ModelFacts, RequestShape, shape_request, shape_text
 from claude_quote.workloads.requests import BatchRequest, iter_requests, jsonl_kind
 from claude_quote.workloads.text import check_names, fill_template, not_text, placeholders, read_text_file
@@ -184,6 +185,8 @@ def row_shape(run: _Run, path: Path, row: TableRow) -> RequestShape | None:
             f"row {row.row}: no max_tokens: add a max_tokens column or pass --max-tokens N "
             "(the worst case needs it)"
         )
+    if problem is None:
+        problem = _modifiers_problem(row)
     if problem is not None:
         error = WorkloadError(problem, path=str(path))
         if not run.skip_invalid:
@@ -218,6 +221,17 @@ def row_shape(run: _Run, path: Path, row: TableRow) -> RequestShape | None:
     return shape
 
 
+def _modifiers_problem(row: TableRow) -> str | None:
+    """Why a row's ``inference_geo`` / ``speed`` columns cannot be priced, or None."""
+    if row.inference_geo is None and row.speed is None:
+        return None
+    try:
+        Modifiers.from_api(inference_geo=row.inference_geo, speed=row.speed)
+    except ClaudeQuoteError as exc:
+        return f"row {row.row}: {exc}"
+    return None
+
+
 def template_fields(run: _Run, path: Path) -> tuple[str, ...]:
     """The columns the template names besides ``{text}`` and ``{name}`` (checked against the table's)."""
     from claude_quote.workloads.tables import table_columns
@@ -244,18 +258,20 @@ def materialize(run: _Run, item: RequestShape | Path) -> RequestShape:
 
 
 def classify(path: Path) -> Literal["requests", "table", "text", "empty"]:
-    """How a file is read: as ``requests`` (batch JSONL, request JSON), a ``table``, a ``text`` file,
-    or not at all (``empty``: a JSONL file without a non-blank line)."""
-    from claude_quote.workloads.tables import TABLE_SUFFIXES
+    """How a file is read: JSON (``.json``) and JSONL whose lines are requests as requests (JSONL
+    none of whose first lines is JSON too, so the bad line is named), other JSONL, CSV, TSV and
+    Parquet as tables (``.gz`` too), anything else as a text file."""
+    from claude_quote.workloads.tables import TABLE_SUFFIXES, table_suffix
 
     name = path.name.lower()
     if name.endswith(".json"):
         return "requests"
-    if name.endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
+    suffix = table_suffix(path)
+    if suffix in (".jsonl", ".ndjson"):
         kind = jsonl_kind(path)
-        if kind in ("batch", "messages"):
+        if kind in ("batch", "messages", "invalid"):
             return "requests"
         return "empty" if kind == "empty" else "table"
-    if path.suffix.lower() in TABLE_SUFFIXES:
+    if suffix in TABLE_SUFFIXES:
         return "table"
     return "text"

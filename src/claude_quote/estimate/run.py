@@ -108,6 +108,8 @@ class _Run:
         self.skipped = 0
         self.first_skip: WorkloadError | None = None
         self.encoding_notes: tuple[str, ...] = ()
+        self.input_notes: list[str] = []
+        """What reading the input left out (FIFOs, broken links in a directory), for the warnings."""
         self.records: list[_Record] | None = None
         """Every request's figures, in order, when asked for (per-request estimates, samples)."""
         self.unique_ids: dict[str, int] | None = None

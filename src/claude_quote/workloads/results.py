@@ -33,7 +33,6 @@ of 0 or more is a :class:`~claude_quote.errors.WorkloadError` naming the file an
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +41,11 @@ from typing import IO, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict
 
 from claude_quote.errors import WorkloadError
+from claude_quote.money import MAX_COUNT
+from claude_quote.parsing import loads_json, shown
 from claude_quote.usage import Usage
+
+from .files import iter_lines, open_input
 
 __all__ = [
     "MAX_SKIPPED_SHOWN",
@@ -105,8 +108,9 @@ class BatchResult:
     """For ``errored``: the API error type (``invalid_request_error``, ``overloaded_error``, ...)."""
 
 
-def check_token_count(value: object, where: str) -> str | None:
-    """Why ``value`` is not a valid token count (a JSON integer ≥ 0), or None when it is fine.
+def check_token_count(value: object, where: str, *, noun: str = "token counts") -> str | None:
+    """Why ``value`` is not a valid token count (a JSON integer from 0 to :data:`~claude_quote.money.MAX_COUNT`),
+    or None when it is fine.
 
     >>> check_token_count(12, "usage.input_tokens") is None
     True
@@ -115,9 +119,17 @@ def check_token_count(value: object, where: str) -> str | None:
     >>> check_token_count("12", "usage.input_tokens")
     'usage.input_tokens is "12"; token counts must be whole numbers of 0 or more'
     """
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
         return None
-    return f"{where} is {json.dumps(value)}; token counts must be whole numbers of 0 or more"
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_COUNT:
+        return f"{where} is {_digits(value)}; more than {MAX_COUNT:,} is not a real count"
+    return f"{where} is {shown(value)}; {noun} must be whole numbers of 0 or more"
+
+
+def _digits(value: int) -> str:
+    """A large integer as a message shows it: whole when short, else its first digits and length."""
+    text = str(value)
+    return text if len(text) <= 30 else f"{text[:12]}… ({len(text):,} digits)"
 
 
 class _Invalid(Exception):
@@ -154,61 +166,64 @@ class ResultsReader:
 
     def __iter__(self) -> Iterator[BatchResult]:
         name = str(self.path)
+        read = 0
         try:
-            handle = self.path.open("rb")
-        except OSError as exc:
-            raise WorkloadError(f"cannot read results file: {exc.strerror}", path=name) from None
+            handle = open_input(self.path)
+        except WorkloadError as exc:
+            raise WorkloadError(
+                f"cannot read results file: {exc.args[0].removeprefix(name + ': ')}", path=name
+            ) from None
         with handle:
             for number, raw in self._lines(handle):
-                if not raw.strip():
+                if raw.isspace():
                     continue
                 try:
-                    yield self._parse(raw, number)
+                    parsed = self._parse(raw, number)
                 except _Invalid as exc:
                     if not self.skip_invalid:
                         raise WorkloadError(str(exc), path=name, line=number) from None
                     self.skipped += 1
                     if len(self.skipped_lines) < MAX_SKIPPED_SHOWN:
                         self.skipped_lines.append(InvalidLine(line=number, reason=str(exc)))
+                    continue
+                read += 1
+                yield parsed
+        whole = self.start == 0 and self.end is None  # a piece of a file may hold only blank lines
+        if not read and whole:  # never a silent $0: an empty file is not a batch that cost nothing
+            skipped = f" ({self.skipped:,} invalid skipped)" if self.skipped else ""
+            raise WorkloadError(
+                f"the results file holds no result lines{skipped}; expected one "
+                '{"custom_id": ..., "result": {...}} per line',
+                path=name,
+            )
 
     def _lines(self, handle: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-        if self.start == 0 and self.end is None:
-            yield from enumerate(handle, start=1)
-            return
-        handle.seek(self.start)
-        position, number = self.start, self.first_line
-        while self.end is None or position < self.end:
-            raw = handle.readline()
-            if not raw:
-                return
-            yield number, raw
-            position += len(raw)
-            number += 1
+        """The lines of the file, or of the piece from ``start`` to ``end``, under the line cap."""
+        if self.start:
+            handle.seek(self.start)
+        stop = None if self.end is None else self.end - self.start
+        return iter_lines(handle, str(self.path), number=self.first_line - 1, stop=stop)
 
     def _parse(self, raw: bytes, number: int) -> BatchResult:
         try:
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError:
-            raise _Invalid("not UTF-8 text") from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise _Invalid(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+            data = loads_json(raw, line=number)
+        except WorkloadError as exc:
+            raise _Invalid(str(exc)) from None
         if not isinstance(data, dict):
             raise _Invalid(f"expected a JSON object with custom_id and result, got {_kind(data)}")
         custom_id = data.get("custom_id")
         if custom_id is None:
             raise _Invalid("missing custom_id")
         if not isinstance(custom_id, str) or not custom_id:
-            raise _Invalid(f"custom_id must be a non-empty string, got {json.dumps(custom_id)}")
+            raise _Invalid(f"custom_id must be a non-empty string, got {shown(custom_id)}")
         result = data.get("result")
         if not isinstance(result, dict):
             raise _Invalid(f"custom_id {custom_id!r} has no result object")
         kind = result.get("type")
         if kind not in RESULT_TYPES:
-            shown = "no type" if kind is None else f"unknown result type {json.dumps(kind)}"
+            what = "no type" if kind is None else f"unknown result type {shown(kind)}"
             raise _Invalid(
-                f"custom_id {custom_id!r}: {shown}; expected succeeded, errored, canceled or expired"
+                f"custom_id {custom_id!r}: {what}; expected succeeded, errored, canceled or expired"
             )
         first = self._seen.get(custom_id)
         if first is not None:
@@ -230,7 +245,7 @@ class ResultsReader:
             raise _Invalid(f"custom_id {custom_id!r}: a succeeded result needs result.message")
         model_name = message.get("model")
         if not isinstance(model_name, str) or not model_name:
-            raise _Invalid(f"custom_id {custom_id!r}: result.message.model is {json.dumps(model_name)}")
+            raise _Invalid(f"custom_id {custom_id!r}: result.message.model is {shown(model_name)}")
         usage = message.get("usage")
         if not isinstance(usage, dict):
             raise _Invalid(f"custom_id {custom_id!r}: result.message.usage is missing")
@@ -249,23 +264,21 @@ class ResultsReader:
 
 
 def _count_ok(value: object) -> bool:
-    return type(value) is int and value >= 0
+    return type(value) is int and 0 <= value <= MAX_COUNT
 
 
 def _check_usage(usage: Mapping[str, Any]) -> None:
     if "input_tokens" not in usage and "output_tokens" not in usage:
         foreign = [key for key in _FOREIGN if key in usage]
-        shown = f" (it has {', '.join(foreign)}: another API's usage?)" if foreign else ""
+        hint = f" (it has {', '.join(foreign)}: another API's usage?)" if foreign else ""
         raise _Invalid(
-            f"usage has neither input_tokens nor output_tokens{shown}; a Claude result's usage "
+            f"usage has neither input_tokens nor output_tokens{hint}; a Claude result's usage "
             "reports both, so its cost cannot be known"
         )
     for key in _USAGE_COUNTS:
         value = usage.get(key)
         if value is not None and not _count_ok(value):
-            raise _Invalid(
-                f"usage.{key} is {json.dumps(value)}; token counts must be whole numbers of 0 or more"
-            )
+            raise _Invalid(check_token_count(value, f"usage.{key}"))
     split = usage.get("cache_creation")
     if split is not None:
         if not isinstance(split, dict):
@@ -276,10 +289,7 @@ def _check_usage(usage: Mapping[str, Any]) -> None:
             if value is None:
                 continue
             if not _count_ok(value):
-                raise _Invalid(
-                    f"usage.cache_creation.{key} is {json.dumps(value)}; "
-                    "token counts must be whole numbers of 0 or more"
-                )
+                raise _Invalid(check_token_count(value, f"usage.cache_creation.{key}"))
             parts += value
         total = usage.get("cache_creation_input_tokens")
         if split and total is not None and total != parts:
@@ -294,9 +304,7 @@ def _check_usage(usage: Mapping[str, Any]) -> None:
         for key in _TOOL_COUNTS:
             value = tools.get(key)
             if value is not None and not _count_ok(value):
-                raise _Invalid(
-                    f"usage.server_tool_use.{key} is {json.dumps(value)}; counts must be whole numbers of 0 or more"
-                )
+                raise _Invalid(check_token_count(value, f"usage.server_tool_use.{key}", noun="counts"))
 
 
 def _error_type(result: Mapping[str, Any]) -> str | None:

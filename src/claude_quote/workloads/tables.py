@@ -23,7 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from claude_quote.errors import UsageError, WorkloadError
+from claude_quote.money import MAX_COUNT
 from claude_quote.usage import parse_token_count
+
+from .files import open_input
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,10 +38,12 @@ __all__ = [
     "iter_rows_at",
     "iter_table_rows",
     "parquet_row_groups",
+    "table_suffix",
 ]
 
 TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson"})
-"""File suffixes read as tables (JSONL only when its lines are not Messages requests)."""
+"""File suffixes read as tables (JSONL only when its lines are not Messages requests); CSV, TSV and
+JSONL may also be gzip-compressed (``.csv.gz``)."""
 
 _CHUNK_ROWS = 10_000
 _OPTIONAL = ("output_tokens", "max_tokens", "model", "custom_id", "inference_geo", "speed")
@@ -79,54 +84,66 @@ def _pyarrow_parquet() -> Any:
     return pq
 
 
+def table_suffix(path: Path) -> str:
+    """The suffix that says how a table is read, a ``.gz`` after it aside: ``t.csv.gz`` → ``.csv``."""
+    name = path.name.lower().removesuffix(".gz")
+    return Path(name).suffix
+
+
 def _chunks(
     path: Path, columns: list[str] | None, row_groups: Sequence[int] | None = None
 ) -> Iterator[pd.DataFrame]:
     import pandas as pd
 
-    suffix = path.suffix.lower()
+    suffix = table_suffix(path)
     parquet = _pyarrow_parquet() if suffix in (".parquet", ".pq") else None
     try:
-        if suffix in (".csv", ".tsv"):
-            with pd.read_csv(
-                path,
-                sep="\t" if suffix == ".tsv" else ",",
-                chunksize=_CHUNK_ROWS,
-                usecols=columns,
-                dtype=str,
-                keep_default_na=False,
-                na_values=[""],
-            ) as csv_reader:
-                yield from csv_reader
-        elif parquet is not None:
+        if parquet is not None:
             with parquet.ParquetFile(path) as parquet_file:
                 for batch in parquet_file.iter_batches(
                     batch_size=_CHUNK_ROWS, columns=columns, row_groups=row_groups
                 ):
                     yield batch.to_pandas()
-        else:
-            with pd.read_json(path, lines=True, chunksize=_CHUNK_ROWS, dtype=False) as json_reader:
-                for chunk in json_reader:
-                    yield chunk if columns is None else chunk[[c for c in columns if c in chunk.columns]]
+            return
+        with open_input(path) as handle:
+            if suffix in (".csv", ".tsv"):
+                with pd.read_csv(
+                    handle,
+                    sep="\t" if suffix == ".tsv" else ",",
+                    chunksize=_CHUNK_ROWS,
+                    usecols=columns,
+                    dtype=str,
+                    keep_default_na=False,
+                    na_values=[""],
+                ) as csv_reader:
+                    yield from csv_reader
+            else:
+                with pd.read_json(handle, lines=True, chunksize=_CHUNK_ROWS, dtype=False) as json_reader:
+                    for chunk in json_reader:
+                        yield chunk if columns is None else chunk[[c for c in columns if c in chunk.columns]]
     except WorkloadError:
         raise
-    except Exception as exc:  # the CSV, JSON and Parquet readers each raise their own error types
-        if isinstance(exc, ValueError | OSError | KeyError) or type(exc).__module__.startswith(
-            ("pyarrow", "pandas")
-        ):
-            raise WorkloadError(f"cannot read as a table: {exc}", path=str(path)) from None
+    except MemoryError:
         raise
+    except Exception as exc:  # pandas and pyarrow raise their own types (and TypeError, OverflowError, ...)
+        raise WorkloadError(f"cannot read as a table: {_reason(exc)}", path=str(path)) from None
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    first = text.splitlines()[0]
+    return first if len(first) <= 200 else first[:200] + "…"
 
 
 def _header(path: Path) -> list[str]:
-    suffix = path.suffix.lower()
+    suffix = table_suffix(path)
     if suffix in (".parquet", ".pq"):
         pq = _pyarrow_parquet()
         try:
             with pq.ParquetFile(path) as parquet_file:
                 return list(parquet_file.schema_arrow.names)
         except Exception as exc:
-            raise WorkloadError(f"cannot read as Parquet: {exc}", path=str(path)) from None
+            raise WorkloadError(f"cannot read as Parquet: {_reason(exc)}", path=str(path)) from None
     for chunk in _chunks(path, None):
         return [str(c) for c in chunk.columns]
     return []
@@ -149,7 +166,7 @@ def _count(value: Any, column: str, row: int, path: Path) -> int | None:
     elif isinstance(value, numbers.Real):
         as_float = float(value)
         if not as_float.is_integer():
-            raise WorkloadError(f"row {row}: {column} {value!r} is not a whole number", path=str(path))
+            raise WorkloadError(f"row {row}: {column} {_short(value)} is not a whole number", path=str(path))
         number = int(as_float)
     elif isinstance(value, str):
         if not value.strip():
@@ -161,8 +178,17 @@ def _count(value: Any, column: str, row: int, path: Path) -> int | None:
     else:
         number = -1
     if number < 0:
-        raise WorkloadError(f"row {row}: {column} {value!r} is not a count of 0 or more", path=str(path))
+        raise WorkloadError(
+            f"row {row}: {column} {_short(value)} is not a count of 0 or more", path=str(path)
+        )
+    if number > MAX_COUNT:
+        raise WorkloadError(f"row {row}: {column} {_short(value)} is more than {MAX_COUNT:,}", path=str(path))
     return number
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "…"
 
 
 def _string(value: Any) -> str | None:

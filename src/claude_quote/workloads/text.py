@@ -24,6 +24,8 @@ from pathlib import Path, PurePath
 
 from claude_quote.errors import NotTextError, UsageError, WorkloadError
 
+from .files import read_document
+
 __all__ = [
     "DEFAULT_TEMPLATE",
     "TextDocument",
@@ -50,8 +52,12 @@ class TextDocument:
     size_bytes: int
 
 
-def expand_paths(patterns: Iterable[str | Path]) -> list[Path]:
+def expand_paths(patterns: Iterable[str | Path], *, skipped: list[str] | None = None) -> list[Path]:
     """Files named by ``patterns``: files as given, directories recursively (sorted), globs expanded.
+
+    In a directory, hidden files and directories are left out on purpose; entries that are not regular
+    files — FIFOs, sockets, devices, broken symbolic links — are left out too (reading a FIFO could
+    wait forever), and each is described in ``skipped`` when a list is given, so a report can say so.
 
     Raises:
         WorkloadError: a path does not exist or a glob matches nothing.
@@ -63,23 +69,57 @@ def expand_paths(patterns: Iterable[str | Path]) -> list[Path]:
             matches = sorted(glob.glob(text, recursive=True))  # noqa: PTH207 - absolute patterns too
             if not matches:
                 raise WorkloadError(f"no files match {text!r}")
-            files += [Path(m) for m in matches if Path(m).is_file()]
+            for match in matches:
+                _sort_entry(Path(match), files, skipped)
             continue
         path = Path(pattern)
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            found: list[Path] = []
+            for entry in sorted(path.rglob("*")):
+                if any(part.startswith(".") for part in entry.relative_to(path).parts):
+                    continue
+                _sort_entry(entry, found, skipped)
             if not found:
                 raise WorkloadError("directory holds no files", path=text)
             files += found
         elif path.exists():
             files.append(path)
+        elif path.is_symlink():
+            raise WorkloadError("a broken symbolic link (its target does not exist)", path=text)
         else:
             raise WorkloadError("no such file or directory", path=text)
     return files
+
+
+def _sort_entry(entry: Path, files: list[Path], skipped: list[str] | None) -> None:
+    """Add ``entry`` to ``files`` when it is a regular file; describe it in ``skipped`` when it is not
+    a file or a directory."""
+    if entry.is_file():
+        files.append(entry)
+        return
+    if entry.is_dir():
+        return
+    kind = _special_kind(entry)
+    if kind is not None and skipped is not None:
+        skipped.append(f"{entry} ({kind})")
+
+
+def _special_kind(path: Path) -> str | None:
+    """What a path that is neither a regular file nor a directory is."""
+    if path.is_symlink() and not path.exists():
+        return "a broken symbolic link"
+    for test, kind in (
+        (path.is_fifo, "a FIFO"),
+        (path.is_socket, "a socket"),
+        (path.is_block_device, "a block device"),
+        (path.is_char_device, "a character device"),
+    ):
+        try:
+            if test():
+                return kind
+        except OSError:
+            return "unreadable"
+    return None
 
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][^{}\"':\n]*)\}")
@@ -167,14 +207,14 @@ def not_text(path: Path, encoding: str = "utf-8") -> str | None:
 def read_text_file(path: Path, *, encoding: str = "utf-8") -> TextDocument:
     """Read one text file in ``encoding`` (default UTF-8).
 
+    A gzip file is un-packed; a file longer than the line-length cap (a text file is one request) is
+    refused, so ``/dev/zero`` is an error, not all the memory.
+
     Raises:
         NotTextError: the file is binary, or not text in ``encoding``.
-        WorkloadError: the file cannot be read.
+        WorkloadError: the file cannot be read, or is larger than the cap.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise WorkloadError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    data = read_document(path)
     problem = _decode_problem(data, encoding, final=True)
     if problem == "binary":
         raise NotTextError(
