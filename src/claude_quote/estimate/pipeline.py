@@ -122,12 +122,7 @@ def counted(
             future: Future[list[int]] | None = None
             exact: Future[list[int]] | None = None
             if any(texts):
-                if encode is None:
-                    encoding, source = load_encoding()
-                    encode = encoding.encode_ordinary
-                    run.encoding_notes = tuple(
-                        f"tokenizer data: skipped {reason}; used {source.path}" for reason in source.skipped
-                    )
+                encode = encode or _encoder(run)
                 future = pool.submit(_encode_counts, encode, texts)
             if counter is not None:
                 bodies = [_exact_body(shape) for shape in chunk if not shape.given]
@@ -140,18 +135,23 @@ def counted(
             yield ready()
 
 
+def _encoder(run: _EncodingNotes) -> Callable[[str], list[int]]:
+    """The tokenizer's ``encode_ordinary``, loaded on first need; where its data came from goes into
+    the run's notes."""
+    encoding, source = load_encoding()
+    run.encoding_notes = tuple(
+        f"tokenizer data: skipped {reason}; used {source.path}" for reason in source.skipped
+    )
+    return encoding.encode_ordinary
+
+
 def _counted_inline(run: _EncodingNotes, shapes: Iterator[RequestShape]) -> Iterator[_Counted]:
     encode: Callable[[str], list[int]] | None = None
     for chunk in _chunks(shapes):
         texts = [text for shape in chunk if not shape.given for text in texts_of(shape)]
         counts: list[int] | None = None
         if any(texts):
-            if encode is None:
-                encoding, source = load_encoding()
-                encode = encoding.encode_ordinary
-                run.encoding_notes = tuple(
-                    f"tokenizer data: skipped {reason}; used {source.path}" for reason in source.skipped
-                )
+            encode = encode or _encoder(run)
             counts = _encode_counts(encode, texts)
         yield chunk, counts, None
 

@@ -14,14 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from claude_quote.errors import ClaudeQuoteError, WorkloadError
 from claude_quote.estimate import counted, text_counts, texts_of
-from claude_quote.pricing import PriceTable
 from claude_quote.scale.pieces import CapturedError, Piece, Position, jsonl_cuts, piece_target
 from claude_quote.tokens.request import RequestShape
 from claude_quote.workloads.requests import iter_request_range
@@ -29,42 +26,11 @@ from claude_quote.workloads.requests import iter_request_range
 from .checks import _check_custom_id, check
 from .models import Plan, Problem
 from .parts import place
-from .planner import _beta_warnings, _Planner
+from .planner import PlanSettings, _beta_warnings, _Planner
 from .sink import Sink
 from .token_checks import after_count
 
 __all__ = ["PlanPartial", "PlanSettings", "parallel_plan"]
-
-
-@dataclass(frozen=True)
-class PlanSettings:
-    """What a plan is checked against (one set for every piece)."""
-
-    table: PriceTable
-    at: date
-    max_requests: int
-    max_bytes: int
-    token_factor: Decimal | None
-    margin: Decimal
-    skip_invalid: bool
-    betas: tuple[str, ...]
-    max_line_bytes: int
-
-    def planner(self, path: Path) -> _Planner:
-        return _Planner(
-            path,
-            table=self.table,
-            at=self.at,
-            max_requests=self.max_requests,
-            max_bytes=self.max_bytes,
-            token_factor=self.token_factor,
-            margin=self.margin,
-            skip_invalid=self.skip_invalid,
-            betas=self.betas,
-            max_line_bytes=self.max_line_bytes,
-            sink=Sink(None),
-            stop_on_error=False,
-        )
 
 
 @dataclass
@@ -103,7 +69,7 @@ class PlanPartial:
 def plan_piece(settings: PlanSettings, piece: Piece, advance: Callable[[int], None]) -> PlanPartial:
     """Check and count the requests of one piece of the file."""
     path = Path(piece.path)
-    planner = settings.planner(path)
+    planner = _Planner(path, settings, sink=Sink(None), stop_on_error=False)
     planner.placed = []
     part = PlanPartial()
     last_line = _unended_last_line(path, piece)
@@ -194,20 +160,7 @@ def plan_of(partial: PlanPartial, path: Path, settings: PlanSettings) -> Plan:
     """The plan the merged partial of ``path`` adds up to (as :func:`~claude_quote.plan.plan` makes it)."""
     if partial.error is not None:
         raise partial.error[1].error()
-    merged = _Merged(
-        path,
-        table=settings.table,
-        at=settings.at,
-        max_requests=settings.max_requests,
-        max_bytes=settings.max_bytes,
-        token_factor=settings.token_factor,
-        margin=settings.margin,
-        skip_invalid=settings.skip_invalid,
-        betas=settings.betas,
-        max_line_bytes=settings.max_line_bytes,
-        sink=Sink(None),
-        stop_on_error=False,
-    )
+    merged = _Merged(path, settings, sink=Sink(None), stop_on_error=False)
     merged.methods = partial.methods
     merged.requests, merged.skipped = partial.requests, partial.skipped
     merged.first_invalid = None if partial.first_invalid is None else _workload(partial.first_invalid[1])
@@ -217,7 +170,7 @@ def plan_of(partial: PlanPartial, path: Path, settings: PlanSettings) -> Plan:
     for line, custom_id, size, label in sorted(partial.placed):
         place(merged, line, custom_id, size, None, label)
         part_of[line] = merged.part_now()
-    merged.problems = _problems(partial, settings.planner(path))
+    merged.problems = _problems(partial, _Planner(path, settings, sink=Sink(None), stop_on_error=False))
     merged.first_line = partial.first_line
     sink = Sink(None)
     try:

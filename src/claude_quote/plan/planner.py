@@ -7,11 +7,12 @@ The raw lines go to a :class:`~.sink.Sink`, which hashes them and, with ``split`
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from claude_quote.cost import today
+from claude_quote.engine import today
 from claude_quote.errors import UsageError, WorkloadError
 from claude_quote.estimate import counted, text_counts, texts_of
 from claude_quote.pricing import PriceTable, load_pricing
@@ -30,33 +31,36 @@ KNOWN_BETAS = frozenset({OUTPUT_300K_BETA})
 """Betas that change a check (the others are accepted, with a warning that they change none)."""
 
 
-class _Planner:
-    """One plan in the making: its options, the problems found, the parts drafted."""
+@dataclass(frozen=True)
+class PlanSettings:
+    """What a plan is checked against: one frozen value, made once by :func:`plan` and shared by every
+    piece of a plan made in parallel."""
 
-    def __init__(
-        self,
-        path: Path,
-        *,
-        table: PriceTable,
-        at: date,
-        max_requests: int,
-        max_bytes: int,
-        token_factor: Decimal | None,
-        margin: Decimal,
-        skip_invalid: bool,
-        betas: tuple[str, ...],
-        max_line_bytes: int,
-        sink: Sink,
-        stop_on_error: bool,
-    ) -> None:
+    table: PriceTable
+    at: date
+    max_requests: int
+    max_bytes: int
+    token_factor: Decimal | None
+    margin: Decimal
+    skip_invalid: bool
+    betas: tuple[str, ...]
+    max_line_bytes: int
+
+
+class _Planner:
+    """One plan in the making: its settings, the problems found, the parts drafted."""
+
+    def __init__(self, path: Path, settings: PlanSettings, *, sink: Sink, stop_on_error: bool) -> None:
         self.path, self.where = path, str(path)
-        self.table, self.at = table, at
-        self.max_requests, self.max_bytes = max_requests, max_bytes
-        self.token_factor, self.margin = token_factor, margin
-        self.skip_invalid = skip_invalid
-        self.declared_betas = betas
-        self.betas = frozenset(betas)
-        self.max_line_bytes = max_line_bytes
+        self.settings = settings
+        table = self.table = settings.table
+        self.at = settings.at
+        self.max_requests, self.max_bytes = settings.max_requests, settings.max_bytes
+        self.token_factor, self.margin = settings.token_factor, settings.margin
+        self.skip_invalid = settings.skip_invalid
+        self.declared_betas = settings.betas
+        self.betas = frozenset(settings.betas)
+        self.max_line_bytes = settings.max_line_bytes
         self.sink = sink
         self.stop_on_error = stop_on_error
         self.encoding_notes: tuple[str, ...] = ()  # set by claude_quote.estimate.counted
@@ -247,40 +251,27 @@ def plan(
     if isinstance(betas, str):
         betas = [betas]
     table = table or load_pricing()  # before the split directory is taken
+    settings = PlanSettings(
+        table=table,
+        at=at or today(),
+        max_requests=max_requests,
+        max_bytes=max_bytes,
+        token_factor=token_factor,
+        margin=margin,
+        skip_invalid=skip_invalid,
+        betas=tuple(dict.fromkeys(betas)),
+        max_line_bytes=max_line_bytes,
+    )
     if split is None and jobs != 1 and _in_pieces(Path(path), jobs):
         from claude_quote.scale.pieces import resolve_jobs
 
-        from .partial import PlanSettings, parallel_plan
+        from .partial import parallel_plan
 
-        settings = PlanSettings(
-            table=table,
-            at=at or today(),
-            max_requests=max_requests,
-            max_bytes=max_bytes,
-            token_factor=token_factor,
-            margin=margin,
-            skip_invalid=skip_invalid,
-            betas=tuple(dict.fromkeys(betas)),
-            max_line_bytes=max_line_bytes,
-        )
         return parallel_plan(Path(path), settings, jobs=resolve_jobs(jobs), progress=progress)
     target = None if split is None else SplitDir(split, overwrite=overwrite, source=str(path))
     sink = Sink(target)
     try:
-        planner = _Planner(
-            Path(path),
-            table=table,
-            at=at or today(),
-            max_requests=max_requests,
-            max_bytes=max_bytes,
-            token_factor=token_factor,
-            margin=margin,
-            skip_invalid=skip_invalid,
-            betas=tuple(dict.fromkeys(betas)),
-            max_line_bytes=max_line_bytes,
-            sink=sink,
-            stop_on_error=target is not None and not force,
-        )
+        planner = _Planner(Path(path), settings, sink=sink, stop_on_error=target is not None and not force)
         for chunk, counts, _ in counted(planner, planner.shapes()):
             position = 0
             for shape in chunk:
