@@ -47,3 +47,19 @@ def console_script() -> str:
     script = Path(sys.executable).parent / "claude-quote"
     assert script.exists(), f"claude-quote is not installed next to {sys.executable}"
     return str(script)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz-examples",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Examples per fuzz test (tests/fuzz); default $CLAUDE_QUOTE_FUZZ_EXAMPLES or a few dozen.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests.fuzz.harness import set_examples
+
+    set_examples(config.getoption("--fuzz-examples"))

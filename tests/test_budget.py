@@ -13,7 +13,7 @@ import pytest
 from claude_quote import ConfigError, render
 from claude_quote.budget import Budgets, CheckReport, Limits, WorkloadCost, evaluate, freshness
 from claude_quote.render.check import COMMENT_MARKER, github_comment
-from claude_quote.render.github import escape_data, workflow_commands, write_step_summary
+from claude_quote.render.github import escape_data, escape_property, workflow_commands, write_step_summary
 
 D = Decimal
 DAY = date(2026, 11, 25)
@@ -200,10 +200,22 @@ class TestGitHub:
         report = check(workload(monthly=100), monthly=100)
         lines = workflow_commands(report)
         assert lines[0] == (
-            "::error title=claude-quote budget::workload 'tickets' cost $150.00/month (expected), "
+            "::error file=claude-quote.toml,title=claude-quote budget::workload 'tickets' cost $150.00/month (expected), "
             "over the $100.00/month budget"
         )
         assert len([ln for ln in lines if ln.startswith("::error")]) == 2
+        # with the config's lines: the workload's violation on its line, the total on [budgets]'s
+        placed = workflow_commands(report, {"tickets": 18, "": 11})
+        assert placed[0].startswith(
+            "::error file=claude-quote.toml,line=18,title=claude-quote budget::workload 'tickets'"
+        )
+        assert placed[1].startswith(
+            "::error file=claude-quote.toml,line=11,title=claude-quote budget::all workloads"
+        )
+
+    def test_annotation_properties_are_escaped(self) -> None:
+        # a path with a comma or colon would end the property early
+        assert escape_property("dir,with:odd%name") == "dir%2Cwith%3Aodd%25name"
 
     def test_escaping(self) -> None:
         assert escape_data("50%\nnext\r") == "50%25%0Anext%0D"

@@ -104,12 +104,12 @@ class TestConfigFiles:
             (
                 "requests = 1500",
                 "requests = -1500",
-                "workloads[0] (support-chat).requests: Input should be greater than or equal to 0 (got -1500)",
+                "workloads[0] (support-chat).requests: must be 0 or more (got -1500)",
             ),
             (
                 'per = "day"',
                 'per = "fortnight"',
-                "workloads[0] (support-chat).per: Input should be 'day', 'week' or 'month'",
+                "workloads[0] (support-chat).per: must be 'day', 'week' or 'month' (got 'fortnight')",
             ),
             (
                 'model = "sonnet-4.6"',
@@ -132,7 +132,7 @@ class TestConfigFiles:
                 "budgets.monthly: an amount 'lots' is not a decimal number",
             ),
             ('on_stale = "warn"', 'on_stale = "panic"', "pricing.on_stale"),
-            ("schema_version = 1", "schema_version = 2", "schema_version: Input should be 1"),
+            ("schema_version = 1", "schema_version = 2", "schema_version: must be 1 (got 2)"),
         ],
     )
     def test_bad_config_names_the_key(self, project: Path, old: str, new: str, message: str) -> None:
@@ -235,13 +235,21 @@ class TestCommand:
     def test_github_actions_annotations_and_summary(self, project: Path, tmp_path: Path) -> None:
         edit(project / "claude-quote.toml", "requests = 1500", "requests = 1700")
         summary = tmp_path / "summary.md"
-        env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+        env = {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_WORKSPACE": str(project),
+        }
         result = run_cli(f"check --config {project / 'claude-quote.toml'} {AT}", env=env)
         assert result.exit_code == 1
+        # an annotation on the config, relative to the repository, on the line of the workload's name
         assert (
-            "::error title=claude-quote budget::workload 'support-chat' cost $636.45/month (expected), "
-            "over the $600.00/month budget"
+            "::error file=claude-quote.toml,line=18,title=claude-quote budget::workload 'support-chat' cost "
+            "$636.45/month (expected), over the $600.00/month budget"
         ) in result.stdout.splitlines()
+        assert (
+            (project / "claude-quote.toml").read_text().splitlines()[17].startswith('name = "support-chat"')
+        )
         assert summary.read_text().startswith("### claude-quote check: over budget (1 violation)")
         as_json = run_cli(f"check --config {project / 'claude-quote.toml'} -f json {AT}", env=env)
         json.loads(as_json.stdout)  # annotations went to stderr, the JSON on stdout still parses
@@ -301,7 +309,7 @@ def test_end_to_end_in_a_git_repository(project: Path, tmp_path: Path) -> None:
         repo, "--baseline", str(baseline), env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
     )
     assert annotated.returncode == 1
-    assert "::error title=claude-quote budget::" in annotated.stdout
+    assert "::error file=claude-quote.toml,line=18,title=claude-quote budget::" in annotated.stdout
     assert "+$74.88/month (+13.17%)" in summary.read_text()
 
     edit(repo / "claude-quote.toml", 'per = "day"', 'per = "daily"')
@@ -321,3 +329,16 @@ def test_config_reference_documents_every_key() -> None:
     )
     page = (ROOT / "docs" / "config.md").read_text()
     assert sorted(k for k in keys if f"`{k}`" not in page) == []
+
+
+def test_a_workload_spec_given_to_check_says_what_it_is() -> None:
+    result = run_cli(f"check --config {ROOT / 'examples' / 'workloads.toml'} {AT}")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"error: {ROOT / 'examples' / 'workloads.toml'}: workloads[0] (support-chat).growth_percent, "
+    )
+    assert (
+        "are keys of a workload spec for `claude-quote project --spec`, not of a check config"
+        in result.stderr
+    )
+    assert "unknown key" not in result.stderr

@@ -149,7 +149,13 @@ def test_cache_hit_rate_accepts_a_percentage(tmp_path: Path) -> None:
     [
         (["--output-ratio", "abc"], "'abc' is not a decimal number"),
         (["--output-tokens", "-5"], "negative"),
-        (["--cache-hit-rate", "2"], "--cache-hit-rate must be between 0 and 1"),
+        # a share: 0 to 1, or a percentage; 2 reads like a percentage without its sign
+        (
+            ["--cache-hit-rate", "2"],
+            "Invalid value for '--cache-hit-rate': 2 is more than 1 (did you mean 2%?)",
+        ),
+        (["--cache-hit-rate", "101%"], "Invalid value for '--cache-hit-rate': 101% is above 100%"),
+        (["--cache-hit-rate", "-1"], "Invalid value for '--cache-hit-rate': -1 is negative"),
         (["--model", "sonet-4.6"], "unknown model 'sonet-4.6'; did you mean 'sonnet-4.6'"),
     ],
 )

@@ -119,8 +119,11 @@ def test_limits_from_the_command_line() -> None:
     [
         (["--max-bytes", "lots"], "error: 'lots' is not a size"),
         (["--max-bytes", "300MB"], "error: max_bytes must be between 1 and 268,435,456"),
-        (["--max-requests", "0"], "Invalid value for '--max-requests'"),
-        (["--max-requests", "100001"], "Invalid value for '--max-requests'"),
+        (["--max-requests", "0"], "Invalid value for '--max-requests': 0 is too small; give 1 or more"),
+        (
+            ["--max-requests", "100001"],
+            "Invalid value for '--max-requests': 100001 is too large; give at most 100,000",
+        ),
         (["--token-factor", "x"], "'x' is not a decimal number"),
         (["--at", "tomorrow"], "'tomorrow' is not a date"),
     ],

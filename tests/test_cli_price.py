@@ -64,7 +64,7 @@ def test_price_csv_is_exact() -> None:
     assert rows[0] == {
         "mode": "realtime",
         "kind": "input",
-        "tier": "",
+        "tier_above_prompt_tokens": "",
         "quantity": "1234567",
         "unit": "tokens",
         "rate": "0.1",
@@ -72,6 +72,11 @@ def test_price_csv_is_exact() -> None:
         "amount": "0.1234567",
     }
     assert [r["amount"] for r in rows if r["kind"] == "total"] == ["0.1239567", "0.06197835"]
+    # two requests of 617,283.5 prompt tokens each are over Haiku 5.5's 100,000-token tier: the column
+    # says so as a number
+    tiered = run_cli(f"price haiku-5.5 --input 1,234,567 --requests 2 --format csv {AT}")
+    first = next(csv.DictReader(io.StringIO(tiered.stdout)))
+    assert (first["tier_above_prompt_tokens"], first["rate"]) == ("100000", "0.5")
 
 
 def test_price_markdown() -> None:

@@ -167,12 +167,31 @@ def test_compare() -> None:
 
 
 def test_compare_csv() -> None:
+    # MODEL (sonnet-4.6) is ranked beside the --compare model. 100 requests of 2,000 input + 500 output:
+    # Haiku 4.5: 200,000 × $1/MTok + 50,000 × $5/MTok = $0.20 + $0.25 = $0.45 real time, $0.225 batch;
+    # Sonnet 4.6: 200,000 × $3/MTok + 50,000 × $15/MTok = $0.60 + $0.75 = $1.35 real time, $0.675 batch.
     out = run_cli(CHAT + " --months 1 --requests 100 --per month --compare haiku-4.5 --format csv").stdout
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert [(r["rank"], r["mode"], r["total_cost"]) for r in rows] == [
-        ("1", "batch", "0.225"),
-        ("2", "realtime", "0.45"),
+    assert [(r["rank"], r["model"], r["mode"], r["total_cost"]) for r in rows] == [
+        ("1", "claude-haiku-4-5-20251001", "batch", "0.225"),
+        ("2", "claude-haiku-4-5-20251001", "realtime", "0.45"),
+        ("3", "claude-sonnet-4-6", "batch", "0.675"),
+        ("4", "claude-sonnet-4-6", "realtime", "1.35"),
     ]
+
+
+def test_compare_keeps_model_and_its_tokenizer_warning() -> None:
+    # project MODEL --compare A,B ranks MODEL too; listed again it is ranked once
+    once = run_cli(CHAT + " --months 1 --compare haiku-4.5 --format json")
+    twice = run_cli(CHAT + " --months 1 --compare sonnet-4.6,haiku-4.5 --format json")
+    assert once.exit_code == twice.exit_code == 0
+    assert json.loads(once.stdout)["scenarios"] == json.loads(twice.stdout)["scenarios"]
+    models = {s["model"] for s in json.loads(once.stdout)["scenarios"]}
+    assert models == {"claude-sonnet-4-6", "claude-haiku-4-5-20251001"}
+    # sonnet-4.6 (claude-3 tokenizer) against opus-5.5 (claude-4.7): the tokenizer warning names both
+    mixed = run_cli(CHAT + " --months 1 --compare opus-5.5 --format json")
+    warnings = json.loads(mixed.stdout)["warnings"]
+    assert any("different tokenizers (claude-3, claude-4.7)" in w for w in warnings)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -247,18 +266,28 @@ def test_plot_errors(extra: str, message: str) -> None:
         ),
         (
             "project sonnet-4.6 --requests 1 --growth five",
-            "Invalid value for '--growth': growth 'five' is not a decimal",
+            "Invalid value for '--growth': 'five' is not a number; write a number of percent, e.g. 5 or 5%",
         ),
         (
             "project sonnet-4.6 --requests 1 --months 0",
-            "Invalid value for '--months': the horizon must be from 1 to 1200",
+            "Invalid value for '--months': 0 is too small; give 1 or more",
         ),
-        ("project sonnet-4.6 --requests 1 --months 1201", "Invalid value for '--months'"),
+        (
+            "project sonnet-4.6 --requests 1 --months 1201",
+            "Invalid value for '--months': 1201 is too large; give at most 1,200",
+        ),
         (
             "project sonnet-4.6 --requests 1 --batch-share 1.5",
-            "Invalid value for '--batch-share': '1.5' is not a share",
+            "Invalid value for '--batch-share': 1.5 is more than 1 (did you mean 1.5%?); write a number from 0 to 1 (0.5) or a percentage (50%)",
         ),
-        ("project sonnet-4.6 --requests 1 --cache-hit-rate -0.1", "Invalid value for '--cache-hit-rate'"),
+        (
+            "project sonnet-4.6 --requests 1 --cache-hit-rate -0.1",
+            "Invalid value for '--cache-hit-rate': -0.1 is negative",
+        ),
+        (
+            "project sonnet-4.6 --requests 1 --batch-share 101%",
+            "Invalid value for '--batch-share': 101% is above 100%",
+        ),
         (
             "project sonnet-4.6 --input -1 --requests 1",
             "Invalid value for '--input': token count '-1' is negative",
@@ -292,7 +321,7 @@ def test_bad_option_values(args: str, message: str) -> None:
         (f"project --from-estimate {ESTIMATE} --name x", "error: --name labels a MODEL workload"),
         (
             "project sonnet-4.6 --requests 1 --start 2026-13",
-            "error: start '2026-13' is not a month; write YYYY-MM",
+            "error: --start '2026-13' is not a month; write YYYY-MM",
         ),
         (
             "project sonnet-5.5 --requests 1 --start 2026-09",
@@ -321,8 +350,7 @@ def test_malformed_spec_names_file_and_key(tmp_path: Path) -> None:
     result = run_cli(f"project --spec {spec}")
     assert result.exit_code == 2
     assert result.stderr == (
-        f"error: {spec}: workloads[1] (nightly-summaries).growth_percent: Input should be greater than -100 "
-        "(got -120)\n"
+        f"error: {spec}: workloads[1] (nightly-summaries).growth_percent: must be more than -100 (got -120)\n"
     )
 
 

@@ -102,7 +102,7 @@ def test_missing_results_file() -> None:
         ([], "give a results file (RESULTS.jsonl) or --usage-report FILE"),
         (
             [EXAMPLE, "--usage-report", USAGE],
-            "give either RESULTS.jsonl (with --requests) or --usage-report, not both",
+            "give either RESULTS.jsonl (with --request-file) or --usage-report, not both",
         ),
         (["--cost-report", COST], "--cost-report needs --usage-report"),
         (["--usage-report", USAGE, "--at", "2026-11-25"], "--at does not apply to --usage-report"),
@@ -114,7 +114,7 @@ def test_option_errors(args: list[str], message: str) -> None:
     assert result.stderr.startswith(f"error: {message}")
 
 
-# --- --requests and the estimator adapter ----------------------------------------------------------
+# --- --request-file and the estimator adapter ----------------------------------------------------
 
 
 SUPPORT_REQUESTS = "examples/batch-requests-support.jsonl"
@@ -122,7 +122,16 @@ SUPPORT_RESULTS = "examples/batch-results-support.jsonl"
 
 
 def test_requests_are_estimated_by_the_estimator() -> None:
-    args = ["reconcile", SUPPORT_RESULTS, "--requests", SUPPORT_REQUESTS, "--at", "2026-11-25", "-f", "json"]
+    args = [
+        "reconcile",
+        SUPPORT_RESULTS,
+        "--request-file",
+        SUPPORT_REQUESTS,
+        "--at",
+        "2026-11-25",
+        "-f",
+        "json",
+    ]
     result = run_cli([*args, "--worst", "100"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -142,7 +151,7 @@ def test_requests_are_estimated_by_the_estimator() -> None:
 
 def test_requests_pass_estimate_options_through() -> None:
     base = [
-        *("reconcile", SUPPORT_RESULTS, "--requests", SUPPORT_REQUESTS),
+        *("reconcile", SUPPORT_RESULTS, "--request-file", SUPPORT_REQUESTS),
         *("--at", "2026-11-25", "-f", "json", "--worst", "100"),
     ]
     given = json.loads(run_cli([*base, "--output-tokens", "10"]).stdout)
@@ -173,13 +182,13 @@ def test_bad_request_file_names_file_and_line(tmp_path: Path) -> None:
         '"messages": [{"role": "user", "content": "Hi"}]}}\n{"custom_id": "summarise-0001", "params": '
         '{"model": "claude-sonnet-4-6", "max_tokens": 10, "messages": [{"role": "user", "content": "Hi"}]}}\n'
     )
-    result = run_cli(["reconcile", EXAMPLE, "--requests", str(requests), "--at", "2026-11-25"])
+    result = run_cli(["reconcile", EXAMPLE, "--request-file", str(requests), "--at", "2026-11-25"])
     assert result.exit_code == 2
     assert result.stderr == (
         f"error: {requests}:2: custom_id 'summarise-0001' already appeared on line 1; ids are unique in a batch\n"
     )
     skipped = run_cli(
-        ["reconcile", EXAMPLE, "--requests", str(requests), "--at", "2026-11-25", "--skip-invalid"]
+        ["reconcile", EXAMPLE, "--request-file", str(requests), "--at", "2026-11-25", "--skip-invalid"]
     )
     assert skipped.exit_code == 0, skipped.output
     assert "compared  1 request(s)" in skipped.stdout
@@ -203,7 +212,7 @@ def _fake_estimates(
 
 def test_requests_compare_through_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli_reconcile, "_estimate_requests", _fake_estimates)
-    args = ["reconcile", EXAMPLE, "--requests", "requests.jsonl", "--at", "2026-11-25"]
+    args = ["reconcile", EXAMPLE, "--request-file", "requests.jsonl", "--at", "2026-11-25"]
     data = json.loads(run_cli([*args, "-f", "json"]).stdout)
     assert data["estimate"] == "0.050375"  # 0.045375 + 0.005
     assert data["comparison"]["actual"]["total"] == "0.077875"  # 0.045375 + 0.0325
@@ -246,7 +255,7 @@ def test_usage_and_cost_reports() -> None:
 
 def test_usage_report_alone_csv() -> None:
     rows = list(csv.reader(io.StringIO(run_cli(["reconcile", "--usage-report", USAGE, "-f", "csv"]).stdout)))
-    assert rows[0][-2:] == ["our price", "note"]
+    assert rows[0][-2:] == ["our_price", "note"]
     assert rows[-1][0] == "total priced"
     assert rows[-1][-2] == "48.845"
 

@@ -126,7 +126,7 @@ def test_check_github_actions_annotations_follow_quiet(
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
     loud = run_cli([*shlex.split(command), "--format", "markdown"], env=env)
     quiet = run_cli([*shlex.split(command), "--format", "markdown", "-q"], env=env)
-    assert "::warning title=claude-quote::max_increase limits were not checked" in loud.stdout
+    assert "title=claude-quote::max_increase limits were not checked" in loud.stdout
     assert "::warning" not in quiet.stdout
     # Under Actions the warnings are annotations, not also stderr lines.
     assert loud.stderr == quiet.stderr == ""
@@ -135,7 +135,7 @@ def test_check_github_actions_annotations_follow_quiet(
 def test_check_written_to_a_file_still_warns_on_stderr(tmp_path: Any) -> None:
     command, _ = COMMANDS["check"]
     report = tmp_path / "report.txt"
-    result = _run(command, "--output", str(report))
+    result = _run(command, "-o", str(report))
     assert result.stdout == ""
     assert "warning: max_increase limits were not checked" in report.read_text(encoding="utf-8")
     assert result.stderr.splitlines() == [f"warning: {w}" for w in _warnings(command)]

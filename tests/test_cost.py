@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from claude_quote import (
+    ClaudeQuoteError,
     PriceNotAvailableError,
     PriceTable,
     UnknownModelError,
@@ -313,14 +314,25 @@ class TestWarningsAndErrors:
             cost(Usage(input_tokens=1), "sonnet-4.6", requests=bad, at=DAY, table=table)  # type: ignore[arg-type]
 
     def test_usage_rejects_negative_and_fractional_counts(self) -> None:
-        from pydantic import ValidationError
-
-        with pytest.raises(ValidationError):
+        # a ClaudeQuoteError (UsageError), still a ValueError, in plain words naming the field
+        with pytest.raises(
+            UsageError, match=r"^invalid Usage: input_tokens must be 0 or more \(got -1\)$"
+        ) as info:
             Usage(input_tokens=-1)
-        with pytest.raises(ValidationError):
+        assert isinstance(info.value, ValueError)
+        assert isinstance(info.value, ClaudeQuoteError)
+        assert info.value.field == "input_tokens"
+        with pytest.raises(
+            UsageError, match=r"^invalid Usage: input_tokens must be a whole number \(got 1\.5\)$"
+        ):
             Usage(input_tokens=1.5)
-        with pytest.raises(ValidationError):
+        with pytest.raises(UsageError, match=r"^invalid Usage: inptu_tokens is not a field here$"):
             Usage(inptu_tokens=1)  # type: ignore[call-arg]
+        for bad in ({"input_tokens": -1}, {"output_tokens": "3"}, {"web_search_requests": -2}):
+            with pytest.raises(UsageError) as info:
+                Usage(**bad)
+            assert "Input should" not in str(info.value)
+            assert "pydantic" not in str(info.value)
 
 
 class TestUsageFromApi:

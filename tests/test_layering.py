@@ -87,13 +87,14 @@ READERS = "claude_quote.workloads"
 READERS_MAY_IMPORT = (
     "claude_quote.errors",
     "claude_quote.money",
+    "claude_quote.parsing",
     "claude_quote.usage",
     "claude_quote.workloads",
 )
 
 
 def test_readers_only_read() -> None:
-    """The readers never price: nothing of claude-quote beyond errors, money and usage."""
+    """The readers never price: nothing of claude-quote beyond errors, money, parsing and usage."""
     bad = []
     for path in MODULES:
         if not _under(_module(path), READERS):
@@ -110,6 +111,7 @@ CORE = (
     "claude_quote.pricing",
     "claude_quote.usage",
     "claude_quote.money",
+    "claude_quote.parsing",
 )
 
 

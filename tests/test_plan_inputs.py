@@ -99,7 +99,7 @@ def test_a_batch_create_body_on_one_jsonl_line_says_what_to_do(tmp_path: Path) -
 def test_a_bad_json_document_is_one_error(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "bad.json"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(WorkloadError, match=rf"bad\.json: {message}"):
+    with pytest.raises(WorkloadError, match=rf"bad\.json(:\d+)?: {message}"):  # the line, when known
         plan(path, at=DAY)
 
 

@@ -295,10 +295,19 @@ def test_duplicate_custom_id_is_invalid(tmp_path: Path) -> None:
 
 
 def test_skipped_lines_are_counted_beyond_the_ones_shown(tmp_path: Path) -> None:
-    a = reconcile_results(write(tmp_path / "r.jsonl", ["{bad"] * 30), at=DAY, skip_invalid=True)
+    lines = [*["{bad"] * 30, {"custom_id": "ok", "result": {"type": "expired"}}]
+    a = reconcile_results(write(tmp_path / "r.jsonl", lines), at=DAY, skip_invalid=True)
     assert a.skipped == 30
     assert len(a.skipped_lines) == 20
     assert "(first 5 shown)" in a.warnings[-1]
+
+
+def test_a_file_of_only_invalid_lines_is_an_error_even_with_skip_invalid(tmp_path: Path) -> None:
+    # Never a silent $0: every line skipped leaves no result, which is not a batch that cost nothing.
+    with pytest.raises(
+        WorkloadError, match=r"r.jsonl: the results file holds no result lines \(2 invalid skipped\)"
+    ):
+        reconcile_results(write(tmp_path / "r.jsonl", ["{bad", "[]"]), at=DAY, skip_invalid=True)
 
 
 def test_unknown_model_stops_even_with_skip_invalid(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from claude_quote import EstimateOptions, UsageError, WorkloadError, estimate
+from claude_quote.estimate.sample_parts import sample_key
 from claude_quote.sampling import Reservoir, extrapolate
 from tests.conftest import DAY, run_cli
 from tests.workload_files import request, words, write_jsonl
@@ -135,18 +136,25 @@ def test_text_files_outside_the_sample_are_not_read(tmp_path: Path) -> None:
     folder.mkdir()
     for i in range(20):
         (folder / f"{i:02d}.txt").write_text(words(10 + i))
-    picked: Reservoir[int] = Reservoir(5, seed=3)
-    for i in range(20):
-        picked.offer(i)
-    unread = next(i for i in range(20) if i not in picked.items())
-    (folder / f"{unread:02d}.txt").write_bytes(b"\xff not UTF-8")  # would fail if it were read
+    # the sample: the 5 files whose keys (seed 3, file index i, item 0) are smallest
+    picked = sorted(range(20), key=lambda i: sample_key(3, i, 0))[:5]
+    unread = next(i for i in range(20) if i not in picked)
+    # text for its first 8 KiB (which a directory's files are looked at for), then a byte that is not
+    # UTF-8: reading it whole would find it
+    bad = folder / f"{unread:02d}.txt"
+    bad.write_bytes(b"a " * 8192 + b"\xff")
     e = estimate(
         [folder], EstimateOptions(sample=5, seed=3, model="haiku-4.5", max_tokens=10, output_tokens=5), at=DAY
     )
     assert e.sample is not None
     assert (e.sample.size, e.sample.population) == (5, 20)
+    # read whole (no sample), a file found in a directory that is not text is skipped and counted ...
+    whole = estimate([folder], EstimateOptions(model="haiku-4.5", max_tokens=10, output_tokens=5), at=DAY)
+    assert whole.requests == 19
+    assert any(w.startswith("skipped 1 file that is not text: ") for w in whole.warnings)
+    # ... and named, it is an error
     with pytest.raises(WorkloadError, match="not UTF-8"):
-        estimate([folder], EstimateOptions(model="haiku-4.5", max_tokens=10, output_tokens=5), at=DAY)
+        estimate([bad], EstimateOptions(model="haiku-4.5", max_tokens=10, output_tokens=5), at=DAY)
 
 
 def test_options_are_checked() -> None:
@@ -246,3 +254,113 @@ def test_a_sampled_estimate_projects_the_whole_input(tmp_path: Path) -> None:
     (workload,) = workloads_from_estimate(out)
     # 4 sampled requests, all one model: the projection's volume is the input's 12, not the sample's 4
     assert (workload.sample_requests, workload.requests) == (4, Decimal(12))
+
+
+# -- sampling in pieces (issue 15) ----------------------------------------------------------------
+
+
+def test_every_request_is_equally_likely_to_be_sampled() -> None:
+    # The sample is the 3 of 10 items with the smallest keys: each item is in it with probability 3/10;
+    # over 3,000 seeds that is 900 times on average (σ = √(3,000 × 0.3 × 0.7) ≈ 25): 800–1,000 is > 4σ.
+    counts: Counter[int] = Counter()
+    for seed in range(3000):
+        counts.update(sorted(range(10), key=lambda i: sample_key(seed, 0, i + 1))[:3])
+    assert all(800 <= counts[item] <= 1000 for item in range(10)), counts
+
+
+def _jsonl_population(path: Path, rows: int, seed: int) -> Path:
+    rng = random.Random(seed)
+    lines = []
+    for i in range(rows):
+        lines.append(
+            request(words(rng.choice([5, 50, 400])), custom_id=f"r-{i}", max_tokens=rng.randint(10, 900))
+        )
+    return write_jsonl(path, lines)
+
+
+def test_the_sample_does_not_depend_on_the_pieces(tmp_path: Path) -> None:
+    from claude_quote.estimate.partial import pieces_of
+    from claude_quote.estimate.sample_parts import SamplePartial, SampleRunner
+
+    data = _jsonl_population(tmp_path / "w.jsonl", 120, 3)
+    runner = SampleRunner(EstimateOptions(), at=DAY, table=None, size=15, seed=11)
+    picks = []
+    for target in (1, 2_000, 1 << 40):
+        parts = [runner.piece(p) for p in pieces_of([data], jobs=2, target=target)]
+        merged = SamplePartial(15)
+        for part in reversed(parts):
+            merged.merge(part)
+        assert merged.population == 120
+        picks.append(sorted(position for _, position, _ in merged.picked))
+    assert picks[0] == picks[1] == picks[2]
+    assert len(picks[0]) == 15
+
+
+def test_sampling_in_worker_processes_gives_the_same_estimate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from claude_quote.render import render
+    from claude_quote.scale import local
+    from claude_quote.scale import pieces as pieces_module
+
+    data = _jsonl_population(tmp_path / "w.jsonl", 200, 5)
+    monkeypatch.setattr(local, "MIN_PARALLEL_BYTES", 1)
+    monkeypatch.setattr(pieces_module, "MIN_PIECE_BYTES", 3_000)
+    options = EstimateOptions(sample=30, seed=9, output_tokens=20)
+    one = estimate([data], options, at=DAY, jobs=1)
+    two = estimate([data], options, at=DAY, jobs=2)
+    assert render(one, "json") == render(two, "json")
+    assert one.sample is not None
+    assert (one.sample.size, one.sample.population) == (30, 200)
+
+
+def _parquet_population(path: Path, rows: int, seed: int, *, group: int = 37) -> Path:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rng = random.Random(seed)
+    prompts = [rng.choice([rng.randint(200, 2_000), rng.randint(5_000, 60_000)]) for _ in range(rows)]
+    table = {
+        "model": ["haiku-4.5"] * rows,
+        "input_tokens": prompts,
+        "output_tokens": [rng.randint(10, 800) for _ in range(rows)],
+        "max_tokens": [1000] * rows,
+    }
+    pq.write_table(pa.table(table), path, row_group_size=group)
+    return path
+
+
+def test_parquet_rows_are_counted_from_metadata_and_only_the_sample_is_read(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rows = 300
+    picked = sorted(range(1, rows + 1), key=lambda row: sample_key(4, 0, row))[:10]
+    # every row outside the sample has no max_tokens: reading any of them would be an error
+    table = {
+        "model": ["haiku-4.5"] * rows,
+        "input_tokens": [100 * r for r in range(1, rows + 1)],
+        "max_tokens": [50 if r in picked else None for r in range(1, rows + 1)],
+    }
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table(table), path, row_group_size=40)
+    e = estimate([path], EstimateOptions(sample=10, seed=4, output_tokens=5), at=DAY)
+    assert e.sample is not None
+    assert (e.sample.size, e.sample.population) == (10, 300)
+    assert e.usage.input_tokens == sum(100 * r for r in picked)  # the sampled rows' own prompts
+    assert any(
+        "290 Parquet rows outside the sample were counted from the files' metadata" in w for w in e.warnings
+    )
+    with pytest.raises(WorkloadError, match="no max_tokens"):
+        estimate([path], EstimateOptions(output_tokens=5), at=DAY)
+
+
+def test_a_parquet_interval_covers_the_full_count_for_most_seeds(tmp_path: Path) -> None:
+    """As for a CSV: the nominal 95% interval covers the true total for ≥ 85 of 100 fixed seeds."""
+    data = _parquet_population(tmp_path / "work.parquet", 400, seed=2027)
+    full = estimate([data], at=DAY)
+    covered = 0
+    for seed in range(100):
+        e = estimate([data], EstimateOptions(sample=40, seed=seed), at=DAY)
+        assert e.sample is not None
+        assert (e.sample.size, e.sample.population, e.requests) == (40, 400, 40)
+        covered += e.sample.realtime.low <= full.realtime.total <= e.sample.realtime.high
+    assert 85 <= covered <= 100

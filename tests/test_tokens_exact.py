@@ -41,7 +41,8 @@ class _Server(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.seen: list[dict[str, Any]] = []
-        self.script: list[tuple[int, dict[str, str], dict[str, Any]]] = []
+        self.script: list[tuple[int, dict[str, str], dict[str, Any] | bytes]] = []
+        """Answers to give, in order: (status, headers, JSON payload or raw body bytes)."""
         self.lock = threading.Lock()
 
     @property
@@ -59,7 +60,7 @@ class _Handler(BaseHTTPRequestHandler):
             scripted = self.server.script.pop(0) if self.server.script else None
         status: int
         headers: dict[str, str]
-        payload: dict[str, Any]
+        payload: dict[str, Any] | bytes
         if self.path != "/v1/messages/count_tokens":
             status, headers, payload = (
                 404,
@@ -68,13 +69,15 @@ class _Handler(BaseHTTPRequestHandler):
             )
         elif scripted is not None:
             status, headers, payload = scripted
-            if "{key}" in json.dumps(payload):  # a server that echoes the key back: we must not print it
+            if isinstance(payload, bytes):  # a raw answer, as is (or with the key echoed in it)
+                payload = payload.replace(b"{key}", _sent_key(dict(self.headers)).encode())
+            elif "{key}" in json.dumps(payload):  # a server that echoes the key back: we must not print it
                 payload = json.loads(json.dumps(payload).replace("{key}", _sent_key(dict(self.headers))))
         else:
             # A deterministic stand-in for a tokenizer: one token per 4 characters of the counted JSON.
             counted = {k: body[k] for k in ("system", "messages", "tools") if k in body}
             status, headers, payload = 200, {}, {"input_tokens": len(json.dumps(counted)) // 4}
-        data = json.dumps(payload).encode()
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.send_response(status)
         for name, value in {"content-type": "application/json", **headers}.items():
             self.send_header(name, value)
@@ -352,3 +355,176 @@ def test_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "claude-quote"
+
+
+# -- malformed, empty and absurd answers; keys; endpoints; timeouts (issue 13) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"garbage", r"an answer that is not a count_tokens result \(JSONDecodeError"),
+        (b"", r"an answer that is not a count_tokens result \(JSONDecodeError"),
+        (
+            b'{"input_tokens": ' + b"9" * 5_000 + b"}",
+            r"not a count_tokens result \(ValueError: Exceeds the limit",
+        ),
+        (b'{"input_tokens": -1}', "an answer whose input_tokens is negative"),
+        (b'{"input_tokens": 1.5}', r"input_tokens is not a whole number \(JSON number\)"),
+        (b'{"input_tokens": "12"}', r"input_tokens is not a whole number \(JSON string\)"),
+        (b'{"other": 1}', "an answer whose input_tokens is missing"),
+        (b"[1, 2]", "an answer whose input_tokens is missing"),
+        # one above the bound is absurd; the bound itself is a count (both sides of the threshold)
+        (b'{"input_tokens": 100000001}', "more than 100,000,000 input tokens for one request"),
+    ],
+)
+def test_a_malformed_empty_or_absurd_answer_is_an_error(
+    server: _Server, fake: FakeTime, body: bytes, message: str
+) -> None:
+    server.script = [(200, {}, body)]
+    with counter(server, fake) as c, pytest.raises(ExactCountError, match=message):
+        c.count(PARAMS)
+    assert len(server.seen) == 1  # not retried: the answer will not change
+
+
+def test_the_largest_count_is_accepted(server: _Server, fake: FakeTime) -> None:
+    server.script = [(200, {}, b'{"input_tokens": 100000000}')]
+    with counter(server, fake) as c:
+        assert c.count(PARAMS) == 100_000_000
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"input_tokens": "{key}"}',  # the key as the count
+        b"{key}",  # the key as the whole (non-JSON) answer
+        b'{"type": "error", "error": {"type": "api_error", "message": "bad key {key}"}}',
+    ],
+)
+def test_an_answer_that_echoes_the_key_never_shows_it(
+    server: _Server, fake: FakeTime, body: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.script = [(200 if b"error" not in body else 400, {}, body)]
+    with counter(server, fake) as c, pytest.raises(ExactCountError) as info:
+        c.count(PARAMS)
+    assert KEY not in str(info.value)
+    assert KEY not in repr(info.value)
+    out = capsys.readouterr()
+    assert KEY not in out.out + out.err
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        (KEY + "\n", "ends with whitespace"),
+        (" " + KEY, "starts or ends with whitespace"),
+        (KEY + "\r\n", "ends with whitespace"),
+        (KEY[:10] + " " + KEY[10:], "holds a space"),
+        (KEY[:10] + "\x07" + KEY[10:], "holds a space, a control"),
+        (KEY + "é", "non-ASCII"),
+    ],
+)
+def test_a_malformed_key_is_refused_before_anything_is_sent(
+    server: _Server, fake: FakeTime, monkeypatch: pytest.MonkeyPatch, key: str, message: str
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", key)
+    with pytest.raises(ExactCountError, match=message.replace("ends with", "(starts or )?ends with")) as info:
+        ExactCounter(base_url=server.url)
+    assert "ANTHROPIC_API_KEY" in str(info.value)
+    assert KEY not in str(info.value)
+    assert server.seen == []
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "not an http\\(s\\) URL with a host"),
+        ("ftp://example.com", "not an http\\(s\\) URL"),
+        ("http://", "not an http\\(s\\) URL with a host"),
+        ("http://[::1", r"is not a URL \(Invalid IPv6 URL\)"),
+        ("http://127.0.0.1:port", "is not a URL"),
+    ],
+)
+def test_a_bad_base_url_is_refused_up_front(monkeypatch: pytest.MonkeyPatch, url: str, message: str) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
+    with pytest.raises(ExactCountError, match="ANTHROPIC_BASE_URL .*" + message):
+        ExactCounter(api_key=KEY)
+    with pytest.raises(ExactCountError, match="base_url .*" + message):
+        ExactCounter(api_key=KEY, base_url=url)
+
+
+def test_the_base_url_variable_is_used(
+    server: _Server, fake: FakeTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    with ExactCounter(api_key=KEY, clock=fake.clock, sleep=fake.sleep) as c:
+        assert c.count(PARAMS) == expected(PARAMS)
+    assert len(server.seen) == 1
+
+
+def test_retry_after_beyond_the_cap_is_reported_not_waited(server: _Server, fake: FakeTime) -> None:
+    server.script = [
+        (429, {"retry-after": "86400"}, {"type": "error", "error": {"type": "rate_limit_error"}})
+    ]
+    with (
+        counter(server, fake) as c,
+        pytest.raises(ExactCountError, match="retry after 86,400 s, longer than the 60 s"),
+    ):
+        c.count(PARAMS)
+    assert fake.sleeps == []
+    assert len(server.seen) == 1
+
+
+def test_retry_after_at_the_cap_is_waited(server: _Server, fake: FakeTime) -> None:
+    server.script = [(429, {"retry-after": "60"}, {"type": "error", "error": {"type": "rate_limit_error"}})]
+    with counter(server, fake) as c:
+        assert c.count(PARAMS) == expected(PARAMS)
+    assert fake.sleeps == [60.0]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-5", "Wed, 01 Jan 99999 00:00:00 GMT"])
+def test_an_unreadable_retry_after_backs_off(server: _Server, fake: FakeTime, value: str) -> None:
+    server.script = [(529, {"retry-after": value}, {"type": "error", "error": {"type": "overloaded_error"}})]
+    with counter(server, fake) as c:
+        assert c.count(PARAMS) == expected(PARAMS)
+    assert fake.sleeps == [1.0]  # the first backoff: 2**0 s
+
+
+def test_a_silent_server_times_out_and_is_retried_once(fake: FakeTime) -> None:
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections are queued by the kernel, never answered
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    try:
+        c = ExactCounter(
+            api_key=KEY, base_url=url, timeout=0.2, connect_timeout=0.2, clock=fake.clock, sleep=fake.sleep
+        )
+        with c, pytest.raises(ExactCountError, match="after 2 attempts: no answer within the timeout"):
+            c.count(PARAMS)
+        assert c.stats.requests == 2  # max_retries is 5, but a timeout is retried only once
+    finally:
+        silent.close()
+
+
+def test_the_timeouts_reach_the_client(server: _Server, fake: FakeTime) -> None:
+    def timeouts(c: ExactCounter) -> tuple[object, object]:
+        timeout: Any = c._client.timeout
+        return timeout.read, timeout.connect
+
+    with counter(server, fake, timeout=7.0, connect_timeout=3.0) as c:
+        assert timeouts(c) == (7.0, 3.0)
+    with counter(server, fake) as c:
+        assert timeouts(c) == (tokens_exact.READ_TIMEOUT, tokens_exact.CONNECT_TIMEOUT)
+
+
+def test_a_deep_or_absurd_disk_entry_is_a_miss(server: _Server, fake: FakeTime, tmp_path: Path) -> None:
+    with counter(server, fake, cache_dir=tmp_path) as c:
+        c.count(PARAMS)
+    entry = next((tmp_path / "count_tokens").glob("*.json"))
+    for text in ("[" * 5_000, '{"input_tokens": 100000001}', '{"input_tokens": ' + "9" * 5_000 + "}"):
+        entry.write_text(text)
+        with counter(server, fake, cache_dir=tmp_path) as c:
+            assert c.count(PARAMS) == expected(PARAMS)
+            assert c.stats.disk_hits == 0

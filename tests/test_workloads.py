@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from claude_quote.errors import UsageError, WorkloadError
+from claude_quote.errors import NotTextError, UsageError, WorkloadError
 from claude_quote.workloads import custom_id_prefix, iter_batch_requests, iter_requests
 from claude_quote.workloads.tables import iter_table_rows
 from claude_quote.workloads.text import check_template, expand_paths, fill_template, read_text_file
@@ -125,10 +125,15 @@ def test_templates() -> None:
 
 
 def test_non_utf8_text_file(tmp_path: Path) -> None:
-    path = tmp_path / "bin.txt"
-    path.write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(WorkloadError, match="not UTF-8 text"):
+    path = tmp_path / "latin.txt"
+    path.write_bytes("café".encode("latin-1"))  # é is byte 0xe9: not UTF-8
+    with pytest.raises(NotTextError, match=r"latin.txt: not UTF-8 text \(byte 3\); give the files' encoding"):
         read_text_file(path)
+    assert read_text_file(path, encoding="latin-1").text == "café"
+    binary = tmp_path / "image.png"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    with pytest.raises(NotTextError, match=r"image\.png: binary, not text"):
+        read_text_file(binary)
 
 
 def test_csv_with_token_counts(tmp_path: Path) -> None:

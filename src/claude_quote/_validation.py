@@ -2,37 +2,41 @@
 
 from __future__ import annotations
 
-import tomllib
-from decimal import Decimal
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from claude_quote.errors import ConfigError
+from claude_quote.errors import ClaudeQuoteError, ConfigError, UnknownModelError, WorkloadError, plain_message
+from claude_quote.parsing import loads_toml
 
-__all__ = ["describe", "location", "parse_toml", "problems", "read_toml", "validate"]
+__all__ = ["describe", "in_workload", "location", "parse_toml", "problems", "read_toml", "validate"]
 
 _M = TypeVar("_M", bound=BaseModel)
 
 
 def read_toml(path: Path, *, what: str) -> dict[str, Any]:
-    """A TOML file with every number read as an exact ``Decimal``; ConfigError names the file."""
+    """A TOML file with every number read as an exact ``Decimal``; ConfigError names the file.
+
+    Read through the readers' opener: at most the line-length cap (``/dev/zero`` is an error, not all
+    the memory)."""
+    from claude_quote.workloads.files import read_document
+
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read {what} {str(path)!r}: {exc.strerror}") from None
+        data = read_document(path)
+    except WorkloadError as exc:
+        reason = str(exc).removeprefix(f"{path}: ")
+        if reason == "no such file":
+            reason = "No such file or directory"
+        raise ConfigError(f"cannot read {what} {str(path)!r}: {reason}") from None
     return parse_toml(data, origin=str(path))
 
 
 def parse_toml(data: bytes, *, origin: str) -> dict[str, Any]:
-    """TOML bytes with every number read as an exact ``Decimal``; ConfigError names ``origin``."""
-    try:
-        return tomllib.loads(data.decode("utf-8"), parse_float=Decimal)
-    except UnicodeDecodeError:
-        raise ConfigError(f"{origin}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+    """TOML bytes with every number read as an exact ``Decimal``; ConfigError names ``origin``
+    (:func:`claude_quote.parsing.loads_toml`)."""
+    return loads_toml(data, origin=origin, error=ConfigError)
 
 
 def validate(model: type[_M], raw: Any, *, origin: str, prefix: str = "") -> _M:
@@ -63,12 +67,14 @@ def problems(exc: ValidationError, raw: Any, *, prefix: str = "", label: str = "
     out = []
     for error in precise:
         where = prefix + location(error["loc"], raw, label=label)
-        message = error["msg"].removeprefix("Value error, ")
+        message = plain_message(error)
         value = error.get("input")
         quiet = error["type"] in ("missing", "extra_forbidden") or isinstance(value, dict | list)
         if error["type"] == "extra_forbidden":
             message = "unknown key"
-        out.append(f"{where}: {message}" + ("" if quiet or repr(value) in message else f" (got {value!r})"))
+        out.append(
+            f"{where}: {message}" + ("" if quiet or repr(value) in message else f" (got {_shown(value)})")
+        )
     return out
 
 
@@ -90,3 +96,50 @@ def location(loc: tuple[int | str, ...], raw: Any, *, label: str = "name") -> st
             node = node.get(key) if isinstance(node, dict) else None
             parts.append(key)
     return ".".join(parts) or "(file)"
+
+
+def _shown(value: Any) -> str:
+    """A value as the file wrote it: ``-1``, not ``Decimal('-1')``."""
+    from decimal import Decimal
+
+    return str(value) if isinstance(value, Decimal) else repr(value)
+
+
+def in_workload(
+    exc: ClaudeQuoteError,
+    *,
+    origin: str,
+    workloads: Sequence[tuple[str, str | None]],
+    index: int | None = None,
+    prefix: str = "",
+    key: str = "workloads",
+) -> ConfigError:
+    """``exc``, raised while pricing the workloads of a file, as an error naming the file and the key.
+
+    ``workloads`` holds each ``[[workloads]]`` table's (name, model) in file order (``key`` names the
+    list: ``by_model`` in an estimate report); ``index`` is the one
+    being priced, when known (else the one the error names). An unknown model is ``workloads[i]
+    (name).model``, an error in a source file ``workloads[i] (name).source``, another error of the
+    workload ``workloads[i] (name)``; an error of no one workload names the file alone.
+
+    >>> str(in_workload(ConfigError("workload 'b': no batch"), origin="c.toml", workloads=[("a", None), ("b", None)]))
+    'c.toml: workloads[1] (b): no batch'
+    """
+    text = str(exc)
+    if index is None:
+        for i, (name, model) in enumerate(workloads):
+            named = text.startswith((f"workload {name!r}:", f"workload {name!r},", f"workload {name!r} "))
+            if named or (isinstance(exc, UnknownModelError) and exc.name == model):
+                index = i
+                break
+    if index is None:
+        return ConfigError(f"{origin}: {text}")
+    name, model = workloads[index]
+    where = f"{prefix}{key}[{index}] ({name})"
+    for marker in (f"workload {name!r}: ", f"workload {name!r}, "):
+        text = text.removeprefix(marker)
+    if isinstance(exc, UnknownModelError) and exc.name == model:
+        where += ".model"
+    elif isinstance(exc, WorkloadError) and exc.path is not None:
+        where += ".source"
+    return ConfigError(f"{origin}: {where}: {text}")

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from claude_quote.engine import Savings
 from claude_quote.errors import ConfigError
-from claude_quote.money import EXACT, plain
+from claude_quote.money import EXACT, MAX_PLACES, plain, to_decimal
 
 __all__ = [
     "REPORT_SCHEMA_VERSION",
@@ -365,11 +365,16 @@ def compare_baseline(
             f"{source}: the baseline checked the {baseline.get('statistic')!r} statistic but this config checks "
             f"{stat!r}; compare like with like"
         )
-    try:
-        before_total = Decimal(str(baseline["total"]))
-        before = {str(w["name"]): Decimal(str(w["billed"])) for w in baseline["workloads"]}
-    except (KeyError, TypeError, decimal.InvalidOperation) as exc:
-        raise ConfigError(f"{source}: malformed baseline report ({exc!r})") from None
+    before_total = _baseline_amount(baseline.get("total"), "total", source)
+    entries = baseline.get("workloads")
+    if not isinstance(entries, list):
+        raise ConfigError(f"{source}: workloads must be a list of workloads, got {_shown(entries)}")
+    before: dict[str, Decimal] = {}
+    for i, entry in enumerate(entries):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str):
+            raise ConfigError(f"{source}: workloads[{i}].name must be a string, got {_shown(name)}")
+        before[name] = _baseline_amount(entry.get("billed"), f"workloads[{i}] ({name}).billed", source)
     after = {r.cost.name: r.billed for r in results}
     return BaselineDiff(
         source=source,
@@ -379,6 +384,19 @@ def compare_baseline(
         added=tuple(sorted(set(after) - set(before))),
         removed=tuple(sorted(set(before) - set(after))),
     )
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
+def _baseline_amount(value: object, key: str, source: str) -> Decimal:
+    """An amount of a baseline report: a decimal string (as the report writes it), finite and in range."""
+    try:
+        return to_decimal(value, what=key, places=MAX_PLACES)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
 
 
 def _increase_violations(diff: BaselineDiff, budgets: Budgets) -> list[Violation]:

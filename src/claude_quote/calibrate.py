@@ -37,8 +37,6 @@ estimates, not money); what is written and reported is Decimal.
 from __future__ import annotations
 
 import decimal
-import os
-import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,19 +50,21 @@ from pydantic import BaseModel, ConfigDict
 from .calibration import CURRENT_VERSION, Calibration, ModelCalibration, PrefixCalibration, parse_calibration
 from .engine import today
 from .errors import UsageError, WorkloadError
-from .estimate import EstimateOptions, RequestEstimate, estimate_into, repeated_ids
+from .estimate import EstimateOptions, RequestEstimate, estimate_each, estimate_into, repeated_ids
 from .money import EXACT, plain
 from .pricing import PriceTable, load_pricing
 from .pricing.model import TokenizerName
 from .reconcile import BatchActuals, actuals_and_reader, compare, error_percent
 from .reconcile.store import Rows as StoredRows
 from .reconcile.store import Store
+from .scale.pieces import resolve_jobs
 from .tokens.classes import CLASSES, ClassName
 from .tokens.correction import counting_model_for_tokenizer
 from .tokens.fit import Fit, Rows, fit_scaled, summarize_errors
 from .usage import Usage
 from .workloads.requests import custom_id_prefix
 from .workloads.results import BatchResult
+from .writing import write_atomically
 
 __all__ = [
     "FACTOR_PLACES",
@@ -388,6 +388,7 @@ def calibrate(
     skip_invalid: bool = False,
     created: date | None = None,
     output: str | Path | None = None,
+    jobs: int | None = 1,
 ) -> CalibrationReport:
     """Learn a calibration from a batch's request file and its results file (see the module docs).
 
@@ -400,6 +401,8 @@ def calibrate(
         skip_invalid: skip invalid lines of either file (counted) instead of failing.
         created: the file's ``created`` date (default today).
         output: write the calibration file here (atomically); None writes nothing.
+        jobs: worker processes that estimate pieces of a big request file at once (None: one per
+            core); the same report.
 
     Raises:
         WorkloadError: a file is missing or malformed (``file:line``), or nothing could be joined.
@@ -411,15 +414,23 @@ def calibrate(
     at = at or today()
     store = Store()
     estimates = store.records()
-    repeated = repeated_ids(requests)
-    run = estimate_into(
-        requests,
-        lambda e: estimates.add(e.custom_id, _Estimate.of(e).record()),
-        EstimateOptions(skip_invalid=skip_invalid),
-        at=at,
-        table=table,
-        repeated=repeated,
-    )
+    options = EstimateOptions(skip_invalid=skip_invalid)
+    repeated: set[str] | None = None
+    if resolve_jobs(jobs) == 1:  # in this process: each estimate kept on disk as it is made
+        repeated = repeated_ids(requests)
+        run = estimate_into(
+            requests,
+            lambda e: estimates.add(e.custom_id, _Estimate.of(e).record()),
+            options,
+            at=at,
+            table=table,
+            repeated=repeated,
+        )
+    else:  # worker processes: their estimates come back whole
+        each, run = estimate_each(requests, options, at=at, table=table, jobs=jobs)
+        for e in each.values():
+            estimates.add(e.custom_id, _Estimate.of(e).record())
+        del each
     actuals, lines = actuals_and_reader(results, at=at, table=table, skip_invalid=skip_invalid)
 
     pairs = store.rows()
@@ -474,12 +485,17 @@ def calibrate(
             samples=group.samples,
             output_p50=percentile(group.outputs.values, 50),
             output_p95=percentile(group.outputs.values, 95),
-            written=group.samples >= min_samples,
+            written=group.samples >= min_samples and _writable(name),
         )
         for name, group in sorted(by_prefix.items())
     )
     for p in prefixes:
-        if not p.written:
+        if not _writable(p.prefix):
+            warnings.append(
+                f"custom_id prefix {p.prefix!r} holds a lone surrogate, which a TOML file cannot: it was "
+                "not written (a Message Batches custom_id is letters, digits, _ and -)"
+            )
+        elif not p.written:
             warnings.append(
                 f"custom_id prefix {p.prefix!r}: {p.samples} joined request(s), fewer than the minimum of "
                 f"{min_samples}: its output percentiles were not written"
@@ -487,7 +503,8 @@ def calibrate(
     calibration = Calibration(
         schema_version=CURRENT_VERSION,
         created=created or today(),
-        note=f"claude-quote calibrate: {len(pairs):,} requests of {Path(requests).name} joined with {Path(results).name}",
+        note=f"claude-quote calibrate: {len(pairs):,} requests of {_shown_text(Path(requests).name)} joined "
+        f"with {_shown_text(Path(results).name)}",
         models={
             m.model: ModelCalibration(
                 request_tokens=m.request_tokens,
@@ -513,7 +530,7 @@ def calibrate(
         warnings.append(
             f"nothing reached the minimum of {min_samples} joined requests: the calibration file is empty"
         )
-    effect = _effect(pairs, store, requests, repeated, calibration, actuals, table, at, skip_invalid)
+    effect = _effect(pairs, store, requests, repeated, calibration, actuals, table, at, skip_invalid, jobs)
     warnings += _join_warnings(
         not_succeeded,
         (without_result, [r[0] for r in without_result_ids]),
@@ -684,23 +701,31 @@ def _effect(
     pairs: StoredRows,
     store: Store,
     requests: str | Path,
-    repeated: set[str],
+    repeated: set[str] | None,
     calibration: Calibration,
     actuals: BatchActuals,
     table: PriceTable,
     at: date,
     skip_invalid: bool,
+    jobs: int | None = 1,
 ) -> tuple[Effect, ...]:
     """The joined requests estimated without and with the calibration, against what they cost."""
     after = store.records()
-    estimate_into(
-        requests,
-        lambda e: after.add(e.custom_id, _Estimate.of(e).record()),
-        EstimateOptions(calibration=calibration, skip_invalid=skip_invalid),
-        at=at,
-        table=table,
-        repeated=repeated,
-    )
+    options = EstimateOptions(calibration=calibration, skip_invalid=skip_invalid)
+    if resolve_jobs(jobs) == 1:
+        estimate_into(
+            requests,
+            lambda e: after.add(e.custom_id, _Estimate.of(e).record()),
+            options,
+            at=at,
+            table=table,
+            repeated=repeated,
+        )
+    else:
+        each, _ = estimate_each(requests, options, at=at, table=table, jobs=jobs)
+        for e in each.values():
+            after.add(e.custom_id, _Estimate.of(e).record())
+        del each
 
     def chunks() -> Iterator[list[_Pair]]:
         return _chunks((_Pair.from_record(record) for record in pairs), _EFFECT_CHUNK)
@@ -818,6 +843,21 @@ def _join_warnings(
 # --- the file -------------------------------------------------------------------------------------
 
 
+def _writable(text: str) -> bool:
+    """Whether ``text`` can be written in a (UTF-8) TOML file: no lone surrogates."""
+    return not any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _shown_text(text: str) -> str:
+    """``text`` with what a TOML comment or string cannot hold (control characters, lone surrogates from
+    a file name that is not UTF-8) written as escapes: ``a\\x0ab``.
+
+    >>> _shown_text("results\\udcff.jsonl"), _shown_text("a\\nb")
+    ('results\\\\udcff.jsonl', 'a\\\\nb')
+    """
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def _toml_string(text: str) -> str:
     """A TOML basic string: quotes, backslashes and control characters escaped.
 
@@ -841,7 +881,7 @@ def calibration_toml(calibration: Calibration, *, source: tuple[str, str] | None
         "# A calibration file learned by `claude-quote calibrate` (read by `claude-quote estimate --calibration FILE`).",
     ]
     if source is not None:
-        lines.append(f"# requests: {source[0]}; results: {source[1]}")
+        lines.append(f"# requests: {_shown_text(source[0])}; results: {_shown_text(source[1])}")
     lines.append(f"schema_version = {calibration.schema_version}")
     if calibration.created is not None:
         lines.append(f"created = {calibration.created.isoformat()}")
@@ -889,17 +929,4 @@ def write_calibration(
     target = Path(path)
     text = calibration_toml(calibration, source=source)
     assert parse_calibration(text.encode(), origin=str(target)) == calibration
-    temporary: Path | None = None
-    try:
-        with tempfile.NamedTemporaryFile(
-            "w", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False, encoding="utf-8"
-        ) as handle:
-            temporary = Path(handle.name)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(target)
-    except OSError as exc:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
-        raise WorkloadError(f"cannot write the calibration file: {exc.strerror}", path=str(target)) from None
+    write_atomically(target, text, what="calibration file")

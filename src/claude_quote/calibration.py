@@ -49,7 +49,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from claude_quote._validation import parse_toml, read_toml, validate
 
-from .money import to_decimal
+from .money import MAX_COUNT, MAX_PLACES, to_decimal
 from .tokens.classes import ClassName
 
 __all__ = [
@@ -63,11 +63,11 @@ __all__ = [
 
 
 def _factor_in(value: object) -> Decimal:
-    return to_decimal(value, what="input_factor")
+    return to_decimal(value, what="input_factor", places=MAX_PLACES)
 
 
 def _number_in(value: object) -> Decimal:
-    return to_decimal(value, what="a number")
+    return to_decimal(value, what="a number", places=MAX_PLACES)
 
 
 Factor = Annotated[Decimal, BeforeValidator(_factor_in), Field(gt=0, le=10)]
@@ -77,7 +77,7 @@ ErrorLow = Annotated[Decimal, BeforeValidator(_number_in), Field(gt=-1, le=0)]
 ErrorHigh = Annotated[Decimal, BeforeValidator(_number_in), Field(ge=0, le=100)]
 Share = Annotated[Decimal, BeforeValidator(_number_in), Field(ge=0)]
 Fit = Annotated[Decimal, BeforeValidator(_number_in), Field(le=1)]
-Tokens = Annotated[int, Field(ge=0, strict=True)]
+Tokens = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
 
 CURRENT_VERSION = 2
 """The version ``claude-quote calibrate`` writes."""

@@ -14,16 +14,16 @@ Scaled amounts are ratios and carry 40 significant digits; money is rounded only
 from __future__ import annotations
 
 import decimal
-import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from claude_quote._validation import in_workload
 from claude_quote.budget import CheckReport, WorkloadCost, evaluate, freshness
-from claude_quote.config import Config, WorkloadConfig
+from claude_quote.config import Config, WorkloadConfig, shown_path
 from claude_quote.engine import Cost, Engine, Modifiers, engine_for, today
-from claude_quote.errors import ConfigError, UsageError
+from claude_quote.errors import ClaudeQuoteError, ConfigError, UsageError
 from claude_quote.money import plain
 from claude_quote.pricing import PriceTable, load_pricing
 from claude_quote.projections import AVERAGE_MONTH_DAYS
@@ -163,14 +163,9 @@ def _require_batch(w: WorkloadConfig, batch: Cost | None, models: str) -> None:
 
 def read_baseline(path: Path) -> dict[str, Any]:
     """A ``check`` JSON report written earlier (e.g. on the main branch)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read baseline {str(path)!r}: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    from claude_quote.workloads.files import read_json_document
+
+    data = read_json_document(path, what="baseline report")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a JSON object (a claude-quote check report)")
     return data
@@ -192,7 +187,16 @@ def run_check(
     )
     table = load_pricing(table_file)
     at = at or today()
-    costs = [workload_cost(w, base=base, at=at, table=table, progress=progress) for w in config.workloads]
+    costs = []
+    for index, w in enumerate(config.workloads):
+        try:
+            costs.append(workload_cost(w, base=base, at=at, table=table, progress=progress))
+        except ClaudeQuoteError as exc:
+            named = [(x.name, x.model) for x in config.workloads]
+            prefix = "tool.claude-quote." if config_path.name == "pyproject.toml" else ""
+            raise in_workload(
+                exc, origin=str(config_path), workloads=named, index=index, prefix=prefix
+            ) from None
     policy = config.pricing
     return evaluate(
         costs,
@@ -201,7 +205,7 @@ def run_check(
         pricing_version=table.version,
         pricing_sha256=table.sha256,
         freshness=freshness(table.checked, at, policy.max_age_days, policy.on_stale),
-        config=str(config_path),
+        config=shown_path(config_path),
         baseline=None if baseline is None else read_baseline(baseline),
         baseline_source=str(baseline) if baseline is not None else "baseline",
     )

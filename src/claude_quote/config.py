@@ -8,6 +8,8 @@ are relative to the file's directory. Every key is documented in ``docs/config.m
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -17,7 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from claude_quote._validation import read_toml, validate
 from claude_quote.budget import Budgets, Limits
 from claude_quote.errors import ConfigError
-from claude_quote.money import to_decimal
+from claude_quote.money import MAX_PLACES, to_decimal
 from claude_quote.workload_spec import Per, Requests, Tokens, TokensPerRequest
 
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ CONFIG_FILE = "claude-quote.toml"
 
 
 def _decimal(value: object) -> Decimal:
-    return to_decimal(value, what="an amount")
+    return to_decimal(value, what="an amount", places=MAX_PLACES)
 
 
 Usd = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0)]
@@ -221,11 +223,7 @@ class Config(_Model):
         return self
 
 
-def find_config(directory: Path) -> tuple[Path, dict[str, Any]]:
-    """``claude-quote.toml``, else a ``pyproject.toml`` with ``[tool.claude-quote]``, in ``directory``.
-
-    Returns the path and its parsed contents. Raises ConfigError naming both when neither exists.
-    """
+def _config_in(directory: Path) -> tuple[Path, dict[str, Any]] | None:
     standalone = directory / CONFIG_FILE
     if standalone.is_file():
         return standalone, read_toml(standalone, what="config")
@@ -234,9 +232,84 @@ def find_config(directory: Path) -> tuple[Path, dict[str, Any]]:
         document = read_toml(pyproject, what="config")
         if "claude-quote" in document.get("tool", {}):
             return pyproject, document
+    return None
+
+
+def _is_repository_root(directory: Path) -> bool:
+    return any((directory / marker).exists() for marker in (".git", ".hg"))
+
+
+def repository_root(start: Path | None = None) -> Path | None:
+    """The repository ``start`` (default: the working directory) is in: the nearest directory holding
+    ``.git`` (or ``.hg``), or None outside a repository."""
+    here = (start or Path.cwd()).resolve()
+    return next((folder for folder in (here, *here.parents) if _is_repository_root(folder)), None)
+
+
+def shown_path(path: Path, env: Mapping[str, str] | None = None) -> str:
+    """``path`` as a pull request shows it: relative to the repository's root (``$GITHUB_WORKSPACE``
+    under GitHub Actions), else to the working directory, else as given."""
+    import os
+
+    workspace = (os.environ if env is None else env).get("GITHUB_WORKSPACE")
+    bases = [Path(workspace)] if workspace else []
+    root = repository_root()
+    bases += [*([root] if root else []), Path.cwd()]
+    absolute = path.resolve()
+    for base in bases:
+        try:
+            return absolute.relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return str(path)
+
+
+_TABLE = re.compile(r"^\s*\[\[?\s*([\w.\"-]+?)\s*\]\]?\s*(?:#.*)?$")
+_NAME = re.compile(r"""^\s*name\s*=\s*["']([^"']*)["']""")
+
+
+def config_lines(path: Path) -> dict[str, int]:
+    """Where things are in a config file, for annotations: each workload's ``name`` line (by name), the
+    ``[budgets]`` table (under ``""``) and ``[pricing]`` (under ``"[pricing]"``); empty if unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    found: dict[str, int] = {}
+    table = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _TABLE.match(line)
+        if header:
+            table = header[1].replace('"', "").removeprefix("tool.claude-quote.")
+            if table in ("budgets", "pricing"):
+                found.setdefault("" if table == "budgets" else "[pricing]", number)
+            continue
+        name = _NAME.match(line)
+        if name and table == "workloads":
+            found.setdefault(name[1], number)
+    return found
+
+
+def find_config(directory: Path) -> tuple[Path, dict[str, Any]]:
+    """``claude-quote.toml``, else a ``pyproject.toml`` with ``[tool.claude-quote]``, in ``directory`` or
+    the nearest directory above it, up to the repository's root (the directory holding ``.git``) or the
+    file system's root, as ruff and pytest look for their settings.
+
+    Returns the path and its parsed contents. Raises ConfigError naming where it looked when none is found.
+    """
+    start = directory.resolve()
+    for folder in (start, *start.parents):
+        found = _config_in(folder)
+        if found is not None:
+            return found
+        if _is_repository_root(folder):
+            break
+    where = (
+        repr(str(directory)) if folder == start else f"{str(directory)!r} or above it up to {str(folder)!r}"
+    )
     raise ConfigError(
         f"no config found: create {CONFIG_FILE} or a [tool.claude-quote] table in pyproject.toml in "
-        f"{str(directory)!r}, or pass --config FILE (docs/config.md)"
+        f"{where}, or pass --config FILE (docs/config.md)"
     )
 
 
@@ -244,7 +317,8 @@ def load_config(path: str | Path | None = None, *, directory: Path | None = None
     """Read and validate a config; returns it with the file it came from.
 
     ``path`` may be a ``claude-quote.toml`` or a ``pyproject.toml`` (its ``[tool.claude-quote]`` table).
-    With no path, :func:`find_config` looks in ``directory`` (default: the working directory).
+    With no path, :func:`find_config` looks in ``directory`` (default: the working directory) and the
+    directories above it, up to the repository's root.
 
     Raises:
         ConfigError: missing, not TOML, or invalid; the message names the file and the key.
@@ -260,4 +334,29 @@ def load_config(path: str | Path | None = None, *, directory: Path | None = None
         prefix = "tool.claude-quote."
         if not isinstance(raw, dict):
             raise ConfigError(f"{file}: no [tool.claude-quote] table")
+    _refuse_spec_keys(raw, file, prefix)
     return validate(Config, raw, origin=str(file), prefix=prefix), file
+
+
+_SPEC_ONLY = ("growth_percent", "batch_share")
+"""Keys of a workload spec (``project --spec``) that a check config has no use for."""
+
+
+def _refuse_spec_keys(raw: dict[str, Any], file: Path, prefix: str) -> None:
+    """A workload spec given to ``check`` (or its keys in a check config): say what each file is for."""
+    workloads = raw.get("workloads")
+    if not isinstance(workloads, list):
+        return
+    found = [
+        f"{prefix}workloads[{i}] ({w.get('name')}).{key}"
+        for i, w in enumerate(workloads)
+        if isinstance(w, dict)
+        for key in _SPEC_ONLY
+        if key in w
+    ]
+    if found:
+        raise ConfigError(
+            f"{file}: {', '.join(found)}: growth and a batch share are keys of a workload spec for "
+            "`claude-quote project --spec`, not of a check config: check prices one average month of "
+            "each workload, in the mode it names, against its budgets (docs/config.md, 'check and project')"
+        )

@@ -232,6 +232,8 @@ class CostLine(_Frozen):
     """``rate × quantity ÷ unit``, exact."""
     tier: str | None = None
     """The whole-request tier these tokens were billed in, if any (e.g. ``prompt > 200,000 tokens``)."""
+    above_prompt_tokens: int | None = None
+    """That tier's threshold: each request's prompt was above this many tokens (None: base rates)."""
     note: str | None = None
     """How the requests ran when it changes the rate: ``fast mode``, ``US-only``, or ``real time`` for
     requests in a batch figure that the Batch API cannot run."""
@@ -284,7 +286,9 @@ class Cost(_Frozen):
             return NotImplemented
         if other.mode != self.mode:
             raise ValueError(f"cannot add a {other.mode} cost to a {self.mode} cost")
-        merged: dict[tuple[str, Decimal, str | None, str | None], CostLine] = {}
+        merged: dict[
+            tuple[str, Decimal, str | None, str | None], CostLine
+        ] = {}  # the tier's label names its threshold
         for line in (*self.lines, *other.lines):
             key = (line.kind, line.rate, line.tier, line.note)
             prev = merged.get(key)
@@ -588,6 +592,7 @@ class Engine:
     ) -> tuple[CostLine, ...]:
         """The line items of ``buckets`` billed in ``tier`` of ``card``."""
         label = card.tier_label(tier)
+        threshold = card.thresholds[tier - 1] if tier else None
         rates = card.rates[tier]
         empty = not any(buckets)
         out: list[CostLine] = []
@@ -610,6 +615,7 @@ class Engine:
                         rate=rate,
                         amount=plain(rate * quantity / PER_MTOK),
                         tier=label,
+                        above_prompt_tokens=threshold,
                         note=note,
                     )
                 )
@@ -799,29 +805,45 @@ class Ledger:
         """
         iterator = iter(usages)
         getters = [attrgetter(name) for name in BUCKETS]
+        thresholds = card.thresholds
         while chunk := list(islice(iterator, _CHUNK)):
+            if not thresholds:  # one group: the sums, nothing kept
+                self._add_sums(card, [[sum(map(get, chunk)) for get in getters]], [len(chunk), 0])
+                continue
             columns = [list(map(get, chunk)) for get in getters]
-            at_least = [[sum(column) for column in columns]]
-            counts = [len(chunk)]
-            if card.thresholds:
-                c = columns
-                prompts = list(map(add, map(add, c[0], c[1]), map(add, c[2], c[3])))
-                for threshold in card.thresholds:
-                    flags = list(map(threshold.__lt__, prompts))
-                    counts.append(sum(flags))
-                    at_least.append(
-                        [sum(compress(column, flags)) for column in columns] if counts[-1] else [0] * 6
-                    )
-            at_least.append([0] * 6)
-            counts.append(0)
-            for tier in range(len(counts) - 1):
-                requests = counts[tier] - counts[tier + 1]
-                if requests:
-                    group = self.group(card, tier)
-                    group.requests += requests
-                    sums = group.sums
-                    for i in range(6):
-                        sums[i] += at_least[tier][i] - at_least[tier + 1][i]
+            totals = [sum(column) for column in columns]
+            c = columns
+            prompts = map(add, map(add, c[0], c[1]), map(add, c[2], c[3]))
+            if len(thresholds) == 1:
+                flag_columns = [list(map(thresholds[0].__lt__, prompts))]
+            else:
+                kept = list(prompts)
+                flag_columns = [list(map(threshold.__lt__, kept)) for threshold in thresholds]
+            at_least, counts = [totals], [len(chunk)]
+            for flags in flag_columns:
+                counts.append(sum(flags))
+                # a bucket no request used sums to 0 above every line too: no second pass for it
+                at_least.append(
+                    [
+                        sum(compress(column, flags)) if total else 0
+                        for column, total in zip(columns, totals, strict=True)
+                    ]
+                    if counts[-1]
+                    else [0] * 6
+                )
+            self._add_sums(card, at_least, [*counts, 0])
+
+    def _add_sums(self, card: RateCard, at_least: list[list[int]], counts: list[int]) -> None:
+        """Add the requests at or above each tier (``at_least[t]``, ``counts[t]``) to the tiers' groups."""
+        at_least = [*at_least, [0] * 6]
+        for tier in range(len(counts) - 1):
+            requests = counts[tier] - counts[tier + 1]
+            if requests:
+                group = self.group(card, tier)
+                group.requests += requests
+                sums = group.sums
+                for i in range(6):
+                    sums[i] += at_least[tier][i] - at_least[tier + 1][i]
 
     def cost(self, groups: Iterable[LedgerGroup] | None = None) -> Cost:
         """The exact cost of ``groups`` (default: all), one line per kind, rate, tier and modifier."""

@@ -15,7 +15,17 @@ from __future__ import annotations
 import decimal
 from decimal import Decimal
 
-__all__ = ["EXACT", "PER_MTOK", "PER_THOUSAND", "decimal_str", "from_units", "plain", "to_decimal"]
+__all__ = [
+    "EXACT",
+    "MAX_COUNT",
+    "MAX_PLACES",
+    "PER_MTOK",
+    "PER_THOUSAND",
+    "decimal_str",
+    "from_units",
+    "plain",
+    "to_decimal",
+]
 
 PER_MTOK = 1_000_000
 """Token prices are quoted in USD per million tokens (keys ending ``_per_mtok``)."""
@@ -30,9 +40,30 @@ EXACT = decimal.Context(
 )
 """The context money is computed in: any operation that would have to round raises instead."""
 
+MAX_COUNT = 10**18
+"""The largest count (tokens, requests, searches) claude-quote takes from any input: a quintillion, far
+beyond any bill, so that sums of counts times rates stay inside :data:`EXACT`'s 60 digits."""
 
-def to_decimal(value: object, *, what: str = "value") -> Decimal:
-    """Convert an int, str or Decimal to Decimal, refusing floats and bools (which carry binary error)."""
+MAX_PLACES = 18
+"""The most decimal places a price or an amount read from an input may have (``to_decimal(...,
+places=MAX_PLACES)``): no real figure has more, and exact sums of such figures stay inside
+:data:`EXACT`'s 60 digits."""
+
+
+def to_decimal(value: object, *, what: str = "value", places: int | None = None) -> Decimal:
+    """Convert an int, str or Decimal to Decimal, refusing floats and bools (which carry binary error).
+
+    Also refused: a value that is not finite, or larger than :data:`MAX_COUNT` either way (no real
+    figure is; ``1e999999`` would not fit exact arithmetic), and with ``places``, one with more decimal
+    places (``1E-100`` added to a price would need a hundred digits).
+
+    >>> to_decimal("7.50"), to_decimal(3)
+    (Decimal('7.50'), Decimal('3'))
+    >>> to_decimal("1e999999", what="amount")
+    Traceback (most recent call last):
+    ...
+    ValueError: amount '1e999999' is too large: more than 1,000,000,000,000,000,000
+    """
     if isinstance(value, (bool, float)):
         raise ValueError(
             f"{what} must be written as a decimal string or integer, not {type(value).__name__} "
@@ -44,12 +75,22 @@ def to_decimal(value: object, *, what: str = "value") -> Decimal:
         try:
             result = Decimal(value)
         except decimal.InvalidOperation:
-            raise ValueError(f"{what} {value!r} is not a decimal number") from None
+            raise ValueError(f"{what} {_short(value)} is not a decimal number") from None
     else:
         raise ValueError(f"{what} must be a decimal string or integer, got {type(value).__name__}")
     if not result.is_finite():
-        raise ValueError(f"{what} {value!r} is not a finite number")
+        raise ValueError(f"{what} {_short(value)} is not a finite number")
+    if not result.is_zero():
+        if result.adjusted() > 18 or abs(result) > MAX_COUNT:
+            raise ValueError(f"{what} {_short(value)} is too large: more than {MAX_COUNT:,}")
+        if places is not None and _normalize(result).as_tuple().exponent < -places:  # type: ignore[operator]
+            raise ValueError(f"{what} {_short(value)} has more than {places} decimal places")
     return result
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
 def plain(value: Decimal) -> Decimal:
@@ -59,10 +100,12 @@ def plain(value: Decimal) -> Decimal:
     (Decimal('50'), Decimal('50'), Decimal('0.5'))
     >>> plain(Decimal("1.00000000000000000000000000000000001"))  # more digits than the default context
     Decimal('1.00000000000000000000000000000000001')
+    >>> plain(Decimal("1E+30"))  # an integer of more digits than the default context
+    Decimal('1000000000000000000000000000000')
     """
     normal = _normalize(value)
     if normal.adjusted() >= 0 and normal == normal.to_integral_value():
-        return normal.quantize(_ONE)
+        return normal.quantize(_ONE, context=_WIDE)  # any number of digits: exact
     return normal
 
 

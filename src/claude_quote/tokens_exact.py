@@ -10,9 +10,17 @@ system=..., tools=..., tool_choice=..., thinking=...)`` with:
   (:data:`COUNT_KEYS`), in memory and, optionally, on disk (one small JSON file per hash under
   ``<cache dir>/count_tokens/``; see :func:`default_cache_dir`);
 - a client-side rate limiter (a sliding one-minute window, ``rpm`` requests per minute);
-- retries on 429 (honouring ``retry-after-ms`` / ``retry-after``), 529 and 5xx, with backoff otherwise;
-- clear errors when the ``anthropic`` package is missing (``pip install 'claude-quote[exact]'``) or
-  ``ANTHROPIC_API_KEY`` is unset. The key is never part of a message, a repr or a log line of ours.
+- retries on 429 (honouring ``retry-after-ms`` / ``retry-after`` up to :data:`MAX_RETRY_AFTER`
+  seconds: a server that asks for longer is reported, not waited for), 529 and 5xx, with backoff
+  otherwise;
+- a connect timeout (:data:`CONNECT_TIMEOUT`) and a read timeout (:data:`READ_TIMEOUT`) per request;
+  a request that times out is retried once (a silent server is reported in about a minute, not after
+  six minutes of retries);
+- clear errors when the ``anthropic`` package is missing (``pip install 'claude-quote[exact]'``),
+  ``ANTHROPIC_API_KEY`` is unset or malformed (a trailing newline from ``$(cat key.txt)`` is refused
+  before anything is sent), ``ANTHROPIC_BASE_URL`` is not an http(s) URL, or an answer is malformed,
+  empty or absurd. The key is never part of a message, a repr or a log line of ours — not even when a
+  server echoes it back in an answer.
 
 Use :func:`count_exact` for one count (a shared client built from the environment), or build an
 :class:`ExactCounter` to control the key, endpoint, rate, cache and clock::
@@ -29,6 +37,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import os
 import sys
 import tempfile
@@ -41,14 +50,21 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from .errors import ExactCountError
+from .errors import ExactCountError, WorkloadError
+from .parsing import loads_json
 
 __all__ = [
     "API_KEY_ENV",
+    "BASE_URL_ENV",
     "CACHE_DIR_ENV",
+    "CONNECT_TIMEOUT",
     "COUNT_KEYS",
     "DEFAULT_RPM",
+    "MAX_REQUEST_TOKENS",
+    "MAX_RETRY_AFTER",
+    "READ_TIMEOUT",
     "RPM_ENV",
     "ExactCountError",
     "ExactCounter",
@@ -75,10 +91,26 @@ DEFAULT_RPM = 100
 COUNT_KEYS = ("model", "messages", "system", "tools", "tool_choice", "thinking")
 """The request parameters that change a count; everything else (max_tokens, temperature, ...) is ignored."""
 
+BASE_URL_ENV = "ANTHROPIC_BASE_URL"
+"""Where the SDK reads another endpoint from (a proxy, a gateway)."""
+
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a connection to the endpoint."""
+
+READ_TIMEOUT = 30.0
+"""Seconds to wait for an answer (count_tokens answers in well under a second)."""
+
+MAX_RETRY_AFTER = 60.0
+"""The longest ``retry-after`` waited for (the rate limit is per minute); a longer one is an error."""
+
+MAX_REQUEST_TOKENS = 100_000_000
+"""More input tokens than any one request can hold (100× the largest context window): an answer above
+it is not a count."""
+
 _CACHE_VERSION = "count_tokens/v1"
 _WINDOW = 60.0
-_MAX_WAIT = 600.0
 _RETRY_STATUS = {429, 500, 502, 503, 504, 529}
+_TIMEOUT_RETRIES = 1
 
 
 @dataclass
@@ -176,15 +208,18 @@ class ExactCounter:
 
     Args:
         api_key: the Anthropic API key (default ``$ANTHROPIC_API_KEY``). Never shown.
-        base_url: the API endpoint (default: the SDK's, which honours ``$ANTHROPIC_BASE_URL``).
+        base_url: the API endpoint (default ``$ANTHROPIC_BASE_URL``, else the SDK's).
         rpm: count_tokens requests per minute (default :data:`DEFAULT_RPM`, the Tier 1 limit).
         cache_dir: keep counts on disk under ``cache_dir/count_tokens/`` (default: memory only).
-        max_retries: retries of a 429 / 529 / 5xx / connection error before giving up.
-        timeout: seconds per HTTP request.
+        max_retries: retries of a 429 / 529 / 5xx / connection error before giving up (a timeout is
+            retried once).
+        timeout: seconds to wait for an answer (:data:`READ_TIMEOUT`).
+        connect_timeout: seconds to wait for a connection (:data:`CONNECT_TIMEOUT`).
         clock, sleep: injectable time, for tests (monotonic seconds; a sleep that takes seconds).
 
     Raises:
-        ExactCountError: the ``anthropic`` package is not installed, or no API key is set.
+        ExactCountError: the ``anthropic`` package is not installed, no API key is set, the key has
+            whitespace or control characters, or the endpoint is not an http(s) URL.
     """
 
     def __init__(
@@ -195,7 +230,8 @@ class ExactCounter:
         rpm: int = DEFAULT_RPM,
         cache_dir: str | Path | None = None,
         max_retries: int = 5,
-        timeout: float = 60.0,
+        timeout: float = READ_TIMEOUT,
+        connect_timeout: float = CONNECT_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -211,6 +247,11 @@ class ExactCounter:
                 f"{API_KEY_ENV} is not set: exact counts call Anthropic's count_tokens endpoint (free, "
                 "rate-limited), which needs an API key; set it, or count offline without --exact"
             )
+        _check_key(key, API_KEY_ENV if api_key is None else "api_key")
+        if base_url is None and os.environ.get(BASE_URL_ENV):
+            base_url = _check_base_url(os.environ[BASE_URL_ENV], BASE_URL_ENV)
+        elif base_url is not None:
+            base_url = _check_base_url(base_url, "base_url")
         self.__key = key
         self.base_url = base_url
         self.rpm = rpm
@@ -222,7 +263,12 @@ class ExactCounter:
         self._memory: dict[str, int] = {}
         self._lock = threading.Lock()
         self._sdk = anthropic
-        self._client = anthropic.Anthropic(api_key=key, base_url=base_url, max_retries=0, timeout=timeout)
+        self._client = anthropic.Anthropic(
+            api_key=key,
+            base_url=base_url,
+            max_retries=0,
+            timeout=anthropic.Timeout(timeout, connect=connect_timeout),
+        )
 
     def __repr__(self) -> str:
         where = self.base_url or "the SDK's default endpoint"
@@ -271,6 +317,7 @@ class ExactCounter:
 
     def _request(self, body: dict[str, Any]) -> int:
         sdk = self._sdk
+        timeouts = 0
         for attempt in range(self.max_retries + 1):
             waited = self._limiter.acquire()
             with self._lock:
@@ -289,21 +336,60 @@ class ExactCounter:
                     raise ExactCountError(
                         self._failure(body, f"HTTP {status}: {_api_message(exc)}", attempt)
                     ) from None
-                self._pause(_retry_after(exc.response.headers) or _backoff(attempt))
+                asked = _retry_after(exc.response.headers)
+                if asked is not None and asked > MAX_RETRY_AFTER:
+                    raise ExactCountError(
+                        self._failure(
+                            body,
+                            f"HTTP {status} asking to retry after {asked:,.0f} s, longer than the "
+                            f"{MAX_RETRY_AFTER:.0f} s claude-quote waits; try again later, or count "
+                            "offline without --exact",
+                            attempt,
+                        )
+                    ) from None
+                self._pause(asked if asked is not None else _backoff(attempt))
+                continue
+            except sdk.APITimeoutError:
+                timeouts += 1
+                if timeouts > _TIMEOUT_RETRIES or attempt == self.max_retries:
+                    raise ExactCountError(
+                        self._failure(body, "no answer within the timeout (is the endpoint right?)", attempt)
+                    ) from None
                 continue
             except sdk.APIConnectionError as exc:
                 if attempt == self.max_retries:
                     raise ExactCountError(self._failure(body, exc.__class__.__name__, attempt)) from None
                 self._pause(_backoff(attempt))
                 continue
-            tokens = getattr(result, "input_tokens", None)
-            if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
-                raise ExactCountError(f"count_tokens answered without a valid input_tokens ({tokens!r})")
-            return tokens
+            except Exception as exc:  # an answer the SDK cannot read: not JSON, empty, a 5,000-digit number
+                reason = f"an answer that is not a count_tokens result ({type(exc).__name__}: {exc})"
+                raise ExactCountError(self._failure(body, reason[:300], attempt)) from None
+            return self._tokens(body, getattr(result, "input_tokens", None), attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _tokens(self, body: Mapping[str, Any], tokens: object, attempt: int) -> int:
+        """The answer's ``input_tokens`` when it is a count (its value is never quoted: it may be anything)."""
+        if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
+            if tokens is None:
+                shown = "missing"
+            elif isinstance(tokens, int) and not isinstance(tokens, bool):
+                shown = "negative"
+            else:
+                shown = f"not a whole number (JSON {_json_type(tokens)})"
+            raise ExactCountError(self._failure(body, f"an answer whose input_tokens is {shown}", attempt))
+        if tokens > MAX_REQUEST_TOKENS:
+            raise ExactCountError(
+                self._failure(
+                    body,
+                    f"an answer of more than {MAX_REQUEST_TOKENS:,} input tokens for one request, which no "
+                    "model reads (is the endpoint Anthropic's API?)",
+                    attempt,
+                )
+            )
+        return tokens
+
     def _pause(self, seconds: float) -> None:
-        seconds = min(max(seconds, 0.0), _MAX_WAIT)
+        seconds = min(max(seconds, 0.0), MAX_RETRY_AFTER)
         with self._lock:
             self.stats.retries += 1
             self.stats.waited += seconds
@@ -315,17 +401,21 @@ class ExactCounter:
         return self._scrub(f"count_tokens for {body['model']}{where} failed{tries}: {what}")
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self.__key, "<hidden>")
+        """``text`` without the key, whichever way it was written back (as is, or JSON-escaped)."""
+        for form in {self.__key, json.dumps(self.__key)[1:-1]}:
+            text = text.replace(form, "<hidden>")
+        return text
 
     def _read_disk(self, key: str) -> int | None:
         if self.cache_dir is None:
             return None
         try:
-            data = json.loads((self.cache_dir / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = loads_json((self.cache_dir / f"{key}.json").read_bytes())
+        except (OSError, WorkloadError):
             return None
         tokens = data.get("input_tokens") if isinstance(data, dict) else None
-        return tokens if isinstance(tokens, int) and not isinstance(tokens, bool) and tokens >= 0 else None
+        valid = isinstance(tokens, int) and not isinstance(tokens, bool) and 0 <= tokens <= MAX_REQUEST_TOKENS
+        return tokens if valid else None
 
     def _write_disk(self, key: str, model: str, tokens: int) -> None:
         if self.cache_dir is None:
@@ -352,25 +442,64 @@ def _api_message(exc: Any) -> str:
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
+    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date); None when
+    neither is there or readable (a negative, infinite or NaN number is not)."""
     millis = headers.get("retry-after-ms")
     if millis:
         try:
-            return float(millis) / 1000
+            value = float(millis) / 1000
         except ValueError:
             pass
-    value = headers.get("retry-after")
-    if not value:
+        else:
+            if math.isfinite(value) and value >= 0:
+                return value
+    text = headers.get("retry-after")
+    if not text:
         return None
     try:
-        return float(value)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, OverflowError):
         return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
     return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def _json_type(value: object) -> str:
+    names = {str: "string", float: "number", bool: "boolean", list: "array", dict: "object"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _check_key(key: str, name: str) -> None:
+    """Refuse a key with whitespace or control characters (never quoting it)."""
+    if key != key.strip():
+        raise ExactCountError(
+            f"{name} starts or ends with whitespace (a newline from `$(cat key-file)`?); remove it: "
+            "the key is sent as a header, where it would be refused or leak into a log"
+        )
+    if not key.isascii() or not key.isprintable() or any(char.isspace() for char in key):
+        raise ExactCountError(f"{name} holds a space, a control or a non-ASCII character: not an API key")
+
+
+def _check_base_url(url: str, name: str) -> str:
+    """``url`` when it is an http(s) URL with a host, else an ExactCountError naming ``name``."""
+    shown = url if len(url) <= 80 else url[:80] + "…"
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ExactCountError(f"{name} {shown!r} is not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ExactCountError(
+            f"{name} {shown!r} is not an http(s) URL with a host, such as https://api.anthropic.com"
+        )
+    return url.strip()
 
 
 def _backoff(attempt: int) -> float:

@@ -15,11 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import UsageError
+from .errors import UsageError, invalid_fields
+from .money import MAX_COUNT
 
 __all__ = ["BUCKETS", "TOKEN_FIELDS", "Usage", "parse_token_count"]
 
@@ -55,6 +56,23 @@ class Usage(BaseModel):
     """Output tokens, thinking included (``usage.output_tokens``)."""
     web_search_requests: _Count = 0
     """Web searches (``usage.server_tool_use.web_search_requests``)."""
+
+    if not TYPE_CHECKING:  # type checkers keep the typed keyword arguments of each field
+
+        def __init__(self, /, **data: Any) -> None:
+            """Counts by bucket; a bad one is a :class:`~claude_quote.errors.UsageError` (a ``ValueError``).
+
+            >>> Usage(input_tokens=-1)
+            Traceback (most recent call last):
+            ...
+            claude_quote.errors.UsageError: invalid Usage: input_tokens must be 0 or more (got -1)
+            """
+            try:
+                self.__pydantic_validator__.validate_python(data, self_instance=self)
+            except ValidationError as exc:
+                errors = exc.errors(include_url=False)
+                field = str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else None
+                raise UsageError(f"invalid Usage: {invalid_fields(errors)}", field=field) from None
 
     @property
     def cache_write_tokens(self) -> int:
@@ -160,6 +178,9 @@ def parse_token_count(text: str, *, what: str = "token count") -> int:
     if "_" in number and not _UNDERSCORED.match(number):
         raise UsageError(f"{what} {text!r} has misplaced underscores")
     value = Decimal(number.replace(",", "").replace("_", "")) * _SUFFIXES[match["suffix"].lower()]
+    if value > MAX_COUNT:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise UsageError(f"{what} {shown!r} is more than {MAX_COUNT:,}; no real count is that large")
     if value != value.to_integral_value():
         raise UsageError(f"{what} {text!r} is not a whole number of tokens")
     return int(value)

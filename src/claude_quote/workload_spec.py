@@ -24,12 +24,11 @@ This module is core: it imports neither typer, rich nor pandas.
 from __future__ import annotations
 
 import decimal
-import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -37,13 +36,14 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationError,
     WithJsonSchema,
     field_validator,
 )
 
 from ._validation import read_toml, validate
-from .errors import UsageError, WorkloadError
-from .money import plain, to_decimal
+from .errors import UsageError, WorkloadError, invalid_fields
+from .money import MAX_COUNT, plain, to_decimal
 from .usage import Usage, parse_token_count
 
 __all__ = [
@@ -84,7 +84,11 @@ def parse_volume(text: str, *, what: str = "requests") -> Decimal:
     if not match:
         raise UsageError(f"{what} {text!r} is not a number of requests; write e.g. 1000, 2.5k or 1,000")
     number = match["number"].replace(",", "").replace("_", "")
-    return plain(Decimal(number) * _SUFFIXES[match["suffix"].lower()])
+    value = Decimal(number) * _SUFFIXES[match["suffix"].lower()]
+    if value > MAX_COUNT:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise UsageError(f"{what} {shown!r} is more than {MAX_COUNT:,}; no real volume is that large")
+    return plain(value)
 
 
 def _decimal(what: str) -> BeforeValidator:
@@ -146,8 +150,8 @@ Share = Annotated[
 Tokens = Annotated[
     int,
     BeforeValidator(_tokens_in),
-    Field(ge=0, strict=True),
-    WithJsonSchema({"type": ["integer", "string"], "minimum": 0}),
+    Field(ge=0, le=MAX_COUNT, strict=True),
+    WithJsonSchema({"type": ["integer", "string"], "minimum": 0, "maximum": MAX_COUNT}),
 ]
 
 
@@ -161,6 +165,17 @@ class Workload(_Model):
     ``usage`` is the total usage of ``sample_requests`` requests (one request by default), so the
     average request of an estimate is kept exactly; projections scale it by the month's requests.
     """
+
+    if not TYPE_CHECKING:  # type checkers keep the typed keyword arguments of each field
+
+        def __init__(self, /, **data: Any) -> None:
+            """A bad field is a :class:`~claude_quote.errors.UsageError` (a ``ValueError``) naming it."""
+            try:
+                self.__pydantic_validator__.validate_python(data, self_instance=self)
+            except ValidationError as exc:
+                errors = exc.errors(include_url=False)
+                field = str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else None
+                raise UsageError(f"invalid Workload: {invalid_fields(errors)}", field=field) from None
 
     name: str = Field(min_length=1)
     """A label for reports (``support-chat``)."""
@@ -368,14 +383,17 @@ def workloads_from_estimate(
 
 
 def _read_json(path: Path, origin: str) -> Any:
+    """The parsed report (:func:`~claude_quote.workloads.files.read_json_document`: bounded, and every
+    JSON hazard a located error)."""
+    from claude_quote.workloads.files import read_json_document
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise WorkloadError(f"cannot read estimate: {exc.strerror}", path=origin) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise WorkloadError(f"not valid JSON: {exc.msg}", path=origin, line=exc.lineno) from None
+        return read_json_document(path, what="estimate report")
+    except WorkloadError as exc:
+        if exc.line is not None or "not valid JSON" in str(exc) or "not UTF-8" in str(exc):
+            raise
+        reason = str(exc).removeprefix(f"{exc.path}: ")
+        raise WorkloadError(f"cannot read estimate: {reason}", path=origin) from None
 
 
 def _estimate_models(data: object, origin: str) -> tuple[list[Mapping[str, Any]], list[int]]:
@@ -453,10 +471,14 @@ def _count(entry: object, where: str, origin: str, key: str, *, minimum: int = 0
     if not isinstance(entry, Mapping):
         raise WorkloadError(f"{where}: expected an object", path=origin)
     value = entry.get(key, 0 if minimum == 0 else None)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise WorkloadError(
-            f"{where}.{key}: expected a whole number of at least {minimum}, got {value!r}", path=origin
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_COUNT:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+        bound = (
+            f"up to {MAX_COUNT:,}"
+            if isinstance(value, int) and value > MAX_COUNT
+            else f"of at least {minimum}"
         )
+        raise WorkloadError(f"{where}.{key}: expected a whole number {bound}, got {shown}", path=origin)
     return value
 
 

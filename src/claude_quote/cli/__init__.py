@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ._command import Command
+
 if TYPE_CHECKING:
     app: typer.Typer
 
@@ -24,12 +26,16 @@ def _show_version(value: bool) -> None:
 
 
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", help="Show the version and exit.", is_eager=True, callback=_show_version),
     ] = False,
 ) -> None:
     """What Claude API work will cost before you run it, and what it did cost after."""
+    if ctx.invoked_subcommand is None:  # bare `claude-quote`: the help, and success
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
 
 
 _COMMANDS: dict[str, tuple[str, str]] = {
@@ -56,14 +62,15 @@ def _app(names: list[str]) -> typer.Typer:
     application = typer.Typer(
         name="claude-quote",
         help="What Claude API work will cost before you run it, and what it did cost after.",
-        no_args_is_help=True,
-        add_completion=False,
+        invoke_without_command=True,
+        add_completion=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
     )
     application.callback()(_root)
     for name in names:
-        application.command(name)(_command(name))
+        application.command(name, cls=Command)(_command(name))
     return application
 
 

@@ -9,7 +9,18 @@ from typing import Annotated
 
 import typer
 
-from ._common import AtOption, PricingOption, QuietOption, parse_date, user_errors, warn
+from ._common import (
+    AtOption,
+    PricingOption,
+    ProgressOption,
+    QuietOption,
+    deprecated,
+    emit,
+    parse_date,
+    user_errors,
+    warn,
+)
+from ._params import choice_option
 
 
 class CheckFormat(StrEnum):
@@ -17,6 +28,7 @@ class CheckFormat(StrEnum):
 
     table = "table"
     json = "json"
+    csv = "csv"
     markdown = "markdown"
     github = "github"
 
@@ -27,8 +39,8 @@ def check_command(
         typer.Option(
             "--config",
             metavar="FILE",
-            help="claude-quote.toml or a pyproject.toml with [tool.claude-quote] (default: found in the "
-            "working directory).",
+            help="claude-quote.toml or a pyproject.toml with [tool.claude-quote] (default: the first "
+            "found from the working directory up to the repository's root).",
         ),
     ] = None,
     baseline: Annotated[
@@ -41,12 +53,15 @@ def check_command(
     ] = None,
     output_format: Annotated[
         CheckFormat,
-        typer.Option(
-            "--format", "-f", case_sensitive=False, help="Report format; github is a pull-request comment."
-        ),
+        choice_option(CheckFormat, "--format", "-f", help="Report format; github is a pull-request comment."),
     ] = CheckFormat.table,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report here, not stdout.")
+    output_file: Annotated[
+        Path | None,
+        typer.Option("--output-file", "-o", metavar="FILE", help="Write the report here, not to stdout."),
+    ] = None,
+    old_output: Annotated[
+        Path | None,
+        typer.Option("--output", metavar="FILE", hidden=True, help="Deprecated: -o/--output-file."),
     ] = None,
     json_report: Annotated[
         Path | None,
@@ -56,12 +71,7 @@ def check_command(
     ] = None,
     at: AtOption = None,
     pricing: PricingOption = None,
-    progress: Annotated[
-        bool,
-        typer.Option(
-            "--progress/--no-progress", help="Progress bar while estimating files (terminals only)."
-        ),
-    ] = True,
+    progress: ProgressOption = True,
     quiet: QuietOption = False,
 ) -> None:
     """Check every workload's monthly cost against the config's budgets.
@@ -71,11 +81,14 @@ def check_command(
     become annotations and the report is added to the job summary.
     """
     from claude_quote.check import run_check
-    from claude_quote.config import load_config
+    from claude_quote.config import config_lines, load_config
     from claude_quote.render import render, warnings_of
     from claude_quote.render.check import github_comment
     from claude_quote.render.github import in_github_actions, workflow_commands, write_step_summary
 
+    if old_output is not None:
+        deprecated("--output FILE", "-o/--output-file FILE", quiet=quiet)
+    output = output_file or old_output
     with user_errors():
         cfg, path = load_config(config)
         report = run_check(
@@ -89,23 +102,21 @@ def check_command(
             _write(output, text)
         actions = in_github_actions()
         if actions:
-            # Workflow commands are read from stdout; keep it clean when it carries the JSON report.
-            stream = sys.stderr if fmt == "json" and output is None else sys.stdout
-            for line in workflow_commands(report):
+            # Workflow commands are read from stdout; keep it clean when it carries JSON or CSV.
+            stream = sys.stderr if fmt in ("json", "csv") and output is None else sys.stdout
+            for line in workflow_commands(report, config_lines(path)):
                 if not (quiet and line.startswith("::warning")):
-                    print(line, file=stream)
+                    emit(line + "\n", stream)
             write_step_summary(report)
         if output is None:
-            sys.stdout.write(text)
+            emit(text)
         if not quiet and not actions and (fmt != "table" or output is not None):
             warn(warnings_of(report))  # under Actions they are ::warning annotations
     raise typer.Exit(report.exit_code)
 
 
 def _write(path: Path, text: str) -> None:
-    from claude_quote.errors import ConfigError
+    """Write a report atomically: a failure leaves no empty or half-written file."""
+    from claude_quote.writing import write_atomically
 
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write {str(path)!r}: {exc.strerror}") from None
+    write_atomically(path, text, what="report", errors="backslashreplace")

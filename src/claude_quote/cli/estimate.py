@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
@@ -11,23 +12,29 @@ from ._common import (
     ESTIMATE_FLAGS,
     AtOption,
     CalibrationOption,
+    DaskOption,
     FastOption,
     FormatOption,
     GeoOption,
+    JobsOption,
+    MaxLineBytesOption,
     OutputFormat,
     OutputRatioOption,
     OutputTokensOption,
     PricingOption,
+    ProgressOption,
     QuietOption,
     TokenFactorOption,
     emit_report,
     geo_value,
     parse_date,
     parse_decimal,
+    reading_limits,
     table_from,
     tokens_option,
     user_errors,
 )
+from ._params import choice_option, count_option, share_option
 
 
 class GroupChoice(StrEnum):
@@ -43,7 +50,7 @@ def estimate_command(
         typer.Argument(
             metavar="FILE...",
             help="Message Batches JSONL, request JSON, CSV/TSV/Parquet/JSONL tables, text files, "
-            "directories or quoted globs.",
+            "directories or quoted globs; - reads standard input (JSONL, JSON or text).",
         ),
     ],
     model: Annotated[
@@ -51,6 +58,7 @@ def estimate_command(
         typer.Option(
             "--model",
             "-m",
+            metavar="MODEL",
             help="Price on this model: required for text files and tables without a model column; "
             "for request files it replaces each request's model.",
         ),
@@ -61,12 +69,17 @@ def estimate_command(
         str | None,
         typer.Option(
             "--template",
-            help='Prompt for text files and text columns; {text} is the text (e.g. "Summarize: {text}").',
+            metavar="TEMPLATE",
+            help="Prompt for text files and text columns: {text} is the text, {name} the file name or "
+            'custom_id, {column} any column of a table (e.g. "Summarize: {text}").',
         ),
     ] = None,
     max_tokens: Annotated[
         int | None,
-        tokens_option("--max-tokens", "Output limit per request for text files and tables (the worst case)."),
+        tokens_option(
+            "--max-tokens",
+            "Output limit per request for text files and tables (the worst case); over a max_tokens column.",
+        ),
     ] = None,
     text_column: Annotated[
         str | None,
@@ -75,17 +88,18 @@ def estimate_command(
     calibration: CalibrationOption = None,
     token_factor: TokenFactorOption = None,
     cache_hit_rate: Annotated[
-        str | None,
-        typer.Option(
+        Decimal | None,
+        share_option(
             "--cache-hit-rate",
-            metavar="RATE",
-            help="Share of possible cache reads that hit in the expected band: 0-1 or a percentage (default 0.3).",
+            help="Share of possible cache reads that hit in the expected band: 0.3 or 30% (the default).",
         ),
     ] = None,
     group_by: Annotated[
         GroupChoice | None,
-        typer.Option(
-            "--group-by", help="prefix: add a breakdown by custom_id prefix (by model is always shown)."
+        choice_option(
+            GroupChoice,
+            "--group-by",
+            help="prefix: add a breakdown by custom_id prefix (by model is always shown).",
         ),
     ] = None,
     geo: GeoOption = None,
@@ -93,6 +107,31 @@ def estimate_command(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Skip malformed lines or rows (counted and warned about).")
     ] = False,
+    include: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include",
+            metavar="GLOB",
+            help="Of the files in a directory, read only those that match (*.md, notes/*.txt); repeatable.",
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            metavar="GLOB",
+            help="Of the files in a directory, leave out those that match; repeatable.",
+        ),
+    ] = None,
+    encoding: Annotated[
+        str,
+        typer.Option(
+            "--encoding",
+            metavar="NAME",
+            help="Encoding of text files (utf-8; latin-1, cp1252, ...). In a directory, files that are "
+            "not text are skipped and counted.",
+        ),
+    ] = "utf-8",
     exact: Annotated[
         bool,
         typer.Option(
@@ -103,23 +142,22 @@ def estimate_command(
     ] = False,
     sample: Annotated[
         int | None,
-        typer.Option(
+        count_option(
             "--sample",
-            metavar="N",
             help="Estimate a uniform random sample of N requests and extrapolate to the whole input "
             "with a 95% confidence interval.",
         ),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", metavar="S", help="Random seed of --sample (default: random, and reported)."),
-    ] = None,
-    progress: Annotated[
-        bool,
-        typer.Option(
-            "--progress/--no-progress", help="Progress bar on a terminal (never in a pipe or in CI)."
+        count_option(
+            "--seed", metavar="SEED", help="Random seed of --sample (default: random, and reported)."
         ),
-    ] = True,
+    ] = None,
+    jobs: JobsOption = None,
+    dask: DaskOption = None,
+    progress: ProgressOption = True,
+    max_line_bytes: MaxLineBytesOption = None,
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
@@ -135,10 +173,11 @@ def estimate_command(
     """
     from claude_quote.estimate import EstimateOptions, estimate
 
+    from ._inputs import standard_input
+
     ratio = parse_decimal(output_ratio, "--output-ratio")
     factor = parse_decimal(token_factor, "--token-factor")
-    hit_rate = parse_decimal(cache_hit_rate, "--cache-hit-rate", percent=True)
-    with user_errors(ESTIMATE_FLAGS):
+    with user_errors(ESTIMATE_FLAGS), reading_limits(max_line_bytes):
         options = EstimateOptions(
             model=model,
             output_tokens=output_tokens,
@@ -148,7 +187,7 @@ def estimate_command(
             text_column=text_column,
             calibration=calibration,
             token_factor=factor,
-            cache_hit_rate=hit_rate,
+            cache_hit_rate=cache_hit_rate,
             group_by=None if group_by is None else group_by.value,
             geo=geo_value(geo),
             fast=fast,
@@ -156,6 +195,19 @@ def estimate_command(
             exact=exact,
             sample=sample,
             seed=seed,
+            include=tuple(include or ()),
+            exclude=tuple(exclude or ()),
+            encoding=encoding,
         )
-        result = estimate(files, options, at=parse_date(at), table=table_from(pricing), progress=progress)
-        emit_report(result, output_format.value, quiet=quiet)
+        with standard_input(files) as names:
+            paths = [name for name in names if name is not None]
+            result = estimate(
+                paths,
+                options,
+                at=parse_date(at),
+                table=table_from(pricing),
+                progress=progress,
+                jobs=jobs,
+                dask=dask,
+            )
+            emit_report(result, output_format.value, quiet=quiet)

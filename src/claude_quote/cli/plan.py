@@ -10,8 +10,10 @@ import typer
 from ._common import (
     AtOption,
     FormatOption,
+    JobsOption,
     OutputFormat,
     PricingOption,
+    ProgressOption,
     QuietOption,
     emit_report,
     parse_date,
@@ -19,6 +21,7 @@ from ._common import (
     table_from,
     user_errors,
 )
+from ._params import count_option
 
 
 def plan_command(
@@ -40,8 +43,7 @@ def plan_command(
         ),
     ] = None,
     max_requests: Annotated[
-        int,
-        typer.Option("--max-requests", metavar="N", min=1, max=100_000, help="Most requests per batch."),
+        int, count_option("--max-requests", minimum=1, maximum=100_000, help="Most requests per batch.")
     ] = 100_000,
     max_bytes: Annotated[
         str | None,
@@ -88,6 +90,8 @@ def plan_command(
             "--token-factor", metavar="X", help="Claude tokens per tiktoken token, for every model."
         ),
     ] = None,
+    jobs: JobsOption = None,
+    progress: ProgressOption = True,
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
@@ -101,6 +105,7 @@ def plan_command(
     a batch). Then the split: at most 100,000 requests and 256 MB per batch. Reads the file once.
     Exit 0 without errors (warnings allowed), 2 with errors or bad input.
     """
+    from claude_quote._progress import watching
     from claude_quote.plan import MAX_BYTES, parse_size, plan
     from claude_quote.plan.writing import refused
     from claude_quote.workloads.requests import DEFAULT_MAX_LINE_BYTES
@@ -109,20 +114,25 @@ def plan_command(
     with user_errors():
         limit = MAX_BYTES if max_bytes is None else parse_size(max_bytes)
         line_limit = DEFAULT_MAX_LINE_BYTES if max_line_bytes is None else parse_size(max_line_bytes)
-        result = plan(
-            requests,
-            at=parse_date(at),
-            table=table_from(pricing),
-            max_requests=max_requests,
-            max_bytes=limit,
-            token_factor=factor,
-            skip_invalid=skip_invalid,
-            betas=beta or (),
-            max_line_bytes=line_limit,
-            split=split,
-            overwrite=overwrite,
-            force=force,
-        )
+        # without --split, worker processes check a big file and show their own bar
+        watched = progress and (split is not None or jobs == 1)
+        with watching([requests], enabled=watched, label="planning"):
+            result = plan(
+                requests,
+                at=parse_date(at),
+                table=table_from(pricing),
+                max_requests=max_requests,
+                max_bytes=limit,
+                token_factor=factor,
+                skip_invalid=skip_invalid,
+                betas=beta or (),
+                max_line_bytes=line_limit,
+                split=split,
+                overwrite=overwrite,
+                force=force,
+                jobs=jobs,
+                progress=progress and not watched,
+            )
         emit_report(result, output_format.value, quiet=quiet)
         if split is not None and result.split is None:
             raise refused(result)  # errors, no --force: nothing written

@@ -18,6 +18,7 @@ from ._common import (
     tokens_option,
     user_errors,
 )
+from ._params import choice_option, count_option
 
 
 def price(
@@ -29,7 +30,9 @@ def price(
         ),
     ],
     input_tokens: Annotated[int, tokens_option("--input", "Uncached input tokens (usage.input_tokens).")] = 0,
-    output_tokens: Annotated[int, tokens_option("--output", "Output tokens, thinking included.")] = 0,
+    output_tokens: Annotated[
+        int, tokens_option("--output", "Output tokens, thinking included.", "--output-tokens")
+    ] = 0,
     cache_read: Annotated[int, tokens_option("--cache-read", "Tokens read from the prompt cache.")] = 0,
     cache_write: Annotated[int, tokens_option("--cache-write", "Tokens written to the 5-minute cache.")] = 0,
     cache_write_1h: Annotated[
@@ -37,18 +40,16 @@ def price(
     ] = 0,
     requests: Annotated[
         int | None,
-        typer.Option(
+        count_option(
             "--requests",
-            min=1,
+            minimum=1,
             help="Spread the tokens over N equal requests; long-context and prompt-length tiers are "
             "then applied per request. Without it, no tier is applied (and the quote says so).",
         ),
     ] = None,
-    web_searches: Annotated[
-        int, typer.Option("--web-searches", min=0, help="Web searches ($10 per 1,000).")
-    ] = 0,
+    web_searches: Annotated[int, count_option("--web-searches", help="Web searches ($10 per 1,000).")] = 0,
     geo: Annotated[
-        GeoChoice, typer.Option("--geo", help="us: US-only inference (×1.1, Claude 4.6+).")
+        GeoChoice, choice_option(GeoChoice, "--geo", help="us: US-only inference (×1.1, Claude 4.6+).")
     ] = GeoChoice.global_,
     fast: Annotated[bool, typer.Option("--fast", help="Fast-mode rates (real time only).")] = False,
     at: AtOption = None,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -22,8 +23,10 @@ from ._common import (
     tokens_option,
     user_errors,
 )
+from ._params import choice_option, count_option, parse_count, parse_percent, share_option
 
 if TYPE_CHECKING:
+    from claude_quote.pricing import PriceTable
     from claude_quote.projections import MonthLength
     from claude_quote.workload_spec import Workload
 
@@ -43,16 +46,6 @@ class MonthLengthChoice(StrEnum):
     average = "average"
 
 
-def _decimal(flag: str, text: str) -> Decimal:
-    from claude_quote.errors import ClaudeQuoteError
-    from claude_quote.money import to_decimal
-
-    try:
-        return to_decimal(text.strip(), what=flag)
-    except (ClaudeQuoteError, ValueError) as exc:
-        raise typer.BadParameter(str(exc)) from None
-
-
 def _parse_requests(text: str) -> Decimal:
     from claude_quote.errors import UsageError
     from claude_quote.workload_spec import parse_volume
@@ -64,36 +57,24 @@ def _parse_requests(text: str) -> Decimal:
 
 
 def _parse_growth(text: str) -> Decimal:
-    value = _decimal("growth", text)
+    value = parse_percent(text)
     if value <= -100:
         raise typer.BadParameter(
-            f"growth must be above -100% a month, got {text.strip()}% (at -100% all traffic stops after the first month)"
+            f"growth must be above -100% a month, got {text.strip().removesuffix('%')}% (at -100% all "
+            "traffic stops after the first month)"
         )
-    return value
-
-
-def _parse_share(text: str) -> Decimal:
-    value = _decimal("share", text)
-    if not 0 <= value <= 1:
-        raise typer.BadParameter(f"{text!r} is not a share from 0 to 1 (write 0.7 for 70%)")
-    return value
-
-
-def _parse_months(text: str) -> int:
-    from claude_quote.projections import MAX_MONTHS
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a whole number of months") from None
-    if not 1 <= value <= MAX_MONTHS:
-        raise typer.BadParameter(f"the horizon must be from 1 to {MAX_MONTHS} months, got {value}")
     return value
 
 
 def _opt(flag: str, parser: Callable[[str], object], metavar: str, help_text: str) -> typer.models.OptionInfo:
     option: typer.models.OptionInfo = typer.Option(flag, parser=parser, metavar=metavar, help=help_text)
     return option
+
+
+def _parse_months(text: str) -> int:
+    from claude_quote.projections.months import MAX_MONTHS
+
+    return parse_count(text, minimum=1, maximum=MAX_MONTHS)
 
 
 def project_command(
@@ -107,7 +88,9 @@ def project_command(
     input_tokens: Annotated[
         int | None, tokens_option("--input", "Uncached input tokens per request.")
     ] = None,
-    output_tokens: Annotated[int | None, tokens_option("--output", "Output tokens per request.")] = None,
+    output_tokens: Annotated[
+        int | None, tokens_option("--output", "Output tokens per request.", "--output-tokens")
+    ] = None,
     cache_read: Annotated[int | None, tokens_option("--cache-read", "Cache-read tokens per request.")] = None,
     cache_write: Annotated[
         int | None, tokens_option("--cache-write", "5-minute cache-write tokens per request.")
@@ -116,10 +99,11 @@ def project_command(
         int | None, tokens_option("--cache-write-1h", "1-hour cache-write tokens per request.")
     ] = None,
     web_searches: Annotated[
-        int | None, typer.Option("--web-searches", min=0, help="Web searches per request.")
+        int | None, count_option("--web-searches", help="Web searches per request.")
     ] = None,
     name: Annotated[
-        str | None, typer.Option("--name", help="Label of the workload (default: the model).")
+        str | None,
+        typer.Option("--name", metavar="NAME", help="Label of the workload (default: the model)."),
     ] = None,
     from_estimate: Annotated[
         Path | None,
@@ -143,41 +127,43 @@ def project_command(
         ),
     ] = None,
     per: Annotated[
-        PerChoice | None, typer.Option("--per", help="Unit of --requests (default: month).")
+        PerChoice | None, choice_option(PerChoice, "--per", help="Unit of --requests (default: month).")
     ] = None,
     growth: Annotated[
         Decimal | None,
-        _opt("--growth", _parse_growth, "PCT", "Growth in % per month, compounding; above -100 (default 0)."),
+        _opt(
+            "--growth",
+            _parse_growth,
+            "PERCENT",
+            "Growth per month in percent, compounding: 5 or 5%; above -100 (default 0).",
+        ),
     ] = None,
-    months: Annotated[int, _opt("--months", _parse_months, "N", "Horizon in months.")] = 12,
+    months: Annotated[int, _opt("--months", _parse_months, "N", "Horizon in months (1 to 1,200).")] = 12,
     start: Annotated[
         str | None,
         typer.Option("--start", metavar="YYYY-MM", help="First month (default: next month, UTC)."),
     ] = None,
     month_length: Annotated[
         MonthLengthChoice,
-        typer.Option(
+        choice_option(
+            MonthLengthChoice,
             "--month-length",
             help="calendar: the days of each month; average: 30.4375 days. Matters for --per day|week.",
         ),
     ] = MonthLengthChoice.calendar,
     batch_share: Annotated[
         Decimal | None,
-        _opt(
+        share_option(
             "--batch-share",
-            _parse_share,
-            "SHARE",
-            "Blend: this share of requests in batch, the rest real time (0.7). Overrides the spec.",
+            help="Blend: this share of requests in batch, the rest real time: 0.7 or 70%. Overrides the spec.",
         ),
     ] = None,
     cache_hit_rate: Annotated[
         Decimal | None,
-        _opt(
+        share_option(
             "--cache-hit-rate",
-            _parse_share,
-            "RATE",
-            "In batch, this share of the cacheable prompt (cache reads + writes) is read from the "
-            "cache, the rest written to the 1-hour cache. Overrides the spec.",
+            help="In batch, this share of the cacheable prompt (cache reads + writes) is read from the "
+            "cache, the rest written to the 1-hour cache: 0.5 or 50%. Overrides the spec.",
         ),
     ] = None,
     geo: GeoOption = None,
@@ -188,7 +174,7 @@ def project_command(
             "--compare",
             metavar="MODELS",
             help="What-if: the same workloads on each model (comma-separated: opus,sonnet,haiku,sonnet-4.6), "
-            "in each mode, ranked by average monthly cost.",
+            "in each mode, ranked by average monthly cost; MODEL, if given, is ranked too.",
         ),
     ] = None,
     plot: Annotated[
@@ -207,9 +193,8 @@ def project_command(
     estimate (--from-estimate), or a workload spec (--spec). Prices are those in effect on the first
     day of each month; requests are rounded half-even to whole requests each month.
     """
-    from claude_quote.projections import project
 
-    with user_errors():
+    with user_errors(_FLAGS):
         tokens = {
             "input_tokens": input_tokens,
             "output_tokens": output_tokens,
@@ -228,23 +213,65 @@ def project_command(
 
         table = table_from(pricing)
         length: MonthLength = "average" if month_length is MonthLengthChoice.average else "calendar"
-        if compare_models is not None:
-            if plot is not None:
-                raise _usage("--plot draws a projection; it cannot be combined with --compare")
-            models = _model_list(compare_models)
-            from claude_quote.projections import compare
-
-            report: object = compare(
-                workloads, models, start=start, months=months, month_length=length, table=table
-            )
-        else:
-            result = project(workloads, start=start, months=months, month_length=length, table=table)
-            if plot is not None:
-                from claude_quote.render.plot import plot_projection
-
-                typer.echo(f"wrote {plot_projection(result, plot)}", err=True)
-            report = result
+        source = (
+            (str(spec), "workloads") if spec else (str(from_estimate), "by_model") if from_estimate else None
+        )
+        with _file_errors(source, workloads):
+            report = _report(model, workloads, compare_models, plot, start, months, length, table)
         emit_report(report, output_format.value, quiet=quiet)
+
+
+@contextmanager
+def _file_errors(source: tuple[str, str] | None, workloads: list[Workload]) -> Iterator[None]:
+    """Errors about the workloads of a file name the file and the key: ``workloads[0] (chat).model`` in
+    a spec, ``by_model[1] (claude-x).model`` in an estimate report. ``source`` is (file, list key)."""
+    from claude_quote._validation import in_workload
+    from claude_quote.errors import ClaudeQuoteError, UnknownModelError
+
+    try:
+        yield
+    except ClaudeQuoteError as exc:
+        if source is None:
+            raise
+        named = [(w.name, w.model) for w in workloads]
+        mine = any(str(exc).startswith(f"workload {name!r}") for name, _ in named) or (
+            isinstance(exc, UnknownModelError) and exc.name in {model for _, model in named}
+        )
+        if not mine:
+            raise  # an option's error (--compare, --start): the flag says where
+        raise in_workload(exc, origin=source[0], workloads=named, key=source[1]) from None
+
+
+def _report(
+    model: str | None,
+    workloads: list[Workload],
+    compare_models: str | None,
+    plot: Path | None,
+    start: str | None,
+    months: int,
+    length: MonthLength,
+    table: PriceTable,
+) -> object:
+    from claude_quote.projections import project
+
+    if compare_models is not None:
+        from claude_quote.projections import compare  # the what-if: imported only for it
+
+        if plot is not None:
+            raise _usage("--plot draws a projection; it cannot be combined with --compare")
+        # MODEL is one of the scenarios too (listed again in --compare, it is ranked once)
+        models = ([model] if model is not None else []) + _model_list(compare_models)
+        return compare(workloads, models, start=start, months=months, month_length=length, table=table)
+    result = project(workloads, start=start, months=months, month_length=length, table=table)
+    if plot is not None:
+        from claude_quote.render.plot import plot_projection
+
+        typer.echo(f"wrote {plot_projection(result, plot)}", err=True)
+    return result
+
+
+_FLAGS = {"start": "--start", "growth_percent": "--growth", "months": "--months"}
+"""The flag of each library argument a projection error may name."""
 
 
 def _usage(message: str) -> Exception:

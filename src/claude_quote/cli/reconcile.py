@@ -21,24 +21,31 @@ from ._common import (
     AtOption,
     CalibrationOption,
     FormatOption,
+    JobsOption,
+    MaxLineBytesOption,
     OutputFormat,
     OutputRatioOption,
     OutputTokensOption,
     PricingOption,
+    ProgressOption,
     QuietOption,
     TokenFactorOption,
+    deprecated,
     emit_report,
     parse_date,
     parse_decimal,
+    reading_limits,
     table_from,
     user_errors,
 )
+from ._params import count_option
 
 _FileArg = Annotated[
     Path | None,
     typer.Argument(
         metavar="RESULTS.jsonl",
-        help="Message Batches results JSONL (client.messages.batches.results(batch_id)).",
+        help="Message Batches results JSONL (client.messages.batches.results(batch_id)); - reads "
+        "standard input.",
         show_default=False,
     ),
 ]
@@ -46,13 +53,17 @@ _FileArg = Annotated[
 
 def reconcile(
     results: _FileArg = None,
-    requests: Annotated[
+    request_file: Annotated[
         Path | None,
         typer.Option(
-            "--requests",
+            "--request-file",
             metavar="REQUESTS.jsonl",
             help="The batch's request file: compare our estimate with the actual cost per request.",
         ),
+    ] = None,
+    old_request_file: Annotated[
+        Path | None,
+        typer.Option("--requests", metavar="REQUESTS.jsonl", hidden=True, help="Deprecated: --request-file."),
     ] = None,
     usage_report: Annotated[
         Path | None,
@@ -71,7 +82,7 @@ def reconcile(
         ),
     ] = None,
     worst: Annotated[
-        int, typer.Option("--worst", min=0, help="How many worst misses to list (with --requests).")
+        int, count_option("--worst", help="How many worst misses to list (with --request-file).")
     ] = 10,
     output_tokens: OutputTokensOption = None,
     output_ratio: OutputRatioOption = None,
@@ -83,6 +94,9 @@ def reconcile(
             "--skip-invalid", help="Skip invalid lines or rows (counted and reported) instead of failing."
         ),
     ] = False,
+    jobs: JobsOption = None,
+    max_line_bytes: MaxLineBytesOption = None,
+    progress: ProgressOption = True,
     at: AtOption = None,
     pricing: PricingOption = None,
     output_format: FormatOption = OutputFormat.table,
@@ -95,59 +109,110 @@ def reconcile(
     ran (default today). With --usage-report: each row is priced at its bucket's date.
     """
 
+    from claude_quote._progress import watching
+
+    from ._inputs import check_not_swapped, standard_input
+
+    if old_request_file is not None:
+        deprecated("--requests FILE", "--request-file FILE", quiet=quiet)
+    requests = request_file or old_request_file
     ratio = parse_decimal(output_ratio, "--output-ratio")
     factor = parse_decimal(token_factor, "--token-factor")
-    with user_errors(ESTIMATE_FLAGS):
+    with user_errors(ESTIMATE_FLAGS, absent=("--model",)), reading_limits(max_line_bytes):
         table = table_from(pricing)
         day = parse_date(at)
         estimate_options = (output_tokens, ratio, calibration, factor)
         if requests is None and any(option is not None for option in estimate_options):
             raise UsageError(
                 "--output-tokens, --output-ratio, --calibration and --token-factor shape the estimate "
-                "of --requests; give --requests REQUESTS.jsonl"
+                "of --request-file; give --request-file REQUESTS.jsonl"
             )
         if usage_report is not None:
             if results is not None or requests is not None:
-                raise UsageError("give either RESULTS.jsonl (with --requests) or --usage-report, not both")
+                raise UsageError(
+                    "give either RESULTS.jsonl (with --request-file) or --usage-report, not both"
+                )
             if at is not None:
                 raise UsageError(
                     "--at does not apply to --usage-report: each row is priced at its bucket's date"
                 )
             from claude_quote.reconcile import reconcile_usage_report
 
-            emit_report(
-                reconcile_usage_report(usage_report, cost_report, table=table, skip_invalid=skip_invalid),
-                output_format.value,
-                quiet=quiet,
-            )
+            reports = [usage_report, *([cost_report] if cost_report is not None else [])]
+            with watching(reports, enabled=progress, label="reconciling"):
+                report: object = reconcile_usage_report(
+                    usage_report, cost_report, table=table, skip_invalid=skip_invalid
+                )
+            emit_report(report, output_format.value, quiet=quiet)
             return
         if cost_report is not None:
             raise UsageError("--cost-report needs --usage-report (the usage to compare the bill with)")
         if results is None:
             raise UsageError("give a results file (RESULTS.jsonl) or --usage-report FILE")
-        from claude_quote.engine import today
-        from claude_quote.reconcile import reconcile_results
-
-        day = day or today()
-        if requests is None:
-            report: object = reconcile_results(results, at=day, table=table, skip_invalid=skip_invalid)
-        else:
-            from claude_quote.reconcile import reconcile_with_estimates
-
-            estimates = _estimate_requests(
-                requests,
-                day,
-                table,
-                output_tokens=output_tokens,
-                output_ratio=ratio,
-                calibration=calibration,
-                token_factor=factor,
-                skip_invalid=skip_invalid,
+        with standard_input([results, requests]) as (results_name, requests_name):
+            assert results_name is not None
+            check_not_swapped(
+                requests_name, results_name, usage="reconcile RESULTS.jsonl --request-file REQUESTS.jsonl"
             )
-            report = reconcile_with_estimates(
-                results, estimates, at=day, table=table, skip_invalid=skip_invalid, worst=worst
-            )
-        emit_report(report, output_format.value, quiet=quiet)
+            paths = [name for name in (results_name, requests_name) if name is not None]
+            # without a request file, worker processes read the results and show their own bar
+            watched = progress and (requests_name is not None or jobs == 1)
+            with watching(paths, enabled=watched, label="reconciling"):
+                report = _reconcile(
+                    Path(results_name),
+                    None if requests_name is None else Path(requests_name),
+                    day,
+                    table,
+                    worst=worst,
+                    skip_invalid=skip_invalid,
+                    output_tokens=output_tokens,
+                    output_ratio=ratio,
+                    calibration=calibration,
+                    token_factor=factor,
+                    jobs=jobs,
+                    progress=progress and not watched,
+                )
+            emit_report(report, output_format.value, quiet=quiet)
+
+
+def _reconcile(
+    results: Path,
+    requests: Path | None,
+    day: date | None,
+    table: PriceTable,
+    *,
+    worst: int,
+    skip_invalid: bool,
+    output_tokens: int | None,
+    output_ratio: Decimal | None,
+    calibration: Path | None,
+    token_factor: Decimal | None,
+    jobs: int | None = 1,
+    progress: bool = False,
+) -> object:
+    """A results file priced, or compared with the estimate of its request file."""
+    from claude_quote.engine import today
+    from claude_quote.reconcile import reconcile_results, reconcile_with_estimates
+
+    day = day or today()
+    if requests is None:
+        return reconcile_results(
+            results, at=day, table=table, skip_invalid=skip_invalid, jobs=jobs, progress=progress
+        )
+    estimates = _estimate_requests(
+        requests,
+        day,
+        table,
+        output_tokens=output_tokens,
+        output_ratio=output_ratio,
+        calibration=calibration,
+        token_factor=token_factor,
+        skip_invalid=skip_invalid,
+        jobs=jobs,
+    )
+    return reconcile_with_estimates(
+        results, estimates, at=day, table=table, skip_invalid=skip_invalid, worst=worst
+    )
 
 
 def _estimate_requests(
@@ -160,14 +225,17 @@ def _estimate_requests(
     calibration: Path | None = None,
     token_factor: Decimal | None = None,
     skip_invalid: bool = False,
+    jobs: int | None = 1,
 ) -> Mapping[str, tuple[str, Usage]]:
-    """Per-request estimates for ``reconcile --requests``: custom_id → (model, expected usage), kept
-    on disk (:class:`~claude_quote.reconcile.EstimateRecords`), so a batch of any size fits.
+    """Per-request estimates for ``reconcile --request-file``: custom_id → (model, expected usage).
+    In one process they are kept on disk as they are made (:class:`~claude_quote.reconcile.
+    EstimateRecords`), so a batch of any size fits; worker processes (``jobs``) return them whole.
 
     Errors are ClaudeQuoteErrors naming the file and line (exit 2).
     """
-    from claude_quote.estimate import EstimateOptions, estimate_into
+    from claude_quote.estimate import EstimateOptions, estimate_into, estimate_requests
     from claude_quote.reconcile import EstimateRecords
+    from claude_quote.scale.pieces import resolve_jobs
 
     options = EstimateOptions(
         output_tokens=output_tokens,
@@ -176,6 +244,9 @@ def _estimate_requests(
         token_factor=token_factor,
         skip_invalid=skip_invalid,
     )
-    estimates = EstimateRecords()
-    estimate_into(path, lambda e: estimates.add(e.custom_id, e.model, e.usage), options, at=at, table=table)
-    return estimates
+    if resolve_jobs(jobs) == 1:
+        kept = EstimateRecords()
+        estimate_into(path, lambda e: kept.add(e.custom_id, e.model, e.usage), options, at=at, table=table)
+        return kept
+    estimates = estimate_requests(path, options, at=at, table=table, jobs=jobs)
+    return {custom_id: (e.model, e.usage) for custom_id, e in estimates.items()}

@@ -163,7 +163,7 @@ class Estimate(Priced):
 
 @dataclass(frozen=True, slots=True)
 class RequestEstimate:
-    """One request's estimate: what ``reconcile --requests`` compares and ``calibrate`` learns from."""
+    """One request's estimate: what ``reconcile --request-file`` compares and ``calibrate`` learns from."""
 
     custom_id: str
     model: str

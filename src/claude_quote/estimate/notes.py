@@ -51,11 +51,24 @@ def warnings(run: _Run, by_model: Sequence[ModelEstimate]) -> list[str]:
             if count:
                 out.append(_note(code, count, facts, run))
     out += run.encoding_notes
+    out += run.input_notes
+    if run.not_text:
+        listed = ", ".join(run.not_text[:_LISTED]) + (
+            f" and {len(run.not_text) - _LISTED:,} more" if len(run.not_text) > _LISTED else ""
+        )
+        out.append(
+            f"skipped {_n(len(run.not_text), 'file that is not text', 'files that are not text')}: {listed} "
+            "(--exclude GLOB leaves files out; --encoding reads text in another encoding)"
+        )
     if run.skipped and run.first_skip is not None:
         out.append(
             f"skipped {_n(run.skipped, 'invalid line or row', 'invalid lines or rows')}; the first: {run.first_skip}"
         )
     return out
+
+
+_LISTED = 5
+"""How many skipped files a warning names."""
 
 
 def price_warnings(run: _Run, info: ModelInfo) -> list[str]:

@@ -53,7 +53,8 @@ class EstimateOptions:
     template: str | None = None
     """Prompt template for text files and text columns; ``{text}`` is the text."""
     max_tokens: int | None = None
-    """Output limit per request for text files and tables (the worst case)."""
+    """Output limit per request for text files and tables (the worst case); given, it is every row's,
+    over a table's ``max_tokens`` column (as ``model`` is over its ``model`` column)."""
     text_column: str | None = None
     """A table's text column (default ``text``, or an ``input_tokens`` column)."""
     calibration: Path | Calibration | None = None
@@ -79,6 +80,14 @@ class EstimateOptions:
     """Estimate a uniform random sample of this many requests and extrapolate with a 95% interval."""
     seed: int | None = None
     """The sample's random seed (default: a random one, reported so the run can be repeated)."""
+    include: tuple[str, ...] = ()
+    """Globs: of the files found in a directory, read only those that match one (``*.md``,
+    ``notes/*.txt``); files named explicitly are always read."""
+    exclude: tuple[str, ...] = ()
+    """Globs: of the files found in a directory, leave out those that match one."""
+    encoding: str = "utf-8"
+    """The encoding of text files (a text file that is not in it is an error, or skipped when found in
+    a directory)."""
 
     def __post_init__(self) -> None:
         self._check_outputs()
@@ -101,6 +110,18 @@ class EstimateOptions:
             )
         if self.seed is not None and self.sample is None:
             raise UsageError("seed needs sample", field="seed")
+        self._check_encoding()
+
+    def _check_encoding(self) -> None:
+        try:
+            b"a".decode(self.encoding)  # a text encoding Python knows (not rot13, base64, ...)
+        except UnicodeError:  # utf-16: one byte is not a character, but the encoding is fine
+            pass
+        except LookupError:
+            raise UsageError(
+                f"encoding {self.encoding!r} is not a text codec Python knows (e.g. utf-8, latin-1, cp1252)",
+                field="encoding",
+            ) from None
 
     def _check_outputs(self) -> None:
         if self.output_tokens is not None and self.output_ratio is not None:
@@ -116,12 +137,12 @@ class EstimateOptions:
         for name in ("output_ratio", "token_factor"):
             value: Decimal | None = getattr(self, name)
             if value is not None and (not value.is_finite() or value < 0):
-                raise UsageError(f"{name} must be a decimal number of 0 or more, got {value!r}", field=name)
+                raise UsageError(f"{name} must be a decimal number of 0 or more, got {value}", field=name)
         if self.token_factor is not None and self.token_factor == 0:
             raise UsageError("token_factor must be more than 0", field="token_factor")
         rate = self.cache_hit_rate
         if rate is not None and not (rate.is_finite() and Decimal(0) <= rate <= Decimal(1)):
-            raise UsageError(f"cache_hit_rate must be between 0 and 1, got {rate!r}", field="cache_hit_rate")
+            raise UsageError(f"cache_hit_rate must be between 0 and 1, got {rate}", field="cache_hit_rate")
 
     def but(self, **changes: Any) -> EstimateOptions:
         """A copy with ``changes`` (checked again)."""

@@ -28,6 +28,7 @@ def estimate_requests(
     *,
     at: date | None = None,
     table: PriceTable | None = None,
+    jobs: int | None = 1,
 ) -> dict[str, RequestEstimate]:
     """Every request of a request file (Message Batches JSONL or request JSON), estimated one by one.
 
@@ -40,8 +41,10 @@ def estimate_requests(
             (``file:line``), unless ``skip_invalid``.
         UnknownModelError: a request names an unknown model.
         UsageError, ConfigError, ExactCountError: as :func:`estimate`.
+
+    ``jobs``: worker processes for a big file, as :func:`estimate` takes them (the same estimates).
     """
-    records, _ = estimate_each(path, options, at=at, table=table)
+    records, _ = estimate_each(path, options, at=at, table=table, jobs=jobs)
     return records
 
 
@@ -51,15 +54,23 @@ def estimate_each(
     *,
     at: date | None,
     table: PriceTable | None,
+    jobs: int | None = 1,
 ) -> tuple[dict[str, RequestEstimate], _Run]:
     """:func:`estimate_requests`, and the run (its skipped lines and token methods)."""
+    options = options or EstimateOptions()
+    run = new_run(options, table=table, at=at)
+    file = _request_file(path)
+    parallel = _in_pieces(file, options, run, table=table, jobs=jobs)
+    if parallel is not None:
+        assert parallel.records is not None
+        counting: dict[str, CountingModel] = {}
+        return {r.custom_id: _request_estimate(r, parallel, counting) for r in parallel.records}, parallel
     out: dict[str, RequestEstimate] = {}
 
     def keep(estimate: RequestEstimate) -> None:
         out[estimate.custom_id] = estimate
 
-    run = estimate_into(path, keep, options, at=at, table=table)
-    return out, run
+    return out, _stream(file, run, keep, None)
 
 
 def estimate_into(
@@ -72,7 +83,8 @@ def estimate_into(
     repeated: set[str] | None = None,
 ) -> _Run:
     """:func:`estimate_requests` as a stream: ``into`` gets each request's estimate in the file's
-    order, and none is kept here, so a request file of any size is estimated in flat memory.
+    order, and none is kept here, so a request file of any size is estimated in flat memory (in this
+    process).
 
     A repeated custom_id is found exactly, in flat memory too: a first reading notes every id
     (:class:`~claude_quote.workloads.unique.DuplicateIds`), and the estimate then checks only the ids
@@ -80,6 +92,10 @@ def estimate_into(
     (:func:`repeated_ids` of the same file, to read it once for several estimates).
     """
     run = new_run(options or EstimateOptions(), table=table, at=at)
+    return _stream(_request_file(path), run, into, repeated)
+
+
+def _request_file(path: str | Path) -> Path:
     file = Path(path)
     if not file.is_file():
         raise WorkloadError("no such file" if not file.exists() else "not a file", path=str(file))
@@ -89,11 +105,37 @@ def estimate_into(
             "line) or a request JSON",
             path=str(file),
         )
+    return file
+
+
+def _stream(
+    file: Path, run: _Run, into: Callable[[RequestEstimate], None], repeated: set[str] | None
+) -> _Run:
     counting: dict[str, CountingModel] = {}
     run.records = _Into(lambda record: into(_request_estimate(record, run, counting)))
     run.unique_ids = _RepeatedIds(repeated_ids(file) if repeated is None else repeated)
     _count_all(run, request_shapes(run, file))
     return run
+
+
+def _in_pieces(
+    file: Path, options: EstimateOptions, run: _Run, *, table: PriceTable | None, jobs: int | None
+) -> _Run | None:
+    """The run of a big file counted in worker processes (None: count it in this one)."""
+    from claude_quote.scale import local
+    from claude_quote.scale.pieces import resolve_jobs
+
+    from .partial import parallel_partial, run_of
+
+    workers = resolve_jobs(jobs)
+    if workers == 1 or options.exact or file.stat().st_size < local.MIN_PARALLEL_BYTES:
+        return None
+    merged = parallel_partial(
+        [file], options, at=run.at, table=table, jobs=workers, keep_records=True, unique_ids=True
+    )
+    if merged.conflict:  # a custom_id repeats across pieces while skipping: only one reader knows which
+        return None
+    return run_of(merged, options, at=run.at, table=run.engine)
 
 
 class _Into(list[_Record]):

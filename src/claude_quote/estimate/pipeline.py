@@ -88,7 +88,11 @@ class _EncodingNotes(Protocol):
 
 
 def counted(
-    run: _EncodingNotes, shapes: Iterator[RequestShape], counter: ExactCounter | None = None
+    run: _EncodingNotes,
+    shapes: Iterator[RequestShape],
+    counter: ExactCounter | None = None,
+    *,
+    threads: int | None = None,
 ) -> Iterator[_Counted]:
     """Chunks of shapes with the raw tiktoken count of every text (:func:`texts_of`), in order (and,
     with ``counter``, every counted request's exact prompt from count_tokens). ``claude-quote plan``
@@ -96,12 +100,16 @@ def counted(
 
     The calling thread reads and parses (which holds the GIL) while a small pool encodes (tiktoken
     releases the GIL) or waits on count_tokens; at most twice as many chunks as workers are in flight,
-    so memory stays flat.
+    so memory stays flat. ``threads=0`` counts in the calling thread instead (a worker process of
+    :mod:`claude_quote.parallel`, where the other cores are busy with the other parts).
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    if threads == 0 and counter is None:
+        yield from _counted_inline(run, shapes)
+        return
     encode: Callable[[str], list[int]] | None = None
-    workers = _workers()
+    workers = threads or _workers()
     pending: deque[tuple[list[RequestShape], Future[list[int]] | None, Future[list[int]] | None]] = deque()
 
     def ready() -> _Counted:
@@ -114,12 +122,7 @@ def counted(
             future: Future[list[int]] | None = None
             exact: Future[list[int]] | None = None
             if any(texts):
-                if encode is None:
-                    encoding, source = load_encoding()
-                    encode = encoding.encode_ordinary
-                    run.encoding_notes = tuple(
-                        f"tokenizer data: skipped {reason}; used {source.path}" for reason in source.skipped
-                    )
+                encode = encode or _encoder(run)
                 future = pool.submit(_encode_counts, encode, texts)
             if counter is not None:
                 bodies = [_exact_body(shape) for shape in chunk if not shape.given]
@@ -130,6 +133,27 @@ def counted(
                 yield ready()
         while pending:
             yield ready()
+
+
+def _encoder(run: _EncodingNotes) -> Callable[[str], list[int]]:
+    """The tokenizer's ``encode_ordinary``, loaded on first need; where its data came from goes into
+    the run's notes."""
+    encoding, source = load_encoding()
+    run.encoding_notes = tuple(
+        f"tokenizer data: skipped {reason}; used {source.path}" for reason in source.skipped
+    )
+    return encoding.encode_ordinary
+
+
+def _counted_inline(run: _EncodingNotes, shapes: Iterator[RequestShape]) -> Iterator[_Counted]:
+    encode: Callable[[str], list[int]] | None = None
+    for chunk in _chunks(shapes):
+        texts = [text for shape in chunk if not shape.given for text in texts_of(shape)]
+        counts: list[int] | None = None
+        if any(texts):
+            encode = encode or _encoder(run)
+            counts = _encode_counts(encode, texts)
+        yield chunk, counts, None
 
 
 def _apply(run: _Run, chunk: list[RequestShape], counts: list[int] | None, exact: list[int] | None) -> None:
@@ -146,7 +170,7 @@ def _apply(run: _Run, chunk: list[RequestShape], counts: list[int] | None, exact
         counted += 1
 
 
-def _count_all(run: _Run, shapes: Iterator[RequestShape]) -> None:
+def _count_all(run: _Run, shapes: Iterator[RequestShape], *, threads: int | None = None) -> None:
     """Tokenize (and with ``--exact``, count through count_tokens) and add every shape to ``run``."""
     counter: ExactCounter | None = None
     if run.exact:
@@ -154,7 +178,7 @@ def _count_all(run: _Run, shapes: Iterator[RequestShape]) -> None:
 
         counter = counter_from_env()
     try:
-        for chunk, counts, exact in counted(run, shapes, counter):
+        for chunk, counts, exact in counted(run, shapes, counter, threads=threads):
             _apply(run, chunk, counts, exact)
     finally:
         if counter is not None:

@@ -8,14 +8,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from claude_quote.errors import UnknownModelError, UsageError, WorkloadError
+from claude_quote.engine import Modifiers
+from claude_quote.errors import ClaudeQuoteError, NotTextError, UnknownModelError, UsageError, WorkloadError
 from claude_quote.tokens.request import ModelFacts, RequestShape, shape_request, shape_text
 from claude_quote.workloads.requests import BatchRequest, iter_requests, jsonl_kind
-from claude_quote.workloads.text import fill_template, read_text_file
+from claude_quote.workloads.text import check_names, fill_template, not_text, placeholders, read_text_file
 
 from .run import _Run
+
+if TYPE_CHECKING:
+    from claude_quote.workloads.tables import TableRow
 
 
 def shapes(run: _Run, files: Sequence[Path], advance: Callable[[int], None]) -> Iterator[RequestShape]:
@@ -30,13 +34,40 @@ def shapes(run: _Run, files: Sequence[Path], advance: Callable[[int], None]) -> 
 
 
 def _file_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
-    kind = _classify(path)
+    kind = classify(path)
     if kind == "requests":
         yield from request_shapes(run, path)
     elif kind == "table":
         yield from _table_shapes(run, path)
     elif kind == "text":
-        yield text_shape(run, path)
+        shape = text_or_skip(run, path)
+        if shape is not None:
+            yield shape
+
+
+def text_or_skip(run: _Run, path: Path) -> RequestShape | None:
+    """A text file as a request shape; None when it is not text but was found in a directory (or
+    ``skip_invalid``): then it is noted in ``run.not_text``."""
+    try:
+        return text_shape(run, path)
+    except NotTextError as exc:
+        if path not in run.found and not run.skip_invalid:
+            raise
+        run.not_text.append(f"{path} ({str(exc).removeprefix(f'{path}: ').split(';')[0].split(':')[0]})")
+        return None
+
+
+def drop_non_text(run: _Run, files: Sequence[Path]) -> list[Path]:
+    """``files`` without those found in a directory (or by a glob) whose first bytes are not text in the
+    run's encoding (noted in ``run.not_text``); named files are kept (reading one will say why it fails)."""
+    kept = []
+    for path in files:
+        problem = not_text(path, run.encoding) if path in run.found and classify(path) == "text" else None
+        if problem is None:
+            kept.append(path)
+        else:
+            run.not_text.append(f"{path} ({problem})")
+    return kept
 
 
 def _guard(run: _Run, make: Callable[[], RequestShape]) -> RequestShape | None:
@@ -51,15 +82,20 @@ def _guard(run: _Run, make: Callable[[], RequestShape]) -> RequestShape | None:
 
 def request_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
     for request in iter_requests(path, skip_invalid=run.skip_invalid, on_skip=run.skip):
-        if run.unique_ids is not None and not _first_use(run, path, request):
-            continue
-        try:
-            shape = _guard(run, functools.partial(_shape_request, run, path, request))
-        except UnknownModelError as exc:
-            exc.args = (f"{path}:{request.line}: {exc.args[0]}",)
-            raise
+        shape = request_shape(run, path, request)
         if shape is not None:
             yield shape
+
+
+def request_shape(run: _Run, path: Path, request: BatchRequest) -> RequestShape | None:
+    """One request of a request file as a shape, checked (None: skipped, with ``skip_invalid``)."""
+    if run.unique_ids is not None and not _first_use(run, path, request):
+        return None
+    try:
+        return _guard(run, functools.partial(_shape_request, run, path, request))
+    except UnknownModelError as exc:
+        exc.args = (f"{path}:{request.line}: {exc.args[0]}",)
+        raise
 
 
 def _first_use(run: _Run, path: Path, request: BatchRequest) -> bool:
@@ -108,7 +144,8 @@ def _need_model_and_max(run: _Run, what: str) -> tuple[ModelFacts, int]:
 
 def text_shape(run: _Run, path: Path) -> RequestShape:
     facts, max_tokens = _need_model_and_max(run, "text files")
-    document = read_text_file(path)
+    check_names(run.template, (), path=path)
+    document = read_text_file(path, encoding=run.encoding)
     return shape_text(
         fill_template(run.template, document.text, name=path.name),
         facts=facts,
@@ -123,56 +160,92 @@ def _table_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
     from claude_quote.workloads.tables import iter_table_rows
 
     for row in iter_table_rows(
-        path, text_column=run.text_column, skip_invalid=run.skip_invalid, on_skip=run.skip
+        path,
+        text_column=run.text_column,
+        skip_invalid=run.skip_invalid,
+        on_skip=run.skip,
+        fields=template_fields(run, path),
     ):
-        name = run.model or row.model
-        max_tokens = row.max_tokens if row.max_tokens is not None else run.max_tokens
-        problem = None
-        if name is None:
-            problem = f"row {row.row}: no model: pass --model or add a model column"
-        elif max_tokens is None or max_tokens < 1:
-            problem = (
-                f"row {row.row}: no max_tokens: add a max_tokens column or pass --max-tokens N "
-                "(the worst case needs it)"
-            )
-        if problem is not None:
-            error = WorkloadError(problem, path=str(path))
-            if not run.skip_invalid:
-                raise error
-            run.skip(error)
-            continue
-        assert name is not None
-        assert max_tokens is not None
-        try:
-            facts = run.facts_for(name)
-        except UnknownModelError as exc:
-            exc.args = (f"{path}: row {row.row}: {exc.args[0]}",)
-            raise
-        custom_id = row.custom_id or f"row-{row.row}"
-        if row.text is not None:
-            text = fill_template(run.template, row.text, name=custom_id)
-            shape = shape_text(
-                text, facts=facts, custom_id=custom_id, max_tokens=max_tokens, size_bytes=row.size_bytes
-            )
-        else:
-            assert row.input_tokens is not None
-            shape = RequestShape(
-                facts=facts,
-                custom_id=custom_id,
-                max_tokens=max_tokens,
-                texts=[""],
-                fixed=[row.input_tokens],
-                given=True,
-            )
-        shape.given_output = row.output_tokens
-        shape.inference_geo, shape.speed = row.inference_geo, row.speed
-        yield shape
+        shape = row_shape(run, path, row)
+        if shape is not None:
+            yield shape
+
+
+def row_shape(run: _Run, path: Path, row: TableRow) -> RequestShape | None:
+    """One row of a table as a request shape, checked (None: skipped, with ``skip_invalid``)."""
+    # A flag given on the command line is every row's: --model over a model column, and
+    # --max-tokens over a max_tokens column (docs/workloads.md).
+    name = run.model or row.model
+    max_tokens = run.max_tokens if run.max_tokens is not None else row.max_tokens
+    problem = None
+    if name is None:
+        problem = f"row {row.row}: no model: pass --model or add a model column"
+    elif max_tokens is None or max_tokens < 1:
+        problem = (
+            f"row {row.row}: no max_tokens: add a max_tokens column or pass --max-tokens N "
+            "(the worst case needs it)"
+        )
+    if problem is None:
+        problem = _modifiers_problem(row)
+    if problem is not None:
+        error = WorkloadError(problem, path=str(path))
+        if not run.skip_invalid:
+            raise error
+        run.skip(error)
+        return None
+    assert name is not None
+    assert max_tokens is not None
+    try:
+        facts = run.facts_for(name)
+    except UnknownModelError as exc:
+        exc.args = (f"{path}: row {row.row}: {exc.args[0]}",)
+        raise
+    custom_id = row.custom_id or f"row-{row.row}"
+    if row.text is not None:
+        text = fill_template(run.template, row.text, name=custom_id, fields=row.fields)
+        shape = shape_text(
+            text, facts=facts, custom_id=custom_id, max_tokens=max_tokens, size_bytes=row.size_bytes
+        )
+    else:
+        assert row.input_tokens is not None
+        shape = RequestShape(
+            facts=facts,
+            custom_id=custom_id,
+            max_tokens=max_tokens,
+            texts=[""],
+            fixed=[row.input_tokens],
+            given=True,
+        )
+    shape.given_output = row.output_tokens
+    shape.inference_geo, shape.speed = row.inference_geo, row.speed
+    return shape
+
+
+def _modifiers_problem(row: TableRow) -> str | None:
+    """Why a row's ``inference_geo`` / ``speed`` columns cannot be priced, or None."""
+    if row.inference_geo is None and row.speed is None:
+        return None
+    try:
+        Modifiers.from_api(inference_geo=row.inference_geo, speed=row.speed)
+    except ClaudeQuoteError as exc:
+        return f"row {row.row}: {exc}"
+    return None
+
+
+def template_fields(run: _Run, path: Path) -> tuple[str, ...]:
+    """The columns the template names besides ``{text}`` and ``{name}`` (checked against the table's)."""
+    from claude_quote.workloads.tables import table_columns
+
+    wanted = tuple(n for n in dict.fromkeys(placeholders(run.template)) if n not in ("text", "name"))
+    if wanted:
+        check_names(run.template, table_columns(path), path=path)
+    return wanted
 
 
 def items(run: _Run, files: Sequence[Path], advance: Callable[[int], None]) -> Iterator[RequestShape | Path]:
     """Every request of ``files`` in order, checked; text files as their paths (read only if sampled)."""
     for path in files:
-        if _classify(path) == "text":
+        if classify(path) == "text":
             yield path
         else:
             yield from _file_shapes(run, path)
@@ -184,17 +257,21 @@ def materialize(run: _Run, item: RequestShape | Path) -> RequestShape:
     return text_shape(run, item) if isinstance(item, Path) else item
 
 
-def _classify(path: Path) -> Literal["requests", "table", "text", "empty"]:
-    from claude_quote.workloads.tables import TABLE_SUFFIXES
+def classify(path: Path) -> Literal["requests", "table", "text", "empty"]:
+    """How a file is read: JSON (``.json``) and JSONL whose lines are requests as requests (JSONL
+    none of whose first lines is JSON too, so the bad line is named), other JSONL, CSV, TSV and
+    Parquet as tables (``.gz`` too), anything else as a text file."""
+    from claude_quote.workloads.tables import TABLE_SUFFIXES, table_suffix
 
     name = path.name.lower()
     if name.endswith(".json"):
         return "requests"
-    if name.endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
+    suffix = table_suffix(path)
+    if suffix in (".jsonl", ".ndjson"):
         kind = jsonl_kind(path)
-        if kind in ("batch", "messages"):
+        if kind in ("batch", "messages", "invalid"):
             return "requests"
         return "empty" if kind == "empty" else "table"
-    if path.suffix.lower() in TABLE_SUFFIXES:
+    if suffix in TABLE_SUFFIXES:
         return "table"
     return "text"

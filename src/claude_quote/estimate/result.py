@@ -43,7 +43,7 @@ EXACT_METHOD = TokenMethod(
 """The token method of ``--exact`` counts."""
 
 
-def result(run: _Run, files: Sequence[Path]) -> Estimate:
+def result(run: _Run, files: Sequence[Path | str]) -> Estimate:
     """The estimate of every request added to ``run`` (read from ``files``)."""
     if run.requests == 0:
         names = ", ".join(str(f) for f in files)

@@ -88,6 +88,11 @@ class _Run:
         self.token_factor, self.hit_rate = options.token_factor, hit_rate
         self.group_by: GroupBy | None = options.group_by
         self.skip_invalid = options.skip_invalid
+        self.encoding = options.encoding
+        self.found: frozenset[Path] = frozenset()
+        """Files found in a directory or by a glob (not named): skipped, not refused, when not text."""
+        self.not_text: list[str] = []
+        """Files skipped because they are not text (``path (why)``)."""
         self._facts: dict[str, ModelFacts] = {}
         self._pricing: dict[tuple[str, Modifiers], Pricing] = {}
         self._modifiers: dict[tuple[object, object, object], Modifiers] = {}
@@ -103,6 +108,8 @@ class _Run:
         self.skipped = 0
         self.first_skip: WorkloadError | None = None
         self.encoding_notes: tuple[str, ...] = ()
+        self.input_notes: list[str] = []
+        """What reading the input left out (FIFOs, broken links in a directory), for the warnings."""
         self.records: list[_Record] | None = None
         """Every request's figures, in order, when asked for (per-request estimates, samples)."""
         self.unique_ids: dict[str, int] | None = None

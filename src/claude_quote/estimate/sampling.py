@@ -1,6 +1,8 @@
-"""Estimating a huge input from a sample: a uniform reservoir sample of the requests, estimated like
-a whole input, each sampled request priced alone, and the totals extrapolated with a 95% confidence
-interval (:mod:`claude_quote.sampling` has the statistics).
+"""Estimating a huge input from a sample: a uniform random sample of the requests (the ``size`` with the
+smallest sampling keys, :mod:`.sample_parts`), estimated like a whole input, each sampled request
+priced alone, and the totals extrapolated with a 95% confidence interval (:mod:`claude_quote.sampling`
+has the statistics). The pieces of the input are sampled apart (in this process, in worker processes
+or as Dask tasks) and merged: the sample is the same whatever the pieces.
 """
 
 from __future__ import annotations
@@ -9,42 +11,65 @@ import functools
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from claude_quote import _progress
-from claude_quote.errors import UsageError
+from claude_quote.errors import UsageError, WorkloadError
+from claude_quote.pricing import PriceTable
 from claude_quote.sampling import Extrapolation, SampleEstimate
+from claude_quote.scale.pieces import Position
 from claude_quote.tokens.request import RequestShape
 
 from .models import Estimate
-from .notes import sample_warnings
+from .notes import _n, sample_warnings
 from .pipeline import _count_all
-from .reading import items, materialize
+from .reading import row_shape, text_shape
 from .result import result
 from .run import _Record, _Run
+from .sample_parts import SamplePartial, SampleRunner, sample_worker
 
 
 def _sampled(
-    run: _Run, files: Sequence[Path], total: int, *, size: int, seed: int | None, progress: bool
+    run: _Run,
+    files: Sequence[Path | str],
+    total: int,
+    *,
+    size: int,
+    seed: int | None,
+    progress: bool,
+    jobs: int = 1,
+    table: PriceTable | None = None,
+    dask: str | None = None,
 ) -> Estimate:
     """The estimate of a sample of ``size`` requests of ``files``, with the whole input's extrapolated cost."""
-    from claude_quote.sampling import CONFIDENCE, METHOD, Reservoir
+    from claude_quote.sampling import CONFIDENCE, METHOD
 
     if seed is None:
         import secrets
 
         seed = secrets.randbits(32)
-    reservoir: Reservoir[RequestShape | Path] = Reservoir(size, seed=seed)
-    with _progress.progress_bar(total, enabled=progress) as advance:
-        for item in items(run, files, advance):
-            reservoir.offer(item)
-    population = reservoir.seen
+    merged = _sample_of(
+        run, files, total, size=size, seed=seed, progress=progress, jobs=jobs, table=table, dask=dask
+    )
+    if merged.error is not None:
+        raise merged.error[1].error()
+    chosen = sorted(merged.picked, key=lambda item: item[1])
+    run.skipped, run.first_skip = merged.skipped, None
+    if merged.first_skip is not None:
+        first = merged.first_skip[1].error()
+        assert isinstance(first, WorkloadError)
+        run.first_skip = first
+    shapes = _materialized(run, chosen)
+    population = merged.population - (len(chosen) - len(shapes))
     if population == 0:
         return result(run, files)  # raises: no requests
     run.records = []
-    _count_all(run, (materialize(run, item) for item in reservoir.items()))
+    for shape in shapes:
+        run.facts_for(shape.facts.model.id)
+    _count_all(run, iter(shapes))
     estimate = result(run, files)
     records = run.records
-    assert len(records) == len(reservoir.items())  # sampled requests were read and checked while streaming
+    assert len(records) == len(shapes)
     realtime, batch, worst_realtime, worst_batch = _request_costs(run, records)
     extrapolate = functools.partial(_extrapolate, population=population)
     info = SampleEstimate(
@@ -59,7 +84,82 @@ def _sampled(
         worst_batch=None if worst_batch is None else extrapolate(worst_batch),
     )
     warnings = [*estimate.warnings, *sample_warnings(info, run)]
+    read_rows = sum(1 for _, _, item in chosen if isinstance(item, tuple) and item[0] == "parquet")
+    if merged.unread_rows > read_rows:
+        warnings.append(
+            f"{_n(merged.unread_rows - read_rows, 'Parquet row')} outside the sample were counted from the files' "
+            "metadata and not read: an invalid row among them is in the population"
+        )
     return estimate.model_copy(update={"sample": info, "warnings": tuple(warnings)})
+
+
+def _sample_of(
+    run: _Run,
+    files: Sequence[Path | str],
+    total: int,
+    *,
+    size: int,
+    seed: int,
+    progress: bool,
+    jobs: int,
+    table: PriceTable | None,
+    dask: str | None,
+) -> SamplePartial:
+    from claude_quote.scale import local
+
+    from .partial import pieces_of
+
+    options = run.options
+    if dask is not None:
+        from claude_quote.scale.dask import dask_sample
+
+        return dask_sample(files, options, at=run.at, table=table, address=dask, size=size, seed=seed)
+    if jobs > 1 and total >= local.MIN_PARALLEL_BYTES:
+        return local.run_pieces(
+            pieces_of(files, jobs=jobs),
+            sample_worker,
+            (options, run.at, table, size, seed),
+            jobs=jobs,
+            merge=SamplePartial.merge,
+            progress=progress,
+            label="sampling",
+        )
+    sampler = SampleRunner(options, at=run.at, table=run.engine, size=size, seed=seed)
+    merged = SamplePartial(size)
+    with _progress.progress_bar(total, enabled=progress, label="sampling") as advance:
+        for piece in pieces_of(files, jobs=1, target=1 << 62):
+            merged.merge(sampler.piece(piece, advance))
+            if merged.error is not None:
+                break
+    return merged
+
+
+def _materialized(run: _Run, chosen: list[tuple[int, Position, Any]]) -> list[RequestShape]:
+    """The sampled items as request shapes, in input order: text files read, Parquet rows read from
+    their row groups (an invalid one is skipped with ``skip_invalid``, and is then not in the sample)."""
+    from claude_quote.workloads.tables import iter_rows_at
+
+    rows: dict[str, list[int]] = {}
+    for _, position, item in chosen:
+        if isinstance(item, tuple) and item[0] == "parquet":
+            rows.setdefault(item[1], []).append(position[1])
+    found: dict[tuple[str, int], RequestShape] = {}
+    for path, numbers in rows.items():
+        for row in iter_rows_at(
+            path, numbers, text_column=run.text_column, skip_invalid=run.skip_invalid, on_skip=run.skip
+        ):
+            shape = row_shape(run, Path(path), row)
+            if shape is not None:
+                found[path, row.row] = shape
+    shapes: list[RequestShape] = []
+    for _, position, item in chosen:
+        if isinstance(item, RequestShape):
+            shapes.append(item)
+        elif item[0] == "text":
+            shapes.append(text_shape(run, Path(item[1])))
+        elif (item[1], position[1]) in found:
+            shapes.append(found[item[1], position[1]])
+    return shapes
 
 
 def _extrapolate(values: list[Decimal], *, population: int) -> Extrapolation:

@@ -33,6 +33,8 @@ def place(planner: _Planner, line: int, custom_id: str, size: int, model: _Model
     label = (
         model.info.id if model is not None else (printable(name) if isinstance(name, str) and name else None)
     )
+    if planner.placed is not None:  # a piece of the file, planned in another process (plan/partial.py)
+        planner.placed.append((line, custom_id, size, label))
     if size + _BODY_EXTRA > planner.max_bytes:
         planner.add(
             line,

@@ -7,11 +7,12 @@ The raw lines go to a :class:`~.sink.Sink`, which hashes them and, with ``split`
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from claude_quote.cost import today
+from claude_quote.engine import today
 from claude_quote.errors import UsageError, WorkloadError
 from claude_quote.estimate import counted, text_counts, texts_of
 from claude_quote.pricing import PriceTable, load_pricing
@@ -30,33 +31,36 @@ KNOWN_BETAS = frozenset({OUTPUT_300K_BETA})
 """Betas that change a check (the others are accepted, with a warning that they change none)."""
 
 
-class _Planner:
-    """One plan in the making: its options, the problems found, the parts drafted."""
+@dataclass(frozen=True)
+class PlanSettings:
+    """What a plan is checked against: one frozen value, made once by :func:`plan` and shared by every
+    piece of a plan made in parallel."""
 
-    def __init__(
-        self,
-        path: Path,
-        *,
-        table: PriceTable,
-        at: date,
-        max_requests: int,
-        max_bytes: int,
-        token_factor: Decimal | None,
-        margin: Decimal,
-        skip_invalid: bool,
-        betas: tuple[str, ...],
-        max_line_bytes: int,
-        sink: Sink,
-        stop_on_error: bool,
-    ) -> None:
+    table: PriceTable
+    at: date
+    max_requests: int
+    max_bytes: int
+    token_factor: Decimal | None
+    margin: Decimal
+    skip_invalid: bool
+    betas: tuple[str, ...]
+    max_line_bytes: int
+
+
+class _Planner:
+    """One plan in the making: its settings, the problems found, the parts drafted."""
+
+    def __init__(self, path: Path, settings: PlanSettings, *, sink: Sink, stop_on_error: bool) -> None:
         self.path, self.where = path, str(path)
-        self.table, self.at = table, at
-        self.max_requests, self.max_bytes = max_requests, max_bytes
-        self.token_factor, self.margin = token_factor, margin
-        self.skip_invalid = skip_invalid
-        self.declared_betas = betas
-        self.betas = frozenset(betas)
-        self.max_line_bytes = max_line_bytes
+        self.settings = settings
+        table = self.table = settings.table
+        self.at = settings.at
+        self.max_requests, self.max_bytes = settings.max_requests, settings.max_bytes
+        self.token_factor, self.margin = settings.token_factor, settings.margin
+        self.skip_invalid = settings.skip_invalid
+        self.declared_betas = settings.betas
+        self.betas = frozenset(settings.betas)
+        self.max_line_bytes = settings.max_line_bytes
         self.sink = sink
         self.stop_on_error = stop_on_error
         self.encoding_notes: tuple[str, ...] = ()  # set by claude_quote.estimate.counted
@@ -73,6 +77,8 @@ class _Planner:
         self.requests = 0
         self.skipped = 0
         self.first_invalid: WorkloadError | None = None
+        self.placed: list[tuple[int, str, int, str | None]] | None = None
+        """(line, custom_id, bytes, model) of each request placed, when the placing is done elsewhere."""
 
     # -- problems ------------------------------------------------------------------------------
 
@@ -188,6 +194,8 @@ def plan(
     split: str | Path | None = None,
     overwrite: bool = False,
     force: bool = False,
+    jobs: int | None = 1,
+    progress: bool = False,
 ) -> Plan:
     """Check every request of a Message Batches file and plan its split into batches.
 
@@ -214,6 +222,9 @@ def plan(
         split: a directory to write the parts (``part-0001.jsonl``, ...) and ``manifest.json`` into.
         overwrite: with ``split``, replace the parts and manifest already there.
         force: with ``split``, write the parts even when the plan has errors.
+        jobs: without ``split``, worker processes that check pieces of a big JSONL file at once
+            (None: one per core; 1: this process only); the same plan (:mod:`.partial`).
+        progress: with worker processes, a progress bar of what they have read (on a terminal).
 
     Raises:
         WorkloadError: the file is missing, empty, holds no request, has a line over
@@ -240,23 +251,27 @@ def plan(
     if isinstance(betas, str):
         betas = [betas]
     table = table or load_pricing()  # before the split directory is taken
+    settings = PlanSettings(
+        table=table,
+        at=at or today(),
+        max_requests=max_requests,
+        max_bytes=max_bytes,
+        token_factor=token_factor,
+        margin=margin,
+        skip_invalid=skip_invalid,
+        betas=tuple(dict.fromkeys(betas)),
+        max_line_bytes=max_line_bytes,
+    )
+    if split is None and jobs != 1 and _in_pieces(Path(path), jobs):
+        from claude_quote.scale.pieces import resolve_jobs
+
+        from .partial import parallel_plan
+
+        return parallel_plan(Path(path), settings, jobs=resolve_jobs(jobs), progress=progress)
     target = None if split is None else SplitDir(split, overwrite=overwrite, source=str(path))
     sink = Sink(target)
     try:
-        planner = _Planner(
-            Path(path),
-            table=table,
-            at=at or today(),
-            max_requests=max_requests,
-            max_bytes=max_bytes,
-            token_factor=token_factor,
-            margin=margin,
-            skip_invalid=skip_invalid,
-            betas=tuple(dict.fromkeys(betas)),
-            max_line_bytes=max_line_bytes,
-            sink=sink,
-            stop_on_error=target is not None and not force,
-        )
+        planner = _Planner(Path(path), settings, sink=sink, stop_on_error=target is not None and not force)
         for chunk, counts, _ in counted(planner, planner.shapes()):
             position = 0
             for shape in chunk:
@@ -276,3 +291,16 @@ def plan(
         sink.close()
         if target is not None:
             target.release()
+
+
+def _in_pieces(path: Path, jobs: int | None) -> bool:
+    """Whether ``path`` is a JSONL file big enough to check in worker processes."""
+    from claude_quote.scale import local
+    from claude_quote.scale.pieces import cuttable, resolve_jobs
+
+    if str(path) == "-" or not path.name.lower().endswith((".jsonl", ".ndjson")) or resolve_jobs(jobs) < 2:
+        return False
+    try:
+        return cuttable(path) and path.stat().st_size >= local.MIN_PARALLEL_BYTES
+    except OSError:
+        return False

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import tomllib
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from claude_quote.errors import PricingDataError
+from claude_quote.parsing import loads_toml
 
 from .model import PriceTable
 
-__all__ = ["BUILTIN", "ENV_VAR", "builtin_pricing_path", "load_pricing", "parse_pricing"]
+__all__ = ["BUILTIN", "ENV_VAR", "MAX_TABLE_BYTES", "builtin_pricing_path", "load_pricing", "parse_pricing"]
 
 BUILTIN = "builtin"
 """The name of the bundled table, usable as ``extends = "builtin"`` in a custom table."""
 
 ENV_VAR = "CLAUDE_QUOTE_PRICING"
 """Environment variable the CLI reads for a custom table (same as ``--pricing``)."""
+
+MAX_TABLE_BYTES = 64 * 2**20
+"""The largest price table read (64 MiB; the bundled one is under 1 MiB): ``--pricing /dev/zero`` is
+an error, not all the memory."""
 
 
 def builtin_pricing_path() -> Path:
@@ -53,9 +56,14 @@ def load_pricing(path: str | Path | None = None) -> PriceTable:
         return _builtin()
     file = Path(path)
     try:
-        data = file.read_bytes()
+        with file.open("rb") as handle:
+            data = handle.read(MAX_TABLE_BYTES + 1)
     except OSError as exc:
         raise PricingDataError(f"cannot read pricing table {str(file)!r}: {exc.strerror}") from None
+    if len(data) > MAX_TABLE_BYTES:
+        raise PricingDataError(
+            f"{file}: larger than {MAX_TABLE_BYTES:,} bytes: not a price table (the bundled one is under 1 MiB)"
+        )
     return parse_pricing(data, origin=str(file))
 
 
@@ -74,6 +82,7 @@ def parse_pricing(data: bytes, *, origin: str) -> PriceTable:
             raise PricingDataError(
                 f"{origin}: extends = {raw['extends']!r} is not supported; use extends = {BUILTIN!r}"
             )
+        _check_extension(raw, origin)
         base_bytes = builtin_pricing_path().read_bytes()
         base = _parse_toml(base_bytes, BUILTIN)
         raw = _merge(base, raw)
@@ -88,12 +97,29 @@ def parse_pricing(data: bytes, *, origin: str) -> PriceTable:
 
 
 def _parse_toml(data: bytes, origin: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(data.decode("utf-8"), parse_float=Decimal)
-    except UnicodeDecodeError:
-        raise PricingDataError(f"{origin}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PricingDataError(f"{origin}: not valid TOML: {exc}") from None
+    return loads_toml(data, origin=origin, error=PricingDataError)
+
+
+def _check_extension(custom: dict[str, Any], origin: str) -> None:
+    """What :func:`_merge` needs of a table that extends the bundled one: ``[sources]`` a table,
+    ``[[models]]`` tables each with a string ``id``."""
+    sources = custom.get("sources", {})
+    if not isinstance(sources, dict):
+        raise PricingDataError(
+            f"{origin}: sources must be a table of sources ([sources.ID]), got {sources!r:.60}"
+        )
+    models = custom.get("models", [])
+    if not isinstance(models, list):
+        raise PricingDataError(
+            f"{origin}: models must be an array of tables ([[models]]), got {models!r:.60}"
+        )
+    for i, model in enumerate(models):
+        if not isinstance(model, dict):
+            raise PricingDataError(f"{origin}: models[{i}] must be a table ([[models]]), got {model!r:.60}")
+        if not isinstance(model.get("id"), str) or not model["id"]:
+            raise PricingDataError(
+                f"{origin}: models[{i}].id must be the model's API id (a string), got {model.get('id')!r:.60}"
+            )
 
 
 def _merge(base: dict[str, Any], custom: dict[str, Any]) -> dict[str, Any]:

@@ -37,7 +37,8 @@ def resolve_model(table: PriceTable, name: str, at: date) -> ModelInfo:
     found = table.by_name(key)
     if found is not None:
         return found
-    raise UnknownModelError(name, _suggestions(table, name))
+    custom = table.origin not in ("builtin", "(in memory)")
+    raise UnknownModelError(name, _suggestions(table, name), table=table.origin if custom else None)
 
 
 def _suggestions(table: PriceTable, name: str) -> list[str]:

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from claude_quote.money import to_decimal
+from claude_quote.money import MAX_PLACES, to_decimal
 
 __all__ = [
     "BatchModifier",
@@ -40,7 +40,7 @@ __all__ = [
 
 
 def _decimal_in(value: object) -> Decimal:
-    return to_decimal(value, what="a price")
+    return to_decimal(value, what="a price", places=MAX_PLACES)
 
 
 Usd = Annotated[

@@ -13,7 +13,7 @@ from typing import Literal
 
 from claude_quote.cost import today
 from claude_quote.errors import UsageError
-from claude_quote.money import plain
+from claude_quote.money import MAX_COUNT, plain
 from claude_quote.workload_spec import Workload
 
 MonthLength = Literal["calendar", "average"]
@@ -50,7 +50,9 @@ def parse_month(value: str | date | None) -> date:
             raise ValueError
         return date(int(year), int(month), 1)
     except ValueError:
-        raise UsageError(f"start {value!r} is not a month; write YYYY-MM, e.g. 2026-12") from None
+        raise UsageError(
+            f"start {value!r} is not a month; write YYYY-MM, e.g. 2026-12", field="start"
+        ) from None
 
 
 def month_starts(start: date, months: int) -> list[date]:
@@ -60,6 +62,12 @@ def month_starts(start: date, months: int) -> list[date]:
     ['2026-11-01', '2026-12-01', '2027-01-01']
     """
     first = start.year * 12 + start.month - 1
+    if first + months > 9999 * 12 + 11:  # the month after the horizon must be a date too (its length)
+        raise UsageError(
+            f"start {start:%Y-%m} with a {months}-month horizon runs past November 9999, the last month a "
+            "projection can reach; start earlier or shorten the horizon",
+            field="start",
+        )
     return [date((first + k) // 12, (first + k) % 12 + 1, 1) for k in range(months)]
 
 
@@ -108,6 +116,12 @@ def _volumes(
                 )
             base = found
         exact = multiply(base, factor)
+        if exact > MAX_COUNT:
+            raise UsageError(
+                f"workload {workload.name!r} grows to {exact:,.0f} requests in {month:%Y-%m}, more than "
+                f"{MAX_COUNT:,} a month; lower the growth or shorten the horizon",
+                field="growth_percent",
+            )
         rounded = int(quantize(exact, one))  # half-even: the context's rounding
         out.append((plain(exact) if unrounded else exact, rounded))
         factor = multiply(factor, growth)

@@ -24,7 +24,7 @@ is priced once, which is exact. The same usage is also priced in real time, for 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -51,6 +51,7 @@ __all__ = [
     "ModelActual",
     "ResultCounts",
     "actuals_and_reader",
+    "actuals_from",
     "read_actuals",
     "reconcile_results",
 ]
@@ -210,8 +211,12 @@ def actuals_and_reader(
     table: PriceTable | None = None,
     skip_invalid: bool = False,
 ) -> tuple[BatchActuals, ResultsReader]:
-    """:func:`reconcile_results`, and the reader that read the file: iterating it yields each line
-    again (:class:`~claude_quote.workloads.results.BatchResult`, results order), one at a time."""
+    """:func:`reconcile_results` in this process, and the reader that read the file: iterating it yields
+    each line again (:class:`~claude_quote.workloads.results.BatchResult`, results order), one at a time.
+
+    The file is added up without a line kept (:meth:`~claude_quote.workloads.results.ResultsReader.sums`):
+    integer sums per model, way it ran and tier, priced once through the ledgers.
+    """
     engine = engine_for(table)
     at = at or today()
     reader = ResultsReader(path, skip_invalid=skip_invalid)
@@ -225,36 +230,66 @@ def actuals_and_reader(
             group.requests += found.requests
             for index, value in enumerate(found.buckets):
                 group.sums[index] += value
+    actuals = actuals_from(
+        str(path),
+        at=at,
+        engine=engine,
+        batch=batch,
+        realtime=realtime,
+        counts=sums.counts,
+        errors=sums.errors,
+        missing=(sums.cache_split_missing, sums.cache_split_missing_tokens),
+        other_tiers=Counter(sums.service_tiers),
+        skipped=(reader.skipped, reader.skipped_lines),
+    )
+    return actuals, reader
+
+
+def actuals_from(
+    path: str,
+    *,
+    at: date,
+    engine: Engine,
+    batch: Ledger,
+    realtime: Ledger,
+    counts: Mapping[str, int],
+    errors: Mapping[str, int],
+    missing: tuple[int, int],
+    other_tiers: Counter[str],
+    skipped: tuple[int, Sequence[InvalidLine]],
+) -> BatchActuals:
+    """The actuals of summed results: ledgers of the succeeded requests at batch and real-time prices,
+    the result counts, errored types, lines without a cache split (and their cache-write tokens),
+    service tiers other than batch, and the skipped lines (a partial merge builds the same report)."""
     by_model = tuple(_by_model(batch, realtime))
     batch_cost = Cost.sum((m.batch for m in by_model), "batch")
     realtime_cost = Cost.sum((m.realtime for m in by_model), "realtime")
     usage = sum((m.usage for m in by_model), Usage())
     warnings = [
-        *_service_tier_warning(sums.service_tiers),
-        *_split_warning(sums.cache_split_missing, sums.cache_split_missing_tokens),
+        *_service_tier_warning(other_tiers),
+        *_split_warning(*missing),
         *_card_warnings(batch),
         *_search_warning(engine, usage),
-        *_skipped_warning(reader),
+        *_skipped_warning(*skipped),
     ]
-    actuals = BatchActuals(
-        path=str(path),
+    return BatchActuals(
+        path=path,
         at=at,
         pricing_version=engine.table.version,
         pricing_sha256=engine.table.sha256,
         pricing_checked=engine.table.checked,
-        counts=ResultCounts(**sums.counts),
-        errors_by_type=dict(sorted(sums.errors.items())),
+        counts=ResultCounts(**counts),
+        errors_by_type=dict(sorted(errors.items())),
         usage=usage,
         batch=batch_cost,
         realtime=realtime_cost,
         savings=Savings.between(realtime_cost, batch_cost),
         by_model=by_model,
-        cache_split_missing=sums.cache_split_missing,
-        skipped=reader.skipped,
-        skipped_lines=tuple(reader.skipped_lines),
+        cache_split_missing=missing[0],
+        skipped=skipped[0],
+        skipped_lines=tuple(skipped[1]),
         warnings=tuple(warnings),
     )
-    return actuals, reader
 
 
 def reconcile_results(
@@ -263,6 +298,8 @@ def reconcile_results(
     at: date | None = None,
     table: PriceTable | None = None,
     skip_invalid: bool = False,
+    jobs: int | None = 1,
+    progress: bool = False,
 ) -> BatchActuals:
     """Price a Message Batches results file exactly: actual batch cost and the real-time equivalent.
 
@@ -272,12 +309,35 @@ def reconcile_results(
             ran when prices changed since.
         table: the price table (default: the bundled one).
         skip_invalid: skip invalid lines (counted, the first few listed) instead of failing.
+        jobs: worker processes that read pieces of a big file at once (None: one per core; 1: this
+            process only); files under 24 MiB are read here. The result is the same.
+        progress: with worker processes, a progress bar of what they have read (on a terminal).
 
     Raises:
         WorkloadError: a line is invalid, or a model or modifier cannot be priced on ``at`` (always:
             skipping a billed request would understate what the batch cost).
     """
-    actuals, _ = read_actuals(path, at=at, table=table, skip_invalid=skip_invalid, keep_requests=False)
+    from claude_quote.scale import local
+    from claude_quote.scale.pieces import cuttable, resolve_jobs
+
+    workers = resolve_jobs(jobs)
+    file = Path(path)
+    if (
+        workers > 1
+        and str(path) != "-"
+        and cuttable(file)
+        and file.stat().st_size >= local.MIN_PARALLEL_BYTES
+    ):
+        from .partial import parallel_actuals
+
+        day = at or today()
+        found = parallel_actuals(
+            file, at=day, table=table, skip_invalid=skip_invalid, jobs=workers, progress=progress
+        )
+        if found is not None:
+            return found
+        at = day  # a custom_id repeats across pieces while skipping: only one reader knows which to skip
+    actuals, _ = actuals_and_reader(path, at=at, table=table, skip_invalid=skip_invalid)
     return actuals
 
 
@@ -295,7 +355,7 @@ def _by_model(batch: Ledger, realtime: Ledger) -> Iterator[ModelActual]:
         )
 
 
-def _service_tier_warning(other_tiers: Mapping[str, int]) -> list[str]:
+def _service_tier_warning(other_tiers: Counter[str]) -> list[str]:
     if not other_tiers:
         return []
     kinds = ", ".join(f"{tier} {n}" for tier, n in sorted(other_tiers.items()))
@@ -347,9 +407,9 @@ def _search_warning(engine: Engine, usage: Usage) -> list[str]:
     return []
 
 
-def _skipped_warning(reader: ResultsReader) -> list[str]:
-    if not reader.skipped:
+def _skipped_warning(skipped: int, lines: Sequence[InvalidLine]) -> list[str]:
+    if not skipped:
         return []
-    shown = "; ".join(f"line {s.line}: {s.reason}" for s in reader.skipped_lines[:5])
-    more = " (first 5 shown)" if reader.skipped > 5 else ""
-    return [f"skipped {reader.skipped} invalid line(s){more}: {shown}"]
+    shown = "; ".join(f"line {s.line}: {s.reason}" for s in lines[:5])
+    more = " (first 5 shown)" if skipped > 5 else ""
+    return [f"skipped {skipped} invalid line(s){more}: {shown}"]

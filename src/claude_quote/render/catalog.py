@@ -83,7 +83,41 @@ def list_document(report: ModelList) -> Document:
         f"Batch: every rate × {factor}.",
         "* some facts are marked UNCERTAIN in the data: `claude-quote models MODEL` shows which.",
     ]
-    return Document(title="Claude models and prices", tables=[table], notes=notes)
+    return Document(title="Claude models and prices", tables=[table], notes=notes, csv=_list_csv(report))
+
+
+def _list_csv(report: ModelList) -> Table:
+    """The models as data: plain ids and names, exact rates, integer sizes, flags as true/false."""
+    rows: list[list[Cell | str]] = []
+    for m in report.models:
+        tier = m.prices.tiers[0].above_prompt_tokens if m.prices is not None and m.prices.tiers else None
+        rows.append(
+            [
+                m.short_name,
+                m.id,
+                m.status,
+                *_rate_cells(m.prices),
+                Cell.tokens(m.context_window),
+                Cell.tokens(tier),
+                "true" if m.batch else "false",
+                "true" if m.uncertain else "false",
+            ]
+        )
+    columns = [
+        "model",
+        "api_id",
+        "status",
+        "input_per_mtok",
+        "output_per_mtok",
+        "cache_write_5m_per_mtok",
+        "cache_write_1h_per_mtok",
+        "cache_read_per_mtok",
+        "context_window",
+        "tier_above_prompt_tokens",
+        "batch",
+        "uncertain",
+    ]
+    return Table(columns=columns, rows=rows)
 
 
 def _context(tokens: int | None) -> Cell | str:
@@ -126,17 +160,43 @@ def detail_document(report: ModelDetail) -> Document:
         ("price table", f"{report.pricing_version}, checked {report.pricing_checked.isoformat()}"),
     ]
     history = Table(columns=["from", *_RATE_COLUMNS, "note"], title="Price history (USD per million tokens)")
+    csv = Table(
+        columns=[
+            "effective_from",
+            "tier_above_prompt_tokens",
+            "input_per_mtok",
+            "output_per_mtok",
+            "cache_write_5m_per_mtok",
+            "cache_write_1h_per_mtok",
+            "cache_read_per_mtok",
+            "uncertain",
+            "note",
+        ]
+    )
     for entry in m.prices:
         note = " ".join(
             x for x in (entry.note, f"UNCERTAIN: {entry.uncertain}" if entry.uncertain else None) if x
         )
         history.rows.append([entry.effective_from.isoformat(), *_rate_cells(entry), note])
+        flag = "true" if entry.uncertain else "false"
+        csv.rows.append(
+            [entry.effective_from.isoformat(), Cell.tokens(None), *_rate_cells(entry), flag, entry.note or ""]
+        )
         for tier in entry.tiers:
             history.rows.append(
                 [
                     f"  prompt > {tier.above_prompt_tokens:,}",
                     *_rate_cells(tier),
                     "whole request at these rates",
+                ]
+            )
+            csv.rows.append(
+                [
+                    entry.effective_from.isoformat(),
+                    Cell.tokens(tier.above_prompt_tokens),
+                    *_rate_cells(tier),
+                    flag,
+                    "",
                 ]
             )
     tables = [history]
@@ -157,7 +217,7 @@ def detail_document(report: ModelDetail) -> Document:
         f"[{key}] {src.title}" + (f" <{src.url}>" if src.url else "") for key, src in report.sources.items()
     ]
     return Document(
-        title=f"{m.name}", facts=facts, tables=tables, notes=notes, warnings=_detail_warnings(report)
+        title=f"{m.name}", facts=facts, tables=tables, notes=notes, warnings=_detail_warnings(report), csv=csv
     )
 
 

@@ -168,7 +168,38 @@ def check_document(report: CheckReport) -> Document:
         notes=notes,
         warnings=warnings,
         charts=check_charts(report),
+        csv=_csv_table(report),
     )
+
+
+def _csv_table(report: CheckReport) -> Table:
+    """One row per workload with exact figures (models separated by ``;``)."""
+    diff = report.baseline
+    columns = ["workload", "mode", "models", "requests_per_month", "monthly_cost", "budget"]
+    if diff is not None:
+        columns += ["baseline", "change", "change_percent"]
+    columns.append("status")
+    rows: list[list[Cell | str]] = []
+    for r in report.workloads:
+        c = r.cost
+        row: list[Cell | str] = [
+            c.name,
+            c.mode,
+            ";".join(c.models),
+            Cell(c.requests_per_month, "count"),
+            Cell.usd(r.billed),
+            Cell.usd(c.limits.monthly),
+        ]
+        if diff is not None:
+            delta = diff.workloads.get(c.name)
+            row += [
+                Cell.usd(None if delta is None else delta.before),
+                Cell.usd(None if delta is None else delta.change),
+                Cell.change(None if delta is None else delta.percent),
+            ]
+        row.append("over" if r.status == "fail" else "ok")
+        rows.append(row)
+    return Table(columns=columns, rows=rows)
 
 
 def check_charts(report: CheckReport) -> list[Chart]:
@@ -248,4 +279,5 @@ def github_comment(report: CheckReport) -> str:
     """Markdown for a pull-request comment, led by a hidden marker so one comment is updated in place."""
     from claude_quote.render.text import to_markdown
 
-    return f"{COMMENT_MARKER}\n" + to_markdown(check_document(report))
+    text = f"{COMMENT_MARKER}\n" + to_markdown(check_document(report))
+    return text if text.endswith("\n") else text + "\n"

@@ -31,6 +31,7 @@ def line_json(line: CostLine) -> dict[str, Any]:
         }
     if line.tier:
         out["tier"] = line.tier
+        out["above_prompt_tokens"] = line.above_prompt_tokens
     return out
 
 
@@ -143,7 +144,7 @@ def _csv_table(q: Quote) -> Table:
                 [
                     cost.mode,
                     line.kind,
-                    line.tier or "",
+                    Cell(line.above_prompt_tokens, "count"),
                     Cell(line.quantity, "count"),
                     unit,
                     Cell.rate(line.rate),
@@ -152,5 +153,6 @@ def _csv_table(q: Quote) -> Table:
                 ]
             )
         rows.append([cost.mode, "total", "", "", "", "", "", Cell.usd(cost.total)])
-    columns = ["mode", "kind", "tier", "quantity", "unit", "rate", "rate_unit", "amount"]
+    # tier_above_prompt_tokens: the tier's threshold (each request's prompt was above it); empty: base rates
+    columns = ["mode", "kind", "tier_above_prompt_tokens", "quantity", "unit", "rate", "rate_unit", "amount"]
     return Table(columns=columns, rows=rows)

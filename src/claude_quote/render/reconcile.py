@@ -100,7 +100,7 @@ def _request_json(r: RequestComparison) -> dict[str, Any]:
 
 
 def reconciliation_json(r: Reconciliation) -> dict[str, Any]:
-    """``reconcile RESULTS --requests REQUESTS``: the actuals plus ``estimate``, ``error_percent``."""
+    """``reconcile RESULTS --request-file REQUESTS``: the actuals plus ``estimate``, ``error_percent``."""
     out = actuals_json(r.actuals)
     out["estimate"] = r.estimate
     out["error"] = r.error

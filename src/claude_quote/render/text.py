@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -118,8 +119,18 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', "'").replace("\n", " ") + '"'
 
 
+def csv_header(label: str) -> str:
+    """A column label as a CSV header: snake_case words (``batch (actual)`` → ``batch_actual``).
+
+    >>> [csv_header(c) for c in ["API id", "5m cache writes", "error %", "est. prompt", "real time (equivalent)"]]
+    ['api_id', '5m_cache_writes', 'error_percent', 'est_prompt', 'real_time_equivalent']
+    """
+    words = re.sub(r"[^0-9a-z]+", "_", label.lower().replace("%", " percent ")).strip("_")
+    return words or "value"
+
+
 def to_csv(doc: Document) -> str:
-    """The document's main table as CSV, with exact (unrounded) numbers."""
+    """The document's main table as CSV, with exact (unrounded) numbers and snake_case headers."""
     return "".join(iter_csv(doc))
 
 
@@ -130,7 +141,7 @@ def iter_csv(doc: Document) -> Iterator[str]:
         return
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.columns)
+    writer.writerow(csv_header(c) for c in table.columns)
     for count, row in enumerate(table.rows, start=1):
         writer.writerow(cell_text(c, exact=True) for c in row)
         if count % 4096 == 0:

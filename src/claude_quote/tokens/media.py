@@ -130,7 +130,7 @@ def image_size_from_base64(data: str) -> tuple[int, int] | None:
 
 
 _PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
-_COUNT = re.compile(rb"/Count\s+(\d+)")
+_COUNT = re.compile(rb"/Count\s+(\d{1,9})(?!\d)")  # a real PDF has fewer than a billion pages
 
 
 def pdf_page_count(data: bytes) -> int | None:

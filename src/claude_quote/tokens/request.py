@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from claude_quote.errors import WorkloadError
+from claude_quote.money import MAX_COUNT
 from claude_quote.pricing import ModelInfo, PriceTable
 
 from .media import image_size_from_base64, image_tokens, pdf_page_count, pdf_tokens
@@ -333,8 +334,12 @@ def _short(value: Any) -> str:
 
 def _count(value: Any, name: str, *, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        shown = "missing" if value is None else repr(value)
+        shown = "missing" if value is None else _short(value)
         raise _Invalid(f"params.{name} must be a whole number of at least {minimum}, got {shown}")
+    if value > MAX_COUNT:
+        raise _Invalid(
+            f"params.{name} is {_short(value)}, more than {MAX_COUNT:,}; no real request asks for that"
+        )
     return value
 
 

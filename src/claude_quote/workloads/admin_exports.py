@@ -32,7 +32,6 @@ JSON parser stopped) and the row (``data[2].results[0]``).
 from __future__ import annotations
 
 import decimal
-import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -41,9 +40,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from claude_quote.errors import WorkloadError
-from claude_quote.money import EXACT, to_decimal
+from claude_quote.money import EXACT, MAX_PLACES, to_decimal
+from claude_quote.parsing import loads_json, shown
 from claude_quote.usage import Usage
 
+from .files import read_document
 from .results import MAX_SKIPPED_SHOWN, InvalidLine, check_token_count
 
 __all__ = [
@@ -173,7 +174,11 @@ _Report = TypeVar("_Report", UsageReport, CostReport)
 
 
 def _read(report: _Report, parse: Callable[..., Any], skip_invalid: bool) -> _Report:
-    """Fill ``report`` with ``parse(where, line, row, start, end)`` of every row of every bucket."""
+    """Fill ``report`` with ``parse(where, line, row, start, end)`` of every row of every bucket.
+
+    An export without a single row is an error (never a silent $0): an export of a period that had
+    usage has rows, and one of a period without any has nothing to reconcile.
+    """
     for bucket in _buckets(Path(report.path)):
         report.buckets += 1
         for where, row, start, end in _rows(bucket, report, skip_invalid):
@@ -181,6 +186,13 @@ def _read(report: _Report, parse: Callable[..., Any], skip_invalid: bool) -> _Re
                 report.rows.append(parse(where, bucket.line, row, start, end))
             except _Invalid as exc:
                 _skip(report, bucket.line, where, str(exc), skip_invalid)
+    if not report.rows:
+        skipped = f", {report.skipped:,} invalid skipped" if report.skipped else ""
+        raise WorkloadError(
+            f"the export holds no rows ({report.buckets:,} bucket(s){skipped}): nothing to price; "
+            "export a period with usage",
+            path=report.path,
+        )
     return report
 
 
@@ -198,35 +210,29 @@ def _load(path: Path) -> list[tuple[int | None, Any]]:
     """The JSON values in the file: one (whole-file JSON) or one per line (JSONL)."""
     name = str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise WorkloadError(f"cannot read export: {exc.strerror}", path=name) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise WorkloadError("not UTF-8 text", path=name) from None
-    if not text.strip():
+        raw = read_document(path)
+    except WorkloadError as exc:
+        raise WorkloadError(
+            f"cannot read export: {exc.args[0].removeprefix(name + ': ')}", path=name
+        ) from None
+    if not raw.strip():
         raise WorkloadError(
             'the file is empty; expected a page of the Admin API ({"data": [...]})', path=name
         )
     try:
-        return [(None, json.loads(text))]
-    except json.JSONDecodeError as whole:
-        lines = [(n, t) for n, t in enumerate(text.splitlines(), start=1) if t.strip()]
+        return [(None, loads_json(raw, path=name))]
+    except WorkloadError as whole:
+        lines = [(n, t) for n, t in enumerate(raw.splitlines(), start=1) if t.strip()]
         if len(lines) < 2:
-            raise WorkloadError(f"not valid JSON ({whole.msg})", path=name, line=whole.lineno) from None
+            raise
         values: list[tuple[int | None, Any]] = []
         for number, line in lines:
             try:
-                values.append((number, json.loads(line)))
-            except json.JSONDecodeError as exc:
+                values.append((number, loads_json(line, path=name, line=number)))
+            except WorkloadError:
                 if number == lines[0][0]:  # not JSONL either: report where the whole file broke
-                    raise WorkloadError(
-                        f"not valid JSON ({whole.msg})", path=name, line=whole.lineno
-                    ) from None
-                raise WorkloadError(
-                    f"not valid JSON ({exc.msg} at column {exc.colno})", path=name, line=number
-                ) from None
+                    raise whole from None
+                raise
         return values
 
 
@@ -276,7 +282,7 @@ def _rows(
         end = _timestamp(bucket.data.get("ending_at"), "ending_at", required=False)
         results = bucket.data.get("results")
         if not isinstance(results, list):
-            raise _Invalid(f"results must be a list of rows, got {json.dumps(results)}")
+            raise _Invalid(f"results must be a list of rows, got {shown(results)}")
     except _Invalid as exc:
         _skip(report, bucket.line, bucket.where, str(exc), skip_invalid)
         return
@@ -293,19 +299,26 @@ def _timestamp(value: object, key: str, *, required: bool) -> datetime | None:
     if value is None and not required:
         return None
     if not isinstance(value, str):
-        raise _Invalid(f"{key} must be an RFC 3339 timestamp, got {json.dumps(value)}")
+        raise _Invalid(f"{key} must be an RFC 3339 timestamp, got {shown(value)}")
     try:
         stamp = datetime.fromisoformat(value)
     except ValueError:
         raise _Invalid(f"{key} {value!r} is not an RFC 3339 timestamp") from None
-    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
+    stamp = stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
+    try:
+        stamp.astimezone(UTC)
+    except OverflowError:
+        raise _Invalid(
+            f"{key} {value!r} is out of range: in UTC it falls outside the years 1 to 9999"
+        ) from None
+    return stamp
 
 
 def _text(row: Mapping[str, Any], key: str) -> str | None:
     value = row.get(key)
     if value is None or isinstance(value, str):
         return value
-    raise _Invalid(f"{key} must be a string or null, got {json.dumps(value)}")
+    raise _Invalid(f"{key} must be a string or null, got {shown(value)}")
 
 
 def _count(mapping: Mapping[str, Any], key: str, where: str) -> int:
@@ -324,7 +337,7 @@ def _object(row: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise _Invalid(f"{key} must be an object, got {json.dumps(value)}")
+        raise _Invalid(f"{key} must be an object, got {shown(value)}")
     return value
 
 
@@ -374,16 +387,16 @@ def _cost_row(
     raw = row.get("amount")
     if isinstance(raw, bool) or not isinstance(raw, str | int):
         raise _Invalid(
-            f"amount must be a decimal string (US cents), got {json.dumps(raw)}"
+            f"amount must be a decimal string (US cents), got {shown(raw)}"
             + (" (a float cannot carry an exact amount)" if isinstance(raw, float) else "")
         )
     try:
-        cents = to_decimal(raw, what="amount")
+        cents = to_decimal(raw, what="amount", places=MAX_PLACES)
     except ValueError as exc:
         raise _Invalid(str(exc)) from None
     currency = row.get("currency", "USD")
     if currency != "USD":
-        raise _Invalid(f"currency is {json.dumps(currency)}; claude-quote prices in USD only")
+        raise _Invalid(f"currency is {shown(currency)}; claude-quote prices in USD only")
     texts = {
         key: _text(row, key)
         for key in (

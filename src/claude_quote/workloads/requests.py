@@ -22,17 +22,17 @@ raise at the first one or skip it; ``claude-quote plan`` lists every one. A line
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
 import re
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal, cast
+from typing import IO, Any, Literal
 
 from claude_quote.errors import WorkloadError
+from claude_quote.parsing import loads_json
+
+from .files import DEFAULT_MAX_LINE_BYTES, STDIN, iter_lines, limits, open_input
 
 __all__ = [
     "DEFAULT_MAX_LINE_BYTES",
@@ -42,23 +42,17 @@ __all__ = [
     "RequestLine",
     "custom_id_prefix",
     "iter_batch_requests",
+    "iter_request_range",
     "iter_requests",
     "jsonl_kind",
     "open_binary",
     "read_request_lines",
 ]
 
-RequestFileKind = Literal["batch", "messages", "other", "empty"]
+RequestFileKind = Literal["batch", "messages", "other", "invalid", "empty"]
 
-DEFAULT_MAX_LINE_BYTES = 512 * 2**20
-"""The longest line a request file may have, newline included (512 MiB): twice the most a whole
-Message Batch may be (256 MiB), so no request the API takes comes near it. A longer line (a file
-without newlines, ``/dev/zero``) is an error, not all the memory. A ``.json`` document may be as long."""
-
-STDIN = "-"
-"""The path that means standard input."""
-
-_GZIP_MAGIC = b"\x1f\x8b"
+KIND_LINES = 20
+"""How many non-blank lines :func:`jsonl_kind` looks at."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,28 +105,10 @@ def custom_id_prefix(custom_id: str) -> str:
     return prefix or custom_id
 
 
-def _stdin() -> IO[bytes]:
-    handle: Any = getattr(sys.stdin, "buffer", sys.stdin)
-    if not hasattr(handle, "peek"):
-        handle = io.BufferedReader(handle)
-    return cast(IO[bytes], handle)
-
-
 def open_binary(path: Path | str) -> IO[bytes]:
-    """Open a file (``-``: standard input) for reading bytes, un-gzipping ``*.gz`` and any input that
-    starts with gzip's magic bytes. The input is opened once (a pipe can be read only once)."""
-    stdin = str(path) == STDIN
-    handle = _stdin() if stdin else Path(path).open("rb", buffering=1 << 20)  # noqa: SIM115 - the caller closes it
-    try:
-        head = cast(io.BufferedReader, handle).peek(2)[:2]
-    except OSError:
-        head = b""
-    if Path(str(path)).suffix == ".gz" or head == _GZIP_MAGIC:
-        unpacked = gzip.GzipFile(fileobj=handle, mode="rb")
-        if not stdin:
-            unpacked.myfileobj = handle  # type: ignore[assignment]  # closed with the GzipFile
-        return cast(IO[bytes], unpacked)
-    return handle
+    """Open a file (``-``: standard input) for reading bytes, un-gzipping it: the one opener,
+    :func:`claude_quote.workloads.files.open_input` (with its bound on a gzip input's expansion)."""
+    return open_input(path)
 
 
 def _where(path: Path | str) -> str:
@@ -140,15 +116,7 @@ def _where(path: Path | str) -> str:
 
 
 def _open(path: Path | str) -> IO[bytes]:
-    where = _where(path)
-    try:
-        return open_binary(path)
-    except FileNotFoundError:
-        raise WorkloadError("no such file", path=where) from None
-    except IsADirectoryError:
-        raise WorkloadError("is a directory, not a requests file", path=where) from None
-    except OSError as exc:
-        raise WorkloadError(f"cannot read: {exc.strerror or exc}", path=where) from None
+    return open_input(path)
 
 
 def _quote(raw: bytes | str, limit: int = 80) -> str:
@@ -157,39 +125,17 @@ def _quote(raw: bytes | str, limit: int = 80) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-def _lines(handle: IO[bytes], where: str, max_line_bytes: int) -> Iterator[tuple[int, bytes]]:
-    """(number, raw line) for each line, refusing one longer than ``max_line_bytes``."""
-    readline = handle.readline
-    number = 0
-    while True:
-        try:
-            raw = readline(max_line_bytes + 1)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise WorkloadError(f"cannot read line {number + 1:,}: {exc}", path=where) from None
-        if not raw:
-            return
-        number += 1
-        if len(raw) > max_line_bytes:
-            raise WorkloadError(
-                f"the line is longer than {max_line_bytes:,} bytes, the line-length cap "
-                "(--max-line-bytes): a request file has one request per line, and a whole batch is "
-                "at most 256 MiB; is this a JSONL file?",
-                path=where,
-                line=number,
-            )
-        yield number, raw
+def _lines(
+    handle: IO[bytes], where: str, max_line_bytes: int | None, *, number: int = 0, stop: int | None = None
+) -> Iterator[tuple[int, bytes]]:
+    """(number, raw line) for each line, refusing one longer than ``max_line_bytes`` (None: the cap in
+    force, :func:`claude_quote.workloads.files.limits`); a piece numbers after ``number`` and reads the
+    lines that start in the next ``stop`` bytes."""
+    return iter_lines(handle, where, max_line_bytes=max_line_bytes, number=number, stop=stop)
 
 
 def _loads(raw: bytes, where: str, line: int) -> Any:
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        message = f"not valid JSON ({exc.msg} at character {exc.pos + 1}): {_quote(raw)}"
-    except RecursionError:
-        message = f"not valid JSON (nested too deeply to read): {_quote(raw)}"
-    except ValueError as exc:  # bytes that are not UTF-8, an integer of over 4,300 digits
-        message = f"not valid JSON ({exc}): {_quote(raw)}"
-    raise WorkloadError(message, path=where, line=line)
+    return loads_json(raw, path=where, line=line)
 
 
 _BATCH_SHAPE = 'each line is {"custom_id": ..., "params": {...}}'
@@ -229,7 +175,7 @@ def _batch_request(value: Any, *, line: int, size: int, where: str, bare: bool) 
     return BatchRequest(line=line, custom_id=custom_id, params=params, size_bytes=size)
 
 
-def _jsonl(handle: IO[bytes], where: str, bare: bool, max_line_bytes: int) -> Iterator[RequestLine]:
+def _jsonl(handle: IO[bytes], where: str, bare: bool, max_line_bytes: int | None) -> Iterator[RequestLine]:
     for number, raw in _lines(handle, where, max_line_bytes):
         if raw.isspace():
             yield RequestLine(number, raw, None, None)
@@ -253,24 +199,20 @@ def _compact(value: Any) -> bytes:
         return json.dumps(value, separators=(",", ":")).encode("ascii") + b"\n"
 
 
-def _document(handle: IO[bytes], where: str, bare: bool, max_line_bytes: int) -> Iterator[RequestLine]:
+def _document(handle: IO[bytes], where: str, bare: bool, max_line_bytes: int | None) -> Iterator[RequestLine]:
     """A ``.json`` file: the document, then each request it holds as a line of its own."""
+    cap = limits().max_line_bytes if max_line_bytes is None else max_line_bytes
     try:
-        raw = handle.read(max_line_bytes + 1)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise WorkloadError(f"cannot read: {exc}", path=where) from None
-    if len(raw) > max_line_bytes:
+        raw = handle.read(cap + 1)
+    except OSError as exc:
+        raise WorkloadError(f"cannot read: {exc.strerror or exc}", path=where) from None
+    if len(raw) > cap:
         raise WorkloadError(
-            f"larger than {max_line_bytes:,} bytes, the most a JSON request file is read whole "
+            f"larger than {cap:,} bytes, the most a JSON request file is read whole "
             "(--max-line-bytes); write the requests as JSONL, one per line",
             path=where,
         )
-    try:
-        value = json.loads(raw)
-    except RecursionError:
-        raise WorkloadError("not valid JSON (nested too deeply to read)", path=where) from None
-    except ValueError as exc:
-        raise WorkloadError(f"not valid JSON ({exc})", path=where) from None
+    value = loads_json(raw, path=where)
     yield RequestLine(0, raw, None, None)
     if isinstance(value, dict) and isinstance(value.get("requests"), list):
         value = value["requests"]
@@ -301,7 +243,7 @@ def _document(handle: IO[bytes], where: str, bare: bool, max_line_bytes: int) ->
 
 
 def read_request_lines(
-    path: str | Path, *, bare: bool = False, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    path: str | Path, *, bare: bool = False, max_line_bytes: int | None = None
 ) -> Iterator[RequestLine]:
     """Every line of a request file with its bytes and its request, or the reason it has none.
 
@@ -321,23 +263,33 @@ def read_request_lines(
             yield from _jsonl(handle, where, bare, max_line_bytes)
 
 
-def jsonl_kind(path: Path, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> RequestFileKind:
-    """What the first non-blank line of a JSONL file holds: batch requests, bare Messages bodies, other."""
+def jsonl_kind(path: Path, *, max_line_bytes: int | None = None, lines: int = KIND_LINES) -> RequestFileKind:
+    """What a JSONL file holds, from its first ``lines`` non-blank lines (not only the first, which may
+    be the one broken line): ``batch`` requests or bare ``messages`` bodies when any of them is one;
+    ``other`` (a table) when the lines are JSON but none is a request; ``invalid`` when none is JSON;
+    ``empty`` when there is no non-blank line."""
     where = _where(path)
+    seen = parsed = 0
     with _open(path) as handle:
-        for _, raw in _lines(handle, where, max_line_bytes):
+        for number, raw in _lines(handle, where, max_line_bytes):
             if raw.isspace():
                 continue
+            seen += 1
             try:
-                first = json.loads(raw)
-            except (ValueError, RecursionError):
-                return "other"
-            if isinstance(first, dict) and "params" in first and "custom_id" in first:
+                value = loads_json(raw, path=where, line=number)
+            except WorkloadError:
+                value = None
+            else:
+                parsed += 1
+            if isinstance(value, dict) and "params" in value and "custom_id" in value:
                 return "batch"
-            if isinstance(first, dict) and "messages" in first:
+            if isinstance(value, dict) and "messages" in value:
                 return "messages"
-            return "other"
-    return "empty"
+            if seen >= lines:
+                break
+    if not seen:
+        return "empty"
+    return "other" if parsed else "invalid"
 
 
 def iter_batch_requests(
@@ -346,7 +298,7 @@ def iter_batch_requests(
     skip_invalid: bool = False,
     on_skip: OnSkip | None = None,
     bare: bool = False,
-    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    max_line_bytes: int | None = None,
 ) -> Iterator[BatchRequest]:
     """Stream the requests of a request file (see :func:`read_request_lines`), with line numbers and sizes.
 
@@ -371,3 +323,40 @@ def iter_requests(
 ) -> Iterator[BatchRequest]:
     """Requests from a ``.json`` file (one or many) or a JSONL file of batch requests or bare bodies."""
     yield from iter_batch_requests(path, skip_invalid=skip_invalid, on_skip=on_skip, bare=True)
+
+
+def iter_request_range(
+    handle: IO[bytes],
+    where: str,
+    *,
+    start: int,
+    end: int | None,
+    first_line: int = 1,
+    skip_invalid: bool = False,
+    on_skip: OnSkip | None = None,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    bare: bool = True,
+) -> Iterator[BatchRequest]:
+    """The requests of the lines of a JSONL request file from byte ``start`` (a line's first byte) to
+    ``end`` (None: the end of the file), numbered from ``first_line``: a piece of what
+    :func:`iter_requests` reads from the whole file (batch requests, and bare bodies unless ``bare``
+    is false), the same lines with the same numbers and the same errors. ``handle`` is the file opened for reading bytes
+    (seekable); ``where`` names it in errors.
+
+    Raises:
+        WorkloadError: as :func:`iter_batch_requests`.
+    """
+    handle.seek(start)
+    stop = None if end is None else end - start
+    for number, raw in _lines(handle, where, max_line_bytes, number=first_line - 1, stop=stop):
+        if raw.isspace():
+            continue
+        try:
+            yield _batch_request(
+                _loads(raw, where, number), line=number, size=len(raw), where=where, bare=True
+            )
+        except WorkloadError as exc:
+            if not skip_invalid:
+                raise
+            if on_skip is not None:
+                on_skip(exc)

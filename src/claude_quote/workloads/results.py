@@ -33,10 +33,9 @@ of 0 or more is a :class:`~claude_quote.errors.WorkloadError` naming the file an
 
 from __future__ import annotations
 
-import json
-import shutil
 import stat
 import tempfile
+import weakref
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,8 +44,11 @@ from typing import IO, Any, Literal, NoReturn, cast, get_args
 from pydantic import BaseModel, ConfigDict
 
 from claude_quote.errors import WorkloadError
+from claude_quote.money import MAX_COUNT
+from claude_quote.parsing import loads_json, scan_json, shown
 from claude_quote.usage import Usage
 
+from .files import STDIN, iter_lines, open_input
 from .unique import Duplicate, DuplicateIds
 
 __all__ = [
@@ -114,8 +116,9 @@ class BatchResult:
     """For ``errored``: the API error type (``invalid_request_error``, ``overloaded_error``, ...)."""
 
 
-def check_token_count(value: object, where: str) -> str | None:
-    """Why ``value`` is not a valid token count (a JSON integer ≥ 0), or None when it is fine.
+def check_token_count(value: object, where: str, *, noun: str = "token counts") -> str | None:
+    """Why ``value`` is not a valid token count (a JSON integer from 0 to :data:`~claude_quote.money.MAX_COUNT`),
+    or None when it is fine.
 
     >>> check_token_count(12, "usage.input_tokens") is None
     True
@@ -124,9 +127,17 @@ def check_token_count(value: object, where: str) -> str | None:
     >>> check_token_count("12", "usage.input_tokens")
     'usage.input_tokens is "12"; token counts must be whole numbers of 0 or more'
     """
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
         return None
-    return f"{where} is {json.dumps(value)}; token counts must be whole numbers of 0 or more"
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_COUNT:
+        return f"{where} is {_digits(value)}; more than {MAX_COUNT:,} is not a real count"
+    return f"{where} is {shown(value)}; {noun} must be whole numbers of 0 or more"
+
+
+def _digits(value: int) -> str:
+    """A large integer as a message shows it: whole when short, else its first digits and length."""
+    text = str(value)
+    return text if len(text) <= 30 else f"{text[:12]}… ({len(text):,} digits)"
 
 
 class _Invalid(Exception):
@@ -138,9 +149,9 @@ class _Unusual(Exception):
 
 
 _UNUSUAL = _Unusual()
-_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-"""The parser ``json.loads`` runs, called directly: a line that does not start with its JSON value or
-has more than a line end after it goes the careful way (``json.loads``, with its message)."""
+_SCAN = scan_json
+"""The parser :func:`~claude_quote.parsing.loads_json` runs, called directly: a line that does not start
+with its JSON value, or has more than a line end after it, goes the careful way (with its message)."""
 _LINE_ENDS = ("\n", "\r\n")
 _UNBILLED = ("errored", "canceled", "expired")
 
@@ -287,6 +298,29 @@ class _Tally:
         )
 
 
+class _Copying:
+    """A stream read once, copied line by line into ``copy`` as it is read (for :meth:`readline`, the
+    one way the readers read)."""
+
+    def __init__(self, source: IO[bytes], copy: IO[bytes]) -> None:
+        self.source, self.copy = source, copy
+
+    def readline(self, size: int = -1) -> bytes:
+        line = self.source.readline(size)
+        self.copy.write(line)
+        return line
+
+    def close(self) -> None:
+        self.copy.flush()
+        self.source.close()
+
+    def __enter__(self) -> _Copying:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def _no_tiers(model: str, geo: object, speed: object, line: int, custom_id: str) -> TierOf | None:
     return None
 
@@ -315,9 +349,20 @@ class ResultsReader:
         WorkloadError: the file cannot be read, or a line is invalid (without ``skip_invalid``).
     """
 
-    def __init__(self, path: str | Path, *, skip_invalid: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        skip_invalid: bool = False,
+        start: int = 0,
+        end: int | None = None,
+        first_line: int = 1,
+    ) -> None:
         self.path = Path(path)
         self.skip_invalid = skip_invalid
+        self.start, self.end, self.first_line = start, end, first_line
+        """Read only the lines from byte ``start`` (a line's first byte) to ``end`` (None: the end),
+        numbered from ``first_line``: a piece of the file (:mod:`claude_quote.scale`)."""
         self.skipped = 0
         self.skipped_lines: list[InvalidLine] = []
         self._repeats: dict[int, Duplicate] | None = None
@@ -326,33 +371,57 @@ class ResultsReader:
     # -- the file -------------------------------------------------------------------------------
 
     def _open(self) -> IO[bytes]:
+        """The input, opened again each time it is read. Standard input, a pipe or a device can be
+        read once: the first reading keeps a copy of the lines it reads in a temporary file (as it reads
+        them: a line over the cap, or a stream without end, is refused as ever), which later readings
+        read (the ids of suspect lines, read back)."""
+        name = str(self.path)
         if self._spool is not None:
             return Path(self._spool.name).open("rb", buffering=1 << 20)
         try:
-            regular = stat.S_ISREG(self.path.stat().st_mode)
-            handle = self.path.open("rb", buffering=1 << 20)
-        except OSError as exc:
-            raise WorkloadError(f"cannot read results file: {exc.strerror}", path=str(self.path)) from None
+            regular = name != STDIN and stat.S_ISREG(self.path.stat().st_mode)
+        except OSError:
+            regular = True  # open_input says why it cannot be read
+        try:
+            handle = open_input(self.path)
+        except WorkloadError as exc:
+            raise WorkloadError(
+                f"cannot read results file: {exc.args[0].removeprefix(name + ': ')}", path=name
+            ) from None
         if regular:
             return handle
-        with handle:  # a pipe or a device: keep a copy, to read suspect lines again
-            spool = tempfile.NamedTemporaryFile(prefix="claude-quote-results-")  # noqa: SIM115
-            shutil.copyfileobj(handle, spool, 1 << 20)
-            spool.flush()
-        self._spool = spool
-        return Path(spool.name).open("rb", buffering=1 << 20)
+        self._spool = tempfile.NamedTemporaryFile(prefix="claude-quote-results-")  # noqa: SIM115
+        weakref.finalize(self, self._spool.close)  # removed with the reader
+        return cast(IO[bytes], _Copying(handle, self._spool))
+
+    def _lines(self, handle: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+        """The lines of the file, or of the piece from ``start`` to ``end``, under the line cap."""
+        if self.start:
+            handle.seek(self.start)
+        stop = None if self.end is None else self.end - self.start
+        return iter_lines(handle, str(self.path), number=self.first_line - 1, stop=stop)
 
     def _ids_at(self, lines: Collection[int]) -> dict[int, str]:
         """The custom_ids of ``lines`` (lines read as valid), read again."""
         wanted = set(lines)
         out: dict[int, str] = {}
         with self._open() as handle:
-            for number, raw in enumerate(handle, start=1):
+            for number, raw in self._lines(handle):
                 if number in wanted:
-                    out[number] = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))["custom_id"]
+                    out[number] = loads_json(raw, line=number)["custom_id"]
                     if len(out) == len(wanted):
                         break
         return out
+
+    def _empty(self, read: int) -> None:
+        """Never a silent $0: a whole file without a result line is not a batch that cost nothing."""
+        if not read and self.start == 0 and self.end is None:  # a piece may hold only blank lines
+            skipped = f" ({self.skipped:,} invalid skipped)" if self.skipped else ""
+            raise WorkloadError(
+                f"the results file holds no result lines{skipped}; expected one "
+                '{"custom_id": ..., "result": {...}} per line',
+                path=str(self.path),
+            )
 
     # -- iterating ------------------------------------------------------------------------------
 
@@ -365,20 +434,25 @@ class ResultsReader:
         """Every line, careful, with the repeated ids known."""
         self._reset()
         name = str(self.path)
+        read = 0
         with self._open() as handle:
-            for number, raw in enumerate(handle, start=1):
-                if not raw.strip():
+            for number, raw in self._lines(handle):
+                if raw.isspace():
                     continue
                 try:
                     custom_id, kind, result = self._head(raw, number)
                     repeat = repeats.get(number)
                     if repeat is not None:
                         raise _Invalid(repeat.message)
-                    yield self._body(custom_id, kind, result, number)
+                    parsed = self._body(custom_id, kind, result, number)
                 except _Invalid as exc:
                     if not self.skip_invalid:
                         raise WorkloadError(str(exc), path=name, line=number) from None
                     self._skip(number, str(exc))
+                    continue
+                read += 1
+                yield parsed
+        self._empty(read)
 
     # -- adding up ------------------------------------------------------------------------------
 
@@ -430,112 +504,116 @@ class ResultsReader:
         self._reset()
         counts, errors, flat = tally.counts, tally.errors, tally.flat
         scan = _SCAN  # json.loads without its Python wrapper: the C scanner (the same parser)
-        hashes, lines, hash_of = ids.hashes, ids.lines, ids.hash
-        number = 0
+        hashes, lines, hash_of, capacity = ids.hashes, ids.lines, ids.hash, ids.memory_records
+        read = 0
         with self._open() as handle:
-            while chunk := handle.readlines(1 << 22):
-                for raw in chunk:
-                    number += 1
-                    try:
-                        text = raw.decode()
-                        data, end = scan(text, 0)
-                        if end < len(text) and text[end:] not in _LINE_ENDS:
-                            raise _UNUSUAL
-                        custom_id = data["custom_id"]
-                        result = data["result"]
-                        kind = result.get("type")
-                        if type(custom_id) is not str or not custom_id:
-                            raise _UNUSUAL
-                        if kind == "succeeded":
-                            message = result["message"]
-                            model = message["model"]
-                            usage = message["usage"]
-                            i = usage["input_tokens"]
-                            o = usage["output_tokens"]
-                            w = usage.get("cache_creation_input_tokens", 0)
-                            r = usage.get("cache_read_input_tokens", 0)
-                            split = usage.get("cache_creation")
-                            if type(split) is dict and split:
-                                w5 = split.get("ephemeral_5m_input_tokens", 0)
-                                w1 = split.get("ephemeral_1h_input_tokens", 0)
-                                if type(w5) is not int or type(w1) is not int or w != w5 + w1:
-                                    raise _UNUSUAL
-                                missing = 0
-                            elif split is None:
-                                w5, w1, missing = w, 0, w
-                            else:
+            for number, raw in self._lines(handle):
+                try:
+                    text = raw.decode()
+                    data, end = scan(text, 0)
+                    if end < len(text) and text[end:] not in _LINE_ENDS:
+                        raise _UNUSUAL
+                    custom_id = data["custom_id"]
+                    result = data["result"]
+                    kind = result.get("type")
+                    if type(custom_id) is not str or not custom_id:
+                        raise _UNUSUAL
+                    if kind == "succeeded":
+                        message = result["message"]
+                        model = message["model"]
+                        usage = message["usage"]
+                        i = usage["input_tokens"]
+                        o = usage["output_tokens"]
+                        w = usage.get("cache_creation_input_tokens", 0)
+                        r = usage.get("cache_read_input_tokens", 0)
+                        split = usage.get("cache_creation")
+                        if type(split) is dict and split:
+                            w5 = split.get("ephemeral_5m_input_tokens", 0)
+                            w1 = split.get("ephemeral_1h_input_tokens", 0)
+                            if type(w5) is not int or type(w1) is not int or w != w5 + w1:
                                 raise _UNUSUAL
-                            if (
-                                type(model) is not str
-                                or not model
-                                or type(i) is not int
-                                or type(o) is not int
-                                or type(w) is not int
-                                or type(r) is not int
-                                or (i | o | r | w5 | w1) < 0
-                            ):
-                                raise _UNUSUAL
-                            tools = usage.get("server_tool_use")
-                            s = 0 if tools is None else _searches(tools)
-                            key = (
-                                model,
-                                usage.get("inference_geo"),
-                                usage.get("speed"),
-                                usage.get("service_tier"),
-                            )
-                            sums = flat.get(key)
-                        elif kind not in _UNBILLED:
+                            missing = 0
+                        elif split is None:
+                            w5, w1, missing = w, 0, w
+                        else:
                             raise _UNUSUAL
-                    except Exception:
-                        self._careful(tally, raw, number, ids, strict=strict)
-                        hashes, lines = ids.hashes, ids.lines
-                        continue
-                    hashes.append(hash_of(custom_id))
-                    lines.append(number)
-                    if kind != "succeeded":
-                        if kind == "errored":
-                            error_type = _error_type(result) or "unknown"
-                            errors[error_type] = errors.get(error_type, 0) + 1
-                        counts[kind] = counts.get(kind, 0) + 1
-                        continue
-                    if sums is None:
-                        self._add(tally, key, (i, w5, w1, r, o, s), number, custom_id, ids, strict=strict)
-                    else:
-                        sums[0] += 1
-                        sums[1] += i
-                        sums[2] += w5
-                        sums[3] += w1
-                        sums[4] += r
-                        sums[5] += o
-                        sums[6] += s
-                    if missing:
-                        tally.missing += 1
-                        tally.missing_tokens += missing
-                if len(hashes) >= ids.memory_records:
+                        if (
+                            type(model) is not str
+                            or not model
+                            or type(i) is not int
+                            or type(o) is not int
+                            or type(w) is not int
+                            or type(r) is not int
+                            or not 0 <= (i | o | r | w | w5 | w1) <= MAX_COUNT
+                        ):
+                            raise _UNUSUAL
+                        tools = usage.get("server_tool_use")
+                        s = 0 if tools is None else _searches(tools)
+                        key = (
+                            model,
+                            usage.get("inference_geo"),
+                            usage.get("speed"),
+                            usage.get("service_tier"),
+                        )
+                        sums = flat.get(key)
+                    elif kind not in _UNBILLED:
+                        raise _UNUSUAL
+                except Exception:
+                    if self._careful(tally, raw, number, ids, strict=strict):
+                        read += 1
+                    hashes, lines = ids.hashes, ids.lines
+                    continue
+                read += 1
+                hashes.append(hash_of(custom_id))
+                lines.append(number)
+                if len(hashes) >= capacity:
                     ids.spill()
                     hashes, lines = ids.hashes, ids.lines
+                if kind != "succeeded":
+                    if kind == "errored":
+                        error_type = _error_type(result) or "unknown"
+                        errors[error_type] = errors.get(error_type, 0) + 1
+                    counts[kind] = counts.get(kind, 0) + 1
+                    continue
+                if sums is None:
+                    self._add(tally, key, (i, w5, w1, r, o, s), number, custom_id, ids, strict=strict)
+                else:
+                    sums[0] += 1
+                    sums[1] += i
+                    sums[2] += w5
+                    sums[3] += w1
+                    sums[4] += r
+                    sums[5] += o
+                    sums[6] += s
+                if missing:
+                    tally.missing += 1
+                    tally.missing_tokens += missing
+        if strict:
+            self._empty(read)
         return tally
 
-    def _careful(self, tally: _Tally, raw: bytes, number: int, ids: DuplicateIds, *, strict: bool) -> None:
-        """One line with every check and message; its id recorded as :class:`DuplicateIds` needs."""
-        if not raw.strip():
-            return
+    def _careful(self, tally: _Tally, raw: bytes, number: int, ids: DuplicateIds, *, strict: bool) -> bool:
+        """One line with every check and message; its id recorded as :class:`DuplicateIds` needs.
+        Whether it was a valid result line."""
+        if raw.isspace():
+            return False
         try:
             custom_id, kind, result = self._head(raw, number)
         except _Invalid as exc:
             self._invalid(str(exc), number, ids, strict=strict, upto=number - 1)
-            return
+            return False
         try:
             line = self._body(custom_id, kind, result, number)
         except _Invalid as exc:
             ids.add(custom_id, number, first=False)
             self._invalid(str(exc), number, ids, strict=strict, upto=number)
-            return
+            return False
         ids.add(custom_id, number)
         if strict:
             self._priced(lambda: tally.add_line(line), number, ids)
         else:
             tally.add_line(line)
+        return True
 
     def _add(
         self,
@@ -586,28 +664,24 @@ class ResultsReader:
     def _head(self, raw: bytes, number: int) -> tuple[str, str, dict[str, Any]]:
         """The checks before a line's custom_id is compared with the others'."""
         try:
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError:
-            raise _Invalid("not UTF-8 text") from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise _Invalid(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+            data = loads_json(raw, line=number)
+        except WorkloadError as exc:
+            raise _Invalid(str(exc)) from None
         if not isinstance(data, dict):
             raise _Invalid(f"expected a JSON object with custom_id and result, got {_kind(data)}")
         custom_id = data.get("custom_id")
         if custom_id is None:
             raise _Invalid("missing custom_id")
         if not isinstance(custom_id, str) or not custom_id:
-            raise _Invalid(f"custom_id must be a non-empty string, got {json.dumps(custom_id)}")
+            raise _Invalid(f"custom_id must be a non-empty string, got {shown(custom_id)}")
         result = data.get("result")
         if not isinstance(result, dict):
             raise _Invalid(f"custom_id {custom_id!r} has no result object")
         kind = result.get("type")
         if kind not in RESULT_TYPES:
-            shown = "no type" if kind is None else f"unknown result type {json.dumps(kind)}"
+            what = "no type" if kind is None else f"unknown result type {shown(kind)}"
             raise _Invalid(
-                f"custom_id {custom_id!r}: {shown}; expected succeeded, errored, canceled or expired"
+                f"custom_id {custom_id!r}: {what}; expected succeeded, errored, canceled or expired"
             )
         return custom_id, kind, result
 
@@ -625,7 +699,7 @@ class ResultsReader:
             raise _Invalid(f"custom_id {custom_id!r}: a succeeded result needs result.message")
         model_name = message.get("model")
         if not isinstance(model_name, str) or not model_name:
-            raise _Invalid(f"custom_id {custom_id!r}: result.message.model is {json.dumps(model_name)}")
+            raise _Invalid(f"custom_id {custom_id!r}: result.message.model is {shown(model_name)}")
         usage = message.get("usage")
         if not isinstance(usage, dict):
             raise _Invalid(f"custom_id {custom_id!r}: result.message.usage is missing")
@@ -649,30 +723,28 @@ def _searches(tools: object) -> int:
         raise _UNUSUAL
     for key in _TOOL_COUNTS:
         value = tools.get(key, 0)
-        if type(value) is not int or value < 0:
+        if type(value) is not int or not 0 <= value <= MAX_COUNT:
             raise _UNUSUAL
     searches: int = tools.get("web_search_requests", 0)
     return searches
 
 
 def _count_ok(value: object) -> bool:
-    return type(value) is int and value >= 0
+    return type(value) is int and 0 <= value <= MAX_COUNT
 
 
 def _check_usage(usage: Mapping[str, Any]) -> None:
     if "input_tokens" not in usage and "output_tokens" not in usage:
         foreign = [key for key in _FOREIGN if key in usage]
-        shown = f" (it has {', '.join(foreign)}: another API's usage?)" if foreign else ""
+        hint = f" (it has {', '.join(foreign)}: another API's usage?)" if foreign else ""
         raise _Invalid(
-            f"usage has neither input_tokens nor output_tokens{shown}; a Claude result's usage "
+            f"usage has neither input_tokens nor output_tokens{hint}; a Claude result's usage "
             "reports both, so its cost cannot be known"
         )
     for key in _USAGE_COUNTS:
         value = usage.get(key)
         if value is not None and not _count_ok(value):
-            raise _Invalid(
-                f"usage.{key} is {json.dumps(value)}; token counts must be whole numbers of 0 or more"
-            )
+            raise _Invalid(check_token_count(value, f"usage.{key}"))
     split = usage.get("cache_creation")
     if split is not None:
         if not isinstance(split, dict):
@@ -683,10 +755,7 @@ def _check_usage(usage: Mapping[str, Any]) -> None:
             if value is None:
                 continue
             if not _count_ok(value):
-                raise _Invalid(
-                    f"usage.cache_creation.{key} is {json.dumps(value)}; "
-                    "token counts must be whole numbers of 0 or more"
-                )
+                raise _Invalid(check_token_count(value, f"usage.cache_creation.{key}"))
             parts += value
         total = usage.get("cache_creation_input_tokens")
         if split and total is not None and total != parts:
@@ -701,9 +770,7 @@ def _check_usage(usage: Mapping[str, Any]) -> None:
         for key in _TOOL_COUNTS:
             value = tools.get(key)
             if value is not None and not _count_ok(value):
-                raise _Invalid(
-                    f"usage.server_tool_use.{key} is {json.dumps(value)}; counts must be whole numbers of 0 or more"
-                )
+                raise _Invalid(check_token_count(value, f"usage.server_tool_use.{key}", noun="counts"))
 
 
 def _error_type(result: Mapping[str, Any]) -> str | None:

@@ -1,0 +1,145 @@
+"""Pieces of the input counted in worker processes on this machine (``--jobs N``), merged as they
+finish; one progress bar for all the workers; Ctrl-C stops them at once.
+
+The workers are started fresh (``spawn``: nothing of the parent's state, threads or open files is
+copied into them), each reads the price table and the tokenizer once (``setup``), then counts piece
+after piece. Each worker adds the bytes it has read to one shared counter, which the parent shows.
+A piece that fails returns its error in its partial: the pieces after it that have not started are
+cancelled, those before it finish (an earlier piece may hold an earlier error, which is the one
+reported, as one process would).
+
+Workers ignore SIGINT: on Ctrl-C the parent terminates them and re-raises ``KeyboardInterrupt``.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from claude_quote import _progress
+
+from .pieces import Piece, Position
+
+if TYPE_CHECKING:
+    from multiprocessing.sharedctypes import Synchronized
+
+__all__ = ["MIN_PARALLEL_BYTES", "Partial", "run_pieces"]
+
+MIN_PARALLEL_BYTES = 24 << 20
+"""Inputs smaller than this (24 MiB) are counted in one process: starting workers (each reads the
+price table and the tokenizer, ~0.5 s) would cost more than it saves."""
+
+_FLUSH = 1 << 20
+
+
+class Partial(Protocol):
+    """What a piece returns: it merges, and may carry the error that stopped it."""
+
+    @property
+    def error(self) -> tuple[Position, Any] | None: ...
+
+
+P = TypeVar("P", bound=Partial)
+Work = Callable[[Piece, Callable[[int], None]], Any]
+
+_work: Work | None = None
+_counter: Synchronized[int] | None = None
+
+
+def _init(setup: Callable[..., Work], args: tuple[Any, ...], counter: Synchronized[int]) -> None:
+    global _work, _counter
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _work, _counter = setup(*args), counter
+
+
+def _run(piece: Piece) -> Any:
+    assert _work is not None
+    pending = 0
+
+    def advance(n: int) -> None:
+        nonlocal pending
+        pending += n
+        if pending >= _FLUSH:
+            _flush()
+
+    def _flush() -> None:
+        nonlocal pending
+        if pending and _counter is not None:
+            with _counter.get_lock():
+                _counter.value += pending
+        pending = 0
+
+    try:
+        return _work(piece, advance)
+    finally:
+        _flush()
+
+
+def run_pieces(
+    pieces: Sequence[Piece],
+    setup: Callable[..., Work],
+    args: tuple[Any, ...],
+    *,
+    jobs: int,
+    merge: Callable[[P, P], P],
+    progress: bool = False,
+    label: str = "estimating",
+) -> P:
+    """Every piece counted by ``setup(*args)(piece, advance)`` in ``jobs`` worker processes, the
+    partials merged (``setup`` and ``args`` must pickle: ``setup`` a module-level function).
+
+    Raises:
+        KeyboardInterrupt: after the workers were stopped.
+    """
+    import multiprocessing
+
+    if not pieces:
+        raise ValueError("no pieces to count")
+    context = multiprocessing.get_context("spawn")
+    counter: Synchronized[int] = context.Value("q", 0)
+    total = sum(p.size for p in pieces)
+    executor = ProcessPoolExecutor(
+        max_workers=max(1, min(jobs, len(pieces))),
+        mp_context=context,
+        initializer=_init,
+        initargs=(setup, args, counter),
+    )
+    merged: P | None = None
+    try:
+        with _progress.progress_bar(total, enabled=progress, label=label) as advance:
+            futures: dict[Future[P], Piece] = {executor.submit(_run, piece): piece for piece in pieces}
+            shown = 0
+            failed_at: Position | None = None
+            while futures:
+                done, _ = wait(futures, timeout=0.1, return_when=FIRST_COMPLETED)
+                value = counter.value
+                advance(value - shown)
+                shown = value
+                for future in done:
+                    piece = futures.pop(future)
+                    if future.cancelled():
+                        continue
+                    part = future.result()
+                    merged = part if merged is None else merge(merged, part)
+                    if part.error is not None and (failed_at is None or piece.key < failed_at):
+                        failed_at = piece.key
+                        for other, later in futures.items():
+                            if later.key > failed_at:
+                                other.cancel()
+    except BaseException:
+        _stop(executor)
+        raise
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    assert merged is not None
+    return merged
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """Terminate the workers now (on Ctrl-C or a failure: a piece may take seconds)."""
+    processes = getattr(executor, "_processes", None) or {}
+    for process in list(processes.values()):
+        if process.is_alive():
+            process.terminate()
