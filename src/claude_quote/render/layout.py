@@ -84,7 +84,13 @@ def wrap(text: str, width: int, measure: Measure = len) -> list[str]:
             continue
         if current:
             lines.append(current)
-        if measure(word) > width:
+        lead = len(word) - len(word.lstrip(" "))
+        sign, _, rest = word[lead:].partition(" ")
+        sign = word[:lead] + sign
+        if measure(word) > width and rest and measure(sign) <= width and measure(rest) <= width:
+            lines.append(sign)  # a sign joined to its word, too wide together: each on its own line
+            current = rest
+        elif measure(word) > width:
             *full, current = _fold(word, max(width, 1), measure)
             lines += full
         else:
