@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Literal, TextIO
 import typer
 
 from claude_quote.errors import ClaudeQuoteError, UsageError
-from claude_quote.money import EXACT
 
 if TYPE_CHECKING:
     from claude_quote.pricing import PriceTable
@@ -243,6 +242,8 @@ def user_errors(flags: Mapping[str, str] | None = None, *, absent: tuple[str, ..
         typer.echo(f"error: {shown(_without_hints_for(text, absent))}", err=True)
         raise typer.Exit(exc.exit_code) from None
     except decimal.DecimalException as exc:  # a last guard: inputs are bounded where they are read
+        from claude_quote.money import EXACT
+
         typer.echo(
             f"error: a figure went beyond the {EXACT.prec} significant digits claude-quote computes "
             f"exactly ({type(exc).__name__}); an input holds a number too large or too precise",
