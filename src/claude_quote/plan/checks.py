@@ -375,46 +375,78 @@ def _text_only(params: dict[str, Any]) -> bool:
     messages = params.get("messages")
     if type(messages) is not list or not messages:
         return False
-    if _SIMPLE_KEYS.issuperset(params) and isinstance(params.get("system", ""), str):
-        for message in messages:  # the common case, quickly: every content a string
-            if type(message) is not dict or type(message.get("content")) is not str:
-                break
-        else:
-            return True
+    if (
+        _SIMPLE_KEYS.issuperset(params)
+        and isinstance(params.get("system", ""), str)
+        and _string_contents(messages)
+    ):
+        return True  # the common case, quickly
+    if not _valid_thinking(params.get("thinking")):
+        return False
+    counts = (
+        _tool_breakpoints(params.get("tools")),
+        _control_breakpoints(params.get("cache_control")),
+        _block_breakpoints(messages, params.get("system")),
+    )
+    return None not in counts and sum(c for c in counts if c is not None) <= MAX_BREAKPOINTS
+
+
+def _string_contents(messages: list[Any]) -> bool:
+    """Every message an object whose content is a string."""
+    for message in messages:
+        if type(message) is not dict or type(message.get("content")) is not str:
+            return False
+    return True
+
+
+def _valid_thinking(thinking: Any) -> bool:
+    """No thinking setting, or one whose budget (when enabled) is a whole number of at least 1."""
+    if thinking is None:
+        return True
+    if not isinstance(thinking, dict):
+        return False
+    if thinking.get("type") != "enabled":
+        return True
+    budget = thinking.get("budget_tokens")
+    return not isinstance(budget, bool) and isinstance(budget, int) and budget >= 1
+
+
+def _tool_breakpoints(tools: Any) -> int | None:
+    """The cache breakpoints on tool definitions, or None when a definition is not plain text."""
+    if not tools:
+        return 0
+    if not isinstance(tools, list):
+        return None
     breakpoints = 0
-    tools = params.get("tools")
-    if tools:
-        if not isinstance(tools, list):
-            return False
-        for tool in tools:
-            if not isinstance(tool, dict) or not _whole_numbers(tool):
-                return False
-            if "cache_control" in tool:
-                if not _valid_control(tool["cache_control"]):
-                    return False
-                breakpoints += 1
-    control = params.get("cache_control")
-    if control is not None:
-        if not _valid_control(control):
-            return False
-        breakpoints += 1
-    thinking = params.get("thinking")
-    if thinking is not None:
-        if not isinstance(thinking, dict):
-            return False
-        if thinking.get("type") == "enabled":
-            budget = thinking.get("budget_tokens")
-            if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
-                return False
+    for tool in tools:
+        if not isinstance(tool, dict) or not _whole_numbers(tool):
+            return None
+        if "cache_control" in tool:
+            if not _valid_control(tool["cache_control"]):
+                return None
+            breakpoints += 1
+    return breakpoints
+
+
+def _control_breakpoints(control: Any) -> int | None:
+    """The request's own breakpoint (0 or 1), or None when it is malformed."""
+    if control is None:
+        return 0
+    return 1 if _valid_control(control) else None
+
+
+def _block_breakpoints(messages: list[Any], system: Any) -> int | None:
+    """The breakpoints on text blocks of the messages and the system prompt, or None when a content
+    is not a string or a list of text blocks."""
     contents = [message.get("content") if type(message) is dict else None for message in messages]
-    system = params.get("system")
     if system is not None:
         contents.append(system)
+    breakpoints = 0
     for content in contents:
         if type(content) is str:
             continue
         if type(content) is not list:
-            return False  # not a list of blocks, or a message that is no object or has no content
+            return None  # not a list of blocks, or a message that is no object or has no content
         for block in content:
             if (
                 type(block) is not dict
@@ -422,12 +454,12 @@ def _text_only(params: dict[str, Any]) -> bool:
                 or type(block.get("text")) is not str
                 or not _TEXT_BLOCK_KEYS.issuperset(block)
             ):
-                return False
+                return None
             if "cache_control" in block:
                 if not _valid_control(block["cache_control"]):
-                    return False
+                    return None
                 breakpoints += 1
-    return breakpoints <= MAX_BREAKPOINTS
+    return breakpoints
 
 
 def _whole_numbers(value: Any, depth: int = 0) -> bool:
