@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claude_quote import Usage, WorkloadError, estimate, estimate_requests
-from claude_quote.estimate import EstimateOptions, _scaled_prefixes
+from claude_quote.estimate import EstimateOptions, scaled_prefixes
 from tests.conftest import DAY
 from tests.workload_files import request, words, write_jsonl
 
@@ -91,10 +91,10 @@ def test_only_request_files(tmp_path: Path) -> None:
 def test_scaled_prefixes() -> None:
     # offline prefixes 300 and 1,000 of a 1,000-token request; count_tokens says 1,200:
     # 1,200 × 300 / 1,000 = 360; the last prefix is the exact total
-    assert _scaled_prefixes([300, 1000], 1200) == [360, 1200]
+    assert scaled_prefixes([300, 1000], 1200) == [360, 1200]
     # 7 × 1 / 3 = 2.33 → 2; 7 × 2 / 3 = 4.67 → 5 (half up)
-    assert _scaled_prefixes([1, 2, 3], 7) == [2, 5, 7]
-    assert _scaled_prefixes([0, 0], 9) == [9, 9]
+    assert scaled_prefixes([1, 2, 3], 7) == [2, 5, 7]
+    assert scaled_prefixes([0, 0], 9) == [9, 9]
 
 
 request_specs = st.lists(

@@ -64,7 +64,7 @@ ALLOWED = {
     "typer": ("claude_quote.cli",),
     "click": ("claude_quote.cli",),
     "claude_quote.cli": ("claude_quote.cli", "claude_quote.__main__"),
-    "rich": ("claude_quote.render", "claude_quote._progress", "claude_quote.cli"),
+    "rich": ("claude_quote.render", "claude_quote.terminal_progress", "claude_quote.cli"),
     # pandas reads tables and returns projections as DataFrames, lazily, nowhere else
     "pandas": (
         "claude_quote.workloads.tables",
@@ -152,4 +152,27 @@ def test_price_rules_live_in_the_engine(pattern: str) -> None:
             code = line.split("#", 1)[0]
             if re.search(pattern, code) and not code.strip().startswith(('"', "'")):
                 bad.append(f"{path.relative_to(ROOT)}:{number}: {PRICE_RULES[pattern]}: {line.strip()}")
+    assert bad == []
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def test_no_private_name_is_imported_from_another_module() -> None:
+    # A name that starts with "_" belongs to its module; another module that needs it makes it public.
+    # A private module (cli/_common.py) is shared inside its own package only; _version is generated.
+    bad = []
+    for path in MODULES:
+        module = _module(path)
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        for imported, names, line in _imports(path):
+            where = f"{path.relative_to(ROOT)}:{line}"
+            bad += [f"{where} imports {name} from {imported}" for name in names if _private(name)]
+            parts = imported.split(".")
+            hidden = [i for i, part in enumerate(parts) if _private(part) and part != "_version"]
+            if hidden and not _under(module, ".".join(parts[: hidden[0]])):
+                bad.append(f"{where} imports {imported}, private to {'.'.join(parts[: hidden[0]])}")
+            elif hidden and ".".join(parts[: hidden[0]]) != package and imported.startswith("claude_quote"):
+                bad.append(f"{where} imports {imported} from outside its package")
     assert bad == []

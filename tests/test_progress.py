@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_quote import _progress
+from claude_quote import terminal_progress
 
 
 class _Terminal(io.StringIO):
@@ -19,17 +19,17 @@ class _Terminal(io.StringIO):
 
 def test_wanted_only_on_a_terminal_outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stderr", io.StringIO())
-    assert _progress.wanted() is False  # a pipe or a file
+    assert terminal_progress.wanted() is False  # a pipe or a file
     monkeypatch.setattr(sys, "stderr", _Terminal())
-    assert _progress.wanted() is True
+    assert terminal_progress.wanted() is True
     monkeypatch.setenv("CI", "true")
-    assert _progress.wanted() is False
+    assert terminal_progress.wanted() is False
 
 
 def test_disabled_bar_writes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    with _progress.progress_bar(100, enabled=False) as advance:
+    with terminal_progress.progress_bar(100, enabled=False) as advance:
         advance(50)
     assert terminal.getvalue() == ""
 
@@ -56,19 +56,19 @@ class _Shown:
         self.closed = True
 
 
-def _bar(total: int) -> tuple[_progress.Bar, _Clock, list[_Shown]]:
+def _bar(total: int) -> tuple[terminal_progress.Bar, _Clock, list[_Shown]]:
     clock, shown = _Clock(), []
 
     def show(total: int, done: int, label: str) -> _Shown:
         shown.append(_Shown(total, done, label))
         return shown[-1]
 
-    return _progress.Bar(total, "reading", clock=clock, show=show), clock, shown
+    return terminal_progress.Bar(total, "reading", clock=clock, show=show), clock, shown
 
 
 def test_no_bar_before_the_delay() -> None:
     bar, clock, shown = _bar(1000)
-    clock.now += _progress.DELAY - 0.01  # just under half a second: not yet
+    clock.now += terminal_progress.DELAY - 0.01  # just under half a second: not yet
     bar.advance(10)
     assert shown == []
     clock.now += 0.01  # exactly the delay, 1% done: 49.5 s to go by this pace
@@ -104,18 +104,18 @@ def test_offsets_of_open_files(tmp_path: Path) -> None:
     key = (info.st_dev, info.st_ino)
     with path.open("rb", buffering=0) as handle:
         handle.read(300)
-        assert _progress.read_offsets({key: 1000}) == {key: 300}
+        assert terminal_progress.read_offsets({key: 1000}) == {key: 300}
         with path.open("rb", buffering=0) as second:  # read twice at once (plan): the furthest counts
             second.read(700)
-            assert _progress.read_offsets({key: 1000}) == {key: 700}
-    assert _progress.read_offsets({key: 1000}) == {}  # closed
+            assert terminal_progress.read_offsets({key: 1000}) == {key: 700}
+    assert terminal_progress.read_offsets({key: 1000}) == {}  # closed
 
 
 def test_watcher_counts_a_closed_file_as_read(tmp_path: Path) -> None:
     first, second = tmp_path / "requests.jsonl", tmp_path / "results.jsonl"
     first.write_bytes(b"r" * 400)
     second.write_bytes(b"s" * 600)
-    watcher = _progress._Watcher([first, second, tmp_path / "missing.jsonl"])
+    watcher = terminal_progress._Watcher([first, second, tmp_path / "missing.jsonl"])
     assert watcher.total == 1000
     assert watcher.done() == 0  # nothing opened yet
     with first.open("rb", buffering=0) as handle:
@@ -131,7 +131,7 @@ def test_watching_shows_nothing_off_a_terminal(tmp_path: Path, monkeypatch: pyte
     path.write_bytes(b"x" * 10)
     pipe = io.StringIO()
     monkeypatch.setattr(sys, "stderr", pipe)
-    with _progress.watching([path], enabled=True, label="reading"):
+    with terminal_progress.watching([path], enabled=True, label="reading"):
         pass
     assert pipe.getvalue() == ""
 
@@ -142,7 +142,7 @@ def test_the_bar_follows_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("TERM", "xterm-256color")
-    bar = _progress._RichBar(1000, 0, "reading")
+    bar = terminal_progress._RichBar(1000, 0, "reading")
     bar.update(500)
     bar.progress.refresh()
     bar.close()
@@ -152,7 +152,7 @@ def test_the_bar_follows_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR")
     coloured = _Terminal()
     monkeypatch.setattr(sys, "stderr", coloured)
-    bar = _progress._RichBar(1000, 0, "reading")
+    bar = terminal_progress._RichBar(1000, 0, "reading")
     bar.update(500)
     bar.progress.refresh()
     bar.close()

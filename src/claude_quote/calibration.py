@@ -47,7 +47,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from claude_quote._validation import parse_toml, read_toml, validate
+from claude_quote.validation import parse_toml, read_toml, validate
 
 from .money import MAX_COUNT, MAX_PLACES, to_decimal
 from .tokens.classes import ClassName

@@ -19,7 +19,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from claude_quote._validation import in_workload
 from claude_quote.budget import CheckReport, WorkloadCost, evaluate, freshness
 from claude_quote.config import Config, WorkloadConfig, shown_path
 from claude_quote.engine import Cost, Engine, Modifiers, engine_for, today
@@ -28,6 +27,7 @@ from claude_quote.money import plain
 from claude_quote.pricing import PriceTable, load_pricing
 from claude_quote.projections import AVERAGE_MONTH_DAYS
 from claude_quote.usage import Usage
+from claude_quote.validation import in_workload
 
 __all__ = ["check", "read_baseline", "requests_per_month", "run_check", "workload_cost"]
 

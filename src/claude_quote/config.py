@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from claude_quote._validation import read_toml, validate
 from claude_quote.budget import Budgets, Limits
 from claude_quote.errors import ConfigError
 from claude_quote.money import MAX_PLACES, to_decimal
+from claude_quote.validation import read_toml, validate
 from claude_quote.workload_spec import Per, Requests, Tokens, TokensPerRequest
 
 if TYPE_CHECKING:

@@ -41,10 +41,10 @@ from pydantic import (
     field_validator,
 )
 
-from ._validation import read_toml, validate
 from .errors import UsageError, WorkloadError, invalid_fields
 from .money import MAX_COUNT, plain, to_decimal
 from .usage import Usage, parse_token_count
+from .validation import read_toml, validate
 
 __all__ = [
     "PERIODS",

@@ -82,8 +82,8 @@ def calibrate_command(
     (actual prompt tokens per tiktoken token) and output p50/p95 (also per custom_id prefix), and shows
     how the calibration changes the estimate of these requests. Use it with estimate --calibration FILE.
     """
-    from claude_quote._progress import watching
     from claude_quote.calibrate import calibrate
+    from claude_quote.terminal_progress import watching
 
     from ._inputs import check_not_swapped, standard_input
 

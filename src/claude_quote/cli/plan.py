@@ -105,9 +105,9 @@ def plan_command(
     a batch). Then the split: at most 100,000 requests and 256 MB per batch. Reads the file once.
     Exit 0 without errors (warnings allowed), 2 with errors or bad input.
     """
-    from claude_quote._progress import watching
     from claude_quote.plan import MAX_BYTES, parse_size, plan
     from claude_quote.plan.writing import refused
+    from claude_quote.terminal_progress import watching
     from claude_quote.workloads.requests import DEFAULT_MAX_LINE_BYTES
 
     factor = parse_decimal(token_factor, "--token-factor")

@@ -225,8 +225,8 @@ def project_command(
 def _file_errors(source: tuple[str, str] | None, workloads: list[Workload]) -> Iterator[None]:
     """Errors about the workloads of a file name the file and the key: ``workloads[0] (chat).model`` in
     a spec, ``by_model[1] (claude-x).model`` in an estimate report. ``source`` is (file, list key)."""
-    from claude_quote._validation import in_workload
     from claude_quote.errors import ClaudeQuoteError, UnknownModelError
+    from claude_quote.validation import in_workload
 
     try:
         yield

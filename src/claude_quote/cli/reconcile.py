@@ -109,7 +109,7 @@ def reconcile(
     ran (default today). With --usage-report: each row is priced at its bucket's date.
     """
 
-    from claude_quote._progress import watching
+    from claude_quote.terminal_progress import watching
 
     from ._inputs import check_not_swapped, standard_input
 

@@ -31,7 +31,7 @@ arithmetic), ``reading`` (files to request shapes), ``pipeline`` (counting token
 
 from __future__ import annotations
 
-from .bands import _scaled_prefixes as _scaled_prefixes
+from .bands import scaled_prefixes as scaled_prefixes
 from .estimator import estimate
 from .models import (
     BandName,

@@ -1,5 +1,5 @@
-"""The token arithmetic of the cache bands: one request's measured figures (:class:`_Measured`), the
-sums of a (model, tier, group) bucket (:class:`_Bucket`), the usage of either in a band, and the cache
+"""The token arithmetic of the cache bands: one request's measured figures (:class:`Measured`), the
+sums of a (model, tier, group) bucket (:class:`Bucket`), the usage of either in a band, and the cache
 prefixes of an exact count.
 """
 
@@ -16,8 +16,8 @@ from claude_quote.usage import Usage
 from .models import BandName
 
 
-class _Cache(NamedTuple):
-    """One request's cache writes and reads in the bands (see :class:`_Measured`)."""
+class CacheFigures(NamedTuple):
+    """One request's cache writes and reads in the bands (see :class:`Measured`)."""
 
     write_5m: int
     write_1h: int
@@ -28,12 +28,12 @@ class _Cache(NamedTuple):
     write_1h_expected: int
 
 
-_NO_CACHE = _Cache(0, 0, 0, 0, 0, 0, 0)
+NO_CACHE = CacheFigures(0, 0, 0, 0, 0, 0, 0)
 """A request without cache breakpoints."""
 
 
 @dataclass(slots=True)
-class _Measured:
+class Measured:
     """One request's counted figures: what a bucket sums and what a per-request estimate records."""
 
     model: str
@@ -70,7 +70,7 @@ class _Measured:
 
 
 @dataclass
-class _Bucket:
+class Bucket:
     """Token sums of requests of one model, one tier and one group."""
 
     requests: int = 0
@@ -86,7 +86,7 @@ class _Bucket:
     output_worst: int = 0
     modelled: int = 0
 
-    def add(self, m: _Measured) -> None:
+    def add(self, m: Measured) -> None:
         self.requests += 1
         self.prompt += m.prompt
         self.modelled += m.modelled
@@ -104,7 +104,7 @@ class _Bucket:
         return _band_usage(self, band, self.output_worst if worst else self.output_expected)
 
 
-def _band_usage(sums: _Measured | _Bucket, band: BandName, output: int) -> Usage:
+def _band_usage(sums: Measured | Bucket, band: BandName, output: int) -> Usage:
     """Usage in ``band`` of one request or of a bucket's sums (the same arithmetic for both)."""
     cached = sums.write_5m + sums.write_1h
     if band == "no_cache":
@@ -124,17 +124,17 @@ def _band_usage(sums: _Measured | _Bucket, band: BandName, output: int) -> Usage
     )
 
 
-def _round(value: Decimal) -> int:
+def round_half_even(value: Decimal) -> int:
     return int(value.to_integral_value(rounding=decimal.ROUND_HALF_EVEN))
 
 
-def _scaled_prefixes(offline: list[int], exact: int) -> list[int]:
+def scaled_prefixes(offline: list[int], exact: int) -> list[int]:
     """Cache prefix lengths for an exact total: each offline prefix's share of the offline total.
 
     count_tokens counts a whole request and knows nothing of caching, so a breakpoint's prefix is
     ``exact × offline prefix ÷ offline total``, rounded half up; the last prefix is ``exact`` itself.
 
-    >>> _scaled_prefixes([300, 1000], 1200), _scaled_prefixes([0], 7)
+    >>> scaled_prefixes([300, 1000], 1200), scaled_prefixes([0], 7)
     ([360, 1200], [7])
     """
     total = offline[-1]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from claude_quote import _progress
+from claude_quote import terminal_progress
 from claude_quote.errors import UsageError, WorkloadError
 from claude_quote.pricing import PriceTable
 from claude_quote.scale.pieces import resolve_jobs
@@ -16,10 +16,10 @@ from claude_quote.workloads.text import expand_paths, select_files
 
 from .models import Estimate
 from .options import EstimateOptions, new_run
-from .pipeline import _count_all
+from .pipeline import count_all
 from .reading import drop_non_text, shapes
 from .result import result
-from .sampling import _sampled
+from .sampling import sampled_estimate
 
 
 def estimate(
@@ -109,10 +109,10 @@ def estimate(
                 files, options, at=run.at, table=table, jobs=workers, progress=progress, found=run.found
             )
             return result_of(partial, files, run)
-        with _progress.progress_bar(total, enabled=progress) as advance:
-            _count_all(run, shapes(run, files, advance))
+        with terminal_progress.progress_bar(total, enabled=progress) as advance:
+            count_all(run, shapes(run, files, advance))
         return result(run, files)
-    return _sampled(
+    return sampled_estimate(
         run,
         files,
         total,

@@ -17,7 +17,7 @@ from claude_quote.tokens.request import MAX_BREAKPOINTS, ModelFacts
 from .models import BandName, ModelEstimate
 
 if TYPE_CHECKING:
-    from .run import _Run
+    from .run import EstimateRun
 
 MAX_TOKENS_OUTPUT = "max_tokens of each request (no output estimate given, so expected = worst case)"
 
@@ -34,7 +34,7 @@ def band_text(hit_rate: Decimal, band: BandName) -> str:
     }[band]
 
 
-def warnings(run: _Run, by_model: Sequence[ModelEstimate]) -> list[str]:
+def warnings(run: EstimateRun, by_model: Sequence[ModelEstimate]) -> list[str]:
     """The estimate's warnings, in the order they are shown."""
     out: list[str] = []
     if any(MAX_TOKENS_OUTPUT in m.output_method for m in by_model):
@@ -57,12 +57,12 @@ def warnings(run: _Run, by_model: Sequence[ModelEstimate]) -> list[str]:
             f" and {len(run.not_text) - _LISTED:,} more" if len(run.not_text) > _LISTED else ""
         )
         out.append(
-            f"skipped {_n(len(run.not_text), 'file that is not text', 'files that are not text')}: {listed} "
+            f"skipped {count_of(len(run.not_text), 'file that is not text', 'files that are not text')}: {listed} "
             "(--exclude GLOB leaves files out; --encoding reads text in another encoding)"
         )
     if run.skipped and run.first_skip is not None:
         out.append(
-            f"skipped {_n(run.skipped, 'invalid line or row', 'invalid lines or rows')}; the first: {run.first_skip}"
+            f"skipped {count_of(run.skipped, 'invalid line or row', 'invalid lines or rows')}; the first: {run.first_skip}"
         )
     return out
 
@@ -71,7 +71,7 @@ _LISTED = 5
 """How many skipped files a warning names."""
 
 
-def price_warnings(run: _Run, info: ModelInfo) -> list[str]:
+def price_warnings(run: EstimateRun, info: ModelInfo) -> list[str]:
     """About the prices of ``info``: retired, marked UNCERTAIN, fast mode withdrawn, or no batch price."""
     out: list[str] = []
     pricings = run.pricings_of(info.id)
@@ -84,7 +84,7 @@ def price_warnings(run: _Run, info: ModelInfo) -> list[str]:
     return out
 
 
-def sample_warnings(info: SampleEstimate, run: _Run) -> list[str]:
+def sample_warnings(info: SampleEstimate, run: EstimateRun) -> list[str]:
     """What a sample's extrapolated totals can and cannot say."""
     out = []
     if info.size < info.population:
@@ -106,7 +106,7 @@ def sample_warnings(info: SampleEstimate, run: _Run) -> list[str]:
     return out
 
 
-def _n(count: int, singular: str, plural: str | None = None) -> str:
+def count_of(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count:,} {singular if count == 1 else (plural or singular + 's')}"
 
 
@@ -128,9 +128,9 @@ _NOTE_ORDER = (
 )
 
 
-def _note(code: str, count: int, facts: ModelFacts, run: _Run) -> str:
+def _note(code: str, count: int, facts: ModelFacts, run: EstimateRun) -> str:
     info, at = facts.model, run.at
-    requests = _n(count, f"{info.id} request")
+    requests = count_of(count, f"{info.id} request")
     have = "has" if count == 1 else "have"
     if code == "fast":
         return (
@@ -161,23 +161,23 @@ def _note(code: str, count: int, facts: ModelFacts, run: _Run) -> str:
         return facts.min_cacheable_note or ""
     if code == "image_unsized":
         return (
-            f"{_n(count, 'image')} given by URL or file id ({info.id}): size unknown, counted at the "
+            f"{count_of(count, 'image')} given by URL or file id ({info.id}): size unknown, counted at the "
             f"model's cap of {info.image_max_tokens:,} tokens each"
         )
     if code == "image_unknown_format":
         return (
-            f"{_n(count, 'image')} in a format whose size could not be read ({info.id}): counted at "
+            f"{count_of(count, 'image')} in a format whose size could not be read ({info.id}): counted at "
             f"the cap of {info.image_max_tokens:,} tokens each"
         )
     if code == "pdf_pages":
         return (
-            f"{_n(count, 'PDF page')} ({info.id}) estimated at {PDF_TEXT_TOKENS_PER_PAGE:,} text + "
+            f"{count_of(count, 'PDF page')} ({info.id}) estimated at {PDF_TEXT_TOKENS_PER_PAGE:,} text + "
             f"{info.image_max_tokens:,} image tokens per page (Anthropic: 1,500–3,000 text tokens per "
             "page plus the page as an image); an estimate"
         )
     if code == "pdf_pages_unknown":
         return (
-            f"{_n(count, 'PDF document')} ({info.id}) with a page count that could not be read (URL, "
+            f"{count_of(count, 'PDF document')} ({info.id}) with a page count that could not be read (URL, "
             "file id or compressed page tree): counted as one page each"
         )
     if code == "below_min_cacheable":

@@ -24,7 +24,7 @@ from .models import GroupBy
 if TYPE_CHECKING:
     from claude_quote.calibration import Calibration
 
-    from .run import _Run
+    from .run import EstimateRun
 
 __all__ = ["DEFAULT_CACHE_HIT_RATE", "EstimateOptions"]
 
@@ -165,13 +165,13 @@ def calibration_from(calibration: Path | Calibration | None) -> tuple[Calibratio
     return load_calibration(calibration), Path(calibration)
 
 
-def new_run(options: EstimateOptions, *, table: PriceTable | Engine | None, at: date | None) -> _Run:
+def new_run(options: EstimateOptions, *, table: PriceTable | Engine | None, at: date | None) -> EstimateRun:
     """A run of ``options`` on ``at`` (default today) with ``table``; an unknown model fails here."""
-    from .run import _Run
+    from .run import EstimateRun
 
     cal, cal_path = calibration_from(options.calibration)
     engine = table if isinstance(table, Engine) else engine_for(table)
-    run = _Run(
+    run = EstimateRun(
         options=options,
         engine=engine,
         at=at or today(),

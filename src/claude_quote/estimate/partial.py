@@ -46,13 +46,13 @@ from claude_quote.tokens.correction import TextCount
 from claude_quote.tokens.request import RequestShape
 from claude_quote.workloads.text import DEFAULT_TEMPLATE
 
-from .bands import _Bucket, _Cache, _Measured, _round
+from .bands import Bucket, CacheFigures, Measured, round_half_even
 from .models import Estimate
 from .options import EstimateOptions, calibration_from, new_run
-from .pipeline import _count_all
+from .pipeline import count_all
 from .reading import classify, request_shape, row_shape, template_fields, text_or_skip
 from .result import result
-from .run import _Key, _ModelTally, _Record, _Run
+from .run import BucketKey, EstimateRun, ModelTally, Record
 
 __all__ = [
     "CapturedError",
@@ -71,7 +71,7 @@ __all__ = [
 Frame = Any
 """A pandas DataFrame (pandas is imported only where tables are read)."""
 
-_SUMS = tuple(f.name for f in fields(_Bucket))
+_SUMS = tuple(f.name for f in fields(Bucket))
 _NO_POSITION: Position = (-1, -1)
 
 
@@ -80,7 +80,7 @@ class _Pending:
     """A request that was the first in its partial to write some cache prefix: it reads more if an
     earlier partial wrote one of them."""
 
-    key: _Key
+    key: BucketKey
     write_5m: int
     write_1h: int
     read: int
@@ -100,7 +100,7 @@ class EstimatePartial:
     skipped: int = 0
     first_skip: tuple[Position, CapturedError] | None = None
     error: tuple[Position, CapturedError] | None = None
-    buckets: dict[_Key, _Bucket] = field(default_factory=dict)
+    buckets: dict[BucketKey, Bucket] = field(default_factory=dict)
     counted: Counter[str] = field(default_factory=Counter)
     """Requests per model whose prompts were counted offline (and ``given``, ``exact``: see below)."""
     given: Counter[str] = field(default_factory=Counter)
@@ -113,7 +113,7 @@ class EstimatePartial:
     writers: dict[bytes, tuple[Position, int]] = field(default_factory=dict)
     """Each cache prefix digest written: the position and prefix length of its first writer."""
     pending: dict[Position, _Pending] = field(default_factory=dict)
-    records: dict[Position, _Record] | None = None
+    records: dict[Position, Record] | None = None
     ids: dict[str, Position] | None = None
     paths: dict[int, str] = field(default_factory=dict)
     """The file of each file index met (to name it in errors found while merging)."""
@@ -238,20 +238,20 @@ class EstimatePartial:
 _CACHE_FIELDS = ("read_best", "write_5m_best", "write_1h_best", "write_5m_expected", "write_1h_expected")
 
 
-def _cache_of(write_5m: int, write_1h: int, read: int, hit_rate: Decimal) -> _Cache:
+def _cache_of(write_5m: int, write_1h: int, read: int, hit_rate: Decimal) -> CacheFigures:
     """A request's cache figures in every band from its writes and its best-case read (as
-    :meth:`_Run._cache` computes them)."""
+    :meth:`EstimateRun._cache` computes them)."""
     write_1h_best = max(0, write_1h - read)
     write_5m_best = write_5m - max(0, read - write_1h)
     miss = Decimal(1) - hit_rate
-    return _Cache(
+    return CacheFigures(
         write_5m,
         write_1h,
         read,
         write_5m_best,
         write_1h_best,
-        write_5m_best + _round(miss * (write_5m - write_5m_best)),
-        write_1h_best + _round(miss * (write_1h - write_1h_best)),
+        write_5m_best + round_half_even(miss * (write_5m - write_5m_best)),
+        write_1h_best + round_half_even(miss * (write_1h - write_1h_best)),
     )
 
 
@@ -282,7 +282,7 @@ def merge(partials: Iterable[EstimatePartial]) -> EstimatePartial:
 # -- counting a piece ------------------------------------------------------------------------------
 
 
-class _PartRun(_Run):
+class _PartRun(EstimateRun):
     """A run that remembers where each request is and what it wrote first (for the merge)."""
 
     def start_part(self, *, keep_records: bool, unique_ids: bool) -> None:
@@ -298,7 +298,7 @@ class _PartRun(_Run):
         if unique_ids:
             self.unique_ids = {}
 
-    def measure(self, shape: RequestShape, raw: Sequence[TextCount], exact: int | None = None) -> _Measured:
+    def measure(self, shape: RequestShape, raw: Sequence[TextCount], exact: int | None = None) -> Measured:
         position = self.position = self.positions.popleft()
         self.fresh = {}
         m = super().measure(shape, raw, exact)
@@ -319,7 +319,7 @@ class _PartRun(_Run):
             self.record_positions.append(position)
         return m
 
-    def _cache(self, shape: RequestShape, prefixes: list[int]) -> _Cache:
+    def _cache(self, shape: RequestShape, prefixes: list[int]) -> CacheFigures:
         minimum = shape.facts.min_cacheable
         fresh = self.fresh
         for i, _, digest in shape.breaks:
@@ -418,7 +418,7 @@ class PieceRunner:
 
     def _count(self, run: _PartRun, shapes: Iterator[RequestShape], key: Position) -> EstimatePartial:
         try:
-            _count_all(run, shapes, threads=self.threads)
+            count_all(run, shapes, threads=self.threads)
         except ClaudeQuoteError as exc:
             where = run.reading if run.reading != _NO_POSITION else key
             if isinstance(exc, WorkloadError) and exc.line is not None:
@@ -496,7 +496,7 @@ def _piece_shapes(
     advance(max(0, piece.size - done))
 
 
-def _requests(run: _Run, piece: Piece) -> Iterator[Any]:
+def _requests(run: EstimateRun, piece: Piece) -> Iterator[Any]:
     from claude_quote.workloads.requests import iter_request_range, iter_requests
 
     where = piece.path
@@ -665,8 +665,8 @@ def run_of(
     *,
     at: date | None,
     table: PriceTable | Engine | None,
-    into: _Run | None = None,
-) -> _Run:
+    into: EstimateRun | None = None,
+) -> EstimateRun:
     """A run holding a merged partial's sums, as if one process had counted every request (``into``:
     fill this run, which holds what was found before counting, such as files that are not text)."""
     if partial.error is not None:
@@ -680,7 +680,7 @@ def run_of(
     run.first_skip = None if partial.first_skip is None else _as_workload(partial.first_skip[1].error())
     for model, labels in partial.outputs.items():
         ordered = sorted(labels.items(), key=lambda item: item[1][1])
-        run.tally[model] = _ModelTally(
+        run.tally[model] = ModelTally(
             counted=partial.counted[model],
             given=partial.given[model],
             exact=partial.exact[model],
@@ -695,7 +695,7 @@ def run_of(
     return run
 
 
-def result_of(partial: EstimatePartial, files: Sequence[Path], run: _Run) -> Estimate:
+def result_of(partial: EstimatePartial, files: Sequence[Path], run: EstimateRun) -> Estimate:
     """The estimate of ``files`` from their merged partial, in ``run`` (made for them)."""
     return result(run_of(partial, run.options, at=run.at, table=run.engine, into=run), files)
 

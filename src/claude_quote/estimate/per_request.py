@@ -17,9 +17,9 @@ from claude_quote.workloads.unique import DuplicateIds
 
 from .models import RequestEstimate
 from .options import EstimateOptions, new_run
-from .pipeline import _count_all
+from .pipeline import count_all
 from .reading import request_shapes
-from .run import _Record, _Run
+from .run import EstimateRun, Record
 
 
 def estimate_requests(
@@ -55,7 +55,7 @@ def estimate_each(
     at: date | None,
     table: PriceTable | None,
     jobs: int | None = 1,
-) -> tuple[dict[str, RequestEstimate], _Run]:
+) -> tuple[dict[str, RequestEstimate], EstimateRun]:
     """:func:`estimate_requests`, and the run (its skipped lines and token methods)."""
     options = options or EstimateOptions()
     run = new_run(options, table=table, at=at)
@@ -81,7 +81,7 @@ def estimate_into(
     at: date | None,
     table: PriceTable | None,
     repeated: set[str] | None = None,
-) -> _Run:
+) -> EstimateRun:
     """:func:`estimate_requests` as a stream: ``into`` gets each request's estimate in the file's
     order, and none is kept here, so a request file of any size is estimated in flat memory (in this
     process).
@@ -109,18 +109,18 @@ def _request_file(path: str | Path) -> Path:
 
 
 def _stream(
-    file: Path, run: _Run, into: Callable[[RequestEstimate], None], repeated: set[str] | None
-) -> _Run:
+    file: Path, run: EstimateRun, into: Callable[[RequestEstimate], None], repeated: set[str] | None
+) -> EstimateRun:
     counting: dict[str, CountingModel] = {}
     run.records = _Into(lambda record: into(_request_estimate(record, run, counting)))
     run.unique_ids = _RepeatedIds(repeated_ids(file) if repeated is None else repeated)
-    _count_all(run, request_shapes(run, file))
+    count_all(run, request_shapes(run, file))
     return run
 
 
 def _in_pieces(
-    file: Path, options: EstimateOptions, run: _Run, *, table: PriceTable | None, jobs: int | None
-) -> _Run | None:
+    file: Path, options: EstimateOptions, run: EstimateRun, *, table: PriceTable | None, jobs: int | None
+) -> EstimateRun | None:
     """The run of a big file counted in worker processes (None: count it in this one)."""
     from claude_quote.scale import local
     from claude_quote.scale.pieces import resolve_jobs
@@ -138,14 +138,14 @@ def _in_pieces(
     return run_of(merged, options, at=run.at, table=run.engine)
 
 
-class _Into(list[_Record]):
+class _Into(list[Record]):
     """Where the run puts each request's record: handed on at once, never kept."""
 
-    def __init__(self, into: Callable[[_Record], None]) -> None:
+    def __init__(self, into: Callable[[Record], None]) -> None:
         super().__init__()
         self.into = into
 
-    def append(self, record: _Record) -> None:
+    def append(self, record: Record) -> None:
         self.into(record)
 
 
@@ -188,7 +188,7 @@ def repeated_ids(path: str | Path) -> set[str]:
 
 
 def _request_estimate(
-    record: _Record, run: _Run, models: dict[str, CountingModel] | None = None
+    record: Record, run: EstimateRun, models: dict[str, CountingModel] | None = None
 ) -> RequestEstimate:
     """One request's estimate; ``models`` remembers each tokenizer's counting model (made once)."""
     m = record.measured

@@ -15,7 +15,7 @@ from claude_quote.tokens.correction import ZERO_COUNT, TextCount
 from claude_quote.tokens.encoding import load_encoding
 from claude_quote.tokens.request import RequestShape
 
-from .run import _Run
+from .run import EstimateRun
 
 if TYPE_CHECKING:  # imported where used, so that `import claude_quote` (and `claude-quote price`) stays fast
     from concurrent.futures import Future
@@ -156,7 +156,9 @@ def _counted_inline(run: _EncodingNotes, shapes: Iterator[RequestShape]) -> Iter
         yield chunk, counts, None
 
 
-def _apply(run: _Run, chunk: list[RequestShape], counts: list[int] | None, exact: list[int] | None) -> None:
+def _apply(
+    run: EstimateRun, chunk: list[RequestShape], counts: list[int] | None, exact: list[int] | None
+) -> None:
     position = 0
     counted = 0
     for shape in chunk:
@@ -170,7 +172,7 @@ def _apply(run: _Run, chunk: list[RequestShape], counts: list[int] | None, exact
         counted += 1
 
 
-def _count_all(run: _Run, shapes: Iterator[RequestShape], *, threads: int | None = None) -> None:
+def count_all(run: EstimateRun, shapes: Iterator[RequestShape], *, threads: int | None = None) -> None:
     """Tokenize (and with ``--exact``, count through count_tokens) and add every shape to ``run``."""
     counter: ExactCounter | None = None
     if run.exact:

@@ -16,13 +16,13 @@ from claude_quote.tokens.request import ModelFacts, RequestShape, shape_request,
 from claude_quote.workloads.requests import BatchRequest, iter_requests, jsonl_kind
 from claude_quote.workloads.text import check_names, fill_template, not_text, placeholders, read_text_file
 
-from .run import _Run
+from .run import EstimateRun
 
 if TYPE_CHECKING:
     from claude_quote.workloads.tables import TableRow
 
 
-def shapes(run: _Run, files: Sequence[Path], advance: Callable[[int], None]) -> Iterator[RequestShape]:
+def shapes(run: EstimateRun, files: Sequence[Path], advance: Callable[[int], None]) -> Iterator[RequestShape]:
     for path in files:
         size = path.stat().st_size
         done = 0
@@ -33,7 +33,7 @@ def shapes(run: _Run, files: Sequence[Path], advance: Callable[[int], None]) -> 
         advance(max(0, size - done))
 
 
-def _file_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
+def _file_shapes(run: EstimateRun, path: Path) -> Iterator[RequestShape]:
     kind = classify(path)
     if kind == "requests":
         yield from request_shapes(run, path)
@@ -45,7 +45,7 @@ def _file_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
             yield shape
 
 
-def text_or_skip(run: _Run, path: Path) -> RequestShape | None:
+def text_or_skip(run: EstimateRun, path: Path) -> RequestShape | None:
     """A text file as a request shape; None when it is not text but was found in a directory (or
     ``skip_invalid``): then it is noted in ``run.not_text``."""
     try:
@@ -57,7 +57,7 @@ def text_or_skip(run: _Run, path: Path) -> RequestShape | None:
         return None
 
 
-def drop_non_text(run: _Run, files: Sequence[Path]) -> list[Path]:
+def drop_non_text(run: EstimateRun, files: Sequence[Path]) -> list[Path]:
     """``files`` without those found in a directory (or by a glob) whose first bytes are not text in the
     run's encoding (noted in ``run.not_text``); named files are kept (reading one will say why it fails)."""
     kept = []
@@ -70,7 +70,7 @@ def drop_non_text(run: _Run, files: Sequence[Path]) -> list[Path]:
     return kept
 
 
-def _guard(run: _Run, make: Callable[[], RequestShape]) -> RequestShape | None:
+def _guard(run: EstimateRun, make: Callable[[], RequestShape]) -> RequestShape | None:
     try:
         return make()
     except WorkloadError as exc:
@@ -80,14 +80,14 @@ def _guard(run: _Run, make: Callable[[], RequestShape]) -> RequestShape | None:
         return None
 
 
-def request_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
+def request_shapes(run: EstimateRun, path: Path) -> Iterator[RequestShape]:
     for request in iter_requests(path, skip_invalid=run.skip_invalid, on_skip=run.skip):
         shape = request_shape(run, path, request)
         if shape is not None:
             yield shape
 
 
-def request_shape(run: _Run, path: Path, request: BatchRequest) -> RequestShape | None:
+def request_shape(run: EstimateRun, path: Path, request: BatchRequest) -> RequestShape | None:
     """One request of a request file as a shape, checked (None: skipped, with ``skip_invalid``)."""
     if run.unique_ids is not None and not _first_use(run, path, request):
         return None
@@ -98,7 +98,7 @@ def request_shape(run: _Run, path: Path, request: BatchRequest) -> RequestShape 
         raise
 
 
-def _first_use(run: _Run, path: Path, request: BatchRequest) -> bool:
+def _first_use(run: EstimateRun, path: Path, request: BatchRequest) -> bool:
     assert run.unique_ids is not None
     first = run.unique_ids.get(request.custom_id)
     if first is None:
@@ -115,14 +115,14 @@ def _first_use(run: _Run, path: Path, request: BatchRequest) -> bool:
     return False
 
 
-def _shape_request(run: _Run, path: Path, request: BatchRequest) -> RequestShape:
+def _shape_request(run: EstimateRun, path: Path, request: BatchRequest) -> RequestShape:
     shape = _shape_request_body(run, path, request)
     if run.exact:
         shape.params = request.params
     return shape
 
 
-def _shape_request_body(run: _Run, path: Path, request: BatchRequest) -> RequestShape:
+def _shape_request_body(run: EstimateRun, path: Path, request: BatchRequest) -> RequestShape:
     return shape_request(
         request.params,
         custom_id=request.custom_id,
@@ -134,7 +134,7 @@ def _shape_request_body(run: _Run, path: Path, request: BatchRequest) -> Request
     )
 
 
-def _need_model_and_max(run: _Run, what: str) -> tuple[ModelFacts, int]:
+def _need_model_and_max(run: EstimateRun, what: str) -> tuple[ModelFacts, int]:
     if run.model is None:
         raise UsageError(f"{what} need --model: the model to price them on")
     if run.max_tokens is None:
@@ -142,7 +142,7 @@ def _need_model_and_max(run: _Run, what: str) -> tuple[ModelFacts, int]:
     return run.facts_for(run.model), run.max_tokens
 
 
-def text_shape(run: _Run, path: Path) -> RequestShape:
+def text_shape(run: EstimateRun, path: Path) -> RequestShape:
     facts, max_tokens = _need_model_and_max(run, "text files")
     check_names(run.template, (), path=path)
     document = read_text_file(path, encoding=run.encoding)
@@ -156,7 +156,7 @@ def text_shape(run: _Run, path: Path) -> RequestShape:
     )
 
 
-def _table_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
+def _table_shapes(run: EstimateRun, path: Path) -> Iterator[RequestShape]:
     from claude_quote.workloads.tables import iter_table_rows
 
     for row in iter_table_rows(
@@ -171,7 +171,7 @@ def _table_shapes(run: _Run, path: Path) -> Iterator[RequestShape]:
             yield shape
 
 
-def row_shape(run: _Run, path: Path, row: TableRow) -> RequestShape | None:
+def row_shape(run: EstimateRun, path: Path, row: TableRow) -> RequestShape | None:
     """One row of a table as a request shape, checked (None: skipped, with ``skip_invalid``)."""
     # A flag given on the command line is every row's: --model over a model column, and
     # --max-tokens over a max_tokens column (docs/workloads.md).
@@ -232,7 +232,7 @@ def _modifiers_problem(row: TableRow) -> str | None:
     return None
 
 
-def template_fields(run: _Run, path: Path) -> tuple[str, ...]:
+def template_fields(run: EstimateRun, path: Path) -> tuple[str, ...]:
     """The columns the template names besides ``{text}`` and ``{name}`` (checked against the table's)."""
     from claude_quote.workloads.tables import table_columns
 
@@ -242,7 +242,9 @@ def template_fields(run: _Run, path: Path) -> tuple[str, ...]:
     return wanted
 
 
-def items(run: _Run, files: Sequence[Path], advance: Callable[[int], None]) -> Iterator[RequestShape | Path]:
+def items(
+    run: EstimateRun, files: Sequence[Path], advance: Callable[[int], None]
+) -> Iterator[RequestShape | Path]:
     """Every request of ``files`` in order, checked; text files as their paths (read only if sampled)."""
     for path in files:
         if classify(path) == "text":
@@ -252,7 +254,7 @@ def items(run: _Run, files: Sequence[Path], advance: Callable[[int], None]) -> I
         advance(path.stat().st_size)
 
 
-def materialize(run: _Run, item: RequestShape | Path) -> RequestShape:
+def materialize(run: EstimateRun, item: RequestShape | Path) -> RequestShape:
     """A sampled item as a request shape (reads a sampled text file)."""
     return text_shape(run, item) if isinstance(item, Path) else item
 

@@ -30,8 +30,8 @@ from .models import (
     TokenBand,
     WorstCase,
 )
-from .notes import _n, band_text, warnings
-from .run import _Key, _ModelTally, _Run
+from .notes import band_text, count_of, warnings
+from .run import BucketKey, EstimateRun, ModelTally
 
 EXACT_METHOD = TokenMethod(
     method="exact",
@@ -43,7 +43,7 @@ EXACT_METHOD = TokenMethod(
 """The token method of ``--exact`` counts."""
 
 
-def result(run: _Run, files: Sequence[Path | str]) -> Estimate:
+def result(run: EstimateRun, files: Sequence[Path | str]) -> Estimate:
     """The estimate of every request added to ``run`` (read from ``files``)."""
     if run.requests == 0:
         names = ", ".join(str(f) for f in files)
@@ -77,11 +77,11 @@ def result(run: _Run, files: Sequence[Path | str]) -> Estimate:
 
 _PT = TypeVar("_PT", bound=Priced)
 
-_PricedBuckets = dict[tuple[_Key, str], tuple[Usage, Cost, Cost | None]]
+_PricedBuckets = dict[tuple[BucketKey, str], tuple[Usage, Cost, Cost | None]]
 """Each bucket priced in each band (and ``"worst"``): its usage, real-time and batch cost."""
 
 
-def _price_buckets(run: _Run) -> _PricedBuckets:
+def _price_buckets(run: EstimateRun) -> _PricedBuckets:
     bands = BANDS if run.has_cache else ("expected",)
     priced: _PricedBuckets = {}
     for key, bucket in run.buckets.items():
@@ -92,11 +92,11 @@ def _price_buckets(run: _Run) -> _PricedBuckets:
     return priced
 
 
-def _total(priced: _PricedBuckets, keys: Iterable[_Key], band: str, cls: type[_PT]) -> _PT:
+def _total(priced: _PricedBuckets, keys: Iterable[BucketKey], band: str, cls: type[_PT]) -> _PT:
     return _combine([priced[k, band] for k in keys], cls)
 
 
-def _by_model(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> list[ModelEstimate]:
+def _by_model(run: EstimateRun, priced: _PricedBuckets, keys: list[BucketKey]) -> list[ModelEstimate]:
     by_model: list[ModelEstimate] = []
     for mid in sorted({k[0] for k in keys}, key=lambda m: (run.models[m].model.family, m)):
         mine = [k for k in keys if k[0] == mid]
@@ -117,7 +117,7 @@ def _by_model(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> list[Model
     return by_model
 
 
-def _runs_as(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> tuple[RunsAs, ...]:
+def _runs_as(run: EstimateRun, priced: _PricedBuckets, keys: list[BucketKey]) -> tuple[RunsAs, ...]:
     out = []
     for modifiers in sorted({k[3] for k in keys}):
         mine = [k for k in keys if k[3] == modifiers]
@@ -132,7 +132,7 @@ def _runs_as(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> tuple[RunsA
     return tuple(out)
 
 
-def _groups(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> tuple[GroupEstimate, ...]:
+def _groups(run: EstimateRun, priced: _PricedBuckets, keys: list[BucketKey]) -> tuple[GroupEstimate, ...]:
     return tuple(
         GroupEstimate(
             **_parts(_total(priced, [k for k in keys if k[2] == g], "expected", Priced)),
@@ -145,7 +145,7 @@ def _groups(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> tuple[GroupE
     )
 
 
-def _cache_bands(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> CacheBands:
+def _cache_bands(run: EstimateRun, priced: _PricedBuckets, keys: list[BucketKey]) -> CacheBands:
     return CacheBands(
         hit_rate=run.hit_rate,
         bands=tuple(
@@ -159,7 +159,7 @@ def _cache_bands(run: _Run, priced: _PricedBuckets, keys: list[_Key]) -> CacheBa
     )
 
 
-def _model_method(run: _Run, info: ModelInfo) -> TokenMethod:
+def _model_method(run: EstimateRun, info: ModelInfo) -> TokenMethod:
     tally = run.tally[info.id]
     if tally.counted == 0 and tally.exact == 0:
         return TokenMethod(
@@ -180,11 +180,11 @@ def _model_method(run: _Run, info: ModelInfo) -> TokenMethod:
     )
 
 
-def _output_method(tally: _ModelTally) -> str:
+def _output_method(tally: ModelTally) -> str:
     assert tally.outputs is not None
     if len(tally.outputs) == 1:
         return next(iter(tally.outputs))
-    return "; ".join(f"{_n(n, 'request')}: {label}" for label, n in tally.outputs.most_common())
+    return "; ".join(f"{count_of(n, 'request')}: {label}" for label, n in tally.outputs.most_common())
 
 
 def _parts(priced: Priced) -> dict[str, Any]:
@@ -252,7 +252,7 @@ def _shifted(usage: Usage, delta: int) -> Usage:
     )
 
 
-def _token_band(run: _Run, keys: Sequence[_Key]) -> TokenBand | None:
+def _token_band(run: EstimateRun, keys: Sequence[BucketKey]) -> TokenBand | None:
     """The estimate's range from the counting model's error band (None when a band is unknown)."""
     from claude_quote.tokens.data import load_token_data
 

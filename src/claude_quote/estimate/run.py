@@ -1,7 +1,7 @@
-"""The state of one estimate (:class:`_Run`): its options, model lookups and token methods, and the
-running sums. :meth:`_Run.measure` turns one counted request into its prompt, cache writes and reads in
-every band and its expected output; :meth:`_Run.add` sums it into its bucket: (model, tier, group,
-modifiers). Tiers and prices come from the pricing engine's rate cards (:meth:`_Run.cards`).
+"""The state of one estimate (:class:`EstimateRun`): its options, model lookups and token methods, and the
+running sums. :meth:`EstimateRun.measure` turns one counted request into its prompt, cache writes and reads in
+every band and its expected output; :meth:`EstimateRun.add` sums it into its bucket: (model, tier, group,
+modifiers). Tiers and prices come from the pricing engine's rate cards (:meth:`EstimateRun.cards`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from claude_quote.tokens.request import ModelFacts, RequestShape
 from claude_quote.usage import Usage
 from claude_quote.workloads.requests import custom_id_prefix
 
-from .bands import _NO_CACHE, _Bucket, _Cache, _Measured, _round, _scaled_prefixes
+from .bands import NO_CACHE, Bucket, CacheFigures, Measured, round_half_even, scaled_prefixes
 from .models import GroupBy
 from .notes import MAX_TOKENS_OUTPUT
 
@@ -33,24 +33,24 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
-class _Record:
+class Record:
     custom_id: str
     where: str
     line: int | None
-    measured: _Measured
+    measured: Measured
     framing: tuple[int, bool] = (1, False)
     """The request's messages and whether it has a system prompt (the framing's inputs)."""
 
 
 @dataclass
-class _ModelTally:
+class ModelTally:
     counted: int = 0
     given: int = 0
     exact: int = 0
     outputs: Counter[str] | None = None
 
 
-_Key = tuple[str, int, str, Modifiers]  # model id, tier index, group, modifiers (mode realtime)
+BucketKey = tuple[str, int, str, Modifiers]  # model id, tier index, group, modifiers (mode realtime)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,7 @@ class Pricing:
     batchable: bool
 
 
-class _Run:
+class EstimateRun:
     """One estimate: options, model lookups, and the running sums."""
 
     def __init__(
@@ -98,9 +98,9 @@ class _Run:
         self._modifiers: dict[tuple[object, object, object], Modifiers] = {}
         self._methods: dict[str, CountingModel] = {}
         self.cal_models = self._calibrated_models()
-        self.buckets: dict[_Key, _Bucket] = {}
+        self.buckets: dict[BucketKey, Bucket] = {}
         self.models: dict[str, ModelFacts] = {}
-        self.tally: dict[str, _ModelTally] = {}
+        self.tally: dict[str, ModelTally] = {}
         self.seen: set[bytes] = set()
         self.notes: Counter[tuple[str, str]] = Counter()
         self.has_cache = False
@@ -110,7 +110,7 @@ class _Run:
         self.encoding_notes: tuple[str, ...] = ()
         self.input_notes: list[str] = []
         """What reading the input left out (FIFOs, broken links in a directory), for the warnings."""
-        self.records: list[_Record] | None = None
+        self.records: list[Record] | None = None
         """Every request's figures, in order, when asked for (per-request estimates, samples)."""
         self.unique_ids: dict[str, int] | None = None
         """custom_id → line, when custom_ids must be unique (per-request estimates)."""
@@ -208,14 +208,14 @@ class _Run:
         key = (m.model, m.tier, m.group, m.modifiers)
         bucket = self.buckets.get(key)
         if bucket is None:
-            bucket = self.buckets[key] = _Bucket()
+            bucket = self.buckets[key] = Bucket()
         bucket.add(m)
         self.requests += 1
         if self.records is not None:
             framing = (sum(shape.messages), shape.system)
-            self.records.append(_Record(shape.custom_id, shape.where, shape.line, m, framing))
+            self.records.append(Record(shape.custom_id, shape.where, shape.line, m, framing))
 
-    def measure(self, shape: RequestShape, raw: Sequence[TextCount], exact: int | None = None) -> _Measured:
+    def measure(self, shape: RequestShape, raw: Sequence[TextCount], exact: int | None = None) -> Measured:
         """One request's prompt, cache writes and reads in every band, and expected output.
 
         ``raw`` holds the cl100k_base count and class scan of each text of the shape
@@ -223,10 +223,10 @@ class _Run:
         from count_tokens (``--exact``), whose cache prefixes then take the offline shares.
         """
         mid = shape.facts.model.id
-        tally = self.tally.setdefault(mid, _ModelTally(outputs=Counter()))
+        tally = self.tally.setdefault(mid, ModelTally(outputs=Counter()))
         prefixes, raw_text, modelled = self._prefixes(shape, raw, exact, tally)
         prompt = prefixes[-1]
-        cache = self._cache(shape, prefixes) if shape.breaks else _NO_CACHE
+        cache = self._cache(shape, prefixes) if shape.breaks else NO_CACHE
         for code, count in shape.notes.items():
             self.notes[code, mid] += count
 
@@ -236,7 +236,7 @@ class _Run:
         modifiers = self.modifiers_of(shape)
         pricing = self.pricing(shape.facts.model, modifiers, shape)
 
-        return _Measured(
+        return Measured(
             model=mid,
             tier=self._tier(shape, prompt, pricing.realtime),
             modifiers=modifiers,
@@ -258,7 +258,7 @@ class _Run:
         )
 
     def _prefixes(
-        self, shape: RequestShape, raw: Sequence[TextCount], exact: int | None, tally: _ModelTally
+        self, shape: RequestShape, raw: Sequence[TextCount], exact: int | None, tally: ModelTally
     ) -> tuple[list[int], int, int]:
         """The prompt's length at the end of each segment (the last is the prompt), its raw text
         count, and how many of its tokens the counting model estimated (text and framing; 0 when the
@@ -280,7 +280,7 @@ class _Run:
             tally.counted += 1
         else:
             tally.exact += 1
-            prefixes, modelled = _scaled_prefixes(prefixes, exact), 0
+            prefixes, modelled = scaled_prefixes(prefixes, exact), 0
         return prefixes, raw_text, modelled
 
     def _features(self, shape: RequestShape, raw: Sequence[TextCount]) -> tuple[float, ...]:
@@ -294,7 +294,7 @@ class _Run:
                 sums[c] += value
         return tuple(sums)
 
-    def _cache(self, shape: RequestShape, prefixes: list[int]) -> _Cache:
+    def _cache(self, shape: RequestShape, prefixes: list[int]) -> CacheFigures:
         """Cache writes and reads of a request with breakpoints, in every band (remembers its prefixes)."""
         facts = shape.facts
         mid = facts.model.id
@@ -318,11 +318,11 @@ class _Run:
             write_1h_best = max(0, write_1h - read)
             write_5m_best = write_5m - max(0, read - write_1h)
             miss = Decimal(1) - self.hit_rate
-            write_1h_expected = write_1h_best + _round(miss * (write_1h - write_1h_best))
-            write_5m_expected = write_5m_best + _round(miss * (write_5m - write_5m_best))
+            write_1h_expected = write_1h_best + round_half_even(miss * (write_1h - write_1h_best))
+            write_5m_expected = write_5m_best + round_half_even(miss * (write_5m - write_5m_best))
             if any(not one_hour for _, one_hour, _ in valid):
                 self.notes["ttl_5m", mid] += 1
-        return _Cache(
+        return CacheFigures(
             write_5m, write_1h, read, write_5m_best, write_1h_best, write_5m_expected, write_1h_expected
         )
 
@@ -372,7 +372,7 @@ class _Run:
 
     # -- pricing --------------------------------------------------------------------------------------
 
-    def price(self, key: _Key, usage: Usage, requests: int) -> tuple[Usage, Cost, Cost | None]:
+    def price(self, key: BucketKey, usage: Usage, requests: int) -> tuple[Usage, Cost, Cost | None]:
         """A bucket's usage in real time and in the batch figure (None when its model has no batch
         price at all); requests the Batch API cannot run are in the batch figure at real-time rates."""
         info = self.models[key[0]].model

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from claude_quote import _progress
+from claude_quote import terminal_progress
 from claude_quote.errors import UsageError, WorkloadError
 from claude_quote.pricing import PriceTable
 from claude_quote.sampling import Extrapolation, SampleEstimate
@@ -21,16 +21,16 @@ from claude_quote.scale.pieces import Position
 from claude_quote.tokens.request import RequestShape
 
 from .models import Estimate
-from .notes import _n, sample_warnings
-from .pipeline import _count_all
+from .notes import count_of, sample_warnings
+from .pipeline import count_all
 from .reading import row_shape, text_shape
 from .result import result
-from .run import _Record, _Run
+from .run import EstimateRun, Record
 from .sample_parts import SamplePartial, SampleRunner, sample_worker
 
 
-def _sampled(
-    run: _Run,
+def sampled_estimate(
+    run: EstimateRun,
     files: Sequence[Path | str],
     total: int,
     *,
@@ -66,7 +66,7 @@ def _sampled(
     run.records = []
     for shape in shapes:
         run.facts_for(shape.facts.model.id)
-    _count_all(run, iter(shapes))
+    count_all(run, iter(shapes))
     estimate = result(run, files)
     records = run.records
     assert len(records) == len(shapes)
@@ -87,14 +87,14 @@ def _sampled(
     read_rows = sum(1 for _, _, item in chosen if isinstance(item, tuple) and item[0] == "parquet")
     if merged.unread_rows > read_rows:
         warnings.append(
-            f"{_n(merged.unread_rows - read_rows, 'Parquet row')} outside the sample were counted from the files' "
+            f"{count_of(merged.unread_rows - read_rows, 'Parquet row')} outside the sample were counted from the files' "
             "metadata and not read: an invalid row among them is in the population"
         )
     return estimate.model_copy(update={"sample": info, "warnings": tuple(warnings)})
 
 
 def _sample_of(
-    run: _Run,
+    run: EstimateRun,
     files: Sequence[Path | str],
     total: int,
     *,
@@ -126,7 +126,7 @@ def _sample_of(
         )
     sampler = SampleRunner(options, at=run.at, table=run.engine, size=size, seed=seed)
     merged = SamplePartial(size)
-    with _progress.progress_bar(total, enabled=progress, label="sampling") as advance:
+    with terminal_progress.progress_bar(total, enabled=progress, label="sampling") as advance:
         for piece in pieces_of(files, jobs=1, target=1 << 62):
             merged.merge(sampler.piece(piece, advance))
             if merged.error is not None:
@@ -134,7 +134,7 @@ def _sample_of(
     return merged
 
 
-def _materialized(run: _Run, chosen: list[tuple[int, Position, Any]]) -> list[RequestShape]:
+def _materialized(run: EstimateRun, chosen: list[tuple[int, Position, Any]]) -> list[RequestShape]:
     """The sampled items as request shapes, in input order: text files read, Parquet rows read from
     their row groups (an invalid one is skipped with ``skip_invalid``, and is then not in the sample)."""
     from claude_quote.workloads.tables import iter_rows_at
@@ -172,7 +172,7 @@ def _extrapolate(values: list[Decimal], *, population: int) -> Extrapolation:
 
 
 def _request_costs(
-    run: _Run, records: Sequence[_Record]
+    run: EstimateRun, records: Sequence[Record]
 ) -> tuple[list[Decimal], list[Decimal] | None, list[Decimal], list[Decimal] | None]:
     """Each recorded request's expected and worst-case cost, real time and batch, priced alone."""
     realtime: list[Decimal] = []

@@ -24,13 +24,13 @@ from .models import ProblemCode, Severity
 from .parts import place
 
 if TYPE_CHECKING:
-    from .planner import _Planner
+    from .planner import Planner
 
 _CUSTOM_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
-class _Model:
+class PlanModel:
     info: ModelInfo
     facts: ModelFacts
     method: TokenMethod
@@ -40,12 +40,12 @@ class _Model:
 
 
 @dataclass(frozen=True)
-class _Resolved:
-    model: _Model | None
+class Resolved:
+    model: PlanModel | None
     problems: tuple[tuple[Severity, ProblemCode, str], ...]
 
 
-def check(planner: _Planner, request: BatchRequest, size: int) -> RequestShape | None:
+def check(planner: Planner, request: BatchRequest, size: int) -> RequestShape | None:
     """Check one request (``size``: bytes of its line with a newline); its shape if it is worth counting.
 
     A request of text alone whose line is far below every limit is not taken apart at all: its
@@ -53,7 +53,7 @@ def check(planner: _Planner, request: BatchRequest, size: int) -> RequestShape |
     bytes."""
     line, custom_id, params = request.line, request.custom_id, request.params
     planner.requests += 1
-    _check_custom_id(planner, line, custom_id)
+    check_custom_id(planner, line, custom_id)
     model = _request_model(planner, line, custom_id, params.get("model"))
     place(planner, line, custom_id, size, model, params.get("model"))
     _check_batch_options(planner, line, custom_id, params)
@@ -77,7 +77,7 @@ def check(planner: _Planner, request: BatchRequest, size: int) -> RequestShape |
     return shape
 
 
-def _check_custom_id(planner: _Planner, line: int, custom_id: str) -> None:
+def check_custom_id(planner: Planner, line: int, custom_id: str) -> None:
     if not _CUSTOM_ID.fullmatch(custom_id):
         planner.add(line, custom_id, "error", "custom_id_format", _custom_id_message(custom_id))
     first = planner.first_line.get(custom_id)
@@ -94,7 +94,7 @@ def _check_custom_id(planner: _Planner, line: int, custom_id: str) -> None:
         )
 
 
-def _check_batch_options(planner: _Planner, line: int, custom_id: str, params: dict[str, Any]) -> None:
+def _check_batch_options(planner: Planner, line: int, custom_id: str, params: dict[str, Any]) -> None:
     """What a batch refuses: streaming and fast mode."""
     if params.get("stream") is True:
         planner.add(
@@ -119,7 +119,7 @@ def _check_batch_options(planner: _Planner, line: int, custom_id: str, params: d
 
 
 def _check_modifiers(
-    planner: _Planner, line: int, custom_id: str, params: dict[str, Any], model: _Model
+    planner: Planner, line: int, custom_id: str, params: dict[str, Any], model: PlanModel
 ) -> None:
     """``inference_geo``, ``speed`` and ``service_tier`` as the pricing engine takes them (fast mode in a
     batch is :func:`_check_batch_options`' error)."""
@@ -136,7 +136,7 @@ def _check_modifiers(
 
 
 def _shape(
-    planner: _Planner, request: BatchRequest, model: _Model, window_max: int | None
+    planner: Planner, request: BatchRequest, model: PlanModel, window_max: int | None
 ) -> RequestShape | None:
     """The request's shape (None, and an ``invalid_params`` error, if its params cannot be read)."""
     line, custom_id, params = request.line, request.custom_id, request.params
@@ -169,7 +169,7 @@ def _shape(
     return shape
 
 
-def _request_model(planner: _Planner, line: int, custom_id: str, name: Any) -> _Model | None:
+def _request_model(planner: Planner, line: int, custom_id: str, name: Any) -> PlanModel | None:
     if not isinstance(name, str) or not name:
         planner.add(
             line,
@@ -187,7 +187,7 @@ def _request_model(planner: _Planner, line: int, custom_id: str, name: Any) -> _
     return resolved.model
 
 
-def _resolve(planner: _Planner, name: str) -> _Resolved:
+def _resolve(planner: Planner, name: str) -> Resolved:
     """The model a request names, and the problems every request naming it has."""
     problems: list[tuple[Severity, ProblemCode, str]] = []
     info = planner.api_names.get(name)
@@ -195,9 +195,9 @@ def _resolve(planner: _Planner, name: str) -> _Resolved:
         try:
             info = resolve_model(planner.table, name, planner.at)
         except UnknownModelError as exc:
-            return _Resolved(None, (("error", "unknown_model", str(exc)),))
+            return Resolved(None, (("error", "unknown_model", str(exc)),))
         except PriceNotAvailableError as exc:
-            return _Resolved(None, (("error", "unknown_model", f"model {name!r}: {exc}"),))
+            return Resolved(None, (("error", "unknown_model", f"model {name!r}: {exc}"),))
         problems.append(
             (
                 "error",
@@ -211,10 +211,10 @@ def _resolve(planner: _Planner, name: str) -> _Resolved:
             f"model {name!r} was released on {info.released.isoformat()}, after {planner.at.isoformat()}: "
             "the API did not serve it yet"
         )
-        return _Resolved(None, (("error", "unknown_model", message),))
+        return Resolved(None, (("error", "unknown_model", message),))
     if info.is_retired(planner.at):
         assert info.retired is not None
-        doubt = _uncertain(info, "retired")
+        doubt = uncertain_note(info, "retired")
         instead = ""
         with contextlib.suppress(PriceNotAvailableError):
             newest = resolve_model(planner.table, info.family, planner.at)
@@ -229,7 +229,7 @@ def _resolve(planner: _Planner, name: str) -> _Resolved:
             )
         )
     if not info.batch or planner.at < planner.table.batch.effective_from:
-        doubt = _uncertain(info, "batch")
+        doubt = uncertain_note(info, "batch")
         problems.append(
             (
                 "warning" if doubt else "error",
@@ -242,14 +242,14 @@ def _resolve(planner: _Planner, name: str) -> _Resolved:
     if model is None:
         counting = counting_model(info, token_factor=planner.token_factor)
         card = engine_for(planner.table).card(info, planner.at)
-        model = planner.by_id[info.id] = _Model(
+        model = planner.by_id[info.id] = PlanModel(
             info, ModelFacts.of(info, planner.table), counting.method, counting, card
         )
-    return _Resolved(model, tuple(problems))
+    return Resolved(model, tuple(problems))
 
 
 def _checked_max_tokens(
-    planner: _Planner, line: int, custom_id: str, params: dict[str, Any], model: _Model | None
+    planner: Planner, line: int, custom_id: str, params: dict[str, Any], model: PlanModel | None
 ) -> int | None:
     value = params.get("max_tokens")
     if value is None:
@@ -284,7 +284,7 @@ def _checked_max_tokens(
     return value
 
 
-def _check_max_output(planner: _Planner, line: int, custom_id: str, info: ModelInfo, value: int) -> None:
+def _check_max_output(planner: Planner, line: int, custom_id: str, info: ModelInfo, value: int) -> None:
     """``max_tokens`` over the model's maximum output: an error, unless the 300K-output beta is
     declared (``--beta``) and lifts it on this model."""
     assert info.max_output is not None
@@ -307,7 +307,7 @@ def _check_max_output(planner: _Planner, line: int, custom_id: str, info: ModelI
         limit, tail = OUTPUT_300K_MAX_TOKENS, f" with the {beta} beta: the API rejects it; lower max_tokens"
         doubt = None
     else:
-        limit, doubt = info.max_output, _uncertain(info, "max_output")
+        limit, doubt = info.max_output, uncertain_note(info, "max_output")
         if beta:
             tail = f": the API rejects it (the {beta} beta does not lift it on this model); lower max_tokens"
         elif lifts and value <= OUTPUT_300K_MAX_TOKENS:
@@ -327,7 +327,7 @@ def _check_max_output(planner: _Planner, line: int, custom_id: str, info: ModelI
     )
 
 
-def _check_betas_param(planner: _Planner, line: int, custom_id: str, betas: Any) -> None:
+def _check_betas_param(planner: Planner, line: int, custom_id: str, betas: Any) -> None:
     planner.add(
         line,
         custom_id,
@@ -481,7 +481,9 @@ def _valid_control(control: Any) -> bool:
     )
 
 
-def _shape_could_flag(planner: _Planner, model: _Model, shape: RequestShape, max_tokens: int | None) -> bool:
+def _shape_could_flag(
+    planner: Planner, model: PlanModel, shape: RequestShape, max_tokens: int | None
+) -> bool:
     """Whether the request's texts, framing and fixed tokens could reach a threshold. tiktoken makes
     at most one token per UTF-8 byte, and a character is at most 4 bytes: that bound first, then the
     bytes."""
@@ -495,7 +497,7 @@ def _shape_could_flag(planner: _Planner, model: _Model, shape: RequestShape, max
 
 
 @dataclass(frozen=True)
-class _Bounds:
+class Bounds:
     """What the bound check needs of a model, worked out once per plan: its largest token factor as
     a fraction, and the most tokens that stay under every warning threshold (prompt + max_tokens
     under the context window; the prompt under the lowest tier)."""
@@ -506,26 +508,26 @@ class _Bounds:
     tier: int | None
 
 
-def _bounds(planner: _Planner, model: _Model) -> _Bounds:
+def _bounds(planner: Planner, model: PlanModel) -> Bounds:
     found = planner.bounds.get(model.info.id)
     if found is None:
         num, den = factor_ratio(model.counting.max_factor)
         keep = Decimal(1) - planner.margin
         window = model.info.context_window_at(planner.at)
         tiers = [int(threshold * keep) for threshold in model.card.thresholds]
-        found = planner.bounds[model.info.id] = _Bounds(
+        found = planner.bounds[model.info.id] = Bounds(
             num, den, None if window is None else int(window * keep), min(tiers, default=None)
         )
     return found
 
 
-def _bound(planner: _Planner, model: _Model, text_bytes: int, fixed: int = 0) -> int:
+def _bound(planner: Planner, model: PlanModel, text_bytes: int, fixed: int = 0) -> int:
     """The most prompt tokens a request with these text bytes could have (``ceil(bytes × factor)``)."""
     bounds = _bounds(planner, model)
     return -((-text_bytes * bounds.num) // bounds.den) + fixed
 
 
-def _could_flag(planner: _Planner, model: _Model, bound: int, max_tokens: int | None) -> bool:
+def _could_flag(planner: Planner, model: PlanModel, bound: int, max_tokens: int | None) -> bool:
     """Whether a prompt of at most ``bound`` tokens could reach a warning threshold (over the
     context window with ``max_tokens``, or a price tier, less the margin): requests far below
     every limit are not tokenized."""
@@ -535,7 +537,7 @@ def _could_flag(planner: _Planner, model: _Model, bound: int, max_tokens: int | 
     return bounds.tier is not None and bound > bounds.tier
 
 
-def _uncertain(info: ModelInfo, fact: str) -> str | None:
+def uncertain_note(info: ModelInfo, fact: str) -> str | None:
     reason = info.uncertain.get(fact)
     return None if reason is None else f" ({fact} is UNCERTAIN in the price data: {reason})"
 

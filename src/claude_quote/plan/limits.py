@@ -54,7 +54,7 @@ A request over the model's maximum output is an error without the beta; with it 
 
 _BODY_OPEN = b'{"requests":['
 _BODY_CLOSE = b"]}"
-_BODY_EXTRA = len(_BODY_OPEN) + len(_BODY_CLOSE) - 1
+BODY_EXTRA = len(_BODY_OPEN) + len(_BODY_CLOSE) - 1
 """Body bytes = part bytes + this: the lines' newlines become commas, except the last one."""
 
 

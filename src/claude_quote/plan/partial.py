@@ -23,10 +23,10 @@ from claude_quote.scale.pieces import CapturedError, Piece, Position, jsonl_cuts
 from claude_quote.tokens.request import RequestShape
 from claude_quote.workloads.requests import iter_request_range
 
-from .checks import _check_custom_id, check
+from .checks import check, check_custom_id
 from .models import Plan, Problem
 from .parts import place
-from .planner import PlanSettings, _beta_warnings, _Planner
+from .planner import Planner, PlanSettings, beta_warnings
 from .sink import Sink
 from .token_checks import after_count
 
@@ -69,7 +69,7 @@ class PlanPartial:
 def plan_piece(settings: PlanSettings, piece: Piece, advance: Callable[[int], None]) -> PlanPartial:
     """Check and count the requests of one piece of the file."""
     path = Path(piece.path)
-    planner = _Planner(path, settings, sink=Sink(None), stop_on_error=False)
+    planner = Planner(path, settings, sink=Sink(None), stop_on_error=False)
     planner.placed = []
     part = PlanPartial()
     last_line = _unended_last_line(path, piece)
@@ -109,7 +109,7 @@ def plan_piece(settings: PlanSettings, piece: Piece, advance: Callable[[int], No
     return part
 
 
-def _checked(planner: _Planner, requests: Any, last_line: int | None) -> Any:
+def _checked(planner: Planner, requests: Any, last_line: int | None) -> Any:
     """Each request checked (the file's last line, without a newline, one byte longer, as one
     process counts it); the shapes worth counting."""
     for request in requests:
@@ -145,7 +145,7 @@ def plan_worker(settings: PlanSettings) -> Callable[[Piece, Callable[[int], None
     return work
 
 
-class _Merged(_Planner):
+class _Merged(Planner):
     methods: set[str]
 
     def token_method(self) -> str:
@@ -170,7 +170,7 @@ def plan_of(partial: PlanPartial, path: Path, settings: PlanSettings) -> Plan:
     for line, custom_id, size, label in sorted(partial.placed):
         place(merged, line, custom_id, size, None, label)
         part_of[line] = merged.part_now()
-    merged.problems = _problems(partial, _Planner(path, settings, sink=Sink(None), stop_on_error=False))
+    merged.problems = _problems(partial, Planner(path, settings, sink=Sink(None), stop_on_error=False))
     merged.first_line = partial.first_line
     sink = Sink(None)
     try:
@@ -180,10 +180,10 @@ def plan_of(partial: PlanPartial, path: Path, settings: PlanSettings) -> Plan:
         source_sha256, lines_sha256 = sink.finish()
     finally:
         sink.close()
-    return merged.result(source_sha256, lines_sha256, _beta_warnings(settings.betas))
+    return merged.result(source_sha256, lines_sha256, beta_warnings(settings.betas))
 
 
-def _problems(partial: PlanPartial, probe: _Planner) -> list[Problem]:
+def _problems(partial: PlanPartial, probe: Planner) -> list[Problem]:
     """Every piece's problems, in the order one process finds them, each repeated custom_id naming its
     first line in the file (and a first use in a piece that an earlier piece used, now a repeat)."""
     first = partial.first_line
@@ -194,7 +194,7 @@ def _problems(partial: PlanPartial, probe: _Planner) -> list[Problem]:
     for line, custom_id, _, _ in partial.placed:
         if first[custom_id] < line:
             probe.problems, probe.first_line = [], {custom_id: first[custom_id]}
-            _check_custom_id(probe, line, custom_id)
+            check_custom_id(probe, line, custom_id)
             repeats[line] = next(p for p in probe.problems if p.code == "custom_id_duplicate")
     out: list[Problem] = []
     for line in sorted(by_line.keys() | repeats.keys()):

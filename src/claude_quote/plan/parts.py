@@ -8,16 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .limits import _BODY_EXTRA
+from .limits import BODY_EXTRA
 from .models import Part, PartEnd, printable
 
 if TYPE_CHECKING:
-    from .checks import _Model
-    from .planner import _Planner
+    from .checks import PlanModel
+    from .planner import Planner
 
 
 @dataclass
-class _Draft:
+class Draft:
     first: int
     last: int
     requests: int = 0
@@ -28,26 +28,26 @@ class _Draft:
     ended_by: PartEnd = "end_of_file"
 
 
-def place(planner: _Planner, line: int, custom_id: str, size: int, model: _Model | None, name: Any) -> None:
+def place(planner: Planner, line: int, custom_id: str, size: int, model: PlanModel | None, name: Any) -> None:
     """Put the request on ``line`` in the current part, or close it and start the next."""
     label = (
         model.info.id if model is not None else (printable(name) if isinstance(name, str) and name else None)
     )
     if planner.placed is not None:  # a piece of the file, planned in another process (plan/partial.py)
         planner.placed.append((line, custom_id, size, label))
-    if size + _BODY_EXTRA > planner.max_bytes:
+    if size + BODY_EXTRA > planner.max_bytes:
         planner.add(
             line,
             custom_id,
             "error",
             "line_too_large",
-            f"the line is {size:,} bytes ({size + _BODY_EXTRA:,} as a batch body), over the "
+            f"the line is {size:,} bytes ({size + BODY_EXTRA:,} as a batch body), over the "
             f"{planner.max_bytes:,}-byte limit of one batch: no batch can hold it; make the request "
             "smaller (e.g. send big documents by file id)",
         )
         close(planner, "line_too_large")
         planner.drafts.append(
-            _Draft(
+            Draft(
                 line,
                 line,
                 1,
@@ -63,13 +63,13 @@ def place(planner: _Planner, line: int, custom_id: str, size: int, model: _Model
     if draft is not None:
         if draft.requests + 1 > planner.max_requests:
             end = "max_requests"
-        elif draft.bytes + size + _BODY_EXTRA > planner.max_bytes:
+        elif draft.bytes + size + BODY_EXTRA > planner.max_bytes:
             end = "max_bytes"
         elif custom_id in draft.ids:
             end = "custom_id_duplicate"
     if draft is None or end is not None:
         close(planner, end or "end_of_file")
-        draft = planner.current = _Draft(line, line)
+        draft = planner.current = Draft(line, line)
     draft.last = line
     draft.requests += 1
     draft.bytes += size
@@ -78,7 +78,7 @@ def place(planner: _Planner, line: int, custom_id: str, size: int, model: _Model
         draft.models.add(label)
 
 
-def close(planner: _Planner, why: PartEnd) -> None:
+def close(planner: Planner, why: PartEnd) -> None:
     """End the current part, if any, because of ``why``."""
     if planner.current is not None:
         planner.current.ids = set()
@@ -87,7 +87,7 @@ def close(planner: _Planner, why: PartEnd) -> None:
         planner.current = None
 
 
-def parts(drafts: list[_Draft]) -> tuple[Part, ...]:
+def parts(drafts: list[Draft]) -> tuple[Part, ...]:
     """The parts of the split, named ``part-0001.jsonl`` and on (wider past 9,999 parts)."""
     width = max(4, len(str(len(drafts))))
     return tuple(
@@ -98,7 +98,7 @@ def parts(drafts: list[_Draft]) -> tuple[Part, ...]:
             last_line=d.last,
             requests=d.requests,
             bytes=d.bytes,
-            body_bytes=d.bytes + _BODY_EXTRA,
+            body_bytes=d.bytes + BODY_EXTRA,
             models=tuple(sorted(d.models)),
             over_limit=d.over_limit,
             ended_by=d.ended_by,

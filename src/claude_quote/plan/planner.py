@@ -1,4 +1,4 @@
-"""The entry point :func:`plan` and the planner's state (:class:`_Planner`): it reads the file once,
+"""The entry point :func:`plan` and the planner's state (:class:`Planner`): it reads the file once,
 has every request checked and placed in a part, lists every line that is no request, counts the
 tokens of the requests that could reach a limit, and builds the :class:`~claude_quote.plan.Plan`.
 The raw lines go to a :class:`~.sink.Sink`, which hashes them and, with ``split``, writes the parts.
@@ -19,10 +19,10 @@ from claude_quote.pricing import PriceTable, load_pricing
 from claude_quote.tokens.request import RequestShape
 from claude_quote.workloads.requests import DEFAULT_MAX_LINE_BYTES, read_request_lines
 
-from .checks import _Bounds, _Model, _Resolved, check
+from .checks import Bounds, PlanModel, Resolved, check
 from .limits import DEFAULT_MARGIN, MAX_BYTES, MAX_BYTES_CEILING, MAX_REQUESTS, OUTPUT_300K_BETA
 from .models import Plan, Problem, ProblemCode, Severity, printable
-from .parts import _Draft, close, parts
+from .parts import Draft, close, parts
 from .sink import Sink
 from .token_checks import after_count
 from .writing import SplitDir, commit
@@ -47,7 +47,7 @@ class PlanSettings:
     max_line_bytes: int
 
 
-class _Planner:
+class Planner:
     """One plan in the making: its settings, the problems found, the parts drafted."""
 
     def __init__(self, path: Path, settings: PlanSettings, *, sink: Sink, stop_on_error: bool) -> None:
@@ -66,13 +66,13 @@ class _Planner:
         self.encoding_notes: tuple[str, ...] = ()  # set by claude_quote.estimate.counted
         self.problems: list[Problem] = []
         self.first_line: dict[str, int] = {}
-        self.resolved: dict[str, _Resolved] = {}
-        self.by_id: dict[str, _Model] = {}
-        self.bounds: dict[str, _Bounds] = {}
+        self.resolved: dict[str, Resolved] = {}
+        self.by_id: dict[str, PlanModel] = {}
+        self.bounds: dict[str, Bounds] = {}
         self.api_names = {n: m for m in table.models for n in (m.id, *m.snapshots, *m.aliases)}
         self.pending: dict[int, int | None] = {}
-        self.drafts: list[_Draft] = []
-        self.current: _Draft | None = None
+        self.drafts: list[Draft] = []
+        self.current: Draft | None = None
         self.bytes = 0
         self.requests = 0
         self.skipped = 0
@@ -170,7 +170,7 @@ class _Planner:
         )
 
 
-def _beta_warnings(betas: tuple[str, ...]) -> tuple[str, ...]:
+def beta_warnings(betas: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(
         f"--beta {name}: not a beta claude-quote knows ({', '.join(sorted(KNOWN_BETAS))}); it changes none "
         "of the checks"
@@ -271,7 +271,7 @@ def plan(
     target = None if split is None else SplitDir(split, overwrite=overwrite, source=str(path))
     sink = Sink(target)
     try:
-        planner = _Planner(Path(path), settings, sink=sink, stop_on_error=target is not None and not force)
+        planner = Planner(Path(path), settings, sink=sink, stop_on_error=target is not None and not force)
         for chunk, counts, _ in counted(planner, planner.shapes()):
             position = 0
             for shape in chunk:
@@ -283,7 +283,7 @@ def plan(
                 )
                 position += width
         source_sha256, lines_sha256 = sink.finish()
-        result = planner.result(source_sha256, lines_sha256, _beta_warnings(planner.declared_betas))
+        result = planner.result(source_sha256, lines_sha256, beta_warnings(planner.declared_betas))
         if target is None or (result.errors and not force):
             return result
         return commit(target, result, sink.files)

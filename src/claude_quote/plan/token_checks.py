@@ -14,13 +14,13 @@ from claude_quote.pricing import ModelInfo
 from claude_quote.tokens.correction import TextCount
 from claude_quote.tokens.request import RequestShape
 
-from .checks import _uncertain
+from .checks import uncertain_note
 
 if TYPE_CHECKING:
-    from .planner import _Planner
+    from .planner import Planner
 
 
-def after_count(planner: _Planner, shape: RequestShape, raw: list[TextCount]) -> None:
+def after_count(planner: Planner, shape: RequestShape, raw: list[TextCount]) -> None:
     """Check a counted request (``raw``: tiktoken counts and class scans of its texts) against the
     window and the tiers."""
     assert shape.line is not None
@@ -40,7 +40,7 @@ def after_count(planner: _Planner, shape: RequestShape, raw: list[TextCount]) ->
 
 
 def _check_window(
-    planner: _Planner,
+    planner: Planner,
     line: int,
     custom_id: str,
     info: ModelInfo,
@@ -59,7 +59,7 @@ def _check_window(
             if max_tokens
             else f"estimated prompt {prompt:,} tokens"
         )
-        doubt = _uncertain(info, "context_window")
+        doubt = uncertain_note(info, "context_window")
         if total > window:
             planner.add(
                 line,
@@ -81,7 +81,7 @@ def _check_window(
 
 
 def _check_tiers(
-    planner: _Planner, line: int, custom_id: str, card: RateCard, prompt: int, estimate: str
+    planner: Planner, line: int, custom_id: str, card: RateCard, prompt: int, estimate: str
 ) -> None:
     """Over a price tier (billed whole at its rates), or near one."""
     keep = Decimal(1) - planner.margin

@@ -13,11 +13,11 @@ from decimal import Decimal
 from claude_quote.money import EXACT, from_units, plain
 from claude_quote.usage import Usage
 
-_Buckets = tuple[int, int, int, int, int, int]
+TokenBuckets = tuple[int, int, int, int, int, int]
 """input, cache_write_5m, cache_write_1h, cache_read, output, web searches."""
 
 
-def _buckets(usage: Usage) -> _Buckets:
+def token_buckets(usage: Usage) -> TokenBuckets:
     return (
         usage.input_tokens,
         usage.cache_write_5m_tokens,
@@ -28,7 +28,7 @@ def _buckets(usage: Usage) -> _Buckets:
     )
 
 
-def _round_ratio(numerator: int, denominator: int) -> int:
+def round_ratio(numerator: int, denominator: int) -> int:
     """``numerator ÷ denominator`` rounded half-even, in integers (both non-negative, denominator > 0)."""
     quotient, remainder = divmod(numerator, denominator)
     twice = 2 * remainder
@@ -37,7 +37,7 @@ def _round_ratio(numerator: int, denominator: int) -> int:
     return quotient
 
 
-def _scale(sample: _Buckets, requests: int, sample_requests: int) -> _Buckets:
+def scaled(sample: TokenBuckets, requests: int, sample_requests: int) -> TokenBuckets:
     if sample_requests == 1:
         return (
             sample[0] * requests,
@@ -47,43 +47,43 @@ def _scale(sample: _Buckets, requests: int, sample_requests: int) -> _Buckets:
             sample[4] * requests,
             sample[5] * requests,
         )
-    i, w5, w1, r, o, s = (_round_ratio(b * requests, sample_requests) for b in sample)
+    i, w5, w1, r, o, s = (round_ratio(b * requests, sample_requests) for b in sample)
     return (i, w5, w1, r, o, s)
 
 
-def _part(tokens: _Buckets, part: int, whole: int) -> _Buckets:
+def share_of(tokens: TokenBuckets, part: int, whole: int) -> TokenBuckets:
     """The share ``part / whole`` of each bucket, half-even (so the two parts add up to the whole)."""
     if part == whole:
         return tokens
     if part == 0 or whole == 0:
         return (0, 0, 0, 0, 0, 0)
-    i, w5, w1, r, o, s = (_round_ratio(b * part, whole) for b in tokens)
+    i, w5, w1, r, o, s = (round_ratio(b * part, whole) for b in tokens)
     return (i, w5, w1, r, o, s)
 
 
-def _minus(a: _Buckets, b: _Buckets) -> _Buckets:
+def minus(a: TokenBuckets, b: TokenBuckets) -> TokenBuckets:
     return (a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3], a[4] - b[4], a[5] - b[5])
 
 
-def _cached(tokens: _Buckets, hit: tuple[int, int]) -> _Buckets:
+def with_cache_hits(tokens: TokenBuckets, hit: tuple[int, int]) -> TokenBuckets:
     """Cacheable prompt split: ``hit`` of it read from the cache, the rest written to the 1-hour cache."""
     cacheable = tokens[1] + tokens[2] + tokens[3]
-    reads = _round_ratio(cacheable * hit[0], hit[1])
+    reads = round_ratio(cacheable * hit[0], hit[1])
     return (tokens[0], 0, cacheable - reads, reads, tokens[4], tokens[5])
 
 
-def _sum(values: Iterable[Decimal]) -> Decimal:
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
     """The exact sum, without trailing zeros (``209.25 + 219.7125 + 208.3725`` is ``637.335``)."""
     with decimal.localcontext(EXACT):
         return plain(sum(values, Decimal(0)))
 
 
-def _sub(a: Decimal, b: Decimal) -> Decimal:
+def exact_difference(a: Decimal, b: Decimal) -> Decimal:
     with decimal.localcontext(EXACT):
         return plain(a - b)
 
 
-class _Money:
+class MoneyColumns:
     """Exact sums of costs given in integer units of ``10^exponent`` dollars, kept at the smallest
     exponent seen (a smaller one rescales what was summed)."""
 

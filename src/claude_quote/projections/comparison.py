@@ -14,8 +14,8 @@ from claude_quote.money import plain
 from claude_quote.pricing import ModelInfo, PriceTable
 from claude_quote.workload_spec import Workload
 
-from .arithmetic import _Money, _sum
-from .engine import _cache_warnings, _Engine, _month_rows, _setup
+from .arithmetic import MoneyColumns, exact_sum
+from .engine import MonthPricer, cache_warnings, month_rows, setup_projection
 from .months import MonthLength, monthly_requests
 from .results import SCENARIO_MODES, Comparison, Scenario, ScenarioMode, WorkloadSummary
 
@@ -46,13 +46,13 @@ def compare(
     when one has a batch share. Scenarios are ranked by their total over the horizon (the same order
     as the average month); a model the Batch API does not take has no batch scenarios (warned).
     """
-    items, first, starts, length, engine = _setup(workloads, start, months, month_length, table)
+    items, first, starts, length, engine = setup_projection(workloads, start, months, month_length, table)
     if not models:
         raise UsageError("compare needs at least one model")
     chosen = _modes(items, modes)
     infos = _models(engine, models, first)
     for workload in items:
-        _cache_warnings(engine, workload, comparing=True)
+        cache_warnings(engine, workload, comparing=True)
     volumes = [monthly_requests(w, starts, length) for w in items]
     found: list[_Found] = []
     for requested, info in infos:
@@ -75,7 +75,7 @@ _Found = tuple[str, ModelInfo, ScenarioMode, list[Decimal], int]
 """A scenario before ranking: the model as asked for, the model, the mode, monthly costs, retired months."""
 
 
-def _models(engine: _Engine, models: Sequence[str], first: date) -> list[tuple[str, ModelInfo]]:
+def _models(engine: MonthPricer, models: Sequence[str], first: date) -> list[tuple[str, ModelInfo]]:
     """Each distinct model (as asked for, and resolved on the first day); warns of mixed tokenizers."""
     infos: list[tuple[str, ModelInfo]] = []
     for name in models:
@@ -96,7 +96,7 @@ _COLUMNS: dict[ScenarioMode, int] = {"realtime": 0, "batch": 1, "batch+cache": 2
 
 
 def _scenarios(
-    engine: _Engine,
+    engine: MonthPricer,
     requested: str,
     info: ModelInfo,
     items: Sequence[Workload],
@@ -108,13 +108,13 @@ def _scenarios(
     modes_here = list(chosen)
     if not info.batch:
         modes_here = [m for m in chosen if m == "realtime"]
-    money = _Money(4, len(starts))  # real time, batch, batch + cache, hybrid
+    money = MoneyColumns(4, len(starts))  # real time, batch, batch + cache, hybrid
     retired_months = 0
     for index, workload in enumerate(items):
         engine.check_model(workload, info, starts)
         retired = 0
         columns = money.columns
-        for k, _, _, _, _, _, rt, batch, cached, blended, exponent, _, flagged in _month_rows(
+        for k, _, _, _, _, _, rt, batch, cached, blended, exponent, _, flagged in month_rows(
             engine, workload, info, volumes[index]
         ):
             factor = 1
@@ -163,7 +163,7 @@ def _modes(items: Sequence[Workload], modes: Sequence[ScenarioMode] | None) -> l
 
 
 def _rank(found: Sequence[_Found]) -> tuple[Scenario, ...]:
-    totals = [_sum(monthly) for _, _, _, monthly, _ in found]
+    totals = [exact_sum(monthly) for _, _, _, monthly, _ in found]
     order = sorted(range(len(found)), key=lambda i: (totals[i], i))
     cheapest = totals[order[0]] if order else Decimal(0)
     out = []

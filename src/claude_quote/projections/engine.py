@@ -20,8 +20,8 @@ from claude_quote.money import EXACT
 from claude_quote.pricing import ModelInfo, PriceTable
 from claude_quote.workload_spec import Workload
 
-from .arithmetic import _Buckets, _buckets, _cached, _minus, _part, _round_ratio, _scale
-from .months import _GROWTH, MAX_MONTHS, MonthLength, _next_month, month_starts, parse_month
+from .arithmetic import TokenBuckets, minus, round_ratio, scaled, share_of, token_buckets, with_cache_hits
+from .months import GROWTH_CONTEXT, MAX_MONTHS, MonthLength, month_starts, next_month, parse_month
 
 _RateKind = Literal["realtime", "batch"]
 _EXACT_BITS = 199
@@ -65,7 +65,7 @@ def _prices_alike(card: RateCard) -> tuple[object, ...]:
     )
 
 
-class _Engine:
+class MonthPricer:
     """Prices workloads month by month through the pricing engine (cards found once per run of
     months that price alike, and shared by every workload on the same model run the same way)."""
 
@@ -136,19 +136,19 @@ class _Engine:
         return _Priced(card, card.tier_of_total(workload.usage.prompt_tokens, workload.sample_requests))
 
     def _not_released(self, workload: Workload, info: ModelInfo, at: date) -> str:
-        month = _next_month(info.released) if info.released.day > 1 else info.released
+        month = next_month(info.released) if info.released.day > 1 else info.released
         return (
             f"workload {workload.name!r}: {info.id} was released on {info.released.isoformat()}; there is "
             f"no price for {at.isoformat()} (months are priced on their first day: start in "
             f"{month.isoformat()[:7]} or later)"
         )
 
-    def units(self, priced: _Priced, tokens: _Buckets) -> int | None:
+    def units(self, priced: _Priced, tokens: TokenBuckets) -> int | None:
         """The exact cost of ``tokens`` (a month of the workload) at the workload's tier, in units of
         ``10^card.unit_exponent`` dollars (None: only the Decimal way can say, see :meth:`amount`)."""
         return self.pricing.units(tokens, priced.card, priced.tier)
 
-    def amount(self, priced: _Priced, tokens: _Buckets) -> Decimal:
+    def amount(self, priced: _Priced, tokens: TokenBuckets) -> Decimal:
         """The exact cost of ``tokens`` (a month of the workload) at the workload's tier."""
         return self.pricing.amount(tokens, priced.card, priced.tier)
 
@@ -157,7 +157,7 @@ class _Engine:
 
     def check_model(self, workload: Workload, info: ModelInfo, months: Sequence[date]) -> None:
         """Warnings about the model over the horizon: retirement, and requests over its context window."""
-        last_day = _next_month(months[-1]) - timedelta(days=1)
+        last_day = next_month(months[-1]) - timedelta(days=1)
         if info.retired is not None and info.retired <= last_day:
             first = max(info.retired.replace(day=1), months[0])
             self.warn(
@@ -192,14 +192,14 @@ class _Engine:
 
 
 MonthRow = tuple[int, Decimal, int, int, int, int, int, int, int, int, int, date, bool]
-"""One month of one workload, as :func:`_month_rows` yields it: (month index, requests unrounded,
+"""One month of one workload, as :func:`month_rows` yields it: (month index, requests unrounded,
 requests, batch requests, input tokens, output tokens, then the costs in units of ``10^exponent``
 dollars: real time, batch, batch with caching, blended; then the exponent, the start of the price
 entry, retired)."""
 
 
-def _month_rows(
-    engine: _Engine,
+def month_rows(
+    engine: MonthPricer,
     workload: Workload,
     info: ModelInfo,
     volumes: Sequence[tuple[Decimal, int]],
@@ -215,7 +215,7 @@ def _month_rows(
     tokens, exactly). ``warn=False`` reads the months again, quietly.
     """
     starts = engine.starts
-    sample = _buckets(workload.usage)
+    sample = token_buckets(workload.usage)
     hit = _ratio(workload.cache_hit_rate)
     share = Decimal(1) if workload.batch_share is None else workload.batch_share
     retired_from = _retired_from(info, starts)
@@ -252,9 +252,9 @@ class _MonthOf:
 
     def __init__(
         self,
-        engine: _Engine,
+        engine: MonthPricer,
         workload: Workload,
-        sample: _Buckets,
+        sample: TokenBuckets,
         hit: tuple[int, int] | None,
         share: Decimal,
         realtime: _Priced,
@@ -343,7 +343,7 @@ class _MonthOf:
                 cached = batch
             else:
                 c = n * cacheable
-                reads = _round_ratio(c * hit[0], hit[1])
+                reads = round_ratio(c * hit[0], hit[1])
                 cached = n * rest_unit + write * (c - reads) + read * reads
             in_batch = n if whole and n.bit_length() < _EXACT_BITS else _batch_requests(n, share)
             if in_batch == n:
@@ -353,7 +353,7 @@ class _MonthOf:
                     side = in_batch * batch_unit
                 else:
                     c = in_batch * cacheable
-                    reads = _round_ratio(c * hit[0], hit[1])
+                    reads = round_ratio(c * hit[0], hit[1])
                     side = in_batch * rest_unit + write * (c - reads) + read * reads
                 blended = (n - in_batch) * rt_unit * rt_scale + side * b_scale
             yield (
@@ -375,7 +375,7 @@ class _MonthOf:
     def month(self, k: int, exact: Decimal, requests: int) -> MonthRow:
         """One month, any workload: its tokens priced by the engine (Decimal where it must)."""
         engine, realtime, batch, hit = self.engine, self.realtime, self.batch, self.hit
-        tokens = _scale(self.sample, requests, self.workload.sample_requests)
+        tokens = scaled(self.sample, requests, self.workload.sample_requests)
         prompt = tokens[0] + tokens[1] + tokens[2] + tokens[3]
         retired = k >= self.retired_from
         rt = engine.units(realtime, tokens)
@@ -399,14 +399,14 @@ class _MonthOf:
                 retired,
             )
         plain_batch = engine.units(batch, tokens)
-        cached = plain_batch if hit is None else engine.units(batch, _cached(tokens, hit))
+        cached = plain_batch if hit is None else engine.units(batch, with_cache_hits(tokens, hit))
         in_batch = _batch_requests(requests, self.share)
         if in_batch == requests:
             blended = None if cached is None else cached * self.b_scale
         else:
-            part = _part(tokens, in_batch, requests)
-            rest = engine.units(realtime, _minus(tokens, part))
-            side = engine.units(batch, _cached(part, hit) if hit is not None else part)
+            part = share_of(tokens, in_batch, requests)
+            rest = engine.units(realtime, minus(tokens, part))
+            side = engine.units(batch, with_cache_hits(part, hit) if hit is not None else part)
             blended = None if rest is None or side is None else rest * self.rt_scale + side * self.b_scale
         if rt is None or plain_batch is None or cached is None or blended is None:
             return self._decimal(k, exact, requests, tokens)
@@ -426,7 +426,7 @@ class _MonthOf:
             retired,
         )
 
-    def _decimal(self, k: int, exact: Decimal, requests: int, tokens: _Buckets) -> MonthRow:
+    def _decimal(self, k: int, exact: Decimal, requests: int, tokens: TokenBuckets) -> MonthRow:
         """A month the integer way cannot price (a rate missing, or more than 60 digits): priced in
         Decimal, which raises as it always did (a missing price, ``decimal.Inexact``)."""
         engine, realtime, batch, hit = self.engine, self.realtime, self.batch, self.hit
@@ -438,14 +438,14 @@ class _MonthOf:
                 in_batch = 0
             else:
                 plain_batch = engine.amount(batch, tokens)
-                cached = plain_batch if hit is None else engine.amount(batch, _cached(tokens, hit))
+                cached = plain_batch if hit is None else engine.amount(batch, with_cache_hits(tokens, hit))
                 in_batch = _batch_requests(requests, self.share)
                 if in_batch == requests:
                     blended = cached
                 else:
-                    part = _part(tokens, in_batch, requests)
-                    side = _cached(part, hit) if hit is not None else part
-                    blended = engine.amount(realtime, _minus(tokens, part)) + engine.amount(batch, side)
+                    part = share_of(tokens, in_batch, requests)
+                    side = with_cache_hits(part, hit) if hit is not None else part
+                    blended = engine.amount(realtime, minus(tokens, part)) + engine.amount(batch, side)
                 costs = [rt, plain_batch, cached, blended]
             units = [int(c.scaleb(-self.exponent)) for c in costs]
         return (
@@ -469,7 +469,7 @@ def _batch_requests(requests: int, share: Decimal) -> int:
     """``requests × share`` rounded half-even (computed at 60 digits, like the volumes)."""
     if share == 1 and requests.bit_length() < _EXACT_BITS:  # fewer than 60 digits: the product is exact
         return requests
-    return int((requests * share).quantize(Decimal(1), rounding=ROUND_HALF_EVEN, context=_GROWTH))
+    return int((requests * share).quantize(Decimal(1), rounding=ROUND_HALF_EVEN, context=GROWTH_CONTEXT))
 
 
 def _retired_from(info: ModelInfo, starts: Sequence[date]) -> int:
@@ -477,7 +477,7 @@ def _retired_from(info: ModelInfo, starts: Sequence[date]) -> int:
     if info.retired is None:
         return len(starts)
     for k, month in enumerate(starts):
-        if info.retired < _next_month(month):
+        if info.retired < next_month(month):
             return k
     return len(starts)
 
@@ -498,13 +498,13 @@ def _not_batchable(workload: Workload, info: ModelInfo) -> str:
     return f"{info.id} is not available in the Message Batches API: only real time is priced"
 
 
-def _setup(
+def setup_projection(
     workloads: Workload | Iterable[Workload],
     start: str | date | None,
     months: int,
     month_length: str,
     table: PriceTable | None,
-) -> tuple[list[Workload], date, list[date], MonthLength, _Engine]:
+) -> tuple[list[Workload], date, list[date], MonthLength, MonthPricer]:
     items = [workloads] if isinstance(workloads, Workload) else list(workloads)
     if not items:
         raise UsageError("no workloads to project")
@@ -519,10 +519,10 @@ def _setup(
     length: MonthLength = "calendar" if month_length == "calendar" else "average"
     first = parse_month(start)
     starts = month_starts(first, months)
-    return items, first, starts, length, _Engine(table, starts)
+    return items, first, starts, length, MonthPricer(table, starts)
 
 
-def _cache_warnings(engine: _Engine, workload: Workload, *, comparing: bool = False) -> None:
+def cache_warnings(engine: MonthPricer, workload: Workload, *, comparing: bool = False) -> None:
     batched = comparing or workload.batch_share is None or not workload.batch_share.is_zero()
     if batched and workload.cache_hit_rate is None and workload.usage.cache_read_tokens:
         engine.warn(

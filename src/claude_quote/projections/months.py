@@ -24,7 +24,7 @@ AVERAGE_MONTH_DAYS = Decimal("30.4375")
 MAX_MONTHS = 1200
 """The longest horizon accepted (100 years)."""
 
-_GROWTH = decimal.Context(prec=60, rounding=ROUND_HALF_EVEN)
+GROWTH_CONTEXT = decimal.Context(prec=60, rounding=ROUND_HALF_EVEN)
 """Volumes and compounding: 60 significant digits, then rounded half-even to whole requests."""
 
 _DAYS_PER_UNIT = {"day": Decimal(1), "week": Decimal(7)}
@@ -71,14 +71,14 @@ def month_starts(start: date, months: int) -> list[date]:
     return [date((first + k) // 12, (first + k) % 12 + 1, 1) for k in range(months)]
 
 
-def _next_month(day: date) -> date:
+def next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def _days(month: date, month_length: MonthLength) -> Decimal:
+def days_in(month: date, month_length: MonthLength) -> Decimal:
     if month_length == "average":
         return AVERAGE_MONTH_DAYS
-    return Decimal((_next_month(month) - month).days)
+    return Decimal((next_month(month) - month).days)
 
 
 def monthly_requests(
@@ -91,27 +91,27 @@ def monthly_requests(
     >>> monthly_requests(w, month_starts(date(2027, 2, 1), 3))
     [(Decimal('28000'), 28000), (Decimal('32550'), 32550), (Decimal('33075'), 33075)]
     """
-    return _volumes(workload, months, month_length)
+    return month_volumes(workload, months, month_length)
 
 
-def _volumes(
+def month_volumes(
     workload: Workload, months: Sequence[date], month_length: MonthLength, *, unrounded: bool = True
 ) -> list[tuple[Decimal, int]]:
     """:func:`monthly_requests`; without ``unrounded``, the first of each pair is left as computed
     (not written plain): for sums that only need the rounded requests."""
-    growth = _GROWTH.add(1, _GROWTH.divide(workload.growth_percent, 100))
+    growth = GROWTH_CONTEXT.add(1, GROWTH_CONTEXT.divide(workload.growth_percent, 100))
     factor = Decimal(1)
     out: list[tuple[Decimal, int]] = []
     bases: dict[Decimal, Decimal] = {}
-    multiply, quantize, one = _GROWTH.multiply, _GROWTH.quantize, Decimal(1)
+    multiply, quantize, one = GROWTH_CONTEXT.multiply, GROWTH_CONTEXT.quantize, Decimal(1)
     for month in months:
         if workload.per == "month":
             base = workload.requests
         else:
-            days = _days(month, month_length)
+            days = days_in(month, month_length)
             found = bases.get(days)
             if found is None:
-                found = bases[days] = _GROWTH.divide(
+                found = bases[days] = GROWTH_CONTEXT.divide(
                     multiply(workload.requests, days), _DAYS_PER_UNIT[workload.per]
                 )
             base = found

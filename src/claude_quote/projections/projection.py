@@ -12,9 +12,9 @@ from claude_quote.money import from_units
 from claude_quote.pricing import PriceTable
 from claude_quote.workload_spec import Workload
 
-from .arithmetic import _Money, _sub, _sum
-from .engine import _cache_warnings, _Engine, _month_rows, _setup
-from .months import MonthLength, _days, _volumes, monthly_requests
+from .arithmetic import MoneyColumns, exact_difference, exact_sum
+from .engine import MonthPricer, cache_warnings, month_rows, setup_projection
+from .months import MonthLength, days_in, month_volumes, monthly_requests
 from .results import (
     MonthRows,
     MonthTotal,
@@ -22,7 +22,7 @@ from .results import (
     Projection,
     WorkloadProjection,
     YearTotal,
-    _summary_fields,
+    summary_fields,
 )
 
 
@@ -51,7 +51,7 @@ def project(
         UsageError: a bad option; UnknownModelError, PriceNotAvailableError: a model cannot be priced
         in some month of the horizon.
     """
-    items, first, starts, length, engine = _setup(workloads, start, months, month_length, table)
+    items, first, starts, length, engine = setup_projection(workloads, start, months, month_length, table)
     sums = _MonthSums(len(starts))
     results = [_workload_projection(engine, workload, first, starts, length, sums) for workload in items]
     totals = sums.totals(starts, length)
@@ -68,10 +68,10 @@ def project(
         requests=sum(m.requests for m in totals),
         input_tokens=sum(m.input_tokens for m in totals),
         output_tokens=sum(m.output_tokens for m in totals),
-        realtime_cost=_sum(m.realtime_cost for m in totals),
-        batch_cost=_sum(m.batch_cost for m in totals),
-        blended_cost=_sum(m.blended_cost for m in totals),
-        savings=_sum(m.savings for m in totals),
+        realtime_cost=exact_sum(m.realtime_cost for m in totals),
+        batch_cost=exact_sum(m.batch_cost for m in totals),
+        blended_cost=exact_sum(m.blended_cost for m in totals),
+        savings=exact_sum(m.savings for m in totals),
         warnings=tuple(engine.warnings),
     )
 
@@ -81,7 +81,7 @@ class _MonthSums:
 
     def __init__(self, months: int) -> None:
         self.counts = [[0, 0, 0] for _ in range(months)]  # requests, input tokens, output tokens
-        self.money = _Money(3, months)  # real time, batch (with caching), blended
+        self.money = MoneyColumns(3, months)  # real time, batch (with caching), blended
         self.retired: list[set[str]] = [set() for _ in range(months)]
 
     def totals(self, starts: Sequence[date], length: MonthLength) -> tuple[MonthTotal, ...]:
@@ -91,12 +91,14 @@ class _MonthSums:
         cumulative = Decimal(0)
         for k, month in enumerate(starts):
             savings = from_units(realtime[k] - blended[k], exponent)
-            cumulative = _sub(cumulative, -savings)  # ``-savings`` in the caller's context, as always
+            cumulative = exact_difference(
+                cumulative, -savings
+            )  # ``-savings`` in the caller's context, as always
             requests, input_tokens, output_tokens = self.counts[k]
             out.append(
                 MonthTotal(
                     month=month,
-                    days=_days(month, length),
+                    days=days_in(month, length),
                     requests=requests,
                     input_tokens=input_tokens,
                     output_tokens=output_tokens,
@@ -112,7 +114,7 @@ class _MonthSums:
 
 
 def _workload_projection(
-    engine: _Engine,
+    engine: MonthPricer,
     workload: Workload,
     first: date,
     starts: list[date],
@@ -123,13 +125,13 @@ def _workload_projection(
     are added to ``sums`` as they are priced, then forgotten (read again from :class:`MonthRows`)."""
     info = engine.resolve(workload.model, first)
     engine.check_model(workload, info, starts)
-    _cache_warnings(engine, workload)
-    own = _Money(3, 1)
+    cache_warnings(engine, workload)
+    own = MoneyColumns(3, 1)
     total_requests = 0
     money = sums.money
     realtime, batch, blended = money.columns
-    for k, _, requests, _, prompt, output, rt, _, cached, mixed, exponent, _, retired in _month_rows(
-        engine, workload, info, _volumes(workload, starts, length, unrounded=False)
+    for k, _, requests, _, prompt, output, rt, _, cached, mixed, exponent, _, retired in month_rows(
+        engine, workload, info, month_volumes(workload, starts, length, unrounded=False)
     ):
         counts = sums.counts[k]
         counts[0] += requests
@@ -153,7 +155,7 @@ def _workload_projection(
         total_requests += requests
 
     def months() -> Iterator[MonthValues]:
-        days = [_days(month, length) for month in starts]
+        days = [days_in(month, length) for month in starts]
         for (
             k,
             exact,
@@ -168,7 +170,7 @@ def _workload_projection(
             exponent,
             effective,
             retired,
-        ) in _month_rows(engine, workload, info, monthly_requests(workload, starts, length), warn=False):
+        ) in month_rows(engine, workload, info, monthly_requests(workload, starts, length), warn=False):
             yield (
                 starts[k],
                 days[k],
@@ -186,7 +188,7 @@ def _workload_projection(
             )
 
     return WorkloadProjection(
-        **_summary_fields(workload),
+        **summary_fields(workload),
         model=info.id,
         model_name=info.name,
         months=MonthRows(months, len(starts)),
@@ -211,10 +213,10 @@ def _years(months: Sequence[MonthTotal]) -> tuple[YearTotal, ...]:
                 requests=sum(m.requests for m in chunk),
                 input_tokens=sum(m.input_tokens for m in chunk),
                 output_tokens=sum(m.output_tokens for m in chunk),
-                realtime_cost=_sum(m.realtime_cost for m in chunk),
-                batch_cost=_sum(m.batch_cost for m in chunk),
-                blended_cost=_sum(m.blended_cost for m in chunk),
-                savings=_sum(m.savings for m in chunk),
+                realtime_cost=exact_sum(m.realtime_cost for m in chunk),
+                batch_cost=exact_sum(m.batch_cost for m in chunk),
+                blended_cost=exact_sum(m.blended_cost for m in chunk),
+                savings=exact_sum(m.savings for m in chunk),
             )
         )
     return tuple(out)

@@ -165,10 +165,10 @@ class WorkloadSummary(_Frozen):
     @classmethod
     def of(cls, workload: Workload) -> WorkloadSummary:
         """The summary of ``workload``."""
-        return cls(**_summary_fields(workload))
+        return cls(**summary_fields(workload))
 
 
-def _summary_fields(workload: Workload) -> dict[str, object]:
+def summary_fields(workload: Workload) -> dict[str, object]:
     return {
         "name": workload.name,
         "requested_model": workload.model,

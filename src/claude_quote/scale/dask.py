@@ -295,14 +295,14 @@ def dask_estimate(
 ) -> Estimate:
     """:func:`~claude_quote.estimate.estimate` of ``files`` (expanded: paths and URLs) on the Dask
     cluster at ``address``; ``run``: the estimate's run, which knows the files found in directories."""
-    from claude_quote import _progress
+    from claude_quote import terminal_progress
     from claude_quote.estimate.partial import estimate_of, result_of
 
     found = frozenset() if run is None else run.found
     client = client_for(address)
     try:
         total = sum(Path(_local(f)).stat().st_size for f in files if not is_url(f))  # URLs: no bar
-        with _progress.progress_bar(total, enabled=progress) as advance:
+        with terminal_progress.progress_bar(total, enabled=progress) as advance:
             merged = dask_partial(
                 files, options, at=at, table=table, client=client, advance=advance, found=found
             )

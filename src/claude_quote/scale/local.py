@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from claude_quote import _progress
+from claude_quote import terminal_progress
 
 from .pieces import Piece, Position
 
@@ -108,7 +108,7 @@ def run_pieces(
     )
     merged: P | None = None
     try:
-        with _progress.progress_bar(total, enabled=progress, label=label) as advance:
+        with terminal_progress.progress_bar(total, enabled=progress, label=label) as advance:
             futures: dict[Future[P], Piece] = {executor.submit(_run, piece): piece for piece in pieces}
             shown = 0
             failed_at: Position | None = None

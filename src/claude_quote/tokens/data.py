@@ -30,10 +30,10 @@ from pydantic import (
     model_validator,
 )
 
-from claude_quote._validation import parse_toml, validate
 from claude_quote.errors import PricingDataError
 from claude_quote.money import to_decimal
 from claude_quote.pricing.model import SourceId, TokenizerName
+from claude_quote.validation import parse_toml, validate
 
 from .classes import CLASSES, ClassName
 
