@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from claude_quote import WorkloadError
 from claude_quote.engine import engine_for
@@ -196,3 +198,105 @@ def test_per_request_estimates_in_worker_processes(monkeypatch: pytest.MonkeyPat
     assert two.stdout == one.stdout
     assert calls
     assert all(n > 3 for n in calls)
+
+
+# -- repeated custom_ids: the one-process check over every piece's records -------------------------
+
+
+def _mixed_line(rng: random.Random, custom_id: str) -> str:
+    """A line with ``custom_id``: valid (succeeded or expired), refused before its id is read (not
+    JSON), or refused after (a negative token count, or an unknown model: a pricing error)."""
+    kind = rng.random()
+    if kind < 0.08:
+        return '{"custom_id": "broken'
+    if kind < 0.16:
+        return json.dumps({"custom_id": custom_id, "result": {"type": "expired"}})
+    usage = {"input_tokens": -1 if kind < 0.22 else rng.randint(1, 9_000), "output_tokens": 5}
+    model = "claude-nope-1" if kind < 0.25 else rng.choice(MODELS[:3])
+    message = {"model": model, "usage": usage}
+    return json.dumps({"custom_id": custom_id, "result": {"type": "succeeded", "message": message}})
+
+
+def _outcome(run: Any) -> str:
+    try:
+        found = run()
+    except WorkloadError as exc:
+        return f"error: {exc}"
+    return "fallback" if found is None else str(render(found, "json"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 10_000),
+    ids=st.integers(3, 40),
+    target=st.integers(1, 3_000),
+    order=st.integers(0, 100),
+    skip_invalid=st.booleans(),
+)
+def test_repeats_across_and_within_pieces_as_one_process_finds_them(
+    tmp_path: Path, seed: int, ids: int, target: int, order: int, skip_invalid: bool
+) -> None:
+    # ids drawn from a small pool: repeats within a piece and across pieces, some on refused lines
+    rng = random.Random(seed)
+    path = tmp_path / f"r{seed}.jsonl"
+    path.write_text("".join(_mixed_line(rng, f"id-{rng.randrange(ids)}") + "\n" for _ in range(60)))
+    one = _outcome(lambda: reconcile_results(path, at=DAY, skip_invalid=skip_invalid))
+    merged = _merged(path, target, order, skip_invalid=skip_invalid)
+    got = _outcome(lambda: actuals_of(merged, at=DAY, engine=engine_for(None)))
+    if got == "fallback":  # only when skipping, and only for a repeat that crosses pieces
+        assert skip_invalid
+        assert len(merged.pieces) > 1
+    else:
+        assert got == one
+
+
+def test_the_earliest_line_of_an_id_is_the_one_repeated_whatever_the_merge_order(tmp_path: Path) -> None:
+    # 'a' on lines 1, 3 and 5, one line a piece: line 3 repeats line 1 (not 5 repeating 3), however
+    # the pieces come back
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(_ok(c) + "\n" for c in ["a", "b", "a", "c", "a"]))
+    for seed in range(4):
+        with pytest.raises(WorkloadError) as merged:
+            actuals_of(_merged(path, 1, seed, skip_invalid=False), at=DAY, engine=engine_for(None))
+        assert (
+            str(merged.value)
+            == f"{path}:3: custom_id 'a' already appeared on line 1; ids are unique in a batch"
+        )
+
+
+def test_a_repeat_within_one_piece_is_skipped_there_without_reading_the_file_again(tmp_path: Path) -> None:
+    # lines 1-3 in one piece, 4-6 in another: 'a' repeats within the first piece only
+    path = tmp_path / "d.jsonl"
+    lines = [_ok(c) + "\n" for c in ["a", "b", "a", "c", "d", "e"]]
+    path.write_text("".join(lines))
+    target = sum(len(line) for line in lines[:3]) - 1  # the cut after line 3
+    whole = reconcile_results(path, at=DAY, skip_invalid=True)
+    merged = _merged(path, target, 1, skip_invalid=True)
+    assert [p.first_line for p in sorted(merged.pieces, key=lambda p: p.first_line)] == [1, 4]
+    actuals = actuals_of(merged, at=DAY, engine=engine_for(None))
+    assert actuals is not None  # not the fallback to one reader
+    assert actuals.counts.succeeded == 5  # 6 lines, line 3 skipped
+    assert actuals.skipped == 1
+    assert render(actuals, "json") == render(whole, "json")
+
+
+def test_a_refused_line_repeating_an_earlier_piece_s_id_is_reported_as_the_repeat(tmp_path: Path) -> None:
+    # line 4 (second piece) has a negative count and repeats 'a' (line 1): one process names the repeat
+    path = tmp_path / "d.jsonl"
+    bad = json.dumps(
+        {
+            "custom_id": "a",
+            "result": {
+                "type": "succeeded",
+                "message": {"model": "sonnet-4.6", "usage": {"input_tokens": -1, "output_tokens": 1}},
+            },
+        }
+    )
+    path.write_text("".join(line + "\n" for line in [_ok("a"), _ok("b"), _ok("c"), bad]))
+    with pytest.raises(WorkloadError) as one:
+        reconcile_results(path, at=DAY)
+    assert str(one.value) == f"{path}:4: custom_id 'a' already appeared on line 1; ids are unique in a batch"
+    with pytest.raises(WorkloadError) as merged:
+        actuals_of(_merged(path, 1, 0, skip_invalid=False), at=DAY, engine=engine_for(None))
+    assert str(merged.value) == str(one.value)
+    assert actuals_of(_merged(path, 1, 0, skip_invalid=True), at=DAY, engine=engine_for(None)) is None

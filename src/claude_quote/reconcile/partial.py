@@ -9,29 +9,38 @@ in it: the merged sums go through the pricing engine's :class:`~claude_quote.eng
 order each group first appeared in the file (as one process adds them), so the report is the same to
 the last digit and the last warning.
 
-custom_ids must be unique in a results file. Within a piece the reader checks them; across pieces each
-partial keeps a 64-bit hash and the line of every id (16 bytes a line), and the merged hashes are
-sorted once: two equal hashes are read back from the file and compared, so a repeat is found exactly
-(and reported at its later line), and a hash collision is not taken for one.
+Each piece is read by the one-process reader's own pass over its lines
+(:meth:`~claude_quote.workloads.results.ResultsReader.sums`, its fast path), which also finds the
+custom_ids repeated within the piece. Across pieces, each partial keeps the reader's index of its ids (a
+64-bit hash, the same in every process, and the line, 16 bytes a line; refused lines with a negative
+line), and the merge runs the one-process check
+(:meth:`~claude_quote.workloads.unique.DuplicateIds.find`) over all of them: equal hashes are read back
+from the file and compared, so a repeat is found exactly, at its later line, against the earliest line
+with its id (and a hash collision is not taken for one).
 """
 
 from __future__ import annotations
 
+import sys
 import zlib
 from array import array
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from claude_quote.engine import Engine, Ledger, Modifiers, RateCard, engine_for
+from claude_quote.engine import Engine, Ledger, Modifiers, engine_for
 from claude_quote.errors import ClaudeQuoteError, WorkloadError
+from claude_quote.parsing import loads_json
 from claude_quote.pricing import PriceTable
 from claude_quote.scale.pieces import CapturedError, Piece, Position, jsonl_cuts, piece_target
-from claude_quote.workloads.results import MAX_SKIPPED_SHOWN, InvalidLine, ResultsReader
+from claude_quote.workloads.files import iter_lines
+from claude_quote.workloads.results import MAX_SKIPPED_SHOWN, InvalidLine, ResultsReader, ResultSums
+from claude_quote.workloads.unique import Duplicate, DuplicateIds
 
-from .results import BatchActuals, actuals_from, batch_modifiers
+from .results import BatchActuals, Pricer, actuals_from
 
 __all__ = ["ResultsPartial", "actuals_of", "parallel_actuals", "results_piece", "results_pieces"]
 
@@ -89,9 +98,11 @@ class ResultsPartial:
 
 
 def _id_hash(custom_id: str) -> int:
-    """64 bits of a custom_id (CRC-32 and Adler-32: fast; equal hashes are checked on the ids)."""
+    """64 bits of a custom_id, the same in every process (CRC-32 and Adler-32, as a signed 64-bit
+    integer; equal hashes are checked on the ids)."""
     data = custom_id.encode("utf-8", "surrogatepass")
-    return zlib.crc32(data) << 32 | zlib.adler32(data)
+    value = zlib.crc32(data) << 32 | zlib.adler32(data)
+    return value - (1 << 64) if value >> 63 else value
 
 
 def results_piece(
@@ -102,58 +113,57 @@ def results_piece(
     skip_invalid: bool = False,
     advance: Callable[[int], None] | None = None,
 ) -> ResultsPartial:
-    """Read and sum one piece of a results file (cards found and tiers chosen by ``engine`` on ``at``)."""
+    """Read and sum one piece of a results file (cards found and tiers chosen by ``engine`` on ``at``):
+    the one-process reader's own pass (:meth:`~claude_quote.workloads.results.ResultsReader.sums`, its
+    fast path) over the piece's lines, its index of custom_ids kept for the merge."""
     path = piece.path
     part = ResultsPartial(path=path, pieces=[piece], skip_invalid=skip_invalid)
+    ids = DuplicateIds(memory_records=sys.maxsize)  # a piece's records go back to the parent: not spilled
+    ids.hash = _id_hash
     reader = ResultsReader(
-        path, skip_invalid=skip_invalid, start=piece.start, end=piece.end, first_line=piece.first_line
+        path,
+        skip_invalid=skip_invalid,
+        start=piece.start,
+        end=piece.end,
+        first_line=piece.first_line,
+        ids=lambda: ids,
     )
-    cards: dict[tuple[str, Modifiers], RateCard] = {}
-    ids = array("Q")
-    lines = array("Q")
-    number = piece.first_line
+    pricer = Pricer(engine, at, path)
     try:
-        for line in reader:
-            number = line.line
-            part.counts[line.type] += 1
-            ids.append(_id_hash(line.custom_id))
-            lines.append(line.line)
-            if line.type == "errored":
-                part.errors[line.error_type or "unknown"] += 1
-            usage = line.usage
-            if usage is None:
-                continue
-            assert line.model is not None
-            mods = batch_modifiers(line, path)
-            card = cards.get((line.model, mods))
-            if card is None:
-                try:
-                    card = cards[line.model, mods] = engine.card(line.model, at, mods)
-                except ClaudeQuoteError as exc:
-                    raise WorkloadError(f"result.message.model: {exc}", path=path, line=line.line) from None
-            if line.service_tier not in (None, "batch"):
-                part.other_tiers[str(line.service_tier)] += 1
-            buckets = usage.buckets()
-            key = (card.model.id, mods, card.tier(buckets[0] + buckets[1] + buckets[2] + buckets[3]))
-            sums = part.groups.get(key)
-            if sums is None:
-                sums = part.groups[key] = [0] * 7
-                part.first[key] = line.line
-            sums[0] += 1
-            for i in range(6):
-                sums[i + 1] += buckets[i]
-            if line.cache_split_missing:
-                part.missing += 1
-                part.missing_tokens += usage.cache_write_5m_tokens
+        sums = reader.sums(pricer.tiers_for)
     except ClaudeQuoteError as exc:
-        at_line = exc.line if isinstance(exc, WorkloadError) and exc.line is not None else number
+        at_line = exc.line if isinstance(exc, WorkloadError) and exc.line is not None else piece.first_line
         part.error = ((0, at_line), CapturedError.of(exc))
+    else:
+        _add_sums(part, sums, pricer)
     part.skipped, part.skipped_lines = reader.skipped, list(reader.skipped_lines)
-    part.hashes = [(ids, lines)]
+    part.hashes = [(ids.hashes, ids.lines)]
     if advance is not None:
         end = Path(path).stat().st_size if piece.end is None else piece.end
         advance(end - piece.start)
     return part
+
+
+def _add_sums(part: ResultsPartial, sums: ResultSums, pricer: Pricer) -> None:
+    """The reader's sums (by model as written, way it ran and tier) as the partial keeps them (by
+    canonical model, modifiers and tier: two names of one model are one group, as in the ledgers)."""
+    part.counts.update(sums.counts)
+    part.errors.update(sums.errors)
+    part.other_tiers.update(sums.service_tiers)
+    part.missing += sums.cache_split_missing
+    part.missing_tokens += sums.cache_split_missing_tokens
+    for found in sums.groups:
+        card, _ = pricer.cards_for(found.model, found.inference_geo, found.speed, found.first_line, "")
+        key = (card.model.id, card.modifiers, found.tier)
+        mine = part.groups.get(key)
+        if mine is None:
+            mine = part.groups[key] = [0] * 7
+            part.first[key] = found.first_line
+        else:
+            part.first[key] = min(part.first[key], found.first_line)
+        mine[0] += found.requests
+        for i, value in enumerate(found.buckets):
+            mine[i + 1] += value
 
 
 def results_pieces(path: str | Path, *, jobs: int) -> list[Piece]:
@@ -165,44 +175,48 @@ def results_pieces(path: str | Path, *, jobs: int) -> list[Piece]:
     ]
 
 
-def _repeats(partial: ResultsPartial) -> tuple[int, int] | None:
-    """The earliest (first line, later line) of a custom_id that two pieces both hold, or None."""
-    import numpy as np
-
+def _repeats(partial: ResultsPartial) -> dict[int, Duplicate]:
+    """Every line whose custom_id an earlier accepted line of the file had, whatever piece either is
+    in: the one-process reader's check (:meth:`~claude_quote.workloads.unique.DuplicateIds.find`) over
+    the records of all the pieces, by line."""
     if len(partial.hashes) < 2:
-        return None
-    all_hashes = np.concatenate([np.frombuffer(h, dtype=np.uint64) for h, _ in partial.hashes])
-    all_lines = np.concatenate([np.frombuffer(n, dtype=np.uint64) for _, n in partial.hashes])
-    order = np.argsort(all_hashes, kind="stable")
-    hashes, lines = all_hashes[order], all_lines[order]
-    same = np.flatnonzero(hashes[1:] == hashes[:-1])
-    found: tuple[int, int] | None = None
-    for i in same.tolist():
-        j = i
-        while j > 0 and hashes[j - 1] == hashes[i]:
-            j -= 1
-        first, again = int(lines[j]), int(lines[i + 1])
-        first, again = min(first, again), max(first, again)
-        if first == again or (found is not None and again >= found[1]):
-            continue
-        if _id_at(partial, first) == _id_at(partial, again):  # not a hash collision
-            found = (first, again)
-    return found
+        return {}
+    ids = DuplicateIds(memory_records=sys.maxsize)
+    for hashes, lines in partial.hashes:
+        ids.hashes.extend(hashes)
+        ids.lines.extend(lines)
+    return ids.find(lambda wanted: _ids_at(partial, wanted))
 
 
-def _id_at(partial: ResultsPartial, number: int) -> str | None:
-    """The custom_id of line ``number`` (read back from the file)."""
-    for piece in partial.pieces:
-        reader = ResultsReader(
-            piece.path, skip_invalid=True, start=piece.start, end=piece.end, first_line=piece.first_line
-        )
-        if piece.first_line <= number:
-            for line in reader:
-                if line.line == number:
-                    return line.custom_id
-                if line.line > number:
-                    break
-    return None
+def _ids_at(partial: ResultsPartial, wanted: Collection[int]) -> dict[int, str]:
+    """The custom_ids of lines ``wanted`` (lines whose id was read), read back from the file."""
+    pieces = sorted(partial.pieces, key=lambda p: p.first_line)
+    firsts = [p.first_line for p in pieces]
+    by_piece: dict[int, set[int]] = {}
+    for number in wanted:
+        by_piece.setdefault(bisect_right(firsts, number) - 1, set()).add(number)
+    out: dict[int, str] = {}
+    for index, numbers in by_piece.items():
+        piece = pieces[index]
+        stop = None if piece.end is None else piece.end - piece.start
+        with Path(piece.path).open("rb") as handle:
+            handle.seek(piece.start)
+            for number, raw in iter_lines(handle, piece.path, number=piece.first_line - 1, stop=stop):
+                if number in numbers:
+                    out[number] = loads_json(raw, line=number)["custom_id"]
+                    if len(out) == len(wanted):
+                        return out
+    return out
+
+
+def _crosses_pieces(partial: ResultsPartial, repeats: Mapping[int, Duplicate]) -> bool:
+    """Whether a repeat and the line it repeats are in different pieces (a repeat within a piece was
+    found, and skipped, by that piece's reader as one process would)."""
+    firsts = sorted(p.first_line for p in partial.pieces)
+    return any(
+        bisect_right(firsts, line) != bisect_right(firsts, repeat.first_line)
+        for line, repeat in repeats.items()
+    )
 
 
 def actuals_of(partial: ResultsPartial, *, at: date, engine: Engine) -> BatchActuals | None:
@@ -212,19 +226,14 @@ def actuals_of(partial: ResultsPartial, *, at: date, engine: Engine) -> BatchAct
     Raises:
         WorkloadError: the first invalid line or unpriceable model (by line), or a repeated custom_id.
     """
-    repeat = _repeats(partial)
-    if repeat is not None:
-        if partial.skip_invalid:
+    repeats = _repeats(partial)
+    if repeats and partial.skip_invalid:
+        if _crosses_pieces(partial, repeats):
             return None
-        first, again = repeat
-        custom_id = _id_at(partial, again)
-        error = WorkloadError(
-            f"custom_id {custom_id!r} already appeared on line {first}; ids are unique in a batch",
-            path=partial.path,
-            line=again,
-        )
-        if partial.error is None or (0, again) < partial.error[0]:
-            raise error
+    elif repeats:
+        line, repeat = next(iter(repeats.items()))  # the earliest
+        if partial.error is None or (0, line) <= partial.error[0]:  # a repeat is raised before the
+            raise WorkloadError(repeat.message, path=partial.path, line=line)  # line's other errors
     if partial.error is not None:
         raise partial.error[1].error()
     batch, realtime = Ledger(engine), Ledger(engine)

@@ -49,6 +49,7 @@ from claude_quote.workloads.results import BatchResult, InvalidLine, ResultsRead
 __all__ = [
     "BatchActuals",
     "ModelActual",
+    "Pricer",
     "ResultCounts",
     "actuals_and_reader",
     "actuals_from",
@@ -127,7 +128,7 @@ class BatchActuals(_Frozen):
         return self.counts.succeeded
 
 
-class _Pricer:
+class Pricer:
     """The batch and real-time cards of each model as its requests ran (remembered), for the reader."""
 
     def __init__(self, engine: Engine, at: date, path: str) -> None:
@@ -220,7 +221,7 @@ def actuals_and_reader(
     engine = engine_for(table)
     at = at or today()
     reader = ResultsReader(path, skip_invalid=skip_invalid)
-    pricer = _Pricer(engine, at, str(path))
+    pricer = Pricer(engine, at, str(path))
     sums = reader.sums(pricer.tiers_for)
     batch, realtime = Ledger(engine), Ledger(engine)
     for found in sums.groups:  # in order of first line, so the ledgers' groups are too

@@ -357,12 +357,16 @@ class ResultsReader:
         start: int = 0,
         end: int | None = None,
         first_line: int = 1,
+        ids: Callable[[], DuplicateIds] = DuplicateIds,
     ) -> None:
         self.path = Path(path)
         self.skip_invalid = skip_invalid
         self.start, self.end, self.first_line = start, end, first_line
         """Read only the lines from byte ``start`` (a line's first byte) to ``end`` (None: the end),
         numbered from ``first_line``: a piece of the file (:mod:`claude_quote.scale`)."""
+        self.ids = ids
+        """Makes the index of custom_ids of each pass (a piece's reader passes one that keeps its
+        records, with a hash that is the same in every process, to compare ids across pieces)."""
         self.skipped = 0
         self.skipped_lines: list[InvalidLine] = []
         self._repeats: dict[int, Duplicate] | None = None
@@ -481,7 +485,7 @@ class ResultsReader:
         ``skip_invalid`` the file is then added up again without the repeats. Without it (before
         iterating), nothing is raised or counted: only the repeats are kept.
         """
-        ids = DuplicateIds()
+        ids = self.ids()
         try:
             tally = self._pass(_Tally(tiers_for), ids, strict=strict)
             repeats = ids.find(self._ids_at)
