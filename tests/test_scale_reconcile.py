@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -155,9 +156,14 @@ def test_reconcile_jobs_in_worker_processes(tmp_path: Path, monkeypatch: pytest.
     pieces_seen: list[int] = []
     run_pieces = local.run_pieces
 
-    def spy(pieces: list[Piece], *args: Any, **kwargs: Any) -> Any:
-        pieces_seen.append(len(pieces))
-        return run_pieces(pieces, *args, **kwargs)
+    def spy(pieces: Iterator[Piece], *args: Any, **kwargs: Any) -> Any:
+        def counted() -> Iterator[Piece]:  # the pieces are handed out as they are found
+            pieces_seen.append(0)
+            for piece in pieces:
+                pieces_seen[-1] += 1
+                yield piece
+
+        return run_pieces(counted(), *args, **kwargs)
 
     monkeypatch.setattr(local, "run_pieces", spy)
     args = f"reconcile {path} --at 2026-11-25 --skip-invalid --format json"

@@ -26,7 +26,7 @@ import zlib
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -35,7 +35,7 @@ from claude_quote.engine import Engine, Ledger, Modifiers, engine_for
 from claude_quote.errors import ClaudeQuoteError, WorkloadError
 from claude_quote.parsing import loads_json
 from claude_quote.pricing import PriceTable
-from claude_quote.scale.pieces import CapturedError, Piece, Position, jsonl_cuts, piece_target
+from claude_quote.scale.pieces import CapturedError, Piece, Position, iter_jsonl_cuts, shrinking
 from claude_quote.workloads.files import iter_lines
 from claude_quote.workloads.results import MAX_SKIPPED_SHOWN, InvalidLine, ResultsReader, ResultSums
 from claude_quote.workloads.unique import Duplicate, DuplicateIds
@@ -166,13 +166,14 @@ def _add_sums(part: ResultsPartial, sums: ResultSums, pricer: Pricer) -> None:
             mine[i + 1] += value
 
 
-def results_pieces(path: str | Path, *, jobs: int) -> list[Piece]:
-    """A results file cut into pieces at line boundaries for ``jobs`` workers."""
+def results_pieces(path: str | Path, *, jobs: int) -> Iterator[Piece]:
+    """A results file cut into pieces at line boundaries for ``jobs`` workers, each given as soon as it
+    is found, smaller towards the end (:func:`~claude_quote.scale.pieces.shrinking`)."""
     size = Path(path).stat().st_size
-    return [
-        Piece("results", ((0, str(path)),), start, end, line, size=(size if end is None else end) - start)
-        for start, end, line in jsonl_cuts(path, piece_target(size, jobs))
-    ]
+    for start, end, line in iter_jsonl_cuts(path, shrinking(jobs)):
+        yield Piece(
+            "results", ((0, str(path)),), start, end, line, size=(size if end is None else end) - start
+        )
 
 
 def _repeats(partial: ResultsPartial) -> dict[int, Duplicate]:
@@ -291,6 +292,7 @@ def parallel_actuals(
         results_worker,
         (at, table, skip_invalid),
         jobs=jobs,
+        total=Path(path).stat().st_size,
         merge=ResultsPartial.merge,
         progress=progress,
         label="reading results",

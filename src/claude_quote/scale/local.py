@@ -14,7 +14,7 @@ Workers ignore SIGINT: on Ctrl-C the parent terminates them and re-raises ``Keyb
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -78,7 +78,7 @@ def _run(piece: Piece) -> Any:
 
 
 def run_pieces(
-    pieces: Sequence[Piece],
+    pieces: Iterable[Piece],
     setup: Callable[..., Work],
     args: tuple[Any, ...],
     *,
@@ -86,22 +86,33 @@ def run_pieces(
     merge: Callable[[P, P], P],
     progress: bool = False,
     label: str = "estimating",
+    total: int | None = None,
 ) -> P:
     """Every piece counted by ``setup(*args)(piece, advance)`` in ``jobs`` worker processes, the
     partials merged (``setup`` and ``args`` must pickle: ``setup`` a module-level function).
+
+    ``pieces`` may be an iterator that finds them as it goes (:func:`~.pieces.iter_jsonl_cuts`): each
+    is handed to a worker as soon as it is found, so the workers start while the rest is cut; then
+    ``total`` (bytes of all the pieces, for the progress bar) must be given.
 
     Raises:
         KeyboardInterrupt: after the workers were stopped.
     """
     import multiprocessing
 
-    if not pieces:
-        raise ValueError("no pieces to count")
+    if isinstance(pieces, Sequence):
+        if not pieces:
+            raise ValueError("no pieces to count")
+        workers = min(jobs, len(pieces))
+        total = sum(p.size for p in pieces) if total is None else total
+    elif total is None:
+        raise ValueError("total is needed with pieces found as they go")
+    else:
+        workers = jobs
     context = multiprocessing.get_context("spawn")
     counter: Synchronized[int] = context.Value("q", 0)
-    total = sum(p.size for p in pieces)
     executor = ProcessPoolExecutor(
-        max_workers=max(1, min(jobs, len(pieces))),
+        max_workers=max(1, workers),
         mp_context=context,
         initializer=_init,
         initargs=(setup, args, counter),
@@ -110,6 +121,8 @@ def run_pieces(
     try:
         with terminal_progress.progress_bar(total, enabled=progress, label=label) as advance:
             futures: dict[Future[P], Piece] = {executor.submit(_run, piece): piece for piece in pieces}
+            if not futures:
+                raise ValueError("no pieces to count")
             shown = 0
             failed_at: Position | None = None
             while futures:

@@ -17,6 +17,7 @@ estimate that depend on order (a cache prefix written by an *earlier* request, t
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -30,9 +31,11 @@ __all__ = [
     "PieceKind",
     "Position",
     "default_jobs",
+    "iter_jsonl_cuts",
     "jsonl_cuts",
     "piece_target",
     "resolve_jobs",
+    "shrinking",
 ]
 
 Position = tuple[int, int]
@@ -121,12 +124,31 @@ def piece_target(total: int, jobs: int) -> int:
 def jsonl_cuts(path: str | Path, target: int) -> list[tuple[int, int | None, int]]:
     """``(start, end, first line)`` of pieces of about ``target`` bytes of a JSONL file, each cut just
     after a newline: the file is read once, counting newlines (no line is parsed)."""
+    return list(iter_jsonl_cuts(path, lambda left: target))
+
+
+def shrinking(jobs: int) -> Callable[[int], int]:
+    """Piece sizes for ``jobs`` workers from the bytes left to cut: a share of what is left (a quarter
+    of a worker's), between :data:`MIN_PIECE_BYTES` and 64 MiB. The pieces shrink towards the end of
+    the input, so the workers finish together (the last pieces are small) while the first are big
+    (few tasks)."""
+
+    def target(left: int) -> int:
+        return max(MIN_PIECE_BYTES, min(MAX_PIECE_BYTES, left // max(1, jobs * 4)))
+
+    return target
+
+
+def iter_jsonl_cuts(path: str | Path, target: Callable[[int], int]) -> Iterator[tuple[int, int | None, int]]:
+    """:func:`jsonl_cuts`, each piece given as soon as its end is found (workers start on the first
+    pieces while the rest of the file is cut), its size ``target(bytes left from its start)``."""
     size = Path(path).stat().st_size
-    if size <= target:
-        return [(0, None, 1)]
-    starts: list[tuple[int, int]] = [(0, 1)]
+    start, line = 0, 1
+    if size <= target(size):
+        yield (0, None, 1)
+        return
     lines = offset = 0
-    next_cut = target
+    next_cut = target(size)
     with Path(path).open("rb", buffering=0) as handle:
         while block := handle.read(BLOCK):
             pos = counted = 0
@@ -137,14 +159,14 @@ def jsonl_cuts(path: str | Path, target: int) -> list[tuple[int, int | None, int
                 counted += block.count(b"\n", pos, i + 1)
                 pos = i + 1
                 cut = offset + pos
-                if cut < size:
-                    starts.append((cut, lines + counted + 1))
-                next_cut = cut + target
+                if cut >= size:  # the last line
+                    break
+                yield (start, cut, line)
+                start, line = cut, lines + counted + 1
+                next_cut = cut + target(size - cut)
             lines += counted + block.count(b"\n", pos)
             offset += len(block)
-    ends: list[int | None] = [s for s, _ in starts[1:]]
-    ends.append(None)
-    return [(start, end, line) for (start, line), end in zip(starts, ends, strict=True)]
+    yield (start, None, line)
 
 
 @dataclass(frozen=True, slots=True)
