@@ -23,6 +23,7 @@ from claude_quote.estimate.partial import (
     PieceRunner,
     estimate_frame,
     estimate_of,
+    iter_pieces,
     merge,
     parallel_partial,
     pieces_of,
@@ -305,3 +306,22 @@ def test_a_gzip_file_is_one_piece_whatever_its_name(tmp_path: Path) -> None:
     runner = PieceRunner(EstimateOptions(), at=DAY)
     merged = merge(runner.piece(p) for p in pieces_of([packed], jobs=2, target=100))
     assert estimate_of(merged, [packed], at=DAY).requests == 50
+
+
+def test_pieces_found_as_they_go_shrink_and_give_the_same_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _workload(tmp_path / "a.jsonl", 12, 60)
+    second = _workload(tmp_path / "b.jsonl", 13, 60)
+    files = [first, second]
+    monkeypatch.setattr(pieces_module, "MIN_PIECE_BYTES", 1_000)
+    pieces = list(iter_pieces(files, jobs=2))
+    assert pieces == pieces_of(files, jobs=2)
+    jsonl = [p for p in pieces if p.kind == "requests"]
+    # each cut a quarter of a worker's share of what is left of all the input (at least 1,000 bytes)
+    total = sum(f.stat().st_size for f in files)
+    assert jsonl[0].size >= total // 8
+    assert jsonl[-2].size < jsonl[0].size
+    assert [p.files[0][0] for p in pieces] == sorted(p.files[0][0] for p in pieces)  # input order
+    merged = parallel_partial(files, OPTIONS, at=DAY, table=None, jobs=2)
+    assert _json(estimate_of(merged, files, OPTIONS, at=DAY)) == _json(estimate(files, OPTIONS, at=DAY))

@@ -41,7 +41,15 @@ from typing import Any
 from claude_quote.engine import Engine
 from claude_quote.errors import ClaudeQuoteError, UsageError, WorkloadError
 from claude_quote.pricing import PriceTable
-from claude_quote.scale.pieces import CapturedError, Piece, Position, cuttable, jsonl_cuts, piece_target
+from claude_quote.scale.pieces import (
+    CapturedError,
+    Piece,
+    Position,
+    cuttable,
+    iter_jsonl_cuts,
+    piece_target,
+    shrinking,
+)
 from claude_quote.tokens.correction import TextCount
 from claude_quote.tokens.request import RequestShape
 from claude_quote.workloads.text import DEFAULT_TEMPLATE
@@ -61,6 +69,7 @@ __all__ = [
     "estimate_frame",
     "estimate_of",
     "estimate_piece",
+    "iter_pieces",
     "merge",
     "piece_items",
     "pieces_of",
@@ -578,41 +587,52 @@ def pieces_of(
     """``files`` cut into pieces for ``jobs`` workers: big JSONL request files at line boundaries,
     Parquet tables by row groups, other tables whole, text files in runs; in input order (``start``:
     the index of the first file among all the inputs)."""
+    return list(iter_pieces(files, jobs=jobs, target=target, start=start))
+
+
+def iter_pieces(
+    files: Sequence[Path | str], *, jobs: int, target: int | None = None, start: int = 0
+) -> Iterator[Piece]:
+    """:func:`pieces_of`, each piece given as soon as it is found (the workers start on the first
+    pieces while a big JSONL file is still being cut). Without ``target``, JSONL pieces shrink towards
+    the end of the input (:func:`~claude_quote.scale.pieces.shrinking`), so the workers finish
+    together."""
     sizes = [Path(f).stat().st_size for f in files]
-    target = target or piece_target(sum(sizes), jobs)
-    pieces: list[Piece] = []
+    fixed = target or piece_target(sum(sizes), jobs)
+    shrink = shrinking(jobs)
     texts: list[tuple[int, str]] = []
     text_bytes = 0
-
-    def flush() -> None:
-        nonlocal texts, text_bytes
-        if texts:
-            pieces.append(Piece("text", tuple(texts), size=text_bytes))
-            texts, text_bytes = [], 0
-
     for index, (file, size) in enumerate(zip(files, sizes, strict=True), start=start):
         path = Path(file)
         kind = classify(path)
         if kind == "text":
             texts.append((index, str(path)))
             text_bytes += size
-            if text_bytes >= target:
-                flush()
+            if text_bytes >= fixed:
+                yield Piece("text", tuple(texts), size=text_bytes)
+                texts, text_bytes = [], 0
             continue
-        flush()
+        if texts:
+            yield Piece("text", tuple(texts), size=text_bytes)
+            texts, text_bytes = [], 0
         if kind == "empty":
             continue
         name = path.name.lower()
         if kind == "requests" and name.endswith((".jsonl", ".ndjson")) and cuttable(path):
-            for start, end, line in jsonl_cuts(path, target):
-                covered = (size if end is None else end) - start
-                pieces.append(Piece("requests", ((index, str(path)),), start, end, line, size=covered))
+            later = sum(sizes[index - start + 1 :])
+
+            def cut_size(left: int, later: int = later) -> int:
+                return fixed if target else shrink(left + later)
+
+            for begin, end, line in iter_jsonl_cuts(path, cut_size):
+                covered = (size if end is None else end) - begin
+                yield Piece("requests", ((index, str(path)),), begin, end, line, size=covered)
         elif kind == "table" and path.suffix.lower() in (".parquet", ".pq"):
-            pieces += _row_group_pieces(index, path, target)
+            yield from _row_group_pieces(index, path, fixed)
         else:
-            pieces.append(Piece(kind, ((index, str(path)),), size=size))
-    flush()
-    return pieces
+            yield Piece(kind, ((index, str(path)),), size=size)
+    if texts:
+        yield Piece("text", tuple(texts), size=text_bytes)
 
 
 def _row_group_pieces(index: int, path: Path, target: int) -> list[Piece]:
@@ -737,12 +757,12 @@ def parallel_partial(
     """The merged partial of ``files`` counted in ``jobs`` worker processes."""
     from claude_quote.scale.local import run_pieces
 
-    pieces = pieces_of(files, jobs=jobs)
     return run_pieces(
-        pieces,
+        iter_pieces(files, jobs=jobs),
         piece_worker,
         (options, at, table, keep_records, unique_ids, found),
         jobs=jobs,
+        total=sum(Path(f).stat().st_size for f in files),
         merge=EstimatePartial.merge,
         progress=progress,
     )
