@@ -52,7 +52,11 @@ def test_cuts_of_any_sizes_cover_every_line_once_with_its_number(
 def test_the_same_cuts_as_a_fixed_target() -> None:
     path = Path(__file__).parent.parent / "examples" / "batch-results-support.jsonl"
     for target in (1, 500, 3_000, 10**9):
-        assert list(iter_jsonl_cuts(path, lambda left, t=target: t)) == jsonl_cuts(path, target)
+
+        def fixed(left: int, target: int = target) -> int:
+            return target
+
+        assert list(iter_jsonl_cuts(path, fixed)) == jsonl_cuts(path, target)
 
 
 def test_pieces_shrink_towards_the_end() -> None:
