@@ -14,12 +14,18 @@ shows.
   request file (reading included), and the same loop split in two halves over a 2-process pool (its
   start-up included, as ours is);
 - ours: ``estimate(jobs=1)`` (today's path: one process, tokenizer threads) and ``estimate(jobs=N)``;
-- reconcile floor: the single-core loop of ``json.loads`` + integer sums of every usage count;
-  ours: ``reconcile_results(jobs=N)``.
+- reconcile floors: the single-core loop of ``json.loads`` + integer sums of every usage count, and
+  the same loop over two halves in a 2-process pool; ours: ``reconcile_results(jobs=N)``.
 
 Goals (issue 15): estimate ≥ 1.5 × the loop on 2 cores, peak memory flat in file size; reconcile on
 1,000,000 lines ≥ 1.5 × its floor, under 200 MB. Not part of the test run; results are recorded in
 docs/performance.md ("Big inputs").
+
+Each round also prints the load average (``os.getloadavg``) after it, and the summary gives the ratio
+in the quietest round (the one where the single-core floor was fastest) beside the median. On a machine
+shared with other work, the CPU times are not steady either (the same loop took 10.9 s and 18.0 s of
+CPU in two rounds on 2026-12-01, at load 4 and 5.5): read the wall-clock ratios of paired rounds, and
+the load beside them. ``--folder DIR`` keeps the generated files there and reuses them.
 """
 
 from __future__ import annotations
@@ -100,11 +106,13 @@ def estimate_ours(path: str, jobs: int) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "total": str(result.realtime.total)}
 
 
-def reconcile_floor(path: str) -> dict[str, Any]:
-    start = time.perf_counter()
+def _floor_part(args: tuple[str, int, int | None]) -> list[int]:
+    path, start, end = args
     sums = [0] * 5
     keys = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
     with Path(path).open("rb") as handle:
+        handle.seek(start)
+        position = start
         for raw in handle:
             result = json.loads(raw)["result"]
             if result["type"] == "succeeded":
@@ -112,6 +120,26 @@ def reconcile_floor(path: str) -> dict[str, Any]:
                 sums[0] += 1
                 for i, key in enumerate(keys, start=1):
                     sums[i] += usage.get(key, 0)
+            position += len(raw)
+            if end is not None and position >= end:
+                break
+    return sums
+
+
+def reconcile_floor(path: str, jobs: int) -> dict[str, Any]:
+    """The floor on one core, or over ``jobs`` halves in a pool of processes (start-up included)."""
+    start = time.perf_counter()
+    if jobs == 1:
+        sums = _floor_part((path, 0, None))
+    else:
+        import multiprocessing
+
+        from claude_quote.scale.pieces import jsonl_cuts
+
+        size = Path(path).stat().st_size
+        cuts = [(path, s, e) for s, e, _ in jsonl_cuts(path, size // jobs + 1)]
+        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+            sums = [sum(column) for column in zip(*pool.map(_floor_part, cuts), strict=True)]
     return {"seconds": time.perf_counter() - start, "sums": sums}
 
 
@@ -128,7 +156,7 @@ def reconcile_ours(path: str, jobs: int) -> dict[str, Any]:
 MEASURES = {
     "estimate_loop": lambda path, jobs: estimate_loop(path, jobs),
     "estimate_ours": lambda path, jobs: estimate_ours(path, jobs),
-    "reconcile_floor": lambda path, jobs: reconcile_floor(path),
+    "reconcile_floor": lambda path, jobs: reconcile_floor(path, jobs),
     "reconcile_ours": lambda path, jobs: reconcile_ours(path, jobs),
 }
 
@@ -201,18 +229,23 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--skip-reconcile", action="store_true")
     parser.add_argument("--skip-estimate", action="store_true")
+    parser.add_argument("--folder", type=Path, help="keep the generated files here, and reuse them")
     parser.add_argument("--child", nargs=3, metavar=("NAME", "PATH", "JOBS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(args.child[0], args.child[1], int(args.child[2]))
         return
     jobs = args.jobs
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = args.folder or Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
         if not args.skip_estimate:
-            big = Path(folder) / "requests.jsonl"
-            small = Path(folder) / "small.jsonl"
-            generate(big, requests=None, size_mb=args.size_mb)
-            generate(small, requests=None, size_mb=args.small_mb)
+            big = folder / f"requests-{args.size_mb}.jsonl"
+            small = folder / f"requests-{args.small_mb}.jsonl"
+            for path, size in ((big, args.size_mb), (small, args.small_mb)):
+                if not path.exists():
+                    generate(path, requests=None, size_mb=size)
             print(
                 f"estimate: {big.stat().st_size / 2**20:.0f} MiB, jobs {jobs}, {args.rounds} rounds",
                 flush=True,
@@ -236,6 +269,7 @@ def main() -> None:
                     f"load {load:.1f}",
                     flush=True,
                 )
+            quiet = min(rows, key=lambda r: r["loop"]["seconds"])
             vs_loop = statistics.median(r["loop"]["seconds"] / r["ours_n"]["seconds"] for r in rows)
             vs_pool = statistics.median(r["pool"]["seconds"] / r["ours_n"]["seconds"] for r in rows)
             one_vs_loop = statistics.median(r["loop"]["seconds"] / r["ours_1"]["seconds"] for r in rows)
@@ -247,7 +281,9 @@ def main() -> None:
             )
             print(
                 f"estimate: jobs={jobs} is {vs_loop:.2f}× the single-core loop (goal ≥ 1.5), "
-                f"{vs_pool:.2f}× the {jobs}-process pool; jobs=1 is {one_vs_loop:.2f}× the loop "
+                f"{vs_pool:.2f}× the {jobs}-process pool; jobs=1 is {one_vs_loop:.2f}× the loop; in the "
+                f"quietest round {quiet['loop']['seconds'] / quiet['ours_n']['seconds']:.2f}× the loop and "
+                f"{quiet['pool']['seconds'] / quiet['ours_n']['seconds']:.2f}× the pool "
                 f"(medians: loop {_median_table(rows, 'loop')} s, pool {_median_table(rows, 'pool')} s, "
                 f"jobs=1 {_median_table(rows, 'ours_1')} s, jobs={jobs} {_median_table(rows, 'ours_n')} s)"
             )
@@ -260,23 +296,28 @@ def main() -> None:
                 flush=True,
             )
         if not args.skip_reconcile:
-            results = Path(folder) / "results.jsonl"
-            results_file(results, args.lines)
+            results = folder / f"results-{args.lines}.jsonl"
+            if not results.exists():
+                results_file(results, args.lines)
             print(f"reconcile: {args.lines:,} lines, {results.stat().st_size / 2**20:.0f} MiB", flush=True)
             rows = []
             for round_ in range(1, args.rounds + 1):
                 row = {
                     "floor": _measure("reconcile_floor", results, 1),
                     "ours": _measure("reconcile_ours", results, jobs),
+                    "pool": _measure("reconcile_floor", results, jobs),
                 }
                 rows.append(row)
                 print(
-                    f"  round {round_}: floor {row['floor']['seconds']:.2f} s (cpu {row['floor']['cpu']:.1f}), ours jobs={jobs} "
+                    f"  round {round_}: floor {row['floor']['seconds']:.2f} s (cpu {row['floor']['cpu']:.1f}), "
+                    f"{jobs}-process pool {row['pool']['seconds']:.2f} s (cpu {row['pool']['cpu']:.1f}), ours jobs={jobs} "
                     f"{row['ours']['seconds']:.2f} s (cpu {row['ours']['cpu']:.1f} s, rss {row['ours']['rss_mb']:.0f} "
                     f"+ worker {row['ours']['worker_rss_mb']:.0f} MB); load {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
             ratio = statistics.median(r["floor"]["seconds"] / r["ours"]["seconds"] for r in rows)
+            quiet = min(rows, key=lambda r: r["floor"]["seconds"])
+            pool = statistics.median(r["pool"]["seconds"] / r["ours"]["seconds"] for r in rows)
             cpu_share = statistics.median(r["ours"]["cpu"] / r["floor"]["cpu"] for r in rows)
             print(
                 f"reconcile CPU: jobs={jobs} uses {cpu_share:.2f}× the floor's CPU, so on {jobs} idle cores "
@@ -284,7 +325,9 @@ def main() -> None:
                 flush=True,
             )
             print(
-                f"reconcile: jobs={jobs} is {ratio:.2f}× the json.loads + integer-sum floor (goal ≥ 1.5); "
+                f"reconcile: jobs={jobs} is {ratio:.2f}× the json.loads + integer-sum floor (goal ≥ 1.5), "
+                f"{quiet['floor']['seconds'] / quiet['ours']['seconds']:.2f}× in the quietest round, "
+                f"{pool:.2f}× the floor over a {jobs}-process pool; "
                 f"peak {statistics.median(r['ours']['rss_mb'] for r in rows):.0f} MB parent, "
                 f"{statistics.median(r['ours']['worker_rss_mb'] for r in rows):.0f} MB per worker (goal < 200)"
             )

@@ -192,9 +192,14 @@ def test_per_request_estimates_in_worker_processes(monkeypatch: pytest.MonkeyPat
     calls: list[int] = []
     run_pieces = local.run_pieces
 
-    def spy(pieces: list[Piece], *a: Any, **k: Any) -> Any:
-        calls.append(len(pieces))
-        return run_pieces(pieces, *a, **k)
+    def spy(pieces: Iterator[Piece], *a: Any, **k: Any) -> Any:
+        def counted() -> Iterator[Piece]:  # the pieces are handed out as they are found
+            calls.append(0)
+            for piece in pieces:
+                calls[-1] += 1
+                yield piece
+
+        return run_pieces(counted(), *a, **k)
 
     monkeypatch.setattr(local, "run_pieces", spy)
     command = args.format(examples=ROOT / "examples") + " --at 2026-11-25 --format json"
@@ -306,3 +311,21 @@ def test_a_refused_line_repeating_an_earlier_piece_s_id_is_reported_as_the_repea
         actuals_of(_merged(path, 1, 0, skip_invalid=False), at=DAY, engine=engine_for(None))
     assert str(merged.value) == str(one.value)
     assert actuals_of(_merged(path, 1, 0, skip_invalid=True), at=DAY, engine=engine_for(None)) is None
+
+
+def test_a_piece_is_read_by_the_reader_s_pass_that_keeps_no_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the workers add up their pieces as one process does (ResultsReader.sums), never by iterating
+    # the lines as BatchResult objects (a second, careful pass over every line)
+    from claude_quote.workloads.results import ResultsReader
+
+    def no_iteration(self: ResultsReader) -> Iterator[Any]:
+        raise AssertionError("a piece was iterated line by line")
+
+    path = _results(tmp_path / "r.jsonl", 4)
+    whole = reconcile_results(path, at=DAY, skip_invalid=True)
+    monkeypatch.setattr(ResultsReader, "__iter__", no_iteration)
+    actuals = actuals_of(_merged(path, 700, 1, skip_invalid=True), at=DAY, engine=engine_for(None))
+    assert actuals is not None
+    assert render(actuals, "json") == render(whole, "json")
