@@ -329,3 +329,18 @@ def test_a_piece_is_read_by_the_reader_s_pass_that_keeps_no_line(
     actuals = actuals_of(_merged(path, 700, 1, skip_invalid=True), at=DAY, engine=engine_for(None))
     assert actuals is not None
     assert render(actuals, "json") == render(whole, "json")
+
+
+@pytest.mark.parametrize("skip_invalid", [True, False])
+def test_pieces_without_a_result_line_are_an_error_as_in_one_process(
+    tmp_path: Path, skip_invalid: bool
+) -> None:
+    # 20 invalid lines (skipped) or blank lines: never a silent $0
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"custom_id": "broken\n' * 20 if skip_invalid else "\n" * 200)
+    with pytest.raises(WorkloadError) as one:
+        reconcile_results(path, at=DAY, skip_invalid=skip_invalid)
+    with pytest.raises(WorkloadError) as merged:
+        actuals_of(_merged(path, 50, 0, skip_invalid=skip_invalid), at=DAY, engine=engine_for(None))
+    assert str(merged.value) == str(one.value)
+    assert "holds no result lines" in str(one.value)

@@ -37,7 +37,13 @@ from claude_quote.parsing import loads_json
 from claude_quote.pricing import PriceTable
 from claude_quote.scale.pieces import CapturedError, Piece, Position, iter_jsonl_cuts, shrinking
 from claude_quote.workloads.files import iter_lines
-from claude_quote.workloads.results import MAX_SKIPPED_SHOWN, InvalidLine, ResultsReader, ResultSums
+from claude_quote.workloads.results import (
+    MAX_SKIPPED_SHOWN,
+    InvalidLine,
+    ResultsReader,
+    ResultSums,
+    no_result_lines,
+)
 from claude_quote.workloads.unique import Duplicate, DuplicateIds
 
 from .results import BatchActuals, Pricer, actuals_from
@@ -237,6 +243,8 @@ def actuals_of(partial: ResultsPartial, *, at: date, engine: Engine) -> BatchAct
             raise WorkloadError(repeat.message, path=partial.path, line=line)  # line's other errors
     if partial.error is not None:
         raise partial.error[1].error()
+    if not sum(partial.counts.values()):  # every piece blank or skipped: as one reader says it
+        raise no_result_lines(partial.path, partial.skipped)
     batch, realtime = Ledger(engine), Ledger(engine)
     for key in sorted(partial.groups, key=partial.first.__getitem__):
         model, mods, tier = key

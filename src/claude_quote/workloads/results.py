@@ -63,6 +63,7 @@ __all__ = [
     "TierOf",
     "TiersFor",
     "check_token_count",
+    "no_result_lines",
 ]
 
 ResultType = Literal["succeeded", "errored", "canceled", "expired"]
@@ -132,6 +133,17 @@ def check_token_count(value: object, where: str, *, noun: str = "token counts") 
     if isinstance(value, int) and not isinstance(value, bool) and value > MAX_COUNT:
         return f"{where} is {_digits(value)}; more than {MAX_COUNT:,} is not a real count"
     return f"{where} is {shown(value)}; {noun} must be whole numbers of 0 or more"
+
+
+def no_result_lines(path: str, skipped: int) -> WorkloadError:
+    """The error of a results file without a result line (never a silent $0): ``skipped`` invalid
+    lines were skipped."""
+    shown_skipped = f" ({skipped:,} invalid skipped)" if skipped else ""
+    return WorkloadError(
+        f"the results file holds no result lines{shown_skipped}; expected one "
+        '{"custom_id": ..., "result": {...}} per line',
+        path=path,
+    )
 
 
 def _digits(value: int) -> str:
@@ -420,12 +432,7 @@ class ResultsReader:
     def _empty(self, read: int) -> None:
         """Never a silent $0: a whole file without a result line is not a batch that cost nothing."""
         if not read and self.start == 0 and self.end is None:  # a piece may hold only blank lines
-            skipped = f" ({self.skipped:,} invalid skipped)" if self.skipped else ""
-            raise WorkloadError(
-                f"the results file holds no result lines{skipped}; expected one "
-                '{"custom_id": ..., "result": {...}} per line',
-                path=str(self.path),
-            )
+            raise no_result_lines(str(self.path), self.skipped)
 
     # -- iterating ------------------------------------------------------------------------------
 
