@@ -14,7 +14,8 @@ from typing import Literal
 from claude_quote.cost import today
 from claude_quote.errors import UsageError
 from claude_quote.money import MAX_COUNT, plain
-from claude_quote.workload_spec import AVERAGE_MONTH_DAYS, Workload
+from claude_quote.workload_spec import AVERAGE_MONTH_DAYS as AVERAGE_MONTH_DAYS
+from claude_quote.workload_spec import Workload
 
 MonthLength = Literal["calendar", "average"]
 
