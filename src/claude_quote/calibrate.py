@@ -783,10 +783,12 @@ def _class_totals(requests: StoredRows) -> list[float]:
 def _class_shares(totals: Sequence[float]) -> dict[str, Decimal]:
     """Each class's share of the tiktoken tokens (three places), the classes present."""
     total = sum(totals)
+    if total <= 0:  # no text at all (images or documents only): no class has a share
+        return {}
     shares = {
         c: Decimal(repr(t / total)).quantize(Decimal("0.001")) for c, t in zip(CLASSES, totals, strict=True)
     }
-    return {c: v for c, v in shares.items() if v > 0} if total > 0 else {}
+    return {c: v for c, v in shares.items() if v > 0}
 
 
 def _mean(outputs: _Ints, samples: int) -> Decimal:
