@@ -16,7 +16,9 @@ tokenizer's share shows. ``check`` and ``calibrate`` count text too.
 
 Goal (issue #16): every command within 2× the floor. ``--src DIR`` also times another checkout
 (``python -m claude_quote.cli`` with ``PYTHONPATH=DIR``) in the same run, e.g. the commit before a
-change. Results are recorded in docs/performance.md ("CLI start-up").
+change (run as a module: its figures include ``runpy``, a few milliseconds). The load average is
+printed before and after: other jobs on the machine slow both sides of a pair, but not equally.
+Results are recorded in docs/performance.md ("CLI start-up").
 """
 
 from __future__ import annotations
@@ -127,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--src", type=Path, help="also time this source tree (PYTHONPATH) in the same run")
     args = parser.parse_args(argv)
     floor = [sys.executable, "-c", FLOOR]
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as folder:
         runs: dict[str, tuple[list[str], dict[str, str] | None]] = {}
         for name, command in commands(Path(folder)).items():
@@ -149,7 +152,12 @@ def main(argv: list[str] | None = None) -> int:
                 got["floor_wall"].append(floor_wall)
                 got["floor_cpu"].append(floor_cpu)
             results[name] = got
+    load_after = os.getloadavg()
     print(f"python {sys.version.split()[0]}, {args.runs} pairs per command (command, floor, ...), medians")
+    print(
+        f"load average (1, 5, 15 min) {' '.join(f'{x:.1f}' for x in load_before)} before, "
+        f"{' '.join(f'{x:.1f}' for x in load_after)} after, on {os.cpu_count()} CPUs"
+    )
     print(
         f"  {'command':<48} {'CPU ms':>8} {'floor':>7} {'× floor':>8}   {'wall ms':>8} {'× floor':>8}   goal ≤ {GOAL}×"
     )

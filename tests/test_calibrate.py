@@ -148,6 +148,23 @@ def test_fixed_tokens_are_not_corrected(tmp_path: Path) -> None:
     assert abs(blend - Decimal("1.5")) < Decimal("0.01")
 
 
+@pytest.mark.parametrize("count", [3, 2])
+def test_requests_without_text_calibrate_without_class_shares(tmp_path: Path, count: int) -> None:
+    # Image-only requests: no tiktoken token, so no content class has a share (this divided by zero).
+    # Each image is 300 × 250 ÷ 750 = 100 tokens, counted without the model; the bill says 107 (framing 7).
+    data = base64.b64encode(png(300, 250)).decode()
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": data}}
+    lines = [request([image], custom_id=f"i-{i}") for i in range(count)]
+    requests, results = _pair(tmp_path, lines, [result(f"i-{i}", input=107, output=5) for i in range(count)])
+    (m,) = calibrate(requests, results, at=DAY, min_samples=3).models
+    assert m.class_shares == {}
+    assert m.fixed_tokens == 100 * count
+    assert m.written is (count >= 3)
+    cli = run_cli(["calibrate", str(requests), str(results), "--at", str(DAY), "--format", "json"])
+    assert cli.exit_code == 0, cli.stderr
+    assert json.loads(cli.stdout)["models"][0]["class_shares"] == {}
+
+
 @pytest.mark.parametrize(("minimum", "written"), [(3, True), (4, False)])
 def test_minimum_samples_both_sides(tmp_path: Path, minimum: int, written: bool) -> None:
     lines = [request(words(50), custom_id=f"s-{i}") for i in range(3)]

@@ -4,11 +4,14 @@ interpreter and lists the modules it imported."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import subprocess
 import sys
 
 import pytest
+from pydantic import BaseModel
 
 from claude_quote.cli._common import PRICING_ENV_VAR
 from claude_quote.pricing import ENV_VAR
@@ -80,12 +83,98 @@ def test_help_builds_no_model() -> None:
             "models --format json",
             ["claude_quote.estimate", "claude_quote.projections", "claude_quote.cli.price"],
         ),
+        (
+            # Counting one small file: no sampling, no pieces for worker processes, no process pool.
+            "estimate examples/batch-requests.jsonl --at 2026-11-25 --format json",
+            [
+                "claude_quote.estimate.sampling",
+                "claude_quote.estimate.sample_parts",
+                "claude_quote.estimate.partial",
+                "claude_quote.estimate.per_request",
+                "concurrent.futures.process",
+                "multiprocessing",
+                "claude_quote.projections",
+            ],
+        ),
+        (
+            # A month is 30.4375 days without the projections package.
+            "check --config examples/claude-quote.toml --at 2026-11-25 --format json",
+            [
+                "claude_quote.projections",
+                "claude_quote.estimate.sampling",
+                "claude_quote.estimate.partial",
+                "concurrent.futures.process",
+                "multiprocessing",
+            ],
+        ),
+        (
+            "calibrate examples/batch-requests-support.jsonl examples/batch-results-support.jsonl "
+            "--at 2026-11-25 --format json",
+            [
+                "claude_quote.estimate.sampling",
+                "claude_quote.estimate.partial",
+                "concurrent.futures.process",
+                "multiprocessing",
+                "claude_quote.projections",
+            ],
+        ),
+        (
+            # plan counts tokens with the estimate package's pipeline, not its estimator.
+            "plan examples/batch-requests.jsonl --at 2026-11-25 --format json",
+            [
+                "claude_quote.estimate.estimator",
+                "claude_quote.estimate.sampling",
+                "concurrent.futures.process",
+            ],
+        ),
     ],
 )
 def test_a_command_imports_only_what_it_uses(args: str, unused: list[str]) -> None:
     modules = imported(*args.split())
     assert f"claude_quote.cli.{args.split()[0]}" in modules  # it ran
     assert sorted(m for m in unused if m in modules) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args",
+    [
+        "estimate examples/batch-requests.jsonl --at 2026-11-25 --format json",
+        "check --config examples/claude-quote.toml --at 2026-11-25 --format json",
+        "calibrate examples/batch-requests-support.jsonl examples/batch-results-support.jsonl --at 2026-11-25",
+    ],
+)
+def test_the_commands_that_count_load_the_tokenizer(args: str) -> None:
+    """The lists above are taken after counting: each of these commands did load the tokenizer."""
+    assert "tiktoken" in imported(*args.split())
+
+
+def _models() -> list[type[BaseModel]]:
+    """Every pydantic model of claude_quote (each module imported)."""
+    import claude_quote
+
+    for info in pkgutil.walk_packages(claude_quote.__path__, "claude_quote."):
+        if not info.name.endswith(".__main__"):  # that one runs the command line
+            importlib.import_module(info.name)
+    found: list[type[BaseModel]] = []
+    pending: list[type[BaseModel]] = [BaseModel]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            pending.append(sub)
+            if sub.__module__.startswith("claude_quote."):
+                found.append(sub)
+    return found
+
+
+def test_no_model_is_built_or_reads_its_source_at_import() -> None:
+    """A model's validator is built when it is first used (``defer_build``): a command pays only for
+    the models it validates. Attribute docstrings are read by ``claude_quote.schemas`` when it writes
+    the JSON Schemas, never at import (``use_attribute_docstrings`` parses the module's source: 20-45 ms
+    a module)."""
+    models = _models()
+    assert len(models) > 40  # the walk found them (a broken walk would pass vacuously)
+    assert sorted(m.__qualname__ for m in models if not m.model_config.get("defer_build")) == []
+    assert sorted(m.__qualname__ for m in models if m.model_config.get("use_attribute_docstrings")) == []
 
 
 @pytest.mark.slow

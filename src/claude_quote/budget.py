@@ -49,7 +49,7 @@ _RATIO = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_EVEN)
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Limits(_Frozen):

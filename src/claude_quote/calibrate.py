@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -55,8 +55,8 @@ from .money import EXACT, plain
 from .pricing import PriceTable, load_pricing
 from .pricing.model import TokenizerName
 from .reconcile import BatchActuals, actuals_and_reader, compare, error_percent
+from .reconcile.store import Records, Store
 from .reconcile.store import Rows as StoredRows
-from .reconcile.store import Store
 from .scale.pieces import resolve_jobs
 from .tokens.classes import CLASSES, ClassName
 from .tokens.correction import counting_model_for_tokenizer
@@ -65,6 +65,9 @@ from .usage import Usage
 from .workloads.requests import custom_id_prefix
 from .workloads.results import BatchResult
 from .writing import write_atomically
+
+if TYPE_CHECKING:
+    from .estimate.run import EstimateRun
 
 __all__ = [
     "FACTOR_PLACES",
@@ -410,48 +413,213 @@ def calibrate(
     """
     if min_samples < 1:
         raise UsageError(f"--min-samples must be at least 1, got {min_samples!r}")
-    table = table or load_pricing()
-    at = at or today()
+    batch = _read_batch(
+        requests,
+        results,
+        table=table or load_pricing(),
+        at=at or today(),
+        skip_invalid=skip_invalid,
+        jobs=jobs,
+    )
+    warnings: list[str] = []
+    models = tuple(
+        _learn_model(mid, group, min_samples, batch.run.models[mid].model.tokenizer, warnings)
+        for mid, group in sorted(batch.joined.by_model.items())
+    )
+    prefixes = _learn_prefixes(batch.joined.by_prefix, min_samples, warnings)
+    calibration = _calibration(models, prefixes, created=created or today(), note=_note(batch))
+    if not calibration.models and not calibration.prefixes:
+        warnings.append(
+            f"nothing reached the minimum of {min_samples} joined requests: the calibration file is empty"
+        )
+    effect = _effect(batch, calibration)
+    warnings += _join_warnings(batch.joined)
+    warnings += _skip_warnings(batch)
+    if output is not None:
+        write_calibration(calibration, output, source=(str(requests), str(results)))
+    return _report(
+        batch,
+        output=output,
+        min_samples=min_samples,
+        models=models,
+        prefixes=prefixes,
+        effect=effect,
+        calibration=calibration,
+        warnings=warnings,
+    )
+
+
+@dataclass
+class _Batch:
+    """A batch as calibrate reads it: its request file estimated (the records by custom_id, on disk),
+    its results read and joined with them; and how to estimate it again (:func:`_effect`)."""
+
+    requests: str | Path
+    results: str | Path
+    table: PriceTable
+    at: date
+    skip_invalid: bool
+    jobs: int | None
+    repeated: set[str] | None
+    """The custom_ids the request file repeats (read once, in this process)."""
+    store: Store
+    estimates: Records
+    run: EstimateRun
+    actuals: BatchActuals
+    joined: _Joined
+
+
+def _read_batch(
+    requests: str | Path,
+    results: str | Path,
+    *,
+    table: PriceTable,
+    at: date,
+    skip_invalid: bool,
+    jobs: int | None,
+) -> _Batch:
+    """Estimate every request, read the results and join the two.
+
+    Raises:
+        WorkloadError: a file is missing or malformed, or no request joined a succeeded result.
+    """
     store = Store()
     estimates = store.records()
+    repeated = repeated_ids(requests) if resolve_jobs(jobs) == 1 else None
     options = EstimateOptions(skip_invalid=skip_invalid)
-    repeated: set[str] | None = None
-    if resolve_jobs(jobs) == 1:  # in this process: each estimate kept on disk as it is made
-        repeated = repeated_ids(requests)
-        run = estimate_into(
+    run = _estimate_to(estimates, requests, options, at=at, table=table, jobs=jobs, repeated=repeated)
+    actuals, lines = actuals_and_reader(results, at=at, table=table, skip_invalid=skip_invalid)
+    joined = _join(lines, estimates, store)
+    if not len(joined.pairs):
+        raise WorkloadError(
+            f"no request of {requests} has a succeeded result in {results} with the same custom_id and "
+            "model: nothing to learn from (are they the same batch?)"
+        )
+    return _Batch(
+        requests=requests,
+        results=results,
+        table=table,
+        at=at,
+        skip_invalid=skip_invalid,
+        jobs=jobs,
+        repeated=repeated,
+        store=store,
+        estimates=estimates,
+        run=run,
+        actuals=actuals,
+        joined=joined,
+    )
+
+
+def _note(batch: _Batch) -> str:
+    """The calibration file's note: how many requests of which files."""
+    return (
+        f"claude-quote calibrate: {len(batch.joined.pairs):,} requests of {_shown_text(Path(batch.requests).name)} "
+        f"joined with {_shown_text(Path(batch.results).name)}"
+    )
+
+
+def _report(
+    batch: _Batch,
+    *,
+    output: str | Path | None,
+    min_samples: int,
+    models: tuple[ModelLearned, ...],
+    prefixes: tuple[PrefixLearned, ...],
+    effect: tuple[Effect, ...],
+    calibration: Calibration,
+    warnings: list[str],
+) -> CalibrationReport:
+    joined, run, actuals = batch.joined, batch.run, batch.actuals
+    return CalibrationReport(
+        requests_file=str(batch.requests),
+        results_file=str(batch.results),
+        output=None if output is None else str(output),
+        at=batch.at,
+        pricing_version=batch.table.version,
+        pricing_checked=batch.table.checked,
+        pricing_sha256=batch.table.sha256,
+        min_samples=min_samples,
+        requests=len(batch.estimates) + run.skipped,
+        results=actuals.counts.total + actuals.skipped,
+        joined=len(joined.pairs),
+        not_succeeded=dict(sorted(joined.not_succeeded.items())),
+        requests_without_result=joined.without_result,
+        requests_without_result_ids=joined.without_result_ids,
+        results_without_request=joined.without_request,
+        results_without_request_ids=tuple(joined.without_request_ids),
+        model_mismatch=joined.mismatch,
+        skipped_requests=run.skipped,
+        skipped_results=actuals.skipped,
+        models=models,
+        prefixes=prefixes,
+        effect=effect,
+        calibration=calibration,
+        warnings=tuple(warnings),
+    )
+
+
+def _estimate_to(
+    records: Records,
+    requests: str | Path,
+    options: EstimateOptions,
+    *,
+    at: date,
+    table: PriceTable,
+    jobs: int | None,
+    repeated: set[str] | None,
+) -> EstimateRun:
+    """Estimate every request of the file into ``records`` (by custom_id): in this process, each kept on
+    disk as it is made, or in worker processes, whose estimates come back whole."""
+    if resolve_jobs(jobs) == 1:
+        return estimate_into(
             requests,
-            lambda e: estimates.add(e.custom_id, _Estimate.of(e).record()),
+            lambda e: records.add(e.custom_id, _Estimate.of(e).record()),
             options,
             at=at,
             table=table,
             repeated=repeated,
         )
-    else:  # worker processes: their estimates come back whole
-        each, run = estimate_each(requests, options, at=at, table=table, jobs=jobs)
-        for e in each.values():
-            estimates.add(e.custom_id, _Estimate.of(e).record())
-        del each
-    actuals, lines = actuals_and_reader(results, at=at, table=table, skip_invalid=skip_invalid)
+    each, run = estimate_each(requests, options, at=at, table=table, jobs=jobs)
+    for e in each.values():
+        records.add(e.custom_id, _Estimate.of(e).record())
+    return run
 
-    pairs = store.rows()
-    not_succeeded: dict[str, int] = {}
-    without_request = 0
-    without_request_ids: list[str] = []
-    mismatch = 0
-    by_model: dict[str, _Group] = {}
-    by_prefix: dict[str, _Group] = {}
+
+@dataclass
+class _Joined:
+    """The requests joined by custom_id with their succeeded results, and what did not join."""
+
+    pairs: StoredRows
+    """Every joined request (:meth:`_Pair.record`), in the results' order, on disk."""
+    by_model: dict[str, _Group] = field(default_factory=dict)
+    by_prefix: dict[str, _Group] = field(default_factory=dict)
+    not_succeeded: dict[str, int] = field(default_factory=dict)
+    without_request: int = 0
+    without_request_ids: list[str] = field(default_factory=list)
+    mismatch: int = 0
+    without_result: int = 0
+    without_result_ids: tuple[str, ...] = ()
+
+
+def _join(lines: Iterable[BatchResult], estimates: Records, store: Store) -> _Joined:
+    """Join each result line with its request's estimate by custom_id: a succeeded result of the model
+    the request named is summed into its model's and its prefix's group (one pass, nothing per line
+    kept in memory)."""
+    joined = _Joined(pairs=store.rows())
+    pairs, by_model, by_prefix = joined.pairs, joined.by_model, joined.by_prefix
     for line in lines:
         record = estimates.take(line.custom_id)
         if record is None:
-            without_request += 1
-            if len(without_request_ids) < _SHOWN_IDS:
-                without_request_ids.append(line.custom_id)
+            joined.without_request += 1
+            if len(joined.without_request_ids) < _SHOWN_IDS:
+                joined.without_request_ids.append(line.custom_id)
             continue
         estimate = _Estimate.from_record(record)
         if line.usage is None:
-            not_succeeded[line.type] = not_succeeded.get(line.type, 0) + 1
+            joined.not_succeeded[line.type] = joined.not_succeeded.get(line.type, 0) + 1
         elif line.model != estimate.model:
-            mismatch += 1
+            joined.mismatch += 1
         else:
             pairs.append(_Pair(estimate, line).record())
             actual_prompt = line.usage.prompt_tokens
@@ -467,18 +635,15 @@ def calibrate(
             prefix = by_prefix.setdefault(custom_id_prefix(estimate.custom_id), _Group())
             prefix.samples += 1
             prefix.outputs.append(line.usage.output_tokens)
-    without_result, without_result_ids = estimates.unused(_SHOWN_IDS)
-    if not len(pairs):
-        raise WorkloadError(
-            f"no request of {requests} has a succeeded result in {results} with the same custom_id and "
-            "model: nothing to learn from (are they the same batch?)"
-        )
+    joined.without_result, shown = estimates.unused(_SHOWN_IDS)
+    joined.without_result_ids = tuple(r[0] for r in shown)
+    return joined
 
-    warnings: list[str] = []
-    models = tuple(
-        _learn_model(mid, group, min_samples, run.models[mid].model.tokenizer, warnings)
-        for mid, group in sorted(by_model.items())
-    )
+
+def _learn_prefixes(
+    by_prefix: Mapping[str, _Group], min_samples: int, warnings: list[str]
+) -> tuple[PrefixLearned, ...]:
+    """Output percentiles per custom_id prefix; a warning for each that is not written (and why)."""
     prefixes = tuple(
         PrefixLearned(
             prefix=name,
@@ -500,79 +665,51 @@ def calibrate(
                 f"custom_id prefix {p.prefix!r}: {p.samples} joined request(s), fewer than the minimum of "
                 f"{min_samples}: its output percentiles were not written"
             )
-    calibration = Calibration(
+    return prefixes
+
+
+def _calibration(
+    models: Sequence[ModelLearned], prefixes: Sequence[PrefixLearned], *, created: date, note: str
+) -> Calibration:
+    """The calibration file's content: the models and prefixes with enough samples."""
+    return Calibration(
         schema_version=CURRENT_VERSION,
-        created=created or today(),
-        note=f"claude-quote calibrate: {len(pairs):,} requests of {_shown_text(Path(requests).name)} joined "
-        f"with {_shown_text(Path(results).name)}",
-        models={
-            m.model: ModelCalibration(
-                request_tokens=m.request_tokens,
-                factors=_class_factors(m.factors),
-                error_low=min(m.fitted.error_p5, Decimal(0)) if m.fitted else None,
-                error_high=max(m.fitted.error_p95, Decimal(0)) if m.fitted else None,
-                mean_abs_error=m.fitted.mean_abs_error if m.fitted else None,
-                r2=min(m.fitted.r2, Decimal(1)) if m.fitted else None,
-                output_p50=m.output_p50,
-                output_p95=m.output_p95,
-                samples=m.samples,
-            )
-            for m in models
-            if m.written
-        },
+        created=created,
+        note=note,
+        models={m.model: _model_calibration(m) for m in models if m.written},
         prefixes={
             p.prefix: PrefixCalibration(output_p50=p.output_p50, output_p95=p.output_p95, samples=p.samples)
             for p in prefixes
             if p.written
         },
     )
-    if not calibration.models and not calibration.prefixes:
-        warnings.append(
-            f"nothing reached the minimum of {min_samples} joined requests: the calibration file is empty"
-        )
-    effect = _effect(pairs, store, requests, repeated, calibration, actuals, table, at, skip_invalid, jobs)
-    warnings += _join_warnings(
-        not_succeeded,
-        (without_result, [r[0] for r in without_result_ids]),
-        (without_request, without_request_ids),
-        mismatch,
+
+
+def _model_calibration(m: ModelLearned) -> ModelCalibration:
+    """A model's entry in the file: the fit, its error band (around zero) and the output percentiles."""
+    return ModelCalibration(
+        request_tokens=m.request_tokens,
+        factors=_class_factors(m.factors),
+        error_low=min(m.fitted.error_p5, Decimal(0)) if m.fitted else None,
+        error_high=max(m.fitted.error_p95, Decimal(0)) if m.fitted else None,
+        mean_abs_error=m.fitted.mean_abs_error if m.fitted else None,
+        r2=min(m.fitted.r2, Decimal(1)) if m.fitted else None,
+        output_p50=m.output_p50,
+        output_p95=m.output_p95,
+        samples=m.samples,
     )
+
+
+def _skip_warnings(batch: _Batch) -> list[str]:
+    """The invalid lines skipped (``skip_invalid``) in either file, with the first of each."""
+    out: list[str] = []
+    run, actuals = batch.run, batch.actuals
     if run.skipped:
-        warnings.append(f"skipped {run.skipped} invalid line(s) of {requests}; the first: {run.first_skip}")
+        out.append(f"skipped {run.skipped} invalid line(s) of {batch.requests}; the first: {run.first_skip}")
     if actuals.skipped:
         shown = "; ".join(f"line {s.line}: {s.reason}" for s in actuals.skipped_lines[:3])
-        warnings.append(f"skipped {actuals.skipped} invalid line(s) of {results}: {shown}")
-
-    written = None
-    if output is not None:
-        write_calibration(calibration, output, source=(str(requests), str(results)))
-        written = str(output)
-    return CalibrationReport(
-        requests_file=str(requests),
-        results_file=str(results),
-        output=written,
-        at=at,
-        pricing_version=table.version,
-        pricing_checked=table.checked,
-        pricing_sha256=table.sha256,
-        min_samples=min_samples,
-        requests=len(estimates) + run.skipped,
-        results=actuals.counts.total + actuals.skipped,
-        joined=len(pairs),
-        not_succeeded=dict(sorted(not_succeeded.items())),
-        requests_without_result=without_result,
-        requests_without_result_ids=tuple(r[0] for r in without_result_ids),
-        results_without_request=without_request,
-        results_without_request_ids=tuple(without_request_ids),
-        model_mismatch=mismatch,
-        skipped_requests=run.skipped,
-        skipped_results=actuals.skipped,
-        models=models,
-        prefixes=prefixes,
-        effect=effect,
-        calibration=calibration,
-        warnings=tuple(warnings),
-    )
+        out.append(f"skipped {actuals.skipped} invalid line(s) of {batch.results}: {shown}")
+    return out
 
 
 def _quality(predicted: Sequence[float], actual: Sequence[float]) -> FitQuality | None:
@@ -592,33 +729,15 @@ def _quality(predicted: Sequence[float], actual: Sequence[float]) -> FitQuality 
 def _learn_model(
     mid: str, group: _Group, min_samples: int, tokenizer: TokenizerName, warnings: list[str]
 ) -> ModelLearned:
+    """What a model's joined requests teach: its counting model (when there are enough of them), its
+    outputs, and how far the default counting model was from the actual prompts."""
     written = group.samples >= min_samples
     default = counting_model_for_tokenizer(tokenizer)
     assert default.factors is not None
-    base = default.request_tokens
-    totals = [0.0] * len(CLASSES)
     requests = group.requests
     assert requests is not None
-    n = len(requests)
-    for features, *_ in requests:
-        for i, value in enumerate(features):
-            totals[i] += value
-    # Read again for each use (a fit reads them several times): per request, not kept.
-    samples = _Samples(
-        lambda: (
-            # per-message and system framing: kept from the default
-            _FeatureSample(features, prompt - fixed - (framing - base))
-            for features, framing, fixed, _, prompt in requests
-        ),
-        n,
-    )
-    uncalibrated = Rows(lambda: (estimated for *_, estimated, _ in requests), n)
-    actual = Rows(lambda: (prompt for *_, prompt in requests), n)
-    total = sum(totals)
-    shares = {
-        c: Decimal(repr(t / total)).quantize(Decimal("0.001")) for c, t in zip(CLASSES, totals, strict=True)
-    }
-    shares = {c: v for c, v in shares.items() if v > 0} if total > 0 else {}
+    totals = _class_totals(requests)
+    actual = Rows(lambda: (prompt for *_, prompt in requests), len(requests))
     request_tokens: Decimal | None = None
     factors: dict[str, Decimal] = {}
     fitted: FitQuality | None = None
@@ -628,46 +747,100 @@ def _learn_model(
             "nothing was written for this model"
         )
     else:
-        result = _fit_features(samples, default.factors, base)
-        request_tokens = _places(result.intercept)
-        factors = {
-            c: _places(f)
-            for c, f, t in zip(CLASSES, result.factors, totals, strict=True)
-            if total > 0 and Decimal(repr(t / total)) >= MIN_CLASS_SHARE
-        }
-        if not factors and group.raw:
-            warnings.append(f"{mid}: no content class has 1% of the tokens; only the fixed part was learned")
-        used = [
-            float(factors.get(c, Decimal(repr(d)))) for c, d in zip(CLASSES, default.factors, strict=True)
-        ]
-        fixed_part = float(request_tokens)
-        predicted = Rows(
-            lambda: (
-                fixed_part + sum(f * x for f, x in zip(used, s.features, strict=True)) + (a - s.target)
-                for s, a in zip(samples, actual, strict=True)
-            ),
-            n,
+        request_tokens, factors, fitted = _fit_model(
+            mid, group, (default.factors, default.request_tokens), totals, actual, warnings
         )
-        fitted = _quality(predicted, actual)
-    with decimal.localcontext(_RATIO):
-        mean = (Decimal(sum(group.outputs)) / group.samples).quantize(Decimal("0.1"))
     return ModelLearned(
         model=mid,
         samples=group.samples,
         raw_text_tokens=group.raw,
         fixed_tokens=group.fixed,
         actual_prompt_tokens=group.actual,
-        class_shares=shares,
-        default_request_tokens=_places(base),
+        class_shares=_class_shares(totals),
+        default_request_tokens=_places(default.request_tokens),
         request_tokens=request_tokens,
         factors=factors,
         fitted=fitted,
-        uncalibrated=_quality(uncalibrated, actual),
+        uncalibrated=_quality(
+            Rows(lambda: (estimated for *_, estimated, _ in requests), len(requests)), actual
+        ),
         output_p50=percentile(group.outputs.values, 50) if written else None,
         output_p95=percentile(group.outputs.values, 95) if written else None,
-        output_mean=mean,
+        output_mean=_mean(group.outputs, group.samples),
         written=written,
     )
+
+
+def _class_totals(requests: StoredRows) -> list[float]:
+    """The tiktoken tokens of each content class over the requests."""
+    totals = [0.0] * len(CLASSES)
+    for features, *_ in requests:
+        for i, value in enumerate(features):
+            totals[i] += value
+    return totals
+
+
+def _class_shares(totals: Sequence[float]) -> dict[str, Decimal]:
+    """Each class's share of the tiktoken tokens (three places), the classes present."""
+    total = sum(totals)
+    if total <= 0:  # no text at all (images or documents only): no class has a share
+        return {}
+    shares = {
+        c: Decimal(repr(t / total)).quantize(Decimal("0.001")) for c, t in zip(CLASSES, totals, strict=True)
+    }
+    return {c: v for c, v in shares.items() if v > 0}
+
+
+def _mean(outputs: _Ints, samples: int) -> Decimal:
+    """Mean output tokens, one decimal place (half-even)."""
+    with decimal.localcontext(_RATIO):
+        return (Decimal(sum(outputs)) / samples).quantize(Decimal("0.1"))
+
+
+def _fit_model(
+    mid: str,
+    group: _Group,
+    prior: tuple[tuple[float, ...], float],
+    totals: Sequence[float],
+    actual: Rows[int],
+    warnings: list[str],
+) -> tuple[Decimal, dict[str, Decimal], FitQuality | None]:
+    """Fit the fixed part and the factors of the classes with 1% of the tokens (the others keep their
+    default); how far the fitted model's prompts are from the actual ones. ``prior``: the default
+    factors and fixed part, which the fit is pulled toward."""
+    prior_factors, base = prior
+    requests = group.requests
+    assert requests is not None
+    n = len(requests)
+    # Read again for each use (a fit reads them several times): per request, not kept.
+    samples = _Samples(
+        lambda: (
+            # per-message and system framing: kept from the default
+            _FeatureSample(features, prompt - fixed - (framing - base))
+            for features, framing, fixed, _, prompt in requests
+        ),
+        n,
+    )
+    result = _fit_features(samples, prior_factors, base)
+    request_tokens = _places(result.intercept)
+    total = sum(totals)
+    factors: dict[str, Decimal] = {
+        c: _places(f)
+        for c, f, t in zip(CLASSES, result.factors, totals, strict=True)
+        if total > 0 and Decimal(repr(t / total)) >= MIN_CLASS_SHARE
+    }
+    if not factors and group.raw:
+        warnings.append(f"{mid}: no content class has 1% of the tokens; only the fixed part was learned")
+    used = [float(factors.get(c, Decimal(repr(d)))) for c, d in zip(CLASSES, prior_factors, strict=True)]
+    fixed_part = float(request_tokens)
+    predicted = Rows(
+        lambda: (
+            fixed_part + sum(f * x for f, x in zip(used, s.features, strict=True)) + (a - s.target)
+            for s, a in zip(samples, actual, strict=True)
+        ),
+        n,
+    )
+    return request_tokens, factors, _quality(predicted, actual)
 
 
 def _class_factors(factors: Mapping[str, Decimal]) -> dict[ClassName, Decimal] | None:
@@ -697,107 +870,108 @@ def _fit_features(samples: Sequence[_FeatureSample], prior: tuple[float, ...], b
     )
 
 
-def _effect(
-    pairs: StoredRows,
-    store: Store,
-    requests: str | Path,
-    repeated: set[str] | None,
-    calibration: Calibration,
-    actuals: BatchActuals,
-    table: PriceTable,
-    at: date,
-    skip_invalid: bool,
-    jobs: int | None = 1,
-) -> tuple[Effect, ...]:
+def _effect(batch: _Batch, calibration: Calibration) -> tuple[Effect, ...]:
     """The joined requests estimated without and with the calibration, against what they cost."""
-    after = store.records()
-    options = EstimateOptions(calibration=calibration, skip_invalid=skip_invalid)
-    if resolve_jobs(jobs) == 1:
-        estimate_into(
-            requests,
-            lambda e: after.add(e.custom_id, _Estimate.of(e).record()),
-            options,
-            at=at,
-            table=table,
-            repeated=repeated,
-        )
-    else:
-        each, _ = estimate_each(requests, options, at=at, table=table, jobs=jobs)
-        for e in each.values():
-            after.add(e.custom_id, _Estimate.of(e).record())
-        del each
-
-    def chunks() -> Iterator[list[_Pair]]:
-        return _chunks((_Pair.from_record(record) for record in pairs), _EFFECT_CHUNK)
-
-    def later(pair: _Pair) -> _Estimate:
-        record = after.get(pair.estimate.custom_id)
-        assert record is not None  # the same file: the same requests
-        return _Estimate.from_record(record)
-
-    def priced(chunk: list[_Pair], estimates: list[_Estimate], sums: dict[str, Decimal]) -> None:
-        """Add the batch prices of the chunk's estimates and results (as :func:`compare` prices
-        them), per model and in total."""
-        report = compare(
-            actuals,
-            {p.line.custom_id: p.line for p in chunk},
-            {p.line.custom_id: (e.model, e.usage) for p, e in zip(chunk, estimates, strict=True)},
-            table=table,
-            worst=0,
-        )
-        found = {m.model: m.estimate for m in report.by_model}
-        found["total"] = report.estimate
-        found["actual:total"] = report.actual
-        found.update({f"actual:{m.model}": m.actual for m in report.by_model})
-        with decimal.localcontext(EXACT):
-            for key, value in found.items():
-                sums[key] = sums.get(key, Decimal(0)) + value
-
+    after = batch.store.records()
+    options = EstimateOptions(calibration=calibration, skip_invalid=batch.skip_invalid)
+    _estimate_to(
+        after,
+        batch.requests,
+        options,
+        at=batch.at,
+        table=batch.table,
+        jobs=batch.jobs,
+        repeated=batch.repeated,
+    )
+    pairs = batch.joined.pairs
     before: dict[str, Decimal] = {}
-    for chunk in chunks():  # every uncalibrated estimate first: its error, if any, comes first
-        priced(chunk, [p.estimate for p in chunk], before)
+    for chunk in _pair_chunks(pairs):  # every uncalibrated estimate first: its error, if any, comes first
+        _add_prices(before, chunk, [p.estimate for p in chunk], batch)
     calibrated: dict[str, Decimal] = {}
-    rows: dict[str, list[int]] = {}
-    for chunk in chunks():
-        estimates = [later(pair) for pair in chunk]
-        priced(chunk, estimates, calibrated)
-        for pair, estimate in zip(chunk, estimates, strict=True):
-            line = pair.line
-            assert line.usage is not None
-            for key in (pair.estimate.model, "total"):
-                row = rows.setdefault(key, [0] * 7)
-                row[0] += 1
-                row[1] += line.usage.prompt_tokens
-                row[2] += pair.estimate.prompt_tokens
-                row[3] += estimate.prompt_tokens
-                row[4] += line.usage.output_tokens
-                row[5] += pair.estimate.buckets[4]
-                row[6] += estimate.buckets[4]
+    tokens: dict[str, list[int]] = {}
+    for chunk in _pair_chunks(pairs):
+        estimates = [_later(after, pair) for pair in chunk]
+        _add_prices(calibrated, chunk, estimates, batch)
+        _add_tokens(tokens, chunk, estimates)
     with decimal.localcontext(EXACT):
         cost_before = {key: plain(value) for key, value in before.items()}
         cost_after = {key: plain(value) for key, value in calibrated.items()}
-    out = []
-    for key in [*sorted(k for k in rows if k != "total"), "total"]:
-        n, actual_prompt, before_prompt, after_prompt, actual_out, before_out, after_out = rows[key]
-        actual = cost_before[f"actual:{key}"]
-        out.append(
-            Effect(
-                model=key,
-                requests=n,
-                actual_prompt_tokens=actual_prompt,
-                uncalibrated_prompt_tokens=before_prompt,
-                calibrated_prompt_tokens=after_prompt,
-                actual_output_tokens=actual_out,
-                uncalibrated_output_tokens=before_out,
-                calibrated_output_tokens=after_out,
-                actual=actual,
-                uncalibrated=cost_before[key],
-                calibrated=cost_after[key],
-                uncalibrated_error_percent=error_percent(cost_before[key], actual),
-                calibrated_error_percent=error_percent(cost_after[key], actual),
-            )
-        )
-    return tuple(out)
+    return tuple(
+        _effect_of(key, tokens[key], cost_before, cost_after)
+        for key in [*sorted(k for k in tokens if k != "total"), "total"]
+    )
+
+
+def _pair_chunks(pairs: StoredRows) -> Iterator[list[_Pair]]:
+    return _chunks((_Pair.from_record(record) for record in pairs), _EFFECT_CHUNK)
+
+
+def _later(after: Records, pair: _Pair) -> _Estimate:
+    """The request's estimate with the calibration."""
+    record = after.get(pair.estimate.custom_id)
+    assert record is not None  # the same file: the same requests
+    return _Estimate.from_record(record)
+
+
+def _add_prices(
+    sums: dict[str, Decimal], chunk: list[_Pair], estimates: list[_Estimate], batch: _Batch
+) -> None:
+    """Add the batch prices of the chunk's estimates and results (as :func:`compare` prices them), per
+    model and in total."""
+    report = compare(
+        batch.actuals,
+        {p.line.custom_id: p.line for p in chunk},
+        {p.line.custom_id: (e.model, e.usage) for p, e in zip(chunk, estimates, strict=True)},
+        table=batch.table,
+        worst=0,
+    )
+    found = {m.model: m.estimate for m in report.by_model}
+    found["total"] = report.estimate
+    found["actual:total"] = report.actual
+    found.update({f"actual:{m.model}": m.actual for m in report.by_model})
+    with decimal.localcontext(EXACT):
+        for key, value in found.items():
+            sums[key] = sums.get(key, Decimal(0)) + value
+
+
+def _add_tokens(tokens: dict[str, list[int]], chunk: list[_Pair], estimates: list[_Estimate]) -> None:
+    """Add the chunk's requests and their prompt and output tokens (actual, estimated before and after
+    calibration) to their model's sums and the total."""
+    for pair, estimate in zip(chunk, estimates, strict=True):
+        line = pair.line
+        assert line.usage is not None
+        for key in (pair.estimate.model, "total"):
+            row = tokens.setdefault(key, [0] * 7)
+            row[0] += 1
+            row[1] += line.usage.prompt_tokens
+            row[2] += pair.estimate.prompt_tokens
+            row[3] += estimate.prompt_tokens
+            row[4] += line.usage.output_tokens
+            row[5] += pair.estimate.buckets[4]
+            row[6] += estimate.buckets[4]
+
+
+def _effect_of(
+    key: str, tokens: list[int], cost_before: Mapping[str, Decimal], cost_after: Mapping[str, Decimal]
+) -> Effect:
+    """One model's (or the total's) effect: its token sums (:func:`_add_tokens`) and costs."""
+    n, actual_prompt, before_prompt, after_prompt, actual_out, before_out, after_out = tokens
+    actual = cost_before[f"actual:{key}"]
+    return Effect(
+        model=key,
+        requests=n,
+        actual_prompt_tokens=actual_prompt,
+        uncalibrated_prompt_tokens=before_prompt,
+        calibrated_prompt_tokens=after_prompt,
+        actual_output_tokens=actual_out,
+        uncalibrated_output_tokens=before_out,
+        calibrated_output_tokens=after_out,
+        actual=actual,
+        uncalibrated=cost_before[key],
+        calibrated=cost_after[key],
+        uncalibrated_error_percent=error_percent(cost_before[key], actual),
+        calibrated_error_percent=error_percent(cost_after[key], actual),
+    )
 
 
 _EFFECT_CHUNK = 4096
@@ -817,26 +991,24 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def _join_warnings(
-    not_succeeded: Mapping[str, int],
-    without_result: tuple[int, list[str]],
-    without_request: tuple[int, list[str]],
-    mismatch: int,
-) -> list[str]:
+def _join_warnings(joined: _Joined) -> list[str]:
+    """What did not join: results not succeeded, requests without a result and the reverse, another model."""
     out: list[str] = []
-    if not_succeeded:
-        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(not_succeeded.items()))
+    if joined.not_succeeded:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(joined.not_succeeded.items()))
         out.append(f"requests whose result was not succeeded ({kinds}) have no usage and were left out")
-    count, ids = without_result
-    if count:
-        shown = ", ".join(repr(c) for c in ids[:_SHOWN_IDS])
-        out.append(f"{count} request(s) have no line in the results file (e.g. {shown})")
-    count, ids = without_request
-    if count:
-        shown = ", ".join(repr(c) for c in ids[:_SHOWN_IDS])
-        out.append(f"{count} result line(s) have no request in the request file (e.g. {shown})")
-    if mismatch:
-        out.append(f"{mismatch} request(s) were answered by another model than they named and were left out")
+    if joined.without_result:
+        shown = ", ".join(repr(c) for c in joined.without_result_ids[:_SHOWN_IDS])
+        out.append(f"{joined.without_result} request(s) have no line in the results file (e.g. {shown})")
+    if joined.without_request:
+        shown = ", ".join(repr(c) for c in joined.without_request_ids[:_SHOWN_IDS])
+        out.append(
+            f"{joined.without_request} result line(s) have no request in the request file (e.g. {shown})"
+        )
+    if joined.mismatch:
+        out.append(
+            f"{joined.mismatch} request(s) were answered by another model than they named and were left out"
+        )
     return out
 
 

@@ -84,7 +84,9 @@ CURRENT_VERSION = 2
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, defer_build=True)
+    # Attribute docstrings document the fields; schemas.py copies them into the JSON Schema (reading them
+    # here with use_attribute_docstrings=True parses the module's source at every start-up).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class PrefixCalibration(_Model):

@@ -28,7 +28,7 @@ Status = Literal["current", "legacy", "retired", "unreleased"]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def model_status(table: PriceTable, model: ModelInfo, at: date) -> Status:

@@ -25,9 +25,9 @@ from claude_quote.engine import Cost, Engine, Modifiers, engine_for, today
 from claude_quote.errors import ClaudeQuoteError, ConfigError, UsageError
 from claude_quote.money import plain
 from claude_quote.pricing import PriceTable, load_pricing
-from claude_quote.projections import AVERAGE_MONTH_DAYS
 from claude_quote.usage import Usage
 from claude_quote.validation import in_workload
+from claude_quote.workload_spec import AVERAGE_MONTH_DAYS
 
 __all__ = ["check", "read_baseline", "requests_per_month", "run_check", "workload_cost"]
 

@@ -49,7 +49,9 @@ Factor = Annotated[Decimal, BeforeValidator(_decimal), Field(gt=0)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, defer_build=True)
+    # Attribute docstrings document the fields; schemas.py copies them into the JSON Schema (reading them
+    # here with use_attribute_docstrings=True parses the module's source at every start-up).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class PricingPolicy(_Model):

@@ -127,7 +127,7 @@ def price_requests(
 class Quote(BaseModel):
     """Real-time and batch cost of the same requests, with savings and everything needed to audit it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     model: str
     """Canonical id of the model priced."""

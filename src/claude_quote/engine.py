@@ -216,7 +216,7 @@ def _choice(name: str, value: object, allowed: Iterable[str]) -> str:
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class CostLine(_Frozen):

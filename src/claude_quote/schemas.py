@@ -50,14 +50,14 @@ def _attribute_docstrings(cls: type) -> dict[str, str]:
     return found
 
 
-def _describe(root: type[BaseModel], schema: dict[str, Any]) -> None:
-    """Copy class and attribute docstrings of ``root``'s module into its JSON Schema definitions."""
-    module = sys.modules[root.__module__]
-    models = {
-        name: cls
-        for name, cls in vars(module).items()
-        if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.__module__ == module.__name__
-    }
+def _describe(root: type[BaseModel], schema: dict[str, Any], also: Sequence[str] = ()) -> None:
+    """Copy class and attribute docstrings of the models of ``root``'s module (and of the modules
+    ``also`` names, whose models it nests) into its JSON Schema definitions."""
+    models: dict[str, type[BaseModel]] = {}
+    for module in (sys.modules[root.__module__], *(sys.modules[name] for name in also)):
+        for name, cls in vars(module).items():
+            if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.__module__ == module.__name__:
+                models.setdefault(name, cls)
     definitions = {**schema.get("$defs", {}), root.__name__: schema}
     for name, definition in definitions.items():
         cls = models.get(name)
@@ -65,7 +65,7 @@ def _describe(root: type[BaseModel], schema: dict[str, Any]) -> None:
             continue
         docs: dict[str, str] = {}
         for klass in reversed(cls.__mro__):
-            if issubclass(klass, BaseModel) and klass.__module__ == module.__name__:
+            if issubclass(klass, BaseModel) and klass.__module__ == cls.__module__:
                 docs.update(_attribute_docstrings(klass))
         if cls.__doc__:
             definition["description"] = inspect.cleandoc(cls.__doc__)
@@ -74,10 +74,13 @@ def _describe(root: type[BaseModel], schema: dict[str, Any]) -> None:
                 prop["description"] = docs[field]
 
 
-def schema_text(root: type[BaseModel], path: str, extra: dict[str, Any] | None = None) -> str:
-    """The JSON Schema of ``root`` as published at ``path``."""
+def schema_text(
+    root: type[BaseModel], path: str, extra: dict[str, Any] | None = None, also: Sequence[str] = ()
+) -> str:
+    """The JSON Schema of ``root`` as published at ``path``; ``also``: other modules whose models it
+    nests, described too."""
     schema: dict[str, Any] = root.model_json_schema(mode="validation")
-    _describe(root, schema)
+    _describe(root, schema, also)
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": _BASE + path, **schema}
     if extra:
         schema["properties"].update(extra)
@@ -115,7 +118,7 @@ def config_schema() -> str:
     """``docs/config.schema.json``: ``claude-quote.toml`` / ``[tool.claude-quote]`` of ``check``."""
     from claude_quote.config import Config
 
-    return schema_text(Config, "docs/config.schema.json")
+    return schema_text(Config, "docs/config.schema.json", also=["claude_quote.workload_spec"])
 
 
 SCHEMAS: dict[str, Callable[[], str]] = {

@@ -42,7 +42,7 @@ BUCKETS = (*TOKEN_FIELDS, "web_search_requests")
 class Usage(BaseModel):
     """Token (and web search) counts for one request or a sum of requests. Immutable; add with ``+``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     input_tokens: _Count = 0
     """Uncached input tokens (``usage.input_tokens``)."""

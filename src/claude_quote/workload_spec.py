@@ -62,6 +62,8 @@ Per = Literal["day", "week", "month"]
 Geo = Literal["global", "us"]
 PERIODS: tuple[Per, ...] = ("day", "week", "month")
 """The units a volume can be given in."""
+AVERAGE_MONTH_DAYS = Decimal("30.4375")
+"""Days in an average month: 365.25 ÷ 12 (the Gregorian year is 365.2425 days; we use the Julian 365.25)."""
 
 _VOLUME = re.compile(r"^(?P<number>[0-9][0-9_,]*(?:\.[0-9]+)?)\s*(?P<suffix>[kmb]?)$", re.IGNORECASE)
 _SUFFIXES = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
@@ -156,7 +158,9 @@ Tokens = Annotated[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, defer_build=True)
+    # Attribute docstrings document the fields; schemas.py copies them into the JSON Schema (reading them
+    # here with use_attribute_docstrings=True parses the module's source at every start-up).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Workload(_Model):

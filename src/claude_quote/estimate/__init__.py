@@ -31,25 +31,58 @@ arithmetic), ``reading`` (files to request shapes), ``pipeline`` (counting token
 
 from __future__ import annotations
 
-from .bands import scaled_prefixes as scaled_prefixes
-from .estimator import estimate
-from .models import (
-    BandName,
-    CacheBand,
-    CacheBands,
-    Estimate,
-    GroupBy,
-    GroupEstimate,
-    ModelEstimate,
-    Priced,
-    RequestEstimate,
-    TokenBand,
-    WorstCase,
-)
-from .notes import MAX_TOKENS_OUTPUT as MAX_TOKENS_OUTPUT
-from .options import DEFAULT_CACHE_HIT_RATE, EstimateOptions
-from .per_request import estimate_each, estimate_into, estimate_requests, repeated_ids
-from .pipeline import counted, text_counts, texts_of
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from .bands import scaled_prefixes as scaled_prefixes
+    from .estimator import estimate
+    from .models import (
+        BandName,
+        CacheBand,
+        CacheBands,
+        Estimate,
+        GroupBy,
+        GroupEstimate,
+        ModelEstimate,
+        Priced,
+        RequestEstimate,
+        TokenBand,
+        WorstCase,
+    )
+    from .notes import MAX_TOKENS_OUTPUT as MAX_TOKENS_OUTPUT
+    from .options import DEFAULT_CACHE_HIT_RATE, EstimateOptions
+    from .per_request import estimate_each, estimate_into, estimate_requests, repeated_ids
+    from .pipeline import counted, text_counts, texts_of
+
+_WHERE: dict[str, str] = {
+    "scaled_prefixes": "bands",
+    "estimate": "estimator",
+    **dict.fromkeys(
+        (
+            "BandName",
+            "CacheBand",
+            "CacheBands",
+            "Estimate",
+            "GroupBy",
+            "GroupEstimate",
+            "ModelEstimate",
+            "Priced",
+            "RequestEstimate",
+            "TokenBand",
+            "WorstCase",
+        ),
+        "models",
+    ),
+    "MAX_TOKENS_OUTPUT": "notes",
+    "DEFAULT_CACHE_HIT_RATE": "options",
+    "EstimateOptions": "options",
+    **dict.fromkeys(("estimate_each", "estimate_into", "estimate_requests", "repeated_ids"), "per_request"),
+    **dict.fromkeys(("counted", "text_counts", "texts_of"), "pipeline"),
+}
+"""Where each name lives. Names are imported on first use (PEP 562): ``plan`` counts tokens with
+:func:`counted` without importing the estimator, and ``estimate`` imports no sampling or per-request
+code it does not run."""
 
 __all__ = [
     "DEFAULT_CACHE_HIT_RATE",
@@ -74,3 +107,16 @@ __all__ = [
     "text_counts",
     "texts_of",
 ]
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -19,7 +19,6 @@ from .options import EstimateOptions, new_run
 from .pipeline import count_all
 from .reading import drop_non_text, shapes
 from .result import result
-from .sampling import sampled_estimate
 
 
 def estimate(
@@ -112,6 +111,8 @@ def estimate(
         with terminal_progress.progress_bar(total, enabled=progress) as advance:
             count_all(run, shapes(run, files, advance))
         return result(run, files)
+    from .sampling import sampled_estimate
+
     return sampled_estimate(
         run,
         files,

@@ -125,11 +125,11 @@ def _in_pieces(
     from claude_quote.scale import local
     from claude_quote.scale.pieces import resolve_jobs
 
-    from .partial import parallel_partial, run_of
-
     workers = resolve_jobs(jobs)
     if workers == 1 or options.exact or file.stat().st_size < local.MIN_PARALLEL_BYTES:
         return None
+    from .partial import parallel_partial, run_of
+
     merged = parallel_partial(
         [file], options, at=run.at, table=table, jobs=workers, keep_records=True, unique_ids=True
     )

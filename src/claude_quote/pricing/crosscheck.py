@@ -155,7 +155,7 @@ def _api_names(model: ModelInfo) -> tuple[str, ...]:
 class Allowance(BaseModel):
     """A reviewed, justified disagreement."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     source: str
     """``genai-prices``, ``litellm`` or ``*``."""
@@ -181,7 +181,7 @@ class Allowance(BaseModel):
 
 
 class _AllowFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     allow: list[Allowance] = []
 
 

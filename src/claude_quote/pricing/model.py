@@ -63,7 +63,7 @@ Family = Literal["opus", "sonnet", "haiku", "fable", "mythos"]
 class _Model(BaseModel):
     # Attribute docstrings document the fields; schema.py copies them into schema.json (reading them
     # here with use_attribute_docstrings=True would parse the source at every start-up).
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Source(_Model):

@@ -14,12 +14,10 @@ from typing import Literal
 from claude_quote.cost import today
 from claude_quote.errors import UsageError
 from claude_quote.money import MAX_COUNT, plain
+from claude_quote.workload_spec import AVERAGE_MONTH_DAYS as AVERAGE_MONTH_DAYS
 from claude_quote.workload_spec import Workload
 
 MonthLength = Literal["calendar", "average"]
-
-AVERAGE_MONTH_DAYS = Decimal("30.4375")
-"""Days in an average month: 365.25 ÷ 12 (the Gregorian year is 365.2425 days; we use the Julian 365.25)."""
 
 MAX_MONTHS = 1200
 """The longest horizon accepted (100 years)."""

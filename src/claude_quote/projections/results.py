@@ -10,9 +10,9 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args, overload
 
-from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
-from pydantic_core import CoreSchema
+from pydantic import BaseModel, ConfigDict
 
+from claude_quote.model_rows import ModelRows
 from claude_quote.usage import Usage
 from claude_quote.workload_spec import Workload
 
@@ -68,7 +68,7 @@ MonthValues = tuple[
 _MONTH_FIELDS = tuple(WorkloadMonth.model_fields)
 
 
-class MonthRows(Sequence[WorkloadMonth]):
+class MonthRows(ModelRows[WorkloadMonth]):
     """The months of one workload, computed when they are read rather than kept.
 
     A projection of 500 workloads over 1,200 months has 600,000 of them; iterating prices them again
@@ -77,6 +77,8 @@ class MonthRows(Sequence[WorkloadMonth]):
     """
 
     __slots__ = ("_kept", "_length", "_make")
+    item = WorkloadMonth
+    what = "months"
 
     def __init__(self, make: Callable[[], Iterator[MonthValues]], length: int) -> None:
         self._make = make
@@ -114,35 +116,6 @@ class MonthRows(Sequence[WorkloadMonth]):
         if self._kept is None:
             self._kept = tuple(iter(self))
         return self._kept[index]
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, MonthRows | tuple | list):
-            return tuple(self) == tuple(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __repr__(self) -> str:
-        return f"MonthRows({self._length} months)"
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: object, handler: GetCoreSchemaHandler) -> CoreSchema:
-        from pydantic_core import core_schema
-
-        def validate(value: object) -> MonthRows:
-            if isinstance(value, MonthRows):
-                return value
-            if not isinstance(value, Iterable):
-                raise ValueError("months must be a sequence of WorkloadMonth")
-            return cls.of(WorkloadMonth.model_validate(m) for m in value)
-
-        return core_schema.no_info_plain_validator_function(
-            validate,
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                lambda rows: [m.model_dump() for m in rows]
-            ),
-        )
 
 
 class WorkloadSummary(_Frozen):

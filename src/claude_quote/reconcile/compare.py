@@ -21,11 +21,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, overload
 
-from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
-from pydantic_core import CoreSchema
+from pydantic import BaseModel, ConfigDict
 
 from claude_quote.engine import Engine, Modifiers, RateCard, engine_for, percent_of
 from claude_quote.errors import ClaudeQuoteError, WorkloadError
+from claude_quote.model_rows import ModelRows
 from claude_quote.money import EXACT, plain
 from claude_quote.pricing import PriceTable
 from claude_quote.usage import Usage
@@ -144,12 +144,14 @@ def _buckets(values: tuple[int, ...]) -> tuple[int, int, int, int, int, int]:
     return (a, b, c, d, e, f)
 
 
-class RequestRows(Sequence[RequestComparison]):
+class RequestRows(ModelRows[RequestComparison]):
     """The compared requests, in results-file order: in memory, or on disk (a temporary database,
     removed with the report) when they come from files of any size. Each is made when it is read.
     Equal to any sequence of the same :class:`RequestComparison` s."""
 
     __slots__ = ("_rows",)
+    item = RequestComparison
+    what = "requests"
 
     def __init__(self, rows: Sequence[_Row] | Rows) -> None:
         self._rows = rows
@@ -186,35 +188,6 @@ class RequestRows(Sequence[RequestComparison]):
         if isinstance(index, slice):
             return tuple(self)[index]
         return _request(self._rows[index])
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, RequestRows | tuple | list):
-            return tuple(self) == tuple(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __repr__(self) -> str:
-        return f"RequestRows({len(self)} requests)"
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: object, handler: GetCoreSchemaHandler) -> CoreSchema:
-        from pydantic_core import core_schema
-
-        def validate(value: object) -> RequestRows:
-            if isinstance(value, RequestRows):
-                return value
-            if not isinstance(value, Iterable):
-                raise ValueError("requests must be a sequence of RequestComparison")
-            return cls.of(RequestComparison.model_validate(r) for r in value)
-
-        return core_schema.no_info_plain_validator_function(
-            validate,
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                lambda rows: [r.model_dump() for r in rows]
-            ),
-        )
 
 
 class ModelComparison(_Frozen):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from claude_quote.calibrate import CalibrationReport, Effect, FitQuality
+from claude_quote.calibrate import CalibrationReport, Effect, FitQuality, ModelLearned, PrefixLearned
 
 from . import format as fmt
 from .document import Cell, Document, Table
@@ -98,10 +98,28 @@ def _effect_row(e: Effect) -> list[Cell | str]:
 
 def calibration_document(r: CalibrationReport) -> Document:
     """The human-readable calibration report."""
+    notes = [
+        "Before: the default counting model and no output estimate (each request's max_tokens). After: "
+        "estimate --calibration with this file. Both are in-sample: the file was learned from these requests.",
+        "Estimates use the median output (p50); a workload whose answers sometimes run long costs more "
+        "than its median suggests (compare the mean).",
+    ]
+    return Document(
+        title=f"Calibration: {r.joined:,} requests measured",
+        facts=_facts(r),
+        tables=[_models_table(r), _classes_table(r), _outputs_table(r), _effect_table(r)],
+        notes=notes,
+        warnings=list(r.warnings),
+        csv=_csv_table(r),
+    )
+
+
+def _facts(r: CalibrationReport) -> list[tuple[str, str]]:
+    """The files read, what was joined, the minimum, what was written, the prices."""
     counts = f"{r.results:,} result lines"
     if r.not_succeeded:
         counts += " (" + ", ".join(f"{n:,} {kind}" for kind, n in r.not_succeeded.items()) + ")"
-    facts = [
+    return [
         ("requests", f"{r.requests_file} ({r.requests:,} requests)"),
         ("results", f"{r.results_file} ({counts})"),
         ("joined", f"{r.joined:,} succeeded requests matched by custom_id and model"),
@@ -112,7 +130,15 @@ def calibration_document(r: CalibrationReport) -> Document:
             f"as of {r.at.isoformat()}, table {r.pricing_version}, checked {r.pricing_checked.isoformat()}",
         ),
     ]
-    models = Table(
+
+
+def _written(written: bool) -> str:
+    return "yes" if written else "no (too few)"
+
+
+def _models_table(r: CalibrationReport) -> Table:
+    """Per model: the fitted prompt model and its error, beside the uncalibrated one."""
+    table = Table(
         columns=[
             "model",
             "samples",
@@ -126,11 +152,42 @@ def calibration_document(r: CalibrationReport) -> Document:
         ],
         title="Learned per model (prompt = fixed part + Σ class factor × tiktoken tokens; errors per request, in-sample)",
     )
-    classes = Table(
+    for m in r.models:
+        table.rows.append(
+            [
+                m.model,
+                Cell.tokens(m.samples),
+                Cell(None if m.request_tokens is None else round(m.request_tokens, 1), "count"),
+                Cell(round(m.default_request_tokens, 1), "count"),
+                Cell.percent(None if m.fitted is None else m.fitted.mean_abs_error * 100),
+                _range(m.fitted),
+                Cell(None if m.fitted is None else m.fitted.r2, "text"),
+                Cell.percent(None if m.uncalibrated is None else m.uncalibrated.mean_abs_error * 100),
+                _written(m.written),
+            ]
+        )
+    return table
+
+
+def _classes_table(r: CalibrationReport) -> Table:
+    """Per model and content class: its share of the tokens, the default and the learned factor."""
+    table = Table(
         columns=["model", "content class", "share of tokens", "default factor", "learned factor"],
         title="Content classes (factor: Claude tokens per tiktoken token; classes under 1% keep the default)",
     )
-    outputs = Table(
+    for m in r.models:
+        defaults = default_factors(m.model)
+        for cls, share in m.class_shares.items():
+            learned = m.factors.get(cls)
+            table.rows.append(
+                [m.model, cls, Cell.percent(share * 100), f"× {defaults[cls]}", _factor(learned)]
+            )
+    return table
+
+
+def _outputs_table(r: CalibrationReport) -> Table:
+    """Output lengths per model, then per custom_id prefix."""
+    table = Table(
         columns=[
             "model or custom_id prefix",
             "samples",
@@ -142,48 +199,33 @@ def calibration_document(r: CalibrationReport) -> Document:
         title="Output tokens per model and custom_id prefix",
     )
     for m in r.models:
-        written = "yes" if m.written else "no (too few)"
-        models.rows.append(
-            [
-                m.model,
-                Cell.tokens(m.samples),
-                Cell(None if m.request_tokens is None else round(m.request_tokens, 1), "count"),
-                Cell(round(m.default_request_tokens, 1), "count"),
-                Cell.percent(None if m.fitted is None else m.fitted.mean_abs_error * 100),
-                _range(m.fitted),
-                Cell(None if m.fitted is None else m.fitted.r2, "text"),
-                Cell.percent(None if m.uncalibrated is None else m.uncalibrated.mean_abs_error * 100),
-                written,
-            ]
-        )
-        defaults = default_factors(m.model)
-        for cls, share in m.class_shares.items():
-            learned = m.factors.get(cls)
-            classes.rows.append(
-                [m.model, cls, Cell.percent(share * 100), f"× {defaults[cls]}", _factor(learned)]
-            )
-        outputs.rows.append(
+        table.rows.append(
             [
                 m.model,
                 Cell.tokens(m.samples),
                 Cell.tokens(m.output_p50),
                 Cell.tokens(m.output_p95),
                 Cell(m.output_mean, "count"),
-                written,
+                _written(m.written),
             ]
         )
     for p in r.prefixes:
-        outputs.rows.append(
+        table.rows.append(
             [
                 f"{p.prefix} (prefix)",
                 Cell.tokens(p.samples),
                 Cell.tokens(p.output_p50),
                 Cell.tokens(p.output_p95),
                 "",
-                "yes" if p.written else "no (too few)",
+                _written(p.written),
             ]
         )
-    effect = Table(
+    return table
+
+
+def _effect_table(r: CalibrationReport) -> Table:
+    """Actual tokens and cost per model beside the estimates before and after; the total as footer."""
+    table = Table(
         columns=[
             "model",
             "requests",
@@ -202,80 +244,71 @@ def calibration_document(r: CalibrationReport) -> Document:
         title="Effect on the estimate of these requests (actual, then estimated before and after; batch prices)",
     )
     for e in r.effect[:-1]:
-        effect.rows.append(_effect_row(e))
-    effect.footer = _effect_row(r.effect[-1])
-    notes = [
-        "Before: the default counting model and no output estimate (each request's max_tokens). After: "
-        "estimate --calibration with this file. Both are in-sample: the file was learned from these requests.",
-        "Estimates use the median output (p50); a workload whose answers sometimes run long costs more "
-        "than its median suggests (compare the mean).",
-    ]
-    return Document(
-        title=f"Calibration: {r.joined:,} requests measured",
-        facts=facts,
-        tables=[models, classes, outputs, effect],
-        notes=notes,
-        warnings=list(r.warnings),
-        csv=_csv_table(r),
-    )
+        table.rows.append(_effect_row(e))
+    table.footer = _effect_row(r.effect[-1])
+    return table
+
+
+_CSV_COLUMNS = [
+    "scope",
+    "name",
+    "samples",
+    "request_tokens",
+    "factors",
+    "mean_abs_error",
+    "error_p5",
+    "error_p95",
+    "r2",
+    "uncalibrated_mean_abs_error",
+    "output_p50",
+    "output_p95",
+    "output_mean",
+    "written",
+]
 
 
 def _csv_table(r: CalibrationReport) -> Table:
-    table = Table(
-        columns=[
-            "scope",
-            "name",
-            "samples",
-            "request_tokens",
-            "factors",
-            "mean_abs_error",
-            "error_p5",
-            "error_p95",
-            "r2",
-            "uncalibrated_mean_abs_error",
-            "output_p50",
-            "output_p95",
-            "output_mean",
-            "written",
-        ]
-    )
-    for m in r.models:
-        fitted = m.fitted
-        table.rows.append(
-            [
-                "model",
-                m.model,
-                Cell(m.samples, "count"),
-                Cell(m.request_tokens, "count"),
-                ";".join(f"{cls}={value}" for cls, value in m.factors.items()),
-                Cell(None if fitted is None else fitted.mean_abs_error, "count"),
-                Cell(None if fitted is None else fitted.error_p5, "count"),
-                Cell(None if fitted is None else fitted.error_p95, "count"),
-                Cell(None if fitted is None else fitted.r2, "count"),
-                Cell(None if m.uncalibrated is None else m.uncalibrated.mean_abs_error, "count"),
-                Cell(m.output_p50, "count"),
-                Cell(m.output_p95, "count"),
-                Cell(m.output_mean, "count"),
-                "yes" if m.written else "no",
-            ]
-        )
-    for p in r.prefixes:
-        table.rows.append(
-            [
-                "prefix",
-                p.prefix,
-                Cell(p.samples, "count"),
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                Cell(p.output_p50, "count"),
-                Cell(p.output_p95, "count"),
-                "",
-                "yes" if p.written else "no",
-            ]
-        )
+    """One row per model (the fit and the outputs), then one per custom_id prefix (the outputs)."""
+    table = Table(columns=list(_CSV_COLUMNS))
+    table.rows.extend(_model_csv_row(m) for m in r.models)
+    table.rows.extend(_prefix_csv_row(p) for p in r.prefixes)
     return table
+
+
+def _model_csv_row(m: ModelLearned) -> list[Cell | str]:
+    fitted = m.fitted
+    return [
+        "model",
+        m.model,
+        Cell(m.samples, "count"),
+        Cell(m.request_tokens, "count"),
+        ";".join(f"{cls}={value}" for cls, value in m.factors.items()),
+        Cell(None if fitted is None else fitted.mean_abs_error, "count"),
+        Cell(None if fitted is None else fitted.error_p5, "count"),
+        Cell(None if fitted is None else fitted.error_p95, "count"),
+        Cell(None if fitted is None else fitted.r2, "count"),
+        Cell(None if m.uncalibrated is None else m.uncalibrated.mean_abs_error, "count"),
+        Cell(m.output_p50, "count"),
+        Cell(m.output_p95, "count"),
+        Cell(m.output_mean, "count"),
+        "yes" if m.written else "no",
+    ]
+
+
+def _prefix_csv_row(p: PrefixLearned) -> list[Cell | str]:
+    return [
+        "prefix",
+        p.prefix,
+        Cell(p.samples, "count"),
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        Cell(p.output_p50, "count"),
+        Cell(p.output_p95, "count"),
+        "",
+        "yes" if p.written else "no",
+    ]

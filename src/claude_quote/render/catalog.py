@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from claude_quote.catalog import ModelDetail, ModelList, UncertainFacts
-from claude_quote.pricing import Rates
+from claude_quote.pricing import ModelInfo, Rates
 
 from .document import Cell, Document, Table
 from .json import SCHEMA_VERSION
@@ -129,25 +129,32 @@ def _context(tokens: int | None) -> Cell | str:
 def detail_document(report: ModelDetail) -> Document:
     """One model: facts, price history, fast mode, sources, and what is uncertain."""
     m = report.model
-    names = ", ".join(n for n in m.names if n != m.id)
-    facts = [
-        ("API id", m.id),
-        ("also accepted", names),
-        (
-            "status",
-            f"{report.status} on {report.at.isoformat()}" + (f" ({m.status_note})" if m.status_note else ""),
-        ),
-        ("released", m.released.isoformat()),
+    tables = [_history_table(m)]
+    if m.fast_mode:
+        tables.append(_fast_mode_table(m))
+    notes = [
+        f"[{key}] {src.title}" + (f" <{src.url}>" if src.url else "") for key, src in report.sources.items()
     ]
-    if m.deprecated:
-        facts.append(("deprecated", m.deprecated.isoformat()))
-    if m.retired:
-        facts.append(("retired", m.retired.isoformat()))
-    if m.retires_not_before:
-        facts.append(("retires no earlier than", m.retires_not_before.isoformat()))
-    if m.replacement:
-        facts.append(("replacement", m.replacement))
-    facts += [
+    return Document(
+        title=f"{m.name}",
+        facts=_detail_facts(report),
+        tables=tables,
+        notes=notes,
+        warnings=_detail_warnings(report),
+        csv=_history_csv(m),
+    )
+
+
+def _detail_facts(report: ModelDetail) -> list[tuple[str, str]]:
+    """The model's names, its lifecycle, its limits and abilities, when it and the table were checked."""
+    m = report.model
+    status = f"{report.status} on {report.at.isoformat()}" + (f" ({m.status_note})" if m.status_note else "")
+    return [
+        ("API id", m.id),
+        ("also accepted", ", ".join(n for n in m.names if n != m.id)),
+        ("status", status),
+        ("released", m.released.isoformat()),
+        *_lifecycle_facts(m),
         (
             "context window",
             "unknown" if m.context_window is None else f"{m.context_window:,} tokens",
@@ -159,8 +166,48 @@ def detail_document(report: ModelDetail) -> Document:
         ("checked", m.checked.isoformat()),
         ("price table", f"{report.pricing_version}, checked {report.pricing_checked.isoformat()}"),
     ]
-    history = Table(columns=["from", *_RATE_COLUMNS, "note"], title="Price history (USD per million tokens)")
-    csv = Table(
+
+
+def _lifecycle_facts(m: ModelInfo) -> list[tuple[str, str]]:
+    """Deprecation, retirement and replacement, those the model has."""
+    facts: list[tuple[str, str]] = []
+    if m.deprecated:
+        facts.append(("deprecated", m.deprecated.isoformat()))
+    if m.retired:
+        facts.append(("retired", m.retired.isoformat()))
+    if m.retires_not_before:
+        facts.append(("retires no earlier than", m.retires_not_before.isoformat()))
+    if m.replacement:
+        facts.append(("replacement", m.replacement))
+    return facts
+
+
+def _note(note: str | None, uncertain: str | None) -> str:
+    """A price entry's note, then why it is uncertain (if it is)."""
+    return " ".join(x for x in (note, f"UNCERTAIN: {uncertain}" if uncertain else None) if x)
+
+
+def _history_table(m: ModelInfo) -> Table:
+    """Each dated price entry, its prompt tiers indented beneath it."""
+    table = Table(columns=["from", *_RATE_COLUMNS, "note"], title="Price history (USD per million tokens)")
+    for entry in m.prices:
+        table.rows.append(
+            [entry.effective_from.isoformat(), *_rate_cells(entry), _note(entry.note, entry.uncertain)]
+        )
+        for tier in entry.tiers:
+            table.rows.append(
+                [
+                    f"  prompt > {tier.above_prompt_tokens:,}",
+                    *_rate_cells(tier),
+                    "whole request at these rates",
+                ]
+            )
+    return table
+
+
+def _history_csv(m: ModelInfo) -> Table:
+    """The price history as data: one row per entry and per tier (its threshold in its own column)."""
+    table = Table(
         columns=[
             "effective_from",
             "tier_above_prompt_tokens",
@@ -174,51 +221,26 @@ def detail_document(report: ModelDetail) -> Document:
         ]
     )
     for entry in m.prices:
-        note = " ".join(
-            x for x in (entry.note, f"UNCERTAIN: {entry.uncertain}" if entry.uncertain else None) if x
-        )
-        history.rows.append([entry.effective_from.isoformat(), *_rate_cells(entry), note])
-        flag = "true" if entry.uncertain else "false"
-        csv.rows.append(
-            [entry.effective_from.isoformat(), Cell.tokens(None), *_rate_cells(entry), flag, entry.note or ""]
-        )
+        day, flag = entry.effective_from.isoformat(), "true" if entry.uncertain else "false"
+        table.rows.append([day, Cell.tokens(None), *_rate_cells(entry), flag, entry.note or ""])
         for tier in entry.tiers:
-            history.rows.append(
-                [
-                    f"  prompt > {tier.above_prompt_tokens:,}",
-                    *_rate_cells(tier),
-                    "whole request at these rates",
-                ]
-            )
-            csv.rows.append(
-                [
-                    entry.effective_from.isoformat(),
-                    Cell.tokens(tier.above_prompt_tokens),
-                    *_rate_cells(tier),
-                    flag,
-                    "",
-                ]
-            )
-    tables = [history]
-    if m.fast_mode:
-        fast = Table(columns=["from", *_RATE_COLUMNS, "note"], title="Fast mode (not available in batch)")
-        for f in m.fast_mode:
-            note = " ".join(x for x in (f.note, f"UNCERTAIN: {f.uncertain}" if f.uncertain else None) if x)
-            fast.rows.append([f.effective_from.isoformat(), *_rate_cells(f), note])
-        if m.fast_mode_removed:
-            after = (
-                "fast mode withdrawn: requests run and bill at standard rates"
-                if m.fast_mode_after_removal == "standard"
-                else "fast mode withdrawn: requests are rejected"
-            )
-            fast.rows.append([m.fast_mode_removed.isoformat(), *[""] * 5, after])
-        tables.append(fast)
-    notes = [
-        f"[{key}] {src.title}" + (f" <{src.url}>" if src.url else "") for key, src in report.sources.items()
-    ]
-    return Document(
-        title=f"{m.name}", facts=facts, tables=tables, notes=notes, warnings=_detail_warnings(report), csv=csv
-    )
+            table.rows.append([day, Cell.tokens(tier.above_prompt_tokens), *_rate_cells(tier), flag, ""])
+    return table
+
+
+def _fast_mode_table(m: ModelInfo) -> Table:
+    """Fast mode's dated rates, and what happens to its requests once it is withdrawn."""
+    table = Table(columns=["from", *_RATE_COLUMNS, "note"], title="Fast mode (not available in batch)")
+    for f in m.fast_mode:
+        table.rows.append([f.effective_from.isoformat(), *_rate_cells(f), _note(f.note, f.uncertain)])
+    if m.fast_mode_removed:
+        after = (
+            "fast mode withdrawn: requests run and bill at standard rates"
+            if m.fast_mode_after_removal == "standard"
+            else "fast mode withdrawn: requests are rejected"
+        )
+        table.rows.append([m.fast_mode_removed.isoformat(), *[""] * 5, after])
+    return table
 
 
 def uncertain_json(report: UncertainFacts) -> dict[str, Any]:

@@ -6,7 +6,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from claude_quote.budget import REPORT_SCHEMA_VERSION, CheckReport, Delta, Violation, WorkloadResult
+from claude_quote.budget import (
+    REPORT_SCHEMA_VERSION,
+    BaselineDiff,
+    CheckReport,
+    Delta,
+    Violation,
+    WorkloadResult,
+)
 from claude_quote.render import format as fmt
 from claude_quote.render.document import Cell, Chart, Document, Series, Table
 
@@ -118,7 +125,21 @@ def _headline(report: CheckReport) -> str:
 
 def check_document(report: CheckReport) -> Document:
     """Workloads with their monthly cost, limits and change, then every violation."""
-    stat = _STAT[report.statistic]
+    warnings = list(report.warnings) + [w for r in report.workloads for w in r.cost.warnings]
+    return Document(
+        title=_headline(report),
+        facts=_facts(report),
+        tables=[_workloads_table(report)],
+        notes=_notes(report),
+        warnings=warnings,
+        charts=check_charts(report),
+        csv=_csv_table(report),
+    )
+
+
+def _facts(report: CheckReport) -> list[tuple[str, str]]:
+    """The config, the prices and their age, the statistic, the total (against the baseline)."""
+    budget = f" of {fmt.usd(report.budgets.monthly)}" if report.budgets.monthly is not None else ""
     facts = [
         ("config", report.config),
         (
@@ -126,16 +147,17 @@ def check_document(report: CheckReport) -> Document:
             f"table {report.pricing_version}, checked {report.freshness.checked.isoformat()} "
             f"({_age(report.freshness.age_days, report.at)})",
         ),
-        ("statistic", stat),
-        (
-            "total",
-            f"{fmt.usd(report.total)}/month"
-            + (f" of {fmt.usd(report.budgets.monthly)}" if report.budgets.monthly is not None else ""),
-        ),
+        ("statistic", _STAT[report.statistic]),
+        ("total", f"{fmt.usd(report.total)}/month{budget}"),
     ]
+    if report.baseline is not None:
+        facts.append(("vs baseline", f"{delta_text(report.baseline.total)} vs {report.baseline.source}"))
+    return facts
+
+
+def _workloads_table(report: CheckReport) -> Table:
+    """One row per workload: its monthly cost, budget, change against the baseline and status."""
     diff = report.baseline
-    if diff is not None:
-        facts.append(("vs baseline", f"{delta_text(diff.total)} vs {diff.source}"))
     columns = ["workload", "mode", "model", "requests per month", "monthly cost", "budget"]
     if diff is not None:
         columns.append("change")
@@ -155,21 +177,17 @@ def check_document(report: CheckReport) -> Document:
             row.append(delta_text(diff.workloads[c.name]) if c.name in diff.workloads else "new")
         row.append("over" if r.status == "fail" else "ok")
         rows.append(row)
+    return Table(columns=columns, rows=rows)
+
+
+def _notes(report: CheckReport) -> list[str]:
+    """Every violation, the workloads removed since the baseline, how tokens were counted."""
     notes = [f"Over budget: {violation_text(v, report)}." for v in report.violations]
-    if diff is not None and diff.removed:
-        notes.append(f"Removed since the baseline: {', '.join(diff.removed)}.")
+    if report.baseline is not None and report.baseline.removed:
+        notes.append(f"Removed since the baseline: {', '.join(report.baseline.removed)}.")
     methods = sorted({r.cost.token_method for r in report.workloads})
     notes.append(f"Token counts: {'; '.join(methods)}.")
-    warnings = list(report.warnings) + [w for r in report.workloads for w in r.cost.warnings]
-    return Document(
-        title=_headline(report),
-        facts=facts,
-        tables=[Table(columns=columns, rows=rows)],
-        notes=notes,
-        warnings=warnings,
-        charts=check_charts(report),
-        csv=_csv_table(report),
-    )
+    return notes
 
 
 def _csv_table(report: CheckReport) -> Table:
@@ -206,64 +224,65 @@ def check_charts(report: CheckReport) -> list[Chart]:
     """Each workload's monthly cost (bars) against its budget (line), and against the baseline."""
     if not report.workloads:
         return []
+    charts = [_cost_chart(report)]
+    if report.baseline is not None:
+        charts.append(_baseline_chart(report, report.baseline))
+    return charts
+
+
+def _cost_chart(report: CheckReport) -> Chart:
+    """The workloads with a monthly budget against it; every workload's cost when none has one."""
     stat = _STAT[report.statistic]
     total = f"All workloads: {fmt.usd(report.total)}/month"
     if report.budgets.monthly is not None:
         total += f" of the {fmt.usd(report.budgets.monthly)}/month budget"
     budgeted = [r for r in report.workloads if r.cost.limits.monthly is not None]
-    charts: list[Chart] = []
-    if budgeted:
-        left_out = [r.cost.name for r in report.workloads if r.cost.limits.monthly is None]
-        caption = f"Monthly cost ({stat}) of each workload with a monthly budget, in USD: cost as bars, budget as a line. {total}."
-        if left_out:
-            caption += f" Without a budget, not drawn: {', '.join(left_out)}."
-        charts.append(
-            Chart(
-                title="Monthly cost (bars) vs budget (line)",
-                x=[r.cost.name for r in budgeted],
-                y_label="USD per month",
-                series=[
-                    Series("bar", "monthly cost", [r.billed for r in budgeted]),
-                    Series("line", "budget", [r.cost.limits.monthly or Decimal(0) for r in budgeted]),
-                ],
-                caption=caption,
-            )
+    if not budgeted:
+        return Chart(
+            title="Monthly cost by workload",
+            x=[r.cost.name for r in report.workloads],
+            y_label="USD per month",
+            series=[Series("bar", "monthly cost", [r.billed for r in report.workloads])],
+            caption=f"Monthly cost ({stat}) of each workload in USD. {total}.",
         )
-    else:
-        charts.append(
-            Chart(
-                title="Monthly cost by workload",
-                x=[r.cost.name for r in report.workloads],
-                y_label="USD per month",
-                series=[Series("bar", "monthly cost", [r.billed for r in report.workloads])],
-                caption=f"Monthly cost ({stat}) of each workload in USD. {total}.",
-            )
-        )
-    diff = report.baseline
-    if diff is not None:
-        before = [
-            diff.workloads[r.cost.name].before if r.cost.name in diff.workloads else Decimal(0)
-            for r in report.workloads
-        ]
-        caption = (
-            f"Monthly cost ({stat}) of each workload in USD: now as bars, {diff.source} as a line "
-            f"(0 for a new workload). All workloads: {delta_text(diff.total)}."
-        )
-        if diff.removed:
-            caption += f" Removed since the baseline, not drawn: {', '.join(diff.removed)}."
-        charts.append(
-            Chart(
-                title="Monthly cost now (bars) vs baseline (line)",
-                x=[r.cost.name for r in report.workloads],
-                y_label="USD per month",
-                series=[
-                    Series("bar", "now", [r.billed for r in report.workloads]),
-                    Series("line", "baseline", before),
-                ],
-                caption=caption,
-            )
-        )
-    return charts
+    left_out = [r.cost.name for r in report.workloads if r.cost.limits.monthly is None]
+    caption = f"Monthly cost ({stat}) of each workload with a monthly budget, in USD: cost as bars, budget as a line. {total}."
+    if left_out:
+        caption += f" Without a budget, not drawn: {', '.join(left_out)}."
+    return Chart(
+        title="Monthly cost (bars) vs budget (line)",
+        x=[r.cost.name for r in budgeted],
+        y_label="USD per month",
+        series=[
+            Series("bar", "monthly cost", [r.billed for r in budgeted]),
+            Series("line", "budget", [r.cost.limits.monthly or Decimal(0) for r in budgeted]),
+        ],
+        caption=caption,
+    )
+
+
+def _baseline_chart(report: CheckReport, diff: BaselineDiff) -> Chart:
+    """Each workload's monthly cost now against the baseline (0 for a new workload)."""
+    before = [
+        diff.workloads[r.cost.name].before if r.cost.name in diff.workloads else Decimal(0)
+        for r in report.workloads
+    ]
+    caption = (
+        f"Monthly cost ({_STAT[report.statistic]}) of each workload in USD: now as bars, {diff.source} as a line "
+        f"(0 for a new workload). All workloads: {delta_text(diff.total)}."
+    )
+    if diff.removed:
+        caption += f" Removed since the baseline, not drawn: {', '.join(diff.removed)}."
+    return Chart(
+        title="Monthly cost now (bars) vs baseline (line)",
+        x=[r.cost.name for r in report.workloads],
+        y_label="USD per month",
+        series=[
+            Series("bar", "now", [r.billed for r in report.workloads]),
+            Series("line", "baseline", before),
+        ],
+        caption=caption,
+    )
 
 
 def _days(count: int) -> str:

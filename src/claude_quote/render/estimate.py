@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from claude_quote.cost import Savings
-from claude_quote.estimate import Estimate, GroupEstimate, ModelEstimate, Priced, TokenBand, WorstCase
+from claude_quote.estimate import (
+    CacheBands,
+    Estimate,
+    GroupEstimate,
+    ModelEstimate,
+    Priced,
+    TokenBand,
+    WorstCase,
+)
 from claude_quote.sampling import Extrapolation, SampleEstimate
 from claude_quote.tokens.correction import TokenMethod
 
@@ -57,47 +66,50 @@ def estimate_json(e: Estimate) -> dict[str, Any]:
         **_priced_json(e),
         "worst_case": _worst_json(e.worst_case),
         "token_band": _band_json(e.token_band),
-        "cache_bands": None,
-        "by_model": [
-            {
-                "model": m.model,
-                "model_name": m.model_name,
-                "requests": m.requests,
-                "input_tokens": m.usage.prompt_tokens,
-                "output_tokens": m.usage.output_tokens,
-                "token_method": _method_json(m.token_method),
-                "output_method": m.output_method,
-                **_priced_json(m),
-                "worst_case": _worst_json(m.worst_case),
-                "runs_as": [
-                    {"geo": r.geo, "speed": r.speed, "requests": r.requests, "usage": r.usage}
-                    for r in m.runs_as
-                ],
-            }
-            for m in e.by_model
-        ],
+        "cache_bands": None if e.cache_bands is None else _cache_bands_json(e.cache_bands),
+        "by_model": [_model_json(m) for m in e.by_model],
     }
-    if e.cache_bands is not None:
-        out["cache_bands"] = {
-            "hit_rate": e.cache_bands.hit_rate,
-            "bands": {b.name: {"description": b.description, **_priced_json(b)} for b in e.cache_bands.bands},
-        }
     if e.groups is not None:
-        out["groups"] = [
-            {
-                "prefix": g.prefix,
-                "requests": g.requests,
-                "models": list(g.models),
-                "input_tokens": g.usage.prompt_tokens,
-                "output_tokens": g.usage.output_tokens,
-                **_priced_json(g),
-                "worst_case": _worst_json(g.worst_case),
-            }
-            for g in e.groups
-        ]
+        out["groups"] = [_group_json(g) for g in e.groups]
     out["sample"] = None if e.sample is None else _sample_json(e.sample)
     out["warnings"] = list(e.warnings)
     return out
+
+
+def _model_json(m: ModelEstimate) -> dict[str, Any]:
+    return {
+        "model": m.model,
+        "model_name": m.model_name,
+        "requests": m.requests,
+        "input_tokens": m.usage.prompt_tokens,
+        "output_tokens": m.usage.output_tokens,
+        "token_method": _method_json(m.token_method),
+        "output_method": m.output_method,
+        **_priced_json(m),
+        "worst_case": _worst_json(m.worst_case),
+        "runs_as": [
+            {"geo": r.geo, "speed": r.speed, "requests": r.requests, "usage": r.usage} for r in m.runs_as
+        ],
+    }
+
+
+def _group_json(g: GroupEstimate) -> dict[str, Any]:
+    return {
+        "prefix": g.prefix,
+        "requests": g.requests,
+        "models": list(g.models),
+        "input_tokens": g.usage.prompt_tokens,
+        "output_tokens": g.usage.output_tokens,
+        **_priced_json(g),
+        "worst_case": _worst_json(g.worst_case),
+    }
+
+
+def _cache_bands_json(cache_bands: CacheBands) -> dict[str, Any]:
+    return {
+        "hit_rate": cache_bands.hit_rate,
+        "bands": {b.name: {"description": b.description, **_priced_json(b)} for b in cache_bands.bands},
+    }
 
 
 def _band_json(band: TokenBand | None) -> dict[str, Any] | None:
@@ -222,11 +234,39 @@ _SUMMARY = ["", "requests", "input tokens", "output tokens", "real-time", "batch
 
 def estimate_document(e: Estimate) -> Document:
     """The human-readable estimate."""
-    files = (
-        ", ".join(e.files) if len(e.files) <= 3 else f"{', '.join(e.files[:3])} and {len(e.files) - 3:,} more"
+    tables = [*_summary_tables(e), _models_table(e)]
+    if e.groups is not None:
+        tables.append(_groups_table(e.groups))
+    if e.cache_bands is not None:
+        tables.append(_cache_bands_table(e.cache_bands))
+    tables.append(_lines_table(e))
+    return Document(
+        title=_title(e),
+        facts=_facts(e),
+        tables=tables,
+        notes=_notes(e),
+        warnings=list(e.warnings),
+        csv=_csv_table(e),
     )
+
+
+def _title(e: Estimate) -> str:
+    if e.sample is not None:
+        return f"Estimate: a sample of {e.sample.size:,} of {e.sample.population:,} requests"
+    return f"Estimate: {e.requests:,} request{'s' if e.requests != 1 else ''}"
+
+
+def _files_text(files: Sequence[str]) -> str:
+    """The input files, the first three by name."""
+    if len(files) <= 3:
+        return ", ".join(files)
+    return f"{', '.join(files[:3])} and {len(files) - 3:,} more"
+
+
+def _facts(e: Estimate) -> list[tuple[str, str]]:
+    """The lines above the tables: the inputs, the prices, how tokens and output were counted."""
     facts = [
-        ("files", files),
+        ("files", _files_text(e.files)),
         (
             "prices",
             f"as of {e.at.isoformat()}, table {e.pricing_version}, checked {e.pricing_checked.isoformat()}",
@@ -244,87 +284,99 @@ def estimate_document(e: Estimate) -> Document:
                 "(reservoir sampling); the tables below the first are the sample's own",
             )
         )
+    return facts
+
+
+def _summary_tables(e: Estimate) -> list[Table]:
+    """The totals: expected, the token band, the worst case (after the extrapolation of a sample)."""
     summary = Table(
         columns=_SUMMARY, title="Estimate (USD)" if e.sample is None else "The sample's estimate (USD)"
     )
     summary.rows.append(_summary_row("expected", e.requests, e))
     summary.rows.extend(_band_rows(e))
     summary.rows.append(_summary_row("worst case", e.requests, e.worst_case))
-    tables = [summary] if e.sample is None else [_sample_table(e.sample), summary]
+    return [summary] if e.sample is None else [_sample_table(e.sample), summary]
 
+
+_BREAKDOWN = [
+    "requests",
+    "input tokens",
+    "output tokens",
+    "real-time",
+    "batch",
+    "worst real-time",
+    "worst batch",
+]
+
+
+def _models_table(e: Estimate) -> Table:
     models = Table(
-        columns=[
-            "model",
-            "requests",
-            "input tokens",
-            "output tokens",
-            "real-time",
-            "batch",
-            "worst real-time",
-            "worst batch",
-            "token factor",
-        ],
+        columns=["model", *_BREAKDOWN, "token factor"],
         title="By model (expected, then worst case)",
     )
     for m in e.by_model:
         models.rows.append([*_breakdown_row(m.model, m), _factor_text(m.token_method)])
-    tables.append(models)
+    return models
 
-    if e.groups is not None:
-        groups = Table(
-            columns=[
-                "custom_id prefix",
-                "requests",
-                "input tokens",
-                "output tokens",
-                "real-time",
-                "batch",
-                "worst real-time",
-                "worst batch",
-            ],
-            title="By custom_id prefix",
+
+def _groups_table(groups: Sequence[GroupEstimate]) -> Table:
+    table = Table(columns=["custom_id prefix", *_BREAKDOWN], title="By custom_id prefix")
+    table.rows.extend(_breakdown_row(g.prefix, g) for g in groups)
+    return table
+
+
+def _cache_bands_table(cache_bands: CacheBands) -> Table:
+    table = Table(
+        columns=["cache band", "uncached input", "cache writes", "cache reads", "real-time", "batch"],
+        title=f"Prompt caching bands (expected band: {fmt.percent(cache_bands.hit_rate * 100)} of possible reads hit)",
+    )
+    for band in cache_bands.bands:
+        usage = band.usage
+        table.rows.append(
+            [
+                band.name,
+                Cell.tokens(usage.input_tokens),
+                Cell.tokens(usage.cache_write_tokens),
+                Cell.tokens(usage.cache_read_tokens),
+                _usd(band, "realtime"),
+                _usd(band, "batch"),
+            ]
         )
-        groups.rows.extend(_breakdown_row(g.prefix, g) for g in e.groups)
-        tables.append(groups)
+    return table
 
+
+def _notes(e: Estimate) -> list[str]:
+    """What the figures assume: batch savings, the worst case, caching, token counts, sampling."""
     notes: list[str] = []
-    if e.cache_bands is not None:
-        bands = Table(
-            columns=["cache band", "uncached input", "cache writes", "cache reads", "real-time", "batch"],
-            title=f"Prompt caching bands (expected band: {fmt.percent(e.cache_bands.hit_rate * 100)} of possible reads hit)",
+    if e.savings is not None and e.worst_case.savings is not None:
+        expected, worst = fmt.usd_all([e.savings.amount, e.worst_case.savings.amount])
+        notes.append(
+            f"Batch saves {expected} ({fmt.percent(e.savings.percent)}) expected, {worst} in the worst case."
         )
-        for band in e.cache_bands.bands:
-            usage = band.usage
-            bands.rows.append(
-                [
-                    band.name,
-                    Cell.tokens(usage.input_tokens),
-                    Cell.tokens(usage.cache_write_tokens),
-                    Cell.tokens(usage.cache_read_tokens),
-                    _usd(band, "realtime"),
-                    _usd(band, "batch"),
-                ]
-            )
-        tables.append(bands)
+    notes.append(
+        "Worst case: every request writes its max_tokens of output and reads nothing from the cache."
+    )
+    if e.cache_bands is not None:
         notes.append(
             "Caching: requests in one batch run in parallel and often miss each other's cache writes "
             "(Anthropic: typically 30% to 98% hits); the expected band assumes the hit rate above "
             "(--cache-hit-rate), the best band every possible hit."
         )
-
-    tables.append(_lines_table(e))
-    notes.insert(
-        0, "Worst case: every request writes its max_tokens of output and reads nothing from the cache."
-    )
-    if e.savings is not None and e.worst_case.savings is not None:
-        expected, worst = fmt.usd_all([e.savings.amount, e.worst_case.savings.amount])
-        notes.insert(
-            0,
-            f"Batch saves {expected} ({fmt.percent(e.savings.percent)}) expected, {worst} in the worst case.",
+    notes.extend(_token_notes(e))
+    if e.sample is not None:
+        notes.append(
+            "Extrapolated: total = requests in the input × the sample's mean cost per request; the 95% "
+            "interval is ± 1.96 standard errors (with the finite population correction), rounded to "
+            "$0.000001 (see docs/workloads.md)."
         )
-    notes.append(
+    return notes
+
+
+def _token_notes(e: Estimate) -> list[str]:
+    """How the token counts were made, and what the token band means (or that it is unknown)."""
+    notes = [
         f"Token counts: {e.token_method.description}. Claude's tokenizer is not public: counts are estimates."
-    )
+    ]
     if e.token_band is not None and e.token_band.estimated_input_tokens:
         notes.append(
             f"Token band: the expected cost if every estimated count errs as far as "
@@ -333,23 +385,7 @@ def estimate_document(e: Estimate) -> Document:
         )
     elif e.token_band is None:
         notes.append("Token band: unknown (the factor was given by the user and was never measured).")
-    if e.sample is not None:
-        notes.append(
-            "Extrapolated: total = requests in the input × the sample's mean cost per request; the 95% "
-            "interval is ± 1.96 standard errors (with the finite population correction), rounded to "
-            "$0.000001 (see docs/workloads.md)."
-        )
-    title = f"Estimate: {e.requests:,} request{'s' if e.requests != 1 else ''}"
-    if e.sample is not None:
-        title = f"Estimate: a sample of {e.sample.size:,} of {e.sample.population:,} requests"
-    return Document(
-        title=title,
-        facts=facts,
-        tables=tables,
-        notes=notes,
-        warnings=list(e.warnings),
-        csv=_csv_table(e),
-    )
+    return notes
 
 
 def _factor_text(method: TokenMethod) -> str:
@@ -405,66 +441,78 @@ def _csv_row(scope: str, name: str, requests: int, part: Priced, worst: WorstCas
     ]
 
 
+_CSV_COLUMNS = [
+    "scope",
+    "name",
+    "requests",
+    "input_tokens",
+    "output_tokens",
+    "realtime",
+    "batch",
+    "savings",
+    "worst_output_tokens",
+    "worst_realtime",
+    "worst_batch",
+]
+
+
 def _csv_table(e: Estimate) -> Table:
-    columns = [
-        "scope",
-        "name",
-        "requests",
-        "input_tokens",
-        "output_tokens",
-        "realtime",
-        "batch",
-        "savings",
-        "worst_output_tokens",
-        "worst_realtime",
-        "worst_batch",
-    ]
-    table = Table(columns=columns)
+    """One row per total, model, prefix, token band bound, cache band and extrapolated bound."""
+    table = Table(columns=list(_CSV_COLUMNS))
     table.rows.append(_csv_row("total", "", e.requests, e, e.worst_case))
     for m in e.by_model:
         table.rows.append(_csv_row("model", m.model, m.requests, m, m.worst_case))
     for g in e.groups or ():
         table.rows.append(_csv_row("prefix", g.prefix, g.requests, g, g.worst_case))
     if e.token_band is not None:
-        for bound in ("low", "high"):
-            table.rows.append(
-                [
-                    "token_band",
-                    bound,
-                    Cell(e.requests, "count"),
-                    Cell(getattr(e.token_band, f"input_tokens_{bound}"), "count"),
-                    Cell(e.output_tokens, "count"),
-                    Cell.usd(getattr(e.token_band, f"realtime_{bound}")),
-                    Cell.usd(getattr(e.token_band, f"batch_{bound}")),
-                    "",
-                    "",
-                    "",
-                    "",
-                ]
-            )
+        table.rows.extend(_band_csv_rows(e, e.token_band))
     if e.cache_bands is not None:
         for band in e.cache_bands.bands:
             table.rows.append(_csv_row("cache_band", band.name, e.requests, band, None))
     if e.sample is not None:
-        sample = e.sample
-        for bound in ("estimate", "low", "high"):
-
-            def value(x: Extrapolation | None, bound: str = bound) -> Cell:
-                return Cell.usd(None if x is None else getattr(x, bound))
-
-            table.rows.append(
-                [
-                    "extrapolated",
-                    bound,
-                    Cell(sample.population, "count"),
-                    "",
-                    "",
-                    value(sample.realtime),
-                    value(sample.batch),
-                    "",
-                    "",
-                    value(sample.worst_realtime),
-                    value(sample.worst_batch),
-                ]
-            )
+        table.rows.extend(_sample_csv_rows(e.sample))
     return table
+
+
+def _band_csv_rows(e: Estimate, band: TokenBand) -> list[list[Cell | str]]:
+    """The token band's low and high rows: the whole input at the band's bounds."""
+    return [
+        [
+            "token_band",
+            bound,
+            Cell(e.requests, "count"),
+            Cell(getattr(band, f"input_tokens_{bound}"), "count"),
+            Cell(e.output_tokens, "count"),
+            Cell.usd(getattr(band, f"realtime_{bound}")),
+            Cell.usd(getattr(band, f"batch_{bound}")),
+            "",
+            "",
+            "",
+            "",
+        ]
+        for bound in ("low", "high")
+    ]
+
+
+def _extrapolated(x: Extrapolation | None, bound: str) -> Cell:
+    return Cell.usd(None if x is None else getattr(x, bound))
+
+
+def _sample_csv_rows(sample: SampleEstimate) -> list[list[Cell | str]]:
+    """The extrapolation from a sample: the estimate and its 95% bounds."""
+    return [
+        [
+            "extrapolated",
+            bound,
+            Cell(sample.population, "count"),
+            "",
+            "",
+            _extrapolated(sample.realtime, bound),
+            _extrapolated(sample.batch, bound),
+            "",
+            "",
+            _extrapolated(sample.worst_realtime, bound),
+            _extrapolated(sample.worst_batch, bound),
+        ]
+        for bound in ("estimate", "low", "high")
+    ]

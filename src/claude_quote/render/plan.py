@@ -67,6 +67,20 @@ def _title(p: Plan) -> str:
 
 def plan_document(p: Plan) -> Document:
     """Facts, the problems (one row each), the split plan, and what the exit code will be."""
+    tables = [_problems_table(p)] if p.problems else []
+    tables.append(_parts_table(p))
+    return Document(
+        title=_title(p),
+        facts=_facts(p),
+        tables=tables,
+        notes=_notes(p),
+        warnings=list(p.warnings),
+        csv=_problems_csv(p),
+    )
+
+
+def _facts(p: Plan) -> list[tuple[str, str]]:
+    """The file and what was read from it, the models' date, how tokens were counted, the limits."""
     read = f"{_n(p.requests, 'request')}, {p.bytes:,} bytes"
     if p.skipped:
         read += f"; {_n(p.skipped, 'invalid line')}, written to no part"
@@ -82,10 +96,13 @@ def plan_document(p: Plan) -> Document:
     ]
     if p.betas:
         facts.append(("betas", ", ".join(p.betas)))
-    tables: list[Table] = []
-    problems = Table(columns=["where", "severity", "code", "custom_id", "problem"], title="Problems")
+    return facts
+
+
+def _problems_table(p: Plan) -> Table:
+    table = Table(columns=["where", "severity", "code", "custom_id", "problem"], title="Problems")
     for problem in p.problems:
-        problems.rows.append(
+        table.rows.append(
             [
                 f"{p.file}:{problem.line}",
                 problem.severity,
@@ -94,14 +111,17 @@ def plan_document(p: Plan) -> Document:
                 problem.message,
             ]
         )
-    if p.problems:
-        tables.append(problems)
+    return table
+
+
+def _parts_table(p: Plan) -> Table:
+    """One row per part: its lines, size, why it ends there, its models."""
     title = "Split plan" if p.split is None else f"Parts written to {p.split.directory}"
-    parts = Table(
+    table = Table(
         columns=["part", "file", "lines", "requests", "bytes", "ends because", "models"], title=title
     )
     for part in p.parts:
-        parts.rows.append(
+        table.rows.append(
             [
                 Cell(part.index, "count"),
                 part.file,
@@ -114,8 +134,11 @@ def plan_document(p: Plan) -> Document:
                 ", ".join(part.models) + (" (over the byte limit)" if part.over_limit else ""),
             ]
         )
-    tables.append(parts)
+    return table
 
+
+def _notes(p: Plan) -> list[str]:
+    """The errors' consequence, what the token checks mean, what was written and verified."""
     notes: list[str] = []
     if p.errors:
         notes.append(
@@ -134,9 +157,13 @@ def plan_document(p: Plan) -> Document:
             f"{_n(s.requests, 'line')} and {_n(s.custom_ids, 'custom_id')}, every request line of the source "
             f"once and in order (sha256 {s.lines_sha256})."
         )
-    csv = Table(columns=["file", "line", "custom_id", "severity", "code", "message"])
+    return notes
+
+
+def _problems_csv(p: Plan) -> Table:
+    table = Table(columns=["file", "line", "custom_id", "severity", "code", "message"])
     for problem in p.problems:
-        csv.rows.append(
+        table.rows.append(
             [
                 p.file,
                 Cell(problem.line, "count"),
@@ -146,6 +173,4 @@ def plan_document(p: Plan) -> Document:
                 problem.message,
             ]
         )
-    return Document(
-        title=_title(p), facts=facts, tables=tables, notes=notes, warnings=list(p.warnings), csv=csv
-    )
+    return table

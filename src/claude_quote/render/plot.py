@@ -71,45 +71,11 @@ def projection_figure(projection: Projection) -> Figure:
 
     months = [m.month.isoformat()[:7] for m in projection.months]
     x = list(range(len(months)))
-    realtime = [float(m.realtime_cost) for m in projection.months]
-    batch = [float(m.batch_cost) for m in projection.months]
-    blended = [float(m.blended_cost) for m in projection.months]
-    cumulative = [float(m.cumulative_savings) for m in projection.months]
-    plan = "the blended plan" if projection.blended else "batch"
-
     figure = Figure(figsize=(9, 6), layout="constrained")
     FigureCanvasAgg(figure)
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
-    top.plot(x, realtime, marker="o", markersize=3, label="real time", color="#c0504d")
-    top.plot(x, batch, marker="o", markersize=3, label="batch", color="#4f81bd")
-    if projection.blended:
-        top.plot(x, blended, marker="o", markersize=3, label="blended", color="#9bbb59")
-    top.set_title(f"Monthly cost, {months[0]} to {months[-1]} (prices of table {projection.pricing_version})")
-    top.set_ylabel("USD per month")
-    highest = max([*realtime, *batch, *(blended if projection.blended else [])], default=0.0)
-    top.set_ylim(bottom=0, top=highest * 1.2 or 1.0)  # room for the legend above the lines
-    top.grid(True, alpha=0.3)
-    saved = "#9bbb59" if projection.blended else "#4f81bd"
-    colors = [saved if value >= 0 else "#c0504d" for value in cumulative]
-    bottom.bar(x, cumulative, color=colors)
-    bottom.axhline(0, color="#333333", linewidth=0.8)
-    title = f"Cumulative savings of {plan} against real time"
-    if any(value < 0 for value in cumulative):
-        title += f" (below zero, red: {plan} costs more)"
-    bottom.set_title(title)
-    bottom.set_ylabel("USD")
-    bottom.grid(True, axis="y", alpha=0.3)
-    final = projection.months[-1].cumulative_savings
-    bottom.margins(y=0.18)  # room for the label of the last bar, above or below it
-    bottom.annotate(
-        _text(fmt.usd(final).replace("-", "−")),
-        (x[-1], cumulative[-1]),
-        textcoords="offset points",
-        xytext=(0, 3 if cumulative[-1] >= 0 else -3),
-        ha="center",
-        va="bottom" if cumulative[-1] >= 0 else "top",
-        fontsize=8,
-    )
+    _draw_costs(top, projection, x, months)
+    _draw_savings(bottom, projection, x)
     dollars = FuncFormatter(lambda value, _: _text(fmt.axis_usd(value)))
     top.yaxis.set_major_formatter(dollars)
     bottom.yaxis.set_major_formatter(dollars)
@@ -118,6 +84,50 @@ def projection_figure(projection: Projection) -> Figure:
     step = max(1, len(months) // 12)
     bottom.set_xticks(x[::step], months[::step], rotation=45, ha="right")
     return figure
+
+
+def _draw_costs(axis: Any, projection: Projection, x: list[int], months: list[str]) -> None:
+    """The upper chart: each month's real-time and batch (and blended) cost as lines."""
+    realtime = [float(m.realtime_cost) for m in projection.months]
+    batch = [float(m.batch_cost) for m in projection.months]
+    blended = [float(m.blended_cost) for m in projection.months]
+    axis.plot(x, realtime, marker="o", markersize=3, label="real time", color="#c0504d")
+    axis.plot(x, batch, marker="o", markersize=3, label="batch", color="#4f81bd")
+    if projection.blended:
+        axis.plot(x, blended, marker="o", markersize=3, label="blended", color="#9bbb59")
+    axis.set_title(
+        f"Monthly cost, {months[0]} to {months[-1]} (prices of table {projection.pricing_version})"
+    )
+    axis.set_ylabel("USD per month")
+    highest = max([*realtime, *batch, *(blended if projection.blended else [])], default=0.0)
+    axis.set_ylim(bottom=0, top=highest * 1.2 or 1.0)  # room for the legend above the lines
+    axis.grid(True, alpha=0.3)
+
+
+def _draw_savings(axis: Any, projection: Projection, x: list[int]) -> None:
+    """The lower chart: the cumulative savings as bars (red below zero), the last one labelled."""
+    cumulative = [float(m.cumulative_savings) for m in projection.months]
+    plan = "the blended plan" if projection.blended else "batch"
+    saved = "#9bbb59" if projection.blended else "#4f81bd"
+    axis.bar(x, cumulative, color=[saved if value >= 0 else "#c0504d" for value in cumulative])
+    axis.axhline(0, color="#333333", linewidth=0.8)
+    title = f"Cumulative savings of {plan} against real time"
+    if any(value < 0 for value in cumulative):
+        title += f" (below zero, red: {plan} costs more)"
+    axis.set_title(title)
+    axis.set_ylabel("USD")
+    axis.grid(True, axis="y", alpha=0.3)
+    final = projection.months[-1].cumulative_savings
+    axis.margins(y=0.18)  # room for the label of the last bar, above or below it
+    axis.annotate(
+        _text(fmt.usd(final).replace("-", "−")),
+        (x[-1], cumulative[-1]),
+        textcoords="offset points",
+        xytext=(0, 3 if cumulative[-1] >= 0 else -3),
+        ha="center",
+        va="bottom" if cumulative[-1] >= 0 else "top",
+        fontsize=8,
+    )
 
 
 def _text(label: str) -> str:

@@ -274,48 +274,58 @@ def _percent_of(part: Decimal, whole: Decimal) -> str:
 
 def projection_document(p: Projection) -> Document:
     """The human-readable projection: months, years, workloads, and what batch saves."""
+    tables = [_months_table(p), _years_table(p)]
+    if len(p.workloads) > 1:
+        tables.append(_workloads_table(p))
+    return Document(
+        title=f"Projection: {_months(p.horizon)} from {_month(p.start)}",
+        facts=_projection_facts(p),
+        tables=tables,
+        notes=_projection_notes(p),
+        warnings=list(p.warnings),
+        csv=_projection_csv(p),
+        charts=[projection_chart(p)],
+    )
+
+
+def _prices_fact(version: str, checked: date) -> tuple[str, str]:
+    return ("prices", f"in effect on the first day of each month ({_table(version, checked)})")
+
+
+def _projection_facts(p: Projection) -> list[tuple[str, str]]:
+    """Each workload, the months and how they are counted, the prices."""
     facts: list[tuple[str, str]] = []
     for w in p.workloads:
         label = "workload" if len(p.workloads) == 1 else f"workload {w.name}"
         facts.append((label, describe_workload(w, f"{w.model} ({w.model_name})")))
     facts += _horizon_facts(p.start, p.horizon, p.months[-1].month, p.month_length)
-    facts.append(
-        (
-            "prices",
-            f"in effect on the first day of each month ({_table(p.pricing_version, p.pricing_checked)})",
-        )
-    )
+    facts.append(_prices_fact(p.pricing_version, p.pricing_checked))
+    return facts
 
+
+def _money_columns(blended: bool) -> list[str]:
+    return ["real-time", "batch", *(["blended"] if blended else []), "savings"]
+
+
+def _months_table(p: Projection) -> Table:
+    """Month by month, with the cumulative savings; a flag column when a model retires in the horizon."""
     blended = p.blended
     flagged = any(m.retired for m in p.months)
-    money_columns = ["real-time", "batch", *(["blended"] if blended else []), "savings"]
-    months = Table(
+    table = Table(
         columns=[
             "month",
             "days",
             "requests",
             "input tokens",
             "output tokens",
-            *money_columns,
+            *_money_columns(blended),
             "cumulative savings",
             *(["flag"] if flagged else []),
         ],
         title="By month",
     )
-    for m in p.months:
-        row: list[Cell | str] = [
-            _month(m.month),
-            Cell(m.days, "count"),
-            Cell.tokens(m.requests),
-            Cell.tokens(m.input_tokens),
-            Cell.tokens(m.output_tokens),
-            *_money(m.realtime_cost, m.batch_cost, m.blended_cost, m.savings, blended),
-            Cell.usd(m.cumulative_savings),
-        ]
-        if flagged:
-            row.append("retired: " + ", ".join(m.retired) if m.retired else "")
-        months.rows.append(row)
-    months.footer = [
+    table.rows.extend(_month_row(m, blended, flagged) for m in p.months)
+    table.footer = [
         "total",
         "",
         Cell.tokens(p.requests),
@@ -325,31 +335,55 @@ def projection_document(p: Projection) -> Document:
         "",
         *([""] if flagged else []),
     ]
-    years = Table(columns=["year", "months", "requests", *money_columns], title="By year")
+    return table
+
+
+def _month_row(m: MonthTotal, blended: bool, flagged: bool) -> list[Cell | str]:
+    row: list[Cell | str] = [
+        _month(m.month),
+        Cell(m.days, "count"),
+        Cell.tokens(m.requests),
+        Cell.tokens(m.input_tokens),
+        Cell.tokens(m.output_tokens),
+        *_money(m.realtime_cost, m.batch_cost, m.blended_cost, m.savings, blended),
+        Cell.usd(m.cumulative_savings),
+    ]
+    if flagged:
+        row.append("retired: " + ", ".join(m.retired) if m.retired else "")
+    return row
+
+
+def _years_table(p: Projection) -> Table:
+    table = Table(columns=["year", "months", "requests", *_money_columns(p.blended)], title="By year")
     for y in p.years:
-        years.rows.append(
+        table.rows.append(
             [
                 f"{y.year}: {_month(y.first_month)} to {_month(y.last_month)}",
                 Cell(y.months, "count"),
                 Cell.tokens(y.requests),
-                *_money(y.realtime_cost, y.batch_cost, y.blended_cost, y.savings, blended),
+                *_money(y.realtime_cost, y.batch_cost, y.blended_cost, y.savings, p.blended),
             ]
         )
-    tables = [months, years]
-    if len(p.workloads) > 1:
-        by_workload = Table(columns=["workload", "model", "requests", *money_columns], title="By workload")
-        for w in p.workloads:
-            by_workload.rows.append(
-                [
-                    w.name,
-                    w.model,
-                    Cell.tokens(w.total_requests),
-                    *_money(w.realtime_cost, w.batch_cost, w.blended_cost, w.savings, blended),
-                ]
-            )
-        tables.append(by_workload)
+    return table
 
-    plan = "the blended plan" if blended else "batch"
+
+def _workloads_table(p: Projection) -> Table:
+    table = Table(columns=["workload", "model", "requests", *_money_columns(p.blended)], title="By workload")
+    for w in p.workloads:
+        table.rows.append(
+            [
+                w.name,
+                w.model,
+                Cell.tokens(w.total_requests),
+                *_money(w.realtime_cost, w.batch_cost, w.blended_cost, w.savings, p.blended),
+            ]
+        )
+    return table
+
+
+def _projection_notes(p: Projection) -> list[str]:
+    """The verdict over the horizon, then what the figures mean."""
+    plan = "the blended plan" if p.blended else "batch"
     (cost, saved), realtime, added_up = fmt.usd_terms([p.blended_cost, p.savings], p.realtime_cost)
     rounded = "" if added_up else "; figures rounded"
     if p.savings < 0:  # batch can cost more: e.g. cache reads turned into 1-hour cache writes
@@ -360,7 +394,7 @@ def projection_document(p: Projection) -> Document:
         f"Over {_months(p.horizon)}: real time {realtime}, {plan} {cost}; {verdict}.",
         "Input tokens are the whole prompt: uncached input + cache writes + cache reads.",
     ]
-    if blended:
+    if p.blended:
         notes.append(
             "Blended: each workload's batch share of requests through the Batch API, the rest in real "
             "time. Savings = real-time − blended."
@@ -372,15 +406,7 @@ def projection_document(p: Projection) -> Document:
             "Batch with a cache hit rate: that share of the cacheable prompt is read from the cache, "
             "the rest written to the 1-hour cache."
         )
-    return Document(
-        title=f"Projection: {_months(p.horizon)} from {_month(p.start)}",
-        facts=facts,
-        tables=tables,
-        notes=notes,
-        warnings=list(p.warnings),
-        csv=_projection_csv(p),
-        charts=[projection_chart(p)],
-    )
+    return notes
 
 
 def projection_chart(p: Projection) -> Chart:
@@ -445,18 +471,44 @@ def _projection_csv(p: Projection) -> Table:
 
 def comparison_document(c: Comparison) -> Document:
     """The what-if matrix: every model in every mode, cheapest first."""
+    notes = ["Ranked by average monthly cost over the horizon (the same order as the total)."]
+    notes += [f"{_MODE_EXPLAINED[mode][0].upper()}{_MODE_EXPLAINED[mode][1:]}." for mode in c.modes]
+    return Document(
+        title=f"What-if: {_months(c.horizon)} from {_month(c.start)}, cheapest first",
+        facts=_comparison_facts(c),
+        tables=[_scenarios_table(c)],
+        notes=notes,
+        warnings=list(c.warnings),
+        csv=_comparison_csv(c),
+        charts=[_comparison_chart(c)],
+    )
+
+
+_MODE_EXPLAINED = {
+    "realtime": "real time: every request through the Messages API",
+    "batch": "batch: every request through the Message Batches API, tokens as given",
+    "batch+cache": "batch + cache: batch, with the cache hit rate applied to the cacheable prompt "
+    "(the rest written to the 1-hour cache)",
+    "hybrid": "hybrid: the batch share of requests in batch (with the cache hit rate, if any), the rest "
+    "in real time",
+}
+"""What each mode of a comparison means (a note per mode compared)."""
+
+
+def _comparison_facts(c: Comparison) -> list[tuple[str, str]]:
+    """Each workload (on every model), the months and how they are counted, the prices."""
     facts: list[tuple[str, str]] = []
     for w in c.workloads:
         label = "workload" if len(c.workloads) == 1 else f"workload {w.name}"
         facts.append((label, describe_workload(w, "each model")))
     last = month_starts(c.start, c.horizon)[-1]
     facts += _horizon_facts(c.start, c.horizon, last, c.month_length)
-    facts.append(
-        (
-            "prices",
-            f"in effect on the first day of each month ({_table(c.pricing_version, c.pricing_checked)})",
-        )
-    )
+    facts.append(_prices_fact(c.pricing_version, c.pricing_checked))
+    return facts
+
+
+def _scenarios_table(c: Comparison) -> Table:
+    """One row per model and mode, cheapest first; a flag column when a model retires in the horizon."""
     flagged = any(s.retired_months for s in c.scenarios)
     table = Table(
         columns=[
@@ -484,17 +536,11 @@ def comparison_document(c: Comparison) -> Document:
         if flagged:
             row.append(f"retired {_months(s.retired_months)}" if s.retired_months else "")
         table.rows.append(row)
-    notes = ["Ranked by average monthly cost over the horizon (the same order as the total)."]
-    explain = {
-        "realtime": "real time: every request through the Messages API",
-        "batch": "batch: every request through the Message Batches API, tokens as given",
-        "batch+cache": "batch + cache: batch, with the cache hit rate applied to the cacheable prompt "
-        "(the rest written to the 1-hour cache)",
-        "hybrid": "hybrid: the batch share of requests in batch (with the cache hit rate, if any), the rest "
-        "in real time",
-    }
-    notes += [f"{explain[mode][0].upper()}{explain[mode][1:]}." for mode in c.modes]
-    csv = Table(
+    return table
+
+
+def _comparison_csv(c: Comparison) -> Table:
+    return Table(
         columns=[
             "rank",
             "model",
@@ -519,19 +565,13 @@ def comparison_document(c: Comparison) -> Document:
             for s in c.scenarios
         ],
     )
-    chart = Chart(
+
+
+def _comparison_chart(c: Comparison) -> Chart:
+    return Chart(
         title="Average monthly cost by model and mode",
         x=[f"{s.model} {_MODE_LABELS[s.mode]}" for s in c.scenarios],
         y_label="USD per month",
         series=[Series("bar", "average month", [s.average_monthly_cost for s in c.scenarios])],
         caption=f"Average monthly cost in USD over {_months(c.horizon)}, cheapest first.",
-    )
-    return Document(
-        title=f"What-if: {_months(c.horizon)} from {_month(c.start)}, cheapest first",
-        facts=facts,
-        tables=[table],
-        notes=notes,
-        warnings=list(c.warnings),
-        csv=csv,
-        charts=[chart],
     )

@@ -236,12 +236,29 @@ def reconciliation_document(r: Reconciliation) -> Document:
             f"{r.compared:,} request(s) with an estimate and a succeeded result (batch prices)",
         )
     )
-    per_model = Table(
+    notes.append(_comparison_note(r))
+    csv = Table(
+        columns=list(_REQUEST_COLUMNS),
+        rows=_RowsWhenRead(lambda: (_request_row(x) for x in r.requests), len(r.requests)),
+    )
+    return Document(
+        title="Batch results: estimate vs actual",
+        facts=facts,
+        tables=[_model_table(a), _comparison_table(r), _worst_table(r)],
+        notes=notes,
+        warnings=[*a.warnings, *r.warnings],
+        csv=csv,
+    )
+
+
+def _comparison_table(r: Reconciliation) -> Table:
+    """Estimate beside actual per model, the total as footer."""
+    table = Table(
         columns=["model", "requests", "estimate", "actual", "error", "error %"],
         title="Estimate vs actual by model",
     )
     for m in r.by_model:
-        per_model.rows.append(
+        table.rows.append(
             [
                 m.model,
                 Cell(m.requests, "count"),
@@ -251,7 +268,7 @@ def reconciliation_document(r: Reconciliation) -> Document:
                 _pct(m.error_percent),
             ]
         )
-    per_model.footer = [
+    table.footer = [
         "total",
         Cell(r.compared, "count"),
         Cell.usd(r.estimate),
@@ -259,24 +276,37 @@ def reconciliation_document(r: Reconciliation) -> Document:
         Cell.usd(r.error),
         _pct(r.error_percent),
     ]
-    worst = Table(
-        columns=[
-            "custom_id",
-            "line",
-            "model",
-            "est. prompt",
-            "prompt",
-            "est. output",
-            "output",
-            "estimate",
-            "actual",
-            "error",
-            "error %",
-        ],
+    return table
+
+
+_REQUEST_COLUMNS = [
+    "custom_id",
+    "line",
+    "model",
+    "est. prompt",
+    "prompt",
+    "est. output",
+    "output",
+    "estimate",
+    "actual",
+    "error",
+    "error %",
+]
+"""A compared request's columns: the worst misses' table and the CSV of every request."""
+
+
+def _worst_table(r: Reconciliation) -> Table:
+    table = Table(
+        columns=list(_REQUEST_COLUMNS),
         title=f"Worst misses (largest dollar error first, {len(r.worst)} shown)",
     )
     for w in r.worst:
-        worst.rows.append(_request_row(w))
+        table.rows.append(_request_row(w))
+    return table
+
+
+def _comparison_note(r: Reconciliation) -> str:
+    """Estimate against actual, in figures rounded alike (and said so when they no longer add up)."""
     amounts = [
         r.estimate,
         r.actual,
@@ -286,21 +316,9 @@ def reconciliation_document(r: Reconciliation) -> Document:
     (actual, error), estimate, added_up = fmt.usd_terms(
         [r.actual, r.error], r.estimate, fmt.usd_places(amounts)
     )
-    notes.append(
+    return (
         f"Estimate {estimate} against actual {actual}: error {error} ({_signed(r.error_percent)}; "
         f"positive means the estimate was too high{_ROUNDED if not added_up else ''})."
-    )
-    csv = Table(
-        columns=worst.columns,
-        rows=_RowsWhenRead(lambda: (_request_row(x) for x in r.requests), len(r.requests)),
-    )
-    return Document(
-        title="Batch results: estimate vs actual",
-        facts=facts,
-        tables=[_model_table(a), per_model, worst],
-        notes=notes,
-        warnings=[*a.warnings, *r.warnings],
-        csv=csv,
     )
 
 
@@ -404,6 +422,17 @@ def _org_note(line: OrgLine) -> str:
 
 def org_document(r: OrgReconciliation) -> Document:
     """The organisation's usage at our prices, beside the bill."""
+    return Document(
+        title="Organisation usage: our prices vs the bill",
+        facts=_org_facts(r),
+        tables=[_org_table(r)],
+        notes=_org_notes(r),
+        warnings=list(r.warnings),
+    )
+
+
+def _org_facts(r: OrgReconciliation) -> list[tuple[str, str]]:
+    """The reports read, the period they cover, the prices."""
     period = "no usage rows"
     if r.first_day is not None and r.last_day is not None:
         period = r.first_day.isoformat()
@@ -417,6 +446,11 @@ def org_document(r: OrgReconciliation) -> Document:
     ]
     if r.skipped:
         facts.append(("skipped", f"{r.skipped:,} invalid row(s)"))
+    return facts
+
+
+def _org_table(r: OrgReconciliation) -> Table:
+    """Per model and service tier: usage, our price and (with a cost report) the bill."""
     searches = any(line.usage.web_search_requests for line in r.lines)
     billed = r.cost_report is not None
     columns = ["model", "service tier", *_USAGE_COLUMNS, *(["web searches"] if searches else [])]
@@ -437,20 +471,18 @@ def org_document(r: OrgReconciliation) -> Document:
     if billed:
         footer += [Cell.usd(r.actual), Cell.usd(r.error), _pct(r.error_percent)]
     table.footer = [*footer, ""]
-    notes = [f"Our prices on this usage: {fmt.usd(r.estimate)}."]
-    if r.actual is not None:
-        error = r.error or Decimal(0)
-        (bill, diff), priced, added_up = fmt.usd_terms([r.actual, error], r.estimate)
-        notes[0] = f"Our prices on this usage: {priced}."
-        notes.append(
-            f"Billed for the same models and tiers: {bill}; difference {diff} "
-            f"({_signed(r.error_percent)}; positive means our prices come out higher"
-            f"{_ROUNDED if not added_up else ''})."
-        )
-    return Document(
-        title="Organisation usage: our prices vs the bill",
-        facts=facts,
-        tables=[table],
-        notes=notes,
-        warnings=list(r.warnings),
-    )
+    return table
+
+
+def _org_notes(r: OrgReconciliation) -> list[str]:
+    """Our prices on the usage; beside the bill, when there is one."""
+    if r.actual is None:
+        return [f"Our prices on this usage: {fmt.usd(r.estimate)}."]
+    error = r.error or Decimal(0)
+    (bill, diff), priced, added_up = fmt.usd_terms([r.actual, error], r.estimate)
+    return [
+        f"Our prices on this usage: {priced}.",
+        f"Billed for the same models and tiers: {bill}; difference {diff} "
+        f"({_signed(r.error_percent)}; positive means our prices come out higher"
+        f"{_ROUNDED if not added_up else ''}).",
+    ]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from claude_quote import terminal_progress
@@ -23,6 +22,7 @@ from claude_quote import terminal_progress
 from .pieces import Piece, Position
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
     from multiprocessing.sharedctypes import Synchronized
 
 __all__ = ["MIN_PARALLEL_BYTES", "Partial", "run_pieces"]
@@ -99,6 +99,7 @@ def run_pieces(
         KeyboardInterrupt: after the workers were stopped.
     """
     import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     if isinstance(pieces, Sequence):
         if not pieces:

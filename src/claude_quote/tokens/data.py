@@ -67,7 +67,7 @@ Tokens = Annotated[int, Field(ge=0, strict=True)]
 
 class _Model(BaseModel):
     # Attribute docstrings document the fields; schema.py copies them into tokens.schema.json.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class TokenSource(_Model):

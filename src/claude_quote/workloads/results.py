@@ -83,7 +83,7 @@ _FOREIGN = ("prompt_tokens", "completion_tokens", "total_tokens")
 class InvalidLine(BaseModel):
     """A line that was skipped (``--skip-invalid``), and why."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     line: int | None
     """1-based line number in the file; None in a whole-file JSON export (the reason says where)."""

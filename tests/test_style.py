@@ -1,0 +1,92 @@
+"""Functions stay short where they were split: at most 40 lines of body (the style guide's limit).
+
+A function's length is its body after the docstring: from its first statement to the end of its last,
+blank lines and comments between them included (what a reader scrolls through). Read from the source
+with ``ast``. The modules in ``SPLIT`` fit the limit; a module joins the list once its long functions
+are split by what each part handles (one function per section of a report, per step of a command).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+PACKAGE = ROOT / "src" / "claude_quote"
+LIMIT = 40
+SPLIT = ("calibrate.py", "render/")
+"""Paths under ``src/claude_quote`` whose every function fits ``LIMIT`` (a folder ends in ``/``)."""
+
+
+def body_lines(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines from the first statement after the docstring to the end of the last statement."""
+    body = function.body
+    first = body[0]
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        body = body[1:]
+    if not body:
+        return 0
+    end = body[-1].end_lineno
+    assert end is not None
+    return end - body[0].lineno + 1
+
+
+def too_long(source: str, name: str, limit: int = LIMIT) -> list[str]:
+    """``name:line function() is N lines`` for every function (methods and nested ones too) over ``limit``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and (n := body_lines(node)) > limit:
+            found.append(f"{name}:{node.lineno} {node.name}() is {n} lines")
+    return found
+
+
+def _split_modules() -> list[Path]:
+    paths = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        if any(relative == s or (s.endswith("/") and relative.startswith(s)) for s in SPLIT):
+            paths.append(path)
+    return paths
+
+
+def test_split_modules_have_no_function_over_the_limit() -> None:
+    modules = _split_modules()
+    assert len(modules) > 10  # calibrate.py and every module of render/
+    found = [
+        line
+        for path in modules
+        for line in too_long(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    ]
+    assert not found, f"over {LIMIT} lines (split by what each part handles):\n" + "\n".join(found)
+
+
+def _function(statements: int, *, docstring: bool = True, indent: str = "") -> str:
+    lines = [f"{indent}def f():"]
+    if docstring:
+        lines += [f'{indent}    """A docstring', f"{indent}    on two lines (not counted)."]
+        lines[-1] += '"""'
+    lines += [f"{indent}    x = {i}" for i in range(statements)]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_limit_counts_the_body_after_the_docstring() -> None:
+    assert too_long(_function(40), "m.py") == []
+    assert too_long(_function(41), "m.py") == ["m.py:1 f() is 41 lines"]
+    assert too_long(_function(41, docstring=False), "m.py") == ["m.py:1 f() is 41 lines"]
+    # Blank lines and comments between statements count: they are in the body a reader scrolls.
+    padded = "def g():\n    a = 1\n\n    # why\n    b = 2\n"
+    assert too_long(padded, "m.py", limit=3) == ["m.py:1 g() is 4 lines"]
+    assert too_long(padded, "m.py", limit=4) == []
+
+
+def test_methods_and_nested_functions_are_measured_too() -> None:
+    method = "class C:\n" + _function(41, indent="    ")
+    assert too_long(method, "m.py") == ["m.py:2 f() is 41 lines"]
+    nested = "def outer():\n" + _function(41, indent="    ")
+    # The nested function is over the limit, and so is the function around it (its body holds it).
+    assert too_long(nested, "m.py") == ["m.py:1 outer() is 44 lines", "m.py:2 f() is 41 lines"]
