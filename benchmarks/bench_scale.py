@@ -24,7 +24,7 @@ docs/performance.md ("Big inputs").
 Each round also prints the load average (``os.getloadavg``) after it, and the summary gives the ratio
 in the quietest round (the one where the single-core floor was fastest) beside the median. On a machine
 shared with other work, the CPU times are not steady either (the same loop took 10.9 s and 18.0 s of
-CPU in two rounds on 2026-12-01, at load 4 and 5.5): read the wall-clock ratios of paired rounds, and
+CPU in two rounds on 2026-12-01, at load 3.9 and 5.3): read the wall-clock ratios of paired rounds, and
 the load beside them. ``--folder DIR`` keeps the generated files there and reuses them.
 """
 
