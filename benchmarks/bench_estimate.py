@@ -2,6 +2,16 @@
 
     python benchmarks/bench_estimate.py                  # 100,000 requests
     python benchmarks/bench_estimate.py --size-mb 1024   # a ~1 GB file: the memory check
+    python benchmarks/bench_estimate.py --model claude-opus-4-7   # every request on the claude-4.7 tokenizer
+
+Paired runs on a shared machine (farm-bench alternates the two commands; take the medians):
+
+    python benchmarks/bench_estimate.py --requests 50000 --write /tmp/b.jsonl
+    farm-bench --vs "python benchmarks/bench_estimate.py --loop /tmp/b.jsonl" -- \
+        python benchmarks/bench_estimate.py --ours /tmp/b.jsonl
+
+(``--loop`` and ``--ours`` print their own timings as JSON: append them to a file, as docs/performance.md
+says, to take the ratio pair by pair.)
 
 It writes a Message Batches JSONL file into a temporary directory, then runs three measurements, each
 in its own process so each peak RSS is its own:
