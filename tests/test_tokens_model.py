@@ -169,6 +169,11 @@ def test_shipped_error_bands_are_measured_on_the_committed_measurements() -> Non
         assert error.samples == band["samples"]
 
 
+def test_the_accuracy_tables_of_the_docs_are_the_benchmark_s_output() -> None:
+    page = (ROOT / "docs" / "tokens.md").read_text(encoding="utf-8")
+    assert token_accuracy.table(token_accuracy.load()).strip() in page
+
+
 def test_the_committed_measurements_hold_only_features_and_sources() -> None:
     for line in (ROOT / "tests" / "data" / "token-measurements.jsonl").read_text().splitlines():
         row = json.loads(line)
