@@ -2,6 +2,16 @@
 
     python benchmarks/bench_estimate.py                  # 100,000 requests
     python benchmarks/bench_estimate.py --size-mb 1024   # a ~1 GB file: the memory check
+    python benchmarks/bench_estimate.py --model claude-opus-4-7   # every request on the claude-4.7 tokenizer
+
+Paired runs on a shared machine (farm-bench alternates the two commands; take the medians):
+
+    python benchmarks/bench_estimate.py --requests 50000 --write /tmp/b.jsonl
+    farm-bench --vs "python benchmarks/bench_estimate.py --loop /tmp/b.jsonl" -- \
+        python benchmarks/bench_estimate.py --ours /tmp/b.jsonl
+
+(``--loop`` and ``--ours`` print their own timings as JSON: append them to a file, as docs/performance.md
+says, to take the ratio pair by pair.)
 
 It writes a Message Batches JSONL file into a temporary directory, then runs three measurements, each
 in its own process so each peak RSS is its own:
@@ -119,7 +129,11 @@ def _text(rng: random.Random, words: int) -> str:
     return " ".join(out)
 
 
-def generate(path: Path, *, requests: int | None, size_mb: int | None, seed: int = 7) -> int:
+def generate(
+    path: Path, *, requests: int | None, size_mb: int | None, seed: int = 7, model: str | None = None
+) -> int:
+    """Write the requests; every request names ``model`` when given, else two of three name Sonnet 4.6
+    and one Haiku 4.5 (both the claude-3 tokenizer)."""
     rng = random.Random(seed)
     limit = None if size_mb is None else size_mb * 1024 * 1024
     written = count = 0
@@ -127,7 +141,7 @@ def generate(path: Path, *, requests: int | None, size_mb: int | None, seed: int
         while (requests is None or count < requests) and (limit is None or written < limit):
             count += 1
             params: dict[str, Any] = {
-                "model": "claude-sonnet-4-6" if count % 3 else "claude-haiku-4-5",
+                "model": model or ("claude-sonnet-4-6" if count % 3 else "claude-haiku-4-5"),
                 "max_tokens": 1024,
                 "system": SYSTEMS[count % len(SYSTEMS)],
                 "messages": [{"role": "user", "content": _text(rng, rng.randint(60, 360))}],
@@ -187,12 +201,12 @@ def run_loop(path: Path) -> dict[str, Any]:
 def run_ours(path: Path) -> dict[str, Any]:
     from datetime import date
 
-    from claude_quote.estimate import estimate
+    from claude_quote.estimate import EstimateOptions, estimate
     from claude_quote.tokens.encoding import load_encoding
 
     load_encoding()  # loading the encoding (~0.1 s) is not part of the throughput
     start, cpu = time.perf_counter(), _cpu()
-    result = estimate([path], output_tokens=200, at=date(2026, 11, 25))
+    result = estimate([path], EstimateOptions(output_tokens=200), at=date(2026, 11, 25))
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
@@ -229,12 +243,21 @@ def _child(mode: str, path: Path, src: Path | None = None) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument(
+        "--model", help="every request names this model (e.g. claude-opus-4-7: the claude-4.7 tokenizer)"
+    )
+    parser.add_argument(
+        "--write",
+        type=Path,
+        metavar="FILE",
+        help="only write the requests to FILE (to time --loop/--ours on it)",
+    )
     parser.add_argument("--size-mb", type=int, help="generate a file of about this size instead")
     parser.add_argument("--skip-floor", action="store_true", help="only measure estimate (for huge files)")
     parser.add_argument("--src", type=Path, help="also measure estimate from this source tree (PYTHONPATH)")
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--loop", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--ours", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--loop", type=Path, metavar="FILE", help="only time the plain loop on FILE (JSON)")
+    parser.add_argument("--ours", type=Path, metavar="FILE", help="only time estimate on FILE (JSON)")
     args = parser.parse_args()
     if args.floor:
         print(json.dumps(run_floor(args.floor)))
@@ -245,9 +268,19 @@ def main() -> None:
     if args.ours:
         print(json.dumps(run_ours(args.ours)))
         return
+    if args.write:
+        generate(
+            args.write,
+            requests=None if args.size_mb else args.requests,
+            size_mb=args.size_mb,
+            model=args.model,
+        )
+        return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "batch.jsonl"
-        count = generate(path, requests=None if args.size_mb else args.requests, size_mb=args.size_mb)
+        count = generate(
+            path, requests=None if args.size_mb else args.requests, size_mb=args.size_mb, model=args.model
+        )
         size = path.stat().st_size / 1024 / 1024
         print(f"file: {count:,} requests, {size:,.1f} MB")
         loop = None if args.skip_floor else _child("loop", path)

@@ -31,7 +31,7 @@ import argparse
 import json
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,31 +64,93 @@ def measured_tau(rows: Sequence[dict[str, Any]]) -> list[float]:
     return [round(t / c, PLACES) if c else 1.0 for t, c in zip(tokens, chars, strict=True)]
 
 
-def refit(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def _joins(rows: Sequence[dict[str, Any]] | None = None) -> dict[str, list[float]]:
+    """Extra tokens per join of each tokenizer, as the data file has them (chosen by :func:`cv`)."""
+    from claude_quote.tokens.classes import JOINS
+    from claude_quote.tokens.data import load_token_data
+
+    data = load_token_data()
+    return {name: [float(tok.joins.get(j, 0)) for j in JOINS] for name, tok in data.tokenizers.items()}
+
+
+def _features(r: dict[str, Any], tau: Sequence[float], joins: Sequence[float]) -> list[float]:
+    """The row's effective tiktoken count (its count + joins × their extra tokens), apportioned."""
+    from claude_quote.tokens.fit import apportion
+
+    effective = r["cl100k"] + sum(j * n for j, n in zip(joins, r.get("joins", ()), strict=False))
+    return apportion(effective, r["classes"], tau)
+
+
+def refit(
+    rows: Sequence[dict[str, Any]], joins: Mapping[str, Sequence[float]] | None = None
+) -> dict[str, Any]:
     """The factors fitted on the fit split (see the module docs), rounded as shipped."""
     from claude_quote.tokens.classes import CLASSES
-    from claude_quote.tokens.fit import Sample, fit
+    from claude_quote.tokens.fit import fit_features
 
+    joins = joins if joins is not None else _joins()
     tau = measured_tau(rows)
     out: dict[str, Any] = {"tau": dict(zip(CLASSES, tau, strict=True))}
     claude3: Sequence[float] = ()
     for tokenizer in ("claude-3", "claude-4.7"):
-        samples = [
-            Sample(raw=r["cl100k"], chars=tuple(r["classes"]), actual=r["request_count"] - r["framing"])
-            for r in rows
-            if r["tokenizer"] == tokenizer and r["split"] == "fit"
-        ]
+        part = [r for r in rows if r["tokenizer"] == tokenizer and r["split"] == "fit"]
+        features = [_features(r, tau, joins[tokenizer]) for r in part]
+        targets = [r["request_count"] - r["framing"] for r in part]
         if tokenizer == "claude-3":
-            ratio = round(sum(s.actual for s in samples) / sum(s.raw for s in samples), PLACES)
+            ratio = round(sum(targets) / sum(r["cl100k"] for r in part), PLACES)
             prior = [ratio] * len(CLASSES)
         else:
             prior = [f * RATIO_PRIOR.get(c, 1.0) for c, f in zip(CLASSES, claude3, strict=True)]
-        result = fit(samples, tau=tau, prior_factors=prior, prior_intercept=None)
+        result = fit_features(features, targets, prior_factors=prior, prior_intercept=None)
         factors = [round(f, PLACES) for f in result.factors]
         if tokenizer == "claude-3":
             claude3 = factors
         out[tokenizer] = dict(zip(CLASSES, factors, strict=True))
     return out
+
+
+JOIN_GRID = {"punct_letter": (0.0, 0.2, 0.3, 0.4, 0.5, 0.6), "lower_upper": (0.0, 0.3, 0.5, 0.7, 0.9, 1.1)}
+"""The extra tokens per join :func:`cv` tries."""
+FOLDS = 5
+
+
+def cv(rows: Sequence[dict[str, Any]]) -> list[tuple[float, float, tuple[float, ...]]]:
+    """Choose the joins' extra tokens without the held-out rows: for every pair of :data:`JOIN_GRID`,
+    the mean absolute error of a 5-fold cross-validation inside the fit split (folds by text; the
+    factors refitted on four folds, the fifth predicted), claude-3 and claude-4.7; best first.
+    The same joins serve both tokenizers (claude-4.7 has too few measurements to choose its own)."""
+    import hashlib
+
+    from claude_quote.tokens.fit import summarize_errors
+
+    fit_rows = [r for r in rows if r["split"] == "fit"]
+    fold = {
+        r["text_sha256"]: int(hashlib.sha256(r["text_sha256"].encode()).hexdigest(), 16) % FOLDS
+        for r in fit_rows
+    }
+    tau = measured_tau(rows)
+    out = []
+    for pl in JOIN_GRID["punct_letter"]:
+        for lu in JOIN_GRID["lower_upper"]:
+            joins = {"claude-3": (pl, lu), "claude-4.7": (pl, lu)}
+            errors: dict[str, list[tuple[int, int]]] = defaultdict(list)
+            for k in range(FOLDS):
+                train = [{**r, "split": "fit" if fold[r["text_sha256"]] != k else "test"} for r in fit_rows]
+                fitted = refit(train, joins)
+                for r in (r for r in train if r["split"] == "test"):
+                    factors = list(fitted[r["tokenizer"]].values())
+                    model = sum(
+                        f * x for f, x in zip(factors, _features(r, tau, joins[r["tokenizer"]]), strict=True)
+                    )
+                    errors[r["tokenizer"]].append(
+                        (math.floor(r["framing"] + model + 0.5), r["request_count"])
+                    )
+            mae = [
+                summarize_errors([p for p, _ in errors[t]], [a for _, a in errors[t]]).mean_abs
+                for t in ("claude-3", "claude-4.7")
+            ]
+            out.append((mae[0], mae[1], (pl, lu)))
+    return sorted(out)
 
 
 def predictions(rows: Sequence[dict[str, Any]]) -> dict[str, list[tuple[dict[str, Any], int, int]]]:
@@ -98,7 +160,7 @@ def predictions(rows: Sequence[dict[str, Any]]) -> dict[str, list[tuple[dict[str
     out: dict[str, list[tuple[dict[str, Any], int, int]]] = defaultdict(list)
     for r in rows:
         model = counting_model_for_tokenizer(r["tokenizer"])
-        count = (r["cl100k"], tuple(r["classes"]))
+        count = (r["cl100k"], (*r["classes"], *r.get("joins", ())))
         new = model.prefixes([count], None, [0], [1], False)[0][-1]
         old = math.ceil(r["cl100k"] * OLD_FACTORS[r["tokenizer"]] - 1e-9)
         out[r["tokenizer"]].append((r, old, new))
@@ -169,10 +231,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--fit", action="store_true", help="refit the factors and print them as TOML")
+    parser.add_argument(
+        "--cv", action="store_true", help="cross-validate the joins' extra tokens (fit split)"
+    )
     args = parser.parse_args(argv)
     rows = load(args.data)
     print(table(rows))
     print("error bands of the shipped model:", json.dumps(error_bands(rows), indent=1))
+    if args.cv:
+        print(
+            "joins (punct_letter, lower_upper): cross-validated MAE on the fit split, claude-3 / claude-4.7"
+        )
+        for c3, c47, joins in cv(rows):
+            print(f"  {joins}: {c3 * 100:.2f}% / {c47 * 100:.2f}%")
     if args.fit:
         fitted = refit(rows)
         for key, values in fitted.items():

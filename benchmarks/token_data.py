@@ -16,7 +16,7 @@ Sources (facts measured by others, each row names its repository, path and commi
 
 Only what the counting model needs is written, never the texts (the repositories do not all state a
 licence): the text's sha256 and length, its tiktoken ``cl100k_base`` count, its content-class scan
-(:func:`claude_quote.tokens.classes.scan`) and its tiktoken tokens per class (from which the
+(:func:`claude_quote.tokens.classes.scan`: characters per class, and the joins apart) and its tiktoken tokens per class (from which the
 cl100k_base tokens per character of each class are measured), Claude's count of the whole one-message request and the
 framing it includes, the source, and whether the row is held out of the fit.
 
@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
 
-    from claude_quote.tokens.classes import scan
+    from claude_quote.tokens.classes import CLASSES, scan
     from claude_quote.tokens.encoding import load_encoding
 
     encoding, _ = load_encoding()
@@ -201,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     with args.out.open("w", encoding="utf-8") as out:
         for r in rows:
             text = r.pop("text")
+            features = scan(text)
             tokenizer = TOKENIZER[r["model"]]
             record = {
                 "source": r["source"],
@@ -216,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
                 "text_sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
                 "chars": len(text),
                 "cl100k": len(encoding.encode_ordinary(text)),
-                "classes": list(scan(text)),
+                "classes": list(features[: len(CLASSES)]),
+                "joins": list(features[len(CLASSES) :]),
                 "cl100k_classes": token_classes(encoding, text),
                 "request_count": r["request_count"],
                 "framing": r["framing"],

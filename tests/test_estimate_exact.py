@@ -75,10 +75,11 @@ def test_cache_prefixes_take_the_offline_shares(env: _Server, tmp_path: Path) ->
     exact = estimate_requests(path, EstimateOptions(exact=True), at=DAY)["c-1"].usage
     total = counted(line["params"])
     assert exact.prompt_tokens == total
-    # offline (claude-3 content model): the prefix is 7 framing + 3,000 × 1.1633 (15,000 letters and
-    # 2,999 spaces) = 3,496.9 → 3,497 of a 4,660-token prompt; exact: the same share, half up
-    assert (offline.cache_write_1h_tokens, offline.prompt_tokens) == (3497, 4660)
-    assert exact.cache_write_1h_tokens == (2 * total * 3497 + 4660) // (2 * 4660)
+    # offline (claude-3 content model): the prefix is 7 framing + 3,000 × 1.09899 (15,000 letters and
+    # 2,999 spaces: (15,000 × 0.239 × 1.074 + 2,999 × 0.165 × 1.28) ÷ (15,000 × 0.239 + 2,999 × 0.165))
+    # = 3,303.96 → 3,304 of a 4,403-token prompt; exact: the same share, half up
+    assert (offline.cache_write_1h_tokens, offline.prompt_tokens) == (3304, 4403)
+    assert exact.cache_write_1h_tokens == (2 * total * 3304 + 4403) // (2 * 4403)
 
 
 def test_exact_needs_a_key_and_no_token_factor(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -316,11 +316,11 @@ def test_near_tier_starts_past_ninety_percent(tmp_path: Path) -> None:
 
 
 def test_tier_with_the_default_counting_model(tmp_path: Path) -> None:
-    # claude-4.7 tokenizer, words(n): n tokens of 5n letters and n − 1 spaces, so n × (5n × 0.239 × 2.092
-    # + (n − 1) × 0.165 × 1.636) ÷ (5n × 0.239 + (n − 1) × 0.165) + 11 framing:
-    # n = 49,094 → 99,999.64 → 100,000 (not over the tier); n = 49,095 → 100,001.68 → 100,002
-    assert _codes(_haiku55(tmp_path, 49_094, None)) == [(1, "near_tier", "warning")]
-    over = _haiku55(tmp_path, 49_095, None)
+    # claude-4.7 tokenizer, words(n): n tokens of 5n letters and n − 1 spaces (no joins), so
+    # n × (5n × 0.239 × 1.865 + (n − 1) × 0.165 × 1.8) ÷ (5n × 0.239 + (n − 1) × 0.165) + 11 framing:
+    # n = 53,841 → 99,999.88 → 100,000 (not over the tier); n = 53,842 → 100,001.74 → 100,002
+    assert _codes(_haiku55(tmp_path, 53_841, None)) == [(1, "near_tier", "warning")]
+    over = _haiku55(tmp_path, 53_842, None)
     assert _codes(over) == [(1, "tier_crossed", "warning")]
     assert "estimated prompt 100,002 tokens" in over.problems[0].message
     assert "(an estimate: tiktoken × content factors)" in over.problems[0].message

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
+import string
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 from claude_quote import EstimateOptions, estimate, estimate_requests
 from claude_quote.errors import ConfigError
 from claude_quote.tokens import media
-from claude_quote.tokens.classes import CLASSES, ClassName, scan
+from claude_quote.tokens.classes import CLASSES, FEATURES, JOINS, ClassName, scan
 from claude_quote.tokens.correction import counting_model_for_tokenizer
 from claude_quote.tokens.data import load_token_data, parse_token_data
 from claude_quote.tokens.fit import fit, fit_linear, summarize_errors
@@ -58,19 +60,38 @@ def _class_of(char: str) -> ClassName:
     return "symbols"
 
 
+def _joins_of(text: str) -> tuple[int, int]:
+    """The joins, one pair of characters at a time (the reference for scan's byte counts)."""
+    punct_letter = lower_upper = 0
+    for a, b in itertools.pairwise(text):
+        punct_letter += a in string.punctuation and b in string.ascii_letters
+        lower_upper += a in string.ascii_lowercase and b in string.ascii_uppercase
+    return punct_letter, lower_upper
+
+
 @given(st.text())
 def test_scan_counts_every_character_once_in_its_class(text: str) -> None:
     expected = dict.fromkeys(CLASSES, 0)
     for char in text:
         expected[_class_of(char)] += 1
-    assert dict(zip(CLASSES, scan(text), strict=True)) == expected
+    counts = scan(text)
+    assert len(counts) == len(FEATURES) == len(CLASSES) + len(JOINS)
+    assert dict(zip(CLASSES, counts[: len(CLASSES)], strict=True)) == expected
+
+
+@given(st.text(alphabet=st.sampled_from("aZ.(_ 9é→\n")) | st.text())
+def test_scan_counts_every_join(text: str) -> None:
+    assert scan(text)[len(CLASSES) :] == _joins_of(text)
 
 
 def test_scan_by_hand() -> None:
-    # "Hi 42!\n": H, i letters; 4, 2 digits; ! punctuation; a space and a newline
-    assert scan("Hi 42!\n") == (2, 2, 1, 2, 0, 0, 0, 0, 0)
+    # "Hi 42!\n": H, i letters; 4, 2 digits; ! punctuation; a space and a newline; no join
+    assert scan("Hi 42!\n") == (2, 2, 1, 2, 0, 0, 0, 0, 0, 0, 0)
     # é (U+00E9), Ω (U+03A9), א (U+05D0), → (U+2192), 日 (U+65E5), 😀 (U+1F600)
-    assert scan("éΩא→日😀") == (0, 0, 0, 0, 1, 1, 1, 2, 1)
+    assert scan("éΩא→日😀") == (0, 0, 0, 0, 1, 1, 1, 2, 1, 0, 0)
+    # "x.fooBar(é_A": punctuation before a letter at ".f" and "_A" (not "(é": é is not ASCII);
+    # a lower-case letter before a capital at "oB"
+    assert scan("x.fooBar(é_A")[len(CLASSES) :] == (2, 1)
 
 
 def test_the_data_file_loads_with_every_class_and_tokenizer() -> None:
@@ -91,7 +112,17 @@ def _data_text() -> str:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("factors = { latin = 1.165, ", "factors = { ", "tokenizers.claude-3.factors: missing latin"),
+        ("factors = { latin = 1.074, ", "factors = { ", "tokenizers.claude-3.factors: missing latin"),
+        (
+            "joins = { punct_letter = 0.4,",
+            "joins = { dot_letter = 0.4,",
+            "tokenizers.claude-3.joins.dot_letter",
+        ),
+        (
+            "joins = { punct_letter = 0.4,",
+            "joins = { punct_letter = -0.4,",
+            "tokenizers.claude-3.joins.punct_letter",
+        ),
         ("request_tokens = 7\n", "request_tokens = -7\n", "tokenizers.claude-3.request_tokens"),
         ('sources = ["VISION"]', 'sources = ["NOPE"]', "media.sources: unknown source id(s) NOPE"),
         ("tokens_per_char = 0.239", "tokens_per_char = 0", "classes.latin.tokens_per_char"),
@@ -138,11 +169,17 @@ def test_shipped_error_bands_are_measured_on_the_committed_measurements() -> Non
         assert error.samples == band["samples"]
 
 
+def test_the_accuracy_tables_of_the_docs_are_the_benchmark_s_output() -> None:
+    page = (ROOT / "docs" / "tokens.md").read_text(encoding="utf-8")
+    assert token_accuracy.table(token_accuracy.load()).strip() in page
+
+
 def test_the_committed_measurements_hold_only_features_and_sources() -> None:
     for line in (ROOT / "tests" / "data" / "token-measurements.jsonl").read_text().splitlines():
         row = json.loads(line)
         assert "text" not in row
         assert sum(row["classes"]) == row["chars"]
+        assert len(row["joins"]) == len(JOINS)
         assert sum(row["cl100k_classes"]) == row["cl100k"]
         assert row["split"] in ("fit", "held_out")
 
@@ -157,9 +194,9 @@ def _prompt(tmp_path: Path, line: dict[str, Any], model: str | None = None) -> i
 
 
 def test_framing_per_request_message_and_system(tmp_path: Path) -> None:
-    # "hello": 1 tiktoken token of 5 letters, × 1.165 = 1.165 Claude tokens
+    # "hello": 1 tiktoken token of 5 letters, × 1.074 = 1.074 Claude tokens
     one = _prompt(tmp_path, request("hello"))
-    assert one == 8  # 7 framing + 1.165 → 8.165 → 8: count_tokens says 8 for one short word
+    assert one == 8  # 7 framing + 1.074 → 8.074 → 8: count_tokens says 8 for one short word
     three = request("hello")
     three["params"]["messages"] = [
         {"role": "user", "content": "hello"},
@@ -167,13 +204,13 @@ def test_framing_per_request_message_and_system(tmp_path: Path) -> None:
         {"role": "user", "content": "hello"},
     ]
     # one segment "hello\nhello\nhello": 5 tiktoken tokens of 15 letters and 2 newlines,
-    # 5 × (15 × 0.239 × 1.165 + 2 × 0.165 × 1.151) ÷ (15 × 0.239 + 2 × 0.165) = 5.82;
-    # + 7 + 2 × 3 (the two messages after the first) = 18.82 → 19
-    assert _prompt(tmp_path, three) == 19
+    # 5 × (15 × 0.239 × 1.074 + 2 × 0.165 × 1.28) ÷ (15 × 0.239 + 2 × 0.165) = 5.457;
+    # + 7 + 2 × 3 (the two messages after the first) = 18.457 → 18
+    assert _prompt(tmp_path, three) == 18
     # a system prompt adds its text and the newline joining it to the message, no framing:
-    # "hello\nhello" is 3 tiktoken tokens, 3 × (10 × 0.239 × 1.165 + 0.165 × 1.151) ÷ 2.555 = 3.49; + 7 → 10
+    # "hello\nhello" is 3 tiktoken tokens, 3 × (10 × 0.239 × 1.074 + 0.165 × 1.28) ÷ 2.555 = 3.26; + 7 → 10
     assert _prompt(tmp_path, request("hello", system="hello")) == 10
-    # the claude-4.7 tokenizer: 11 framing + 2.092 = 13.09 → 13
+    # the claude-4.7 tokenizer: 11 framing + 1.865 = 12.865 → 13
     assert _prompt(tmp_path, request("hello"), model="opus-5") == 13
 
 
@@ -194,7 +231,7 @@ def test_tool_definitions_cost_their_factor_more_than_their_json(tmp_path: Path)
     # the same JSON, once as a message (7 framing + its tokens), once as a tool (× 1.05, + "hello",
     # + the tool-use system prompt, which is fixed)
     json_tokens = plain.usage.prompt_tokens - 7
-    expected = 7 + model.tool_factor * json_tokens + 1.165 + with_tool.fixed_tokens
+    expected = 7 + model.tool_factor * json_tokens + 1.074 + with_tool.fixed_tokens
     assert abs(with_tool.usage.prompt_tokens - expected) <= 1.5
 
 
@@ -221,10 +258,41 @@ def test_cache_breakpoints_keep_the_framing_in_the_first_segment() -> None:
     model = counting_model_for_tokenizer("claude-3")
     latin = (0, 0, 0, 0, 0, 0, 0, 0, 0)
     text = (100, (400, *latin[1:]))
-    # segment 1: 7 framing + 100 × 1.165 = 123.5 → 124 (half up); segment 2 adds a message (+ 3) and
-    # another 116.5: 243 in all
+    # segment 1: 7 framing + 100 × 1.074 = 114.4 → 114; segment 2 adds a message (+ 3) and
+    # another 107.4: 224.8 → 225 in all
     prefixes, raw, modelled = model.prefixes([text, text], None, [0, 0], [1, 1], False)
-    assert (prefixes, raw, modelled) == ([124, 243], 200, 243)
+    assert (prefixes, raw, modelled) == ([114, 225], 200, 225)
+
+
+def test_joins_add_their_extra_tokens_before_the_class_factors() -> None:
+    model = counting_model_for_tokenizer("claude-3")
+    assert model.joins == (0.4, 0.9)
+    latin_only = (40, 0, 0, 0, 0, 0, 0, 0, 0)
+    # 10 tiktoken tokens of letters with 2 punct_letter and 1 lower_upper joins:
+    # (10 + 2 × 0.4 + 1 × 0.9) × 1.074 = 11.7 × 1.074 = 12.5658
+    assert round(model.text_tokens((10, (*latin_only, 2, 1))), 4) == 12.5658
+    assert round(model.text_tokens((10, latin_only)), 4) == 10.74  # a scan without joins: none
+    assert model.text_tokens((0, (*latin_only, 2, 1))) == 0.0  # no text, no tokens
+    # calibration fits the same effective count, apportioned (all of it latin here)
+    assert [round(x, 4) for x in model.class_tokens((10, (*latin_only, 2, 1)))][:2] == [11.7, 0.0]
+
+
+def test_the_largest_factor_covers_the_joins() -> None:
+    model = counting_model_for_tokenizer("claude-3")
+    # the largest class factor (latin_ext 2.013) × the tool factor 1.05 × (1 + the largest join 0.9)
+    # = 4.01594 → 4.016 (rounded up)
+    assert model.max_factor == Decimal("4.016")
+
+
+@given(st.text(alphabet=st.sampled_from("aZé.(_ 9→日\n")) | st.text())
+def test_no_text_counts_more_than_its_bytes_times_the_largest_factor(text: str) -> None:
+    from claude_quote.tokens.encoding import load_encoding
+
+    encoding, _ = load_encoding()
+    for tokenizer in ("claude-3", "claude-4.7"):
+        model = counting_model_for_tokenizer(tokenizer)
+        tokens = model.text_tokens((len(encoding.encode_ordinary(text)), scan(text)))
+        assert tokens <= len(text.encode("utf-8", "surrogatepass")) * float(model.max_factor)
 
 
 # -- fitting -----------------------------------------------------------------------------------------

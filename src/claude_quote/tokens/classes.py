@@ -24,14 +24,26 @@ The classes, by character (a non-ASCII character is classed by the lead byte of 
 ``cjk``       U+3000–U+DFFF: CJK punctuation, kana, CJK ideographs, Yi, Hangul
 ============  ===========================================================================
 
+Besides the classes, the scan counts two **joins**, places where Claude's tokenizers start a new
+token inside what ``cl100k_base`` keeps as one (:data:`JOINS`; measured on the public counts, see
+docs/tokens.md): ``punct_letter``, an ASCII punctuation mark directly before an ASCII letter
+(``.kotlin``, ``(self``, ``_name``: ``cl100k_base``'s pattern attaches one such mark to the word
+after it), and ``lower_upper``, a lower-case letter directly before a capital (``camelCase``).
+
 One ``bytes.translate`` over the UTF-8 bytes (mapping each byte to its class and dropping letters) and
 a ``bytes.count`` per class over what is left: no Python loop over characters. ASCII-only text
-(``str.isascii`` is free in CPython) needs two counts.
+(``str.isascii`` is free in CPython) needs two counts. The joins are one more ``bytes.translate``
+(lower-case letters, capitals and punctuation to three codes, the rest to a space); the result read
+as UTF-16 twice (from the first byte and from the second) makes every pair of neighbouring bytes one
+character, so each join is a ``str.count`` of one character (``"!a"`` is U+6121): a two-byte
+``bytes.count`` takes about four times as long.
 
->>> dict(zip(CLASSES, scan("Hello, world 42")))
-{'latin': 10, 'digits': 2, 'punct': 1, 'space': 2, 'latin_ext': 0, 'cyrillic': 0, 'other': 0, 'symbols': 0, 'cjk': 0}
->>> dict(zip(CLASSES, scan("café → 東京 🙂 Москва")))
-{'latin': 3, 'digits': 0, 'punct': 0, 'space': 4, 'latin_ext': 1, 'cyrillic': 6, 'other': 0, 'symbols': 2, 'cjk': 2}
+>>> dict(zip(FEATURES, scan("Hello, world 42")))
+{'latin': 10, 'digits': 2, 'punct': 1, 'space': 2, 'latin_ext': 0, 'cyrillic': 0, 'other': 0, 'symbols': 0, 'cjk': 0, 'punct_letter': 0, 'lower_upper': 0}
+>>> dict(zip(FEATURES, scan("café → 東京 🙂 Москва")))
+{'latin': 3, 'digits': 0, 'punct': 0, 'space': 4, 'latin_ext': 1, 'cyrillic': 6, 'other': 0, 'symbols': 2, 'cjk': 2, 'punct_letter': 0, 'lower_upper': 0}
+>>> scan("self.fooBar(x)")[len(CLASSES):]
+(2, 1)
 """
 
 from __future__ import annotations
@@ -39,11 +51,18 @@ from __future__ import annotations
 import string
 from typing import Final, Literal, get_args
 
-__all__ = ["CLASSES", "ClassName", "scan"]
+__all__ = ["CLASSES", "FEATURES", "JOINS", "ClassName", "JoinName", "scan"]
 
 ClassName = Literal["latin", "digits", "punct", "space", "latin_ext", "cyrillic", "other", "symbols", "cjk"]
 CLASSES: Final[tuple[ClassName, ...]] = get_args(ClassName)
 """The content classes, in the order :func:`scan` returns their counts."""
+
+JoinName = Literal["punct_letter", "lower_upper"]
+JOINS: Final[tuple[JoinName, ...]] = get_args(JoinName)
+"""The joins :func:`scan` counts after the classes (see the module docs)."""
+
+FEATURES: Final[tuple[str, ...]] = (*CLASSES, *JOINS)
+"""What :func:`scan` returns, in order: characters per class, then the count of each join."""
 
 _LATIN, _DIGITS, _PUNCT, _SPACE, _LATIN_EXT, _CYRILLIC, _OTHER, _SYMBOLS, _CJK = range(9)
 _CONTINUATION = 9
@@ -72,22 +91,59 @@ def _table() -> bytes:
     return bytes(table)
 
 
+def _join_table() -> bytes:
+    table = bytearray(b" " * 256)
+    for char in string.ascii_lowercase:
+        table[ord(char)] = ord("a")
+    for char in string.ascii_uppercase:
+        table[ord(char)] = ord("A")
+    for char in string.punctuation:
+        table[ord(char)] = ord("!")
+    return bytes(table)
+
+
 _TABLE: Final = _table()
+_JOIN_TABLE: Final = _join_table()
 _ASCII_LETTERS: Final = string.ascii_letters.encode()
 _LETTERS_AND_CONTINUATIONS: Final = _ASCII_LETTERS + bytes(range(0x80, 0xC0))
 
 
+_PUNCT_LOWER, _PUNCT_UPPER, _LOWER_UPPER = "\u6121", "\u4121", "\u4161"
+"""``"!a"``, ``"!A"`` and ``"aA"`` of the join codes, read as one UTF-16 (little-endian) character."""
+
+
+def _joins(codes: bytes) -> tuple[int, int]:
+    """punct_letter and lower_upper joins of UTF-8 bytes translated by ``_JOIN_TABLE`` (module docs)."""
+    if len(codes) < 2:
+        return 0, 0
+    odd = len(codes) & 1
+    pairs = (codes + b" " if odd else codes).decode("utf-16-le")  # bytes 0-1, 2-3, …
+    shifted = (codes[1:] if odd else codes[1:] + b" ").decode("utf-16-le")  # bytes 1-2, 3-4, …
+    return (
+        pairs.count(_PUNCT_LOWER)
+        + pairs.count(_PUNCT_UPPER)
+        + shifted.count(_PUNCT_LOWER)
+        + shifted.count(_PUNCT_UPPER),
+        pairs.count(_LOWER_UPPER) + shifted.count(_LOWER_UPPER),
+    )
+
+
 def scan(text: str) -> tuple[int, ...]:
-    """Characters of ``text`` in each of :data:`CLASSES` (they sum to ``len(text)``).
+    """Characters of ``text`` in each of :data:`CLASSES` (they sum to ``len(text)``), then the count of
+    each of :data:`JOINS`: one tuple in :data:`FEATURES` order.
 
     ASCII letters (and UTF-8 continuation bytes) are deleted in the same pass that maps every other
     byte to its class, so the counts run over the rest only; letters are what is left of ``len(text)``.
+    The joins come from a second translate (:func:`_joins`).
     """
     if text.isascii():
-        rest = text.encode("ascii").translate(_TABLE, _ASCII_LETTERS)
+        data = text.encode("ascii")
+        rest = data.translate(_TABLE, _ASCII_LETTERS)
         digits, punct = rest.count(_DIGITS), rest.count(_PUNCT)
-        return (len(text) - len(rest), digits, punct, len(rest) - digits - punct, 0, 0, 0, 0, 0)
-    rest = text.encode("utf-8", "surrogatepass").translate(_TABLE, _LETTERS_AND_CONTINUATIONS)
+        joins = _joins(data.translate(_JOIN_TABLE))
+        return (len(text) - len(rest), digits, punct, len(rest) - digits - punct, 0, 0, 0, 0, 0, *joins)
+    data = text.encode("utf-8", "surrogatepass")
+    rest = data.translate(_TABLE, _LETTERS_AND_CONTINUATIONS)
     digits, punct, ext, cyrillic, other, symbols, cjk = (
         rest.count(_DIGITS),
         rest.count(_PUNCT),
@@ -98,4 +154,5 @@ def scan(text: str) -> tuple[int, ...]:
         rest.count(_CJK),
     )
     space = len(rest) - digits - punct - ext - cyrillic - other - symbols - cjk
-    return (len(text) - len(rest), digits, punct, space, ext, cyrillic, other, symbols, cjk)
+    joins = _joins(data.translate(_JOIN_TABLE))  # the bytes of other characters join nothing
+    return (len(text) - len(rest), digits, punct, space, ext, cyrillic, other, symbols, cjk, *joins)

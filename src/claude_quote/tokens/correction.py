@@ -4,7 +4,10 @@ tiktoken's ``cl100k_base`` is OpenAI's tokenizer, not Claude's, and Anthropic pu
 tokenizer for Claude 3 and later. A :class:`CountingModel` turns a request's cl100k_base counts into
 an estimate of Claude's count:
 
-- each text's tiktoken count is shared among its content classes (:mod:`.classes`: prose letters,
+- each text's tiktoken count, plus ``joins`` extra tokens for every join the scan found (a
+  punctuation mark or a lower-case letter directly before a letter: places where Claude's
+  tokenizers cut a word that cl100k_base keeps whole), is shared among its content classes
+  (:mod:`.classes`: prose letters,
   digits, punctuation, whitespace, accented Latin, Greek/Cyrillic, other scripts, symbols and emoji,
   CJK) in proportion to characters × cl100k_base tokens per character, and each share is multiplied
   by its class's factor for the model's tokenizer (``ModelInfo.tokenizer``: ``claude-3`` up to 4.6,
@@ -38,7 +41,7 @@ from pydantic import BaseModel, ConfigDict
 
 from claude_quote.pricing.model import ModelInfo, TokenizerName
 
-from .classes import CLASSES
+from .classes import CLASSES, FEATURES, JOINS
 from .encoding import ENCODING_NAME
 
 if TYPE_CHECKING:
@@ -60,9 +63,11 @@ __all__ = [
 ]
 
 TextCount = tuple[int, tuple[int, ...]]
-"""One text's tiktoken count and its content-class scan (characters per class)."""
+"""One text's tiktoken count and its content-class scan (characters per class, then the joins:
+:data:`~claude_quote.tokens.classes.FEATURES`; a scan without the joins counts none)."""
 
-ZERO_COUNT: TextCount = (0, (0,) * len(CLASSES))
+ZERO_COUNT: TextCount = (0, (0,) * len(FEATURES))
+_NCLASSES = len(CLASSES)
 
 
 class TokenMethod(BaseModel):
@@ -126,6 +131,9 @@ class CountingModel:
     """The expected per-request relative error (low, high) of :meth:`prefixes`' model part."""
     weights: tuple[float, ...] = ()
     """``tau_c × factor_c`` of each class (set from the two; what :meth:`text_tokens` multiplies by)."""
+    joins: tuple[float, ...] = ()
+    """Extra cl100k_base-equivalent tokens per join, in :data:`~claude_quote.tokens.classes.JOINS`
+    order (none: the joins count nothing)."""
 
     def __post_init__(self) -> None:
         if self.factors is not None:
@@ -137,26 +145,35 @@ class CountingModel:
         """The largest factor any text can get (for upper bounds)."""
         if self.factors is None:
             return Decimal(self.factor_num) / Decimal(self.factor_den)
-        top = max(self.factors) * max(self.tool_factor, 1.0)
+        # a text has at most one tiktoken token and one join per byte, and the joins end on different
+        # bytes (after a punctuation mark, after a lower-case letter): at most 1 + the largest join
+        top = max(self.factors) * max(self.tool_factor, 1.0) * (1.0 + max(self.joins, default=0.0))
         return Decimal(str(math.ceil(top * 1000) / 1000))
 
     def text_tokens(self, count: TextCount) -> float:
         """Claude tokens of one text by the class model (not rounded):
-        ``raw × Σ chars_c × tau_c × factor_c ÷ Σ chars_c × tau_c``."""
+        ``(raw + Σ joins_j × n_j) × Σ chars_c × tau_c × factor_c ÷ Σ chars_c × tau_c``."""
         raw, chars = count
         if not raw:
             return 0.0
-        den: float = sum(map(mul, chars, self.tau))
+        den: float = sum(map(mul, chars, self.tau))  # map stops at the classes: tau has no joins
+        effective: float = raw + sum(map(mul, chars[_NCLASSES:], self.joins))
         if den <= 0:
             assert self.factors is not None
-            return raw * self.factors[0]
+            return effective * self.factors[0]
         num: float = sum(map(mul, chars, self.weights))
-        return raw * num / den
+        return effective * num / den
+
+    def effective(self, count: TextCount) -> float:
+        """A text's tiktoken count plus its joins' extra tokens (what the class factors multiply)."""
+        raw, chars = count
+        return raw + sum(map(mul, chars[_NCLASSES:], self.joins)) if raw else 0.0
 
     def class_tokens(self, count: TextCount, scale: float = 1.0) -> tuple[float, ...]:
-        """A text's tiktoken count apportioned to the classes (× ``scale``): what calibration fits."""
-        raw, chars = count
-        weights = [c * t for c, t in zip(chars, self.tau, strict=True)]
+        """A text's effective tiktoken count (:meth:`effective`) apportioned to the classes
+        (× ``scale``): what calibration fits."""
+        raw = self.effective(count)
+        weights = [c * t for c, t in zip(count[1][:_NCLASSES], self.tau, strict=True)]
         total = sum(weights)
         if not raw or total <= 0:
             return (raw * scale,) + (0.0,) * (len(weights) - 1)
@@ -273,6 +290,7 @@ def counting_model_for_tokenizer(tokenizer: TokenizerName, data: TokenData | Non
         system_tokens=float(tok.system_tokens),
         tool_factor=float(tok.tool_definition_factor),
         band=_band(tok.error.low, tok.error.high),
+        joins=tuple(float(tok.joins.get(j, 0)) for j in JOINS),
     )
 
 
@@ -376,6 +394,7 @@ def _calibrated(base: CountingModel, entry: ModelCalibration, where: str) -> Cou
         system_tokens=base.system_tokens,
         tool_factor=base.tool_factor,
         band=_band(low, high),
+        joins=base.joins,
     )
 
 

@@ -35,7 +35,7 @@ from claude_quote.money import to_decimal
 from claude_quote.pricing.model import SourceId, TokenizerName
 from claude_quote.validation import parse_toml, validate
 
-from .classes import CLASSES, ClassName
+from .classes import CLASSES, ClassName, JoinName
 
 __all__ = [
     "ClassInfo",
@@ -128,6 +128,9 @@ class TokenizerData(_Model):
     """Tokens Claude adds for each message after the first."""
     system_tokens: Tokens
     """Tokens Claude adds when the request has a system prompt (beyond its text)."""
+    joins: dict[JoinName, Annotated[Number, Field(ge=0, le=5)]] = Field(default_factory=dict)
+    """Extra cl100k_base tokens per join the scan counts (:data:`~claude_quote.tokens.classes.JOINS`),
+    added to a text's tiktoken count before the class factors apply; a join not named counts 0."""
     tool_definition_factor: Annotated[Number, Field(gt=0, le=5)]
     """Claude's count of the ``tools`` definitions ÷ the count of the same JSON sent as text."""
     error: ErrorBand

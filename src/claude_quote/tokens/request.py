@@ -148,6 +148,11 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, **_COMPACT)
 
 
+_NO_NOTES: Counter[str] = Counter()
+"""The notes of a request with nothing to note, shared (never written: :meth:`_Builder.note` makes a
+request its own Counter first)."""
+
+
 class _Invalid(Exception):
     """A request is malformed; the message says where in it."""
 
@@ -163,11 +168,16 @@ class _Builder:
         self._tool_pieces: list[str] = []
         self._messages = 0
         self.breaks: list[tuple[int, bool, bytes]] = []
-        self.notes: Counter[str] = Counter()
+        self.notes: Counter[str] = _NO_NOTES
         self._pieces: list[str] = []
         self._fixed = 0
         self._ids: list[str] = []
-        self._hash = hashlib.blake2b(facts.model.id.encode(), digest_size=16)
+        self._hash: Any = None  # made at the first breakpoint: most requests have none
+
+    def note(self, kind: str, count: int = 1) -> None:
+        if self.notes is _NO_NOTES:
+            self.notes = Counter()
+        self.notes[kind] += count
 
     def text(self, text: str) -> None:
         if text:
@@ -191,6 +201,8 @@ class _Builder:
         if ttl not in ("5m", "1h"):
             raise _Invalid(f'{where}.cache_control.ttl must be "5m" or "1h", got {ttl!r}')
         text, ids = self._close()
+        if self._hash is None:
+            self._hash = hashlib.blake2b(self.facts.model.id.encode(), digest_size=16)
         self._hash.update(self.tool_texts[-1].encode("utf-8", "surrogatepass") + b"\0")
         self._hash.update(text.encode("utf-8", "surrogatepass"))
         for identity in ids:
@@ -271,16 +283,16 @@ def _image(b: _Builder, block: dict[str, Any], where: str) -> None:
         except ValueError as exc:
             raise _Invalid(f"{where}.source.data: {exc}") from None
         if size is None:
-            b.notes["image_unknown_format"] += 1
+            b.note("image_unknown_format")
             b.tokens(cap, data)
         else:
             width, height = size
             tokens = image_tokens(width, height, long_edge=model.image_max_long_edge_px, max_tokens=cap)
             if tokens == cap:
-                b.notes["image_capped"] += 1
+                b.note("image_capped")
             b.tokens(tokens, data)
         return
-    b.notes["image_unsized"] += 1
+    b.note("image_unsized")
     b.tokens(cap, _json_text(source))
 
 
@@ -309,9 +321,9 @@ def _document(b: _Builder, block: dict[str, Any], where: str) -> None:
         except binascii.Error as exc:
             raise _Invalid(f"{where}.source.data is not valid base64 ({exc})") from None
         if pages is None:
-            b.notes["pdf_pages_unknown"] += 1
+            b.note("pdf_pages_unknown")
             pages = 1
-        b.notes["pdf_pages"] += pages
+        b.note("pdf_pages", pages)
         b.tokens(pdf_tokens(pages, image_max_tokens=b.facts.model.image_max_tokens), data)
     elif kind == "base64":
         data = source.get("data")
@@ -322,8 +334,8 @@ def _document(b: _Builder, block: dict[str, Any], where: str) -> None:
                 f"{where}.source: base64 {source.get('media_type')!r} data is not UTF-8 text"
             ) from None
     else:  # url, file: the page count is unknown
-        b.notes["pdf_pages_unknown"] += 1
-        b.notes["pdf_pages"] += 1
+        b.note("pdf_pages_unknown")
+        b.note("pdf_pages")
         b.tokens(pdf_tokens(1, image_max_tokens=b.facts.model.image_max_tokens), _json_text(source))
 
 
@@ -392,7 +404,7 @@ def _shape(
         forced = kind in ("any", "tool")
         b.tokens(facts.tool_any if forced else facts.tool_auto, f"tool-prompt:{forced}")
         if facts.tool_note:
-            b.notes["tool_overhead_fallback"] += 1
+            b.note("tool_overhead_fallback")
     for i, tool in enumerate(tools):
         if not isinstance(tool, dict):
             raise _Invalid(f"params.tools[{i}] must be an object, got {_short(tool)}")
@@ -414,7 +426,11 @@ def _shape(
                 f"params.messages[{i}] must be an object with role and content, got {_short(message)}"
             )
         b.message()
-        _content(b, message["content"], f"params.messages[{i}].content", thinking=i >= current)
+        content = message["content"]
+        if isinstance(content, str):  # the common case, without building the error path
+            b.text(content)
+        else:
+            _content(b, content, f"params.messages[{i}].content", thinking=i >= current)
 
     if "cache_control" in params and params["cache_control"] is not None:
         b.cache_point(params["cache_control"], "params")  # automatic caching: up to the last block
@@ -425,7 +441,7 @@ def _shape(
     if isinstance(thinking, dict) and thinking.get("type") == "enabled":
         budget = _count(thinking.get("budget_tokens"), "thinking.budget_tokens", minimum=1)
     if len(b.breaks) > MAX_BREAKPOINTS:
-        b.notes["too_many_breakpoints"] += 1
+        b.note("too_many_breakpoints")
     return RequestShape(
         facts=facts,
         custom_id=custom_id,
