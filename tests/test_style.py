@@ -22,6 +22,7 @@ SPLIT = (
     "estimate/estimator.py",
     "estimate/notes.py",
     "cli/",
+    "plan/",
 )
 """Paths under ``src/claude_quote`` whose every function fits ``LIMIT`` (a folder ends in ``/``)."""
 
