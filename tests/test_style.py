@@ -23,6 +23,8 @@ SPLIT = (
     "estimate/notes.py",
     "cli/",
     "plan/",
+    "reconcile/compare.py",
+    "reconcile/org.py",
 )
 """Paths under ``src/claude_quote`` whose every function fits ``LIMIT`` (a folder ends in ``/``)."""
 
