@@ -26,6 +26,7 @@ SPLIT = (
     "reconcile/compare.py",
     "reconcile/org.py",
     "tokens_exact.py",
+    "pricing/",
 )
 """Paths under ``src/claude_quote`` whose every function fits ``LIMIT`` (a folder ends in ``/``)."""
 
