@@ -205,8 +205,8 @@ def _reconcile_results(
     progress: bool,
     emit: Callable[[object], None],
 ) -> None:
-    """A results file priced (or compared with its request file's estimate) and emitted, either
-    read from standard input (``-``), with a progress bar."""
+    """A results file priced (or compared with its request file's estimate) and emitted, with a
+    progress bar; either file may be ``-`` (standard input)."""
     from claude_quote.terminal_progress import watching
 
     from ._inputs import check_not_swapped, standard_input
