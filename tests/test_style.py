@@ -15,8 +15,30 @@ from tests.conftest import ROOT
 
 PACKAGE = ROOT / "src" / "claude_quote"
 LIMIT = 40
-SPLIT = ("calibrate.py", "render/")
+SPLIT = (
+    "calibrate.py",
+    "render/",
+    "estimate/estimator.py",
+    "estimate/notes.py",
+    "estimate/reading.py",
+    "estimate/result.py",
+    "estimate/sampling.py",
+    "cli/",
+    "plan/",
+    "projections/",
+    "reconcile/compare.py",
+    "reconcile/org.py",
+    "tokens_exact.py",
+    "pricing/",
+)
 """Paths under ``src/claude_quote`` whose every function fits ``LIMIT`` (a folder ends in ``/``)."""
+KEPT = {
+    "projections/engine.py": {
+        "_batch_months": "the per-month loop of a projection with the Batch API (benchmarks/"
+        "bench_projection.py): a helper for its cache-hit or blend arithmetic would add a call per month",
+    },
+}
+"""Functions in ``SPLIT`` modules left over ``LIMIT`` on purpose, each with the reason (a hot loop)."""
 
 
 def body_lines(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
@@ -61,8 +83,21 @@ def test_split_modules_have_no_function_over_the_limit() -> None:
         line
         for path in modules
         for line in too_long(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+        if line.split(" ")[1].removesuffix("()") not in KEPT.get(path.relative_to(PACKAGE).as_posix(), {})
     ]
     assert not found, f"over {LIMIT} lines (split by what each part handles):\n" + "\n".join(found)
+
+
+def test_the_functions_kept_long_are_still_long() -> None:
+    # An exception that no longer applies goes: the function fits now, or was renamed.
+    for module, functions in KEPT.items():
+        path = PACKAGE / module
+        assert path in _split_modules(), module
+        over = {
+            line.split(" ")[1].removesuffix("()")
+            for line in too_long(path.read_text(encoding="utf-8"), module)
+        }
+        assert set(functions) <= over, (module, set(functions) - over)
 
 
 def _function(statements: int, *, docstring: bool = True, indent: str = "") -> str:

@@ -266,14 +266,7 @@ def evaluate(
     diff = None if baseline is None else compare_baseline(baseline, results, total, stat, baseline_source)
     if diff is not None:
         violations += _increase_violations(diff, budgets)
-    notes = list(warnings)
-    if diff is None and (budgets.max_increase is not None or budgets.max_increase_percent is not None):
-        notes.append("max_increase limits were not checked: no --baseline report was given")
-    if freshness.stale:
-        notes.append(
-            f"the price table was last checked {freshness.age_days} days ago ({freshness.checked.isoformat()}), "
-            f"more than the {freshness.max_age_days} days allowed; update claude-quote or its prices"
-        )
+    notes = _notes(warnings, budgets, checked_baseline=diff is not None, freshness=freshness)
     return CheckReport(
         at=at,
         pricing_version=pricing_version,
@@ -290,6 +283,23 @@ def evaluate(
         freshness=freshness,
         warnings=tuple(notes),
     )
+
+
+def _notes(
+    warnings: Sequence[str], budgets: Budgets, *, checked_baseline: bool, freshness: Freshness
+) -> list[str]:
+    """The report's warnings: those given, limits not checked without a baseline, stale prices."""
+    notes = list(warnings)
+    if not checked_baseline and (
+        budgets.max_increase is not None or budgets.max_increase_percent is not None
+    ):
+        notes.append("max_increase limits were not checked: no --baseline report was given")
+    if freshness.stale:
+        notes.append(
+            f"the price table was last checked {freshness.age_days} days ago ({freshness.checked.isoformat()}), "
+            f"more than the {freshness.max_age_days} days allowed; update claude-quote or its prices"
+        )
+    return notes
 
 
 def _workload_violations(w: WorkloadCost, stat: Statistic) -> list[Violation]:

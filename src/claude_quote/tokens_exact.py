@@ -331,23 +331,7 @@ class ExactCounter:
                     "upgrade it: pip install -U 'claude-quote[exact]'"
                 ) from None
             except sdk.APIStatusError as exc:
-                status = exc.status_code
-                if status not in _RETRY_STATUS or attempt == self.max_retries:
-                    raise ExactCountError(
-                        self._failure(body, f"HTTP {status}: {_api_message(exc)}", attempt)
-                    ) from None
-                asked = _retry_after(exc.response.headers)
-                if asked is not None and asked > MAX_RETRY_AFTER:
-                    raise ExactCountError(
-                        self._failure(
-                            body,
-                            f"HTTP {status} asking to retry after {asked:,.0f} s, longer than the "
-                            f"{MAX_RETRY_AFTER:.0f} s claude-quote waits; try again later, or count "
-                            "offline without --exact",
-                            attempt,
-                        )
-                    ) from None
-                self._pause(asked if asked is not None else _backoff(attempt))
+                self._pause(self._retry_wait(body, exc, attempt))
                 continue
             except sdk.APITimeoutError:
                 timeouts += 1
@@ -366,6 +350,27 @@ class ExactCounter:
                 raise ExactCountError(self._failure(body, reason[:300], attempt)) from None
             return self._tokens(body, getattr(result, "input_tokens", None), attempt)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _retry_wait(self, body: Mapping[str, Any], exc: Any, attempt: int) -> float:
+        """Seconds to wait before retrying after an HTTP error (``exc``, the SDK's APIStatusError): what
+        the API asks (Retry-After) or the backoff; an error when the status or the wait is not retried."""
+        status = exc.status_code
+        if status not in _RETRY_STATUS or attempt == self.max_retries:
+            raise ExactCountError(
+                self._failure(body, f"HTTP {status}: {_api_message(exc)}", attempt)
+            ) from None
+        asked = _retry_after(exc.response.headers)
+        if asked is not None and asked > MAX_RETRY_AFTER:
+            raise ExactCountError(
+                self._failure(
+                    body,
+                    f"HTTP {status} asking to retry after {asked:,.0f} s, longer than the "
+                    f"{MAX_RETRY_AFTER:.0f} s claude-quote waits; try again later, or count "
+                    "offline without --exact",
+                    attempt,
+                )
+            ) from None
+        return asked if asked is not None else _backoff(attempt)
 
     def _tokens(self, body: Mapping[str, Any], tokens: object, attempt: int) -> int:
         """The answer's ``input_tokens`` when it is a count (its value is never quoted: it may be anything)."""

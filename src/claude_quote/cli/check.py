@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,9 @@ from ._common import (
     warn,
 )
 from ._params import choice_option
+
+if TYPE_CHECKING:
+    from claude_quote.budget import CheckReport
 
 
 class CheckFormat(StrEnum):
@@ -81,10 +84,9 @@ def check_command(
     become annotations and the report is added to the job summary.
     """
     from claude_quote.check import run_check
-    from claude_quote.config import config_lines, load_config
+    from claude_quote.config import load_config
     from claude_quote.render import render, warnings_of
     from claude_quote.render.check import github_comment
-    from claude_quote.render.github import in_github_actions, workflow_commands, write_step_summary
 
     if old_output is not None:
         deprecated("--output FILE", "-o/--output-file FILE", quiet=quiet)
@@ -100,19 +102,29 @@ def check_command(
             _write(json_report, text if fmt == "json" else render(report, "json"))
         if output is not None:
             _write(output, text)
-        actions = in_github_actions()
-        if actions:
-            # Workflow commands are read from stdout; keep it clean when it carries JSON or CSV.
-            stream = sys.stderr if fmt in ("json", "csv") and output is None else sys.stdout
-            for line in workflow_commands(report, config_lines(path)):
-                if not (quiet and line.startswith("::warning")):
-                    emit(line + "\n", stream)
-            write_step_summary(report)
+        actions = _github_actions(report, path, fmt, output, quiet=quiet)
         if output is None:
             emit(text)
         if not quiet and not actions and (fmt != "table" or output is not None):
             warn(warnings_of(report))  # under Actions they are ::warning annotations
     raise typer.Exit(report.exit_code)
+
+
+def _github_actions(report: CheckReport, path: Path, fmt: str, output: Path | None, *, quiet: bool) -> bool:
+    """Under GitHub Actions, write the violations as workflow commands (annotations) and the report
+    to the job summary; whether it runs under Actions."""
+    from claude_quote.config import config_lines
+    from claude_quote.render.github import in_github_actions, workflow_commands, write_step_summary
+
+    if not in_github_actions():
+        return False
+    # Workflow commands are read from stdout; keep it clean when it carries JSON or CSV.
+    stream = sys.stderr if fmt in ("json", "csv") and output is None else sys.stdout
+    for line in workflow_commands(report, config_lines(path)):
+        if not (quiet and line.startswith("::warning")):
+            emit(line + "\n", stream)
+    write_step_summary(report)
+    return True
 
 
 def _write(path: Path, text: str) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -35,6 +37,9 @@ from ._common import (
     user_errors,
 )
 from ._params import choice_option, count_option, share_option
+
+if TYPE_CHECKING:
+    from claude_quote.estimate import EstimateOptions
 
 
 class GroupChoice(StrEnum):
@@ -171,9 +176,7 @@ def estimate_command(
     max_tokens. The worst case (every request's max_tokens, no cache hits) is always shown. Requests
     run as they say (inference_geo, speed) unless --geo or --fast/--no-fast set it for all of them.
     """
-    from claude_quote.estimate import EstimateOptions, estimate
-
-    from ._inputs import standard_input
+    from claude_quote.estimate import EstimateOptions
 
     ratio = parse_decimal(output_ratio, "--output-ratio")
     factor = parse_decimal(token_factor, "--token-factor")
@@ -199,15 +202,37 @@ def estimate_command(
             exclude=tuple(exclude or ()),
             encoding=encoding,
         )
-        with standard_input(files) as names:
-            paths = [name for name in names if name is not None]
-            result = estimate(
-                paths,
-                options,
-                at=parse_date(at),
-                table=table_from(pricing),
-                progress=progress,
-                jobs=jobs,
-                dask=dask,
-            )
-            emit_report(result, output_format.value, quiet=quiet)
+        _estimate_files(
+            files, options, at, pricing, jobs, dask, output_format, progress=progress, quiet=quiet
+        )
+
+
+def _estimate_files(
+    files: list[str],
+    options: EstimateOptions,
+    at: date | None,
+    pricing: Path | None,
+    jobs: int | None,
+    dask: str | None,
+    fmt: OutputFormat,
+    *,
+    progress: bool,
+    quiet: bool,
+) -> None:
+    """Estimate ``files`` (``-`` read from standard input) and write the report."""
+    from claude_quote.estimate import estimate
+
+    from ._inputs import standard_input
+
+    with standard_input(files) as names:
+        paths = [name for name in names if name is not None]
+        result = estimate(
+            paths,
+            options,
+            at=parse_date(at),
+            table=table_from(pricing),
+            progress=progress,
+            jobs=jobs,
+            dask=dask,
+        )
+        emit_report(result, fmt.value, quiet=quiet)

@@ -105,17 +105,14 @@ def plan_command(
     a batch). Then the split: at most 100,000 requests and 256 MB per batch. Reads the file once.
     Exit 0 without errors (warnings allowed), 2 with errors or bad input.
     """
-    from claude_quote.plan import MAX_BYTES, parse_size, plan
+    from claude_quote.plan import plan
     from claude_quote.plan.writing import refused
     from claude_quote.terminal_progress import watching
-    from claude_quote.workloads.requests import DEFAULT_MAX_LINE_BYTES
 
     factor = parse_decimal(token_factor, "--token-factor")
     with user_errors():
-        limit = MAX_BYTES if max_bytes is None else parse_size(max_bytes)
-        line_limit = DEFAULT_MAX_LINE_BYTES if max_line_bytes is None else parse_size(max_line_bytes)
-        # without --split, worker processes check a big file and show their own bar
-        watched = progress and (split is not None or jobs == 1)
+        limit, line_limit = _byte_limits(max_bytes, max_line_bytes)
+        watched = _bar_here(progress, split, jobs)
         with watching([requests], enabled=watched, label="planning"):
             result = plan(
                 requests,
@@ -138,3 +135,19 @@ def plan_command(
             raise refused(result)  # errors, no --force: nothing written
     if result.errors:
         raise typer.Exit(2)
+
+
+def _byte_limits(max_bytes: str | None, max_line_bytes: str | None) -> tuple[int, int]:
+    """The most bytes of request body per batch and the longest line read (their defaults if not given)."""
+    from claude_quote.plan import MAX_BYTES, parse_size
+    from claude_quote.workloads.requests import DEFAULT_MAX_LINE_BYTES
+
+    limit = MAX_BYTES if max_bytes is None else parse_size(max_bytes)
+    line_limit = DEFAULT_MAX_LINE_BYTES if max_line_bytes is None else parse_size(max_line_bytes)
+    return limit, line_limit
+
+
+def _bar_here(progress: bool, split: Path | None, jobs: int | None) -> bool:
+    """Whether this process shows the progress bar: without --split, worker processes check a big
+    file and show their own bar."""
+    return progress and (split is not None or jobs == 1)

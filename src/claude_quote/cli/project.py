@@ -303,9 +303,37 @@ def _workloads(
     cache_hit_rate: Decimal | None,
 ) -> list[Workload]:
     """The workloads the options describe: exactly one of MODEL, --from-estimate, --spec."""
-    from claude_quote.usage import Usage
-    from claude_quote.workload_spec import Workload, load_workload_spec, workloads_from_estimate
+    from claude_quote.workload_spec import workloads_from_estimate
 
+    _check_one_source(model, tokens, name, from_estimate, spec)
+    overrides = {
+        key: value
+        for key, value in (("batch_share", batch_share), ("cache_hit_rate", cache_hit_rate))
+        if value is not None
+    }
+    if spec is not None:
+        found = _spec_workloads(spec, requests, per, growth)
+    elif from_estimate is not None:
+        found = workloads_from_estimate(
+            from_estimate,
+            requests=requests,
+            per=per.value if per else "month",
+            growth_percent=growth if growth is not None else 0,
+        )
+    else:
+        assert model is not None
+        found = [_model_workload(model, tokens, name, requests, per, growth)]
+    return [w.model_copy(update=overrides) for w in found] if overrides else found
+
+
+def _check_one_source(
+    model: str | None,
+    tokens: dict[str, int | None],
+    name: str | None,
+    from_estimate: Path | None,
+    spec: Path | None,
+) -> None:
+    """The work is given one way, and tokens per request and --name only with MODEL."""
     sources = [
         label
         for label, value in (("MODEL", model), ("--from-estimate", from_estimate), ("--spec", spec))
@@ -321,44 +349,48 @@ def _workloads(
         raise _usage(f"{', '.join(given_tokens)}: tokens per request go with MODEL, not with {sources[0]}")
     if model is None and name is not None:
         raise _usage(f"--name labels a MODEL workload; {sources[0]} names its own workloads")
-    overrides = {
-        key: value
-        for key, value in (("batch_share", batch_share), ("cache_hit_rate", cache_hit_rate))
+
+
+def _spec_workloads(
+    spec: Path, requests: Decimal | None, per: PerChoice | None, growth: Decimal | None
+) -> list[Workload]:
+    """The workloads of a spec file, which gives each one's volume and growth (not the flags)."""
+    from claude_quote.workload_spec import load_workload_spec
+
+    extra = [
+        flag
+        for flag, value in (("--requests", requests), ("--per", per), ("--growth", growth))
         if value is not None
-    }
-    if spec is not None:
-        extra = [
-            flag
-            for flag, value in (("--requests", requests), ("--per", per), ("--growth", growth))
-            if value is not None
-        ]
-        if extra:
-            raise _usage(f"{', '.join(extra)}: the spec gives each workload's volume and growth; edit {spec}")
-        found = load_workload_spec(spec).to_workloads()
-    elif from_estimate is not None:
-        found = workloads_from_estimate(
-            from_estimate,
-            requests=requests,
-            per=per.value if per else "month",
-            growth_percent=growth if growth is not None else 0,
+    ]
+    if extra:
+        raise _usage(f"{', '.join(extra)}: the spec gives each workload's volume and growth; edit {spec}")
+    return load_workload_spec(spec).to_workloads()
+
+
+def _model_workload(
+    model: str,
+    tokens: dict[str, int | None],
+    name: str | None,
+    requests: Decimal | None,
+    per: PerChoice | None,
+    growth: Decimal | None,
+) -> Workload:
+    """One workload from MODEL, its tokens per request and --requests per --per."""
+    from claude_quote.usage import Usage
+    from claude_quote.workload_spec import Workload
+
+    if requests is None:
+        raise _usage(
+            "--requests is required with MODEL: how many requests per --per (e.g. --requests 1000 --per day)"
         )
-    else:
-        assert model is not None
-        if requests is None:
-            raise _usage(
-                "--requests is required with MODEL: how many requests per --per (e.g. --requests 1000 --per day)"
-            )
-        found = [
-            Workload(
-                name=name or model,
-                model=model,
-                usage=Usage(**{key: value or 0 for key, value in tokens.items()}),
-                requests=requests,
-                per=per.value if per else "month",
-                growth_percent=growth if growth is not None else Decimal(0),
-            )
-        ]
-    return [w.model_copy(update=overrides) for w in found] if overrides else found
+    return Workload(
+        name=name or model,
+        model=model,
+        usage=Usage(**{key: value or 0 for key, value in tokens.items()}),
+        requests=requests,
+        per=per.value if per else "month",
+        growth_percent=growth if growth is not None else Decimal(0),
+    )
 
 
 def _model_list(text: str) -> list[str]:

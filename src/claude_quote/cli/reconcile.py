@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import astuple, dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -109,70 +110,131 @@ def reconcile(
     ran (default today). With --usage-report: each row is priced at its bucket's date.
     """
 
-    from claude_quote.terminal_progress import watching
-
-    from ._inputs import check_not_swapped, standard_input
-
     if old_request_file is not None:
         deprecated("--requests FILE", "--request-file FILE", quiet=quiet)
     requests = request_file or old_request_file
     ratio = parse_decimal(output_ratio, "--output-ratio")
     factor = parse_decimal(token_factor, "--token-factor")
+    shape = _EstimateShape(output_tokens, ratio, calibration, factor)
     with user_errors(ESTIMATE_FLAGS, absent=("--model",)), reading_limits(max_line_bytes):
         table = table_from(pricing)
         day = parse_date(at)
-        estimate_options = (output_tokens, ratio, calibration, factor)
-        if requests is None and any(option is not None for option in estimate_options):
-            raise UsageError(
-                "--output-tokens, --output-ratio, --calibration and --token-factor shape the estimate "
-                "of --request-file; give --request-file REQUESTS.jsonl"
-            )
+        _check_inputs(results, requests, usage_report, cost_report, shape, at)
         if usage_report is not None:
-            if results is not None or requests is not None:
-                raise UsageError(
-                    "give either RESULTS.jsonl (with --request-file) or --usage-report, not both"
-                )
-            if at is not None:
-                raise UsageError(
-                    "--at does not apply to --usage-report: each row is priced at its bucket's date"
-                )
-            from claude_quote.reconcile import reconcile_usage_report
-
-            reports = [usage_report, *([cost_report] if cost_report is not None else [])]
-            with watching(reports, enabled=progress, label="reconciling"):
-                report: object = reconcile_usage_report(
-                    usage_report, cost_report, table=table, skip_invalid=skip_invalid
-                )
+            report = _usage_report(
+                usage_report, cost_report, table, skip_invalid=skip_invalid, progress=progress
+            )
             emit_report(report, output_format.value, quiet=quiet)
             return
-        if cost_report is not None:
-            raise UsageError("--cost-report needs --usage-report (the usage to compare the bill with)")
-        if results is None:
-            raise UsageError("give a results file (RESULTS.jsonl) or --usage-report FILE")
-        with standard_input([results, requests]) as (results_name, requests_name):
-            assert results_name is not None
-            check_not_swapped(
-                requests_name, results_name, usage="reconcile RESULTS.jsonl --request-file REQUESTS.jsonl"
+        assert results is not None
+        _reconcile_results(
+            results,
+            requests,
+            day,
+            table,
+            shape,
+            worst=worst,
+            skip_invalid=skip_invalid,
+            jobs=jobs,
+            progress=progress,
+            emit=lambda report: emit_report(report, output_format.value, quiet=quiet),
+        )
+
+
+@dataclass(frozen=True)
+class _EstimateShape:
+    """The options that shape the estimate of ``--request-file`` (as in ``claude-quote estimate``)."""
+
+    output_tokens: int | None
+    output_ratio: Decimal | None
+    calibration: Path | None
+    token_factor: Decimal | None
+
+    def given(self) -> bool:
+        return any(option is not None for option in astuple(self))
+
+
+def _check_inputs(
+    results: Path | None,
+    requests: Path | None,
+    usage_report: Path | None,
+    cost_report: Path | None,
+    shape: _EstimateShape,
+    at: date | None,
+) -> None:
+    """Either a results file (maybe with its request file) or an Admin API usage export, not both."""
+    if requests is None and shape.given():
+        raise UsageError(
+            "--output-tokens, --output-ratio, --calibration and --token-factor shape the estimate "
+            "of --request-file; give --request-file REQUESTS.jsonl"
+        )
+    if usage_report is not None:
+        if results is not None or requests is not None:
+            raise UsageError("give either RESULTS.jsonl (with --request-file) or --usage-report, not both")
+        if at is not None:
+            raise UsageError("--at does not apply to --usage-report: each row is priced at its bucket's date")
+        return
+    if cost_report is not None:
+        raise UsageError("--cost-report needs --usage-report (the usage to compare the bill with)")
+    if results is None:
+        raise UsageError("give a results file (RESULTS.jsonl) or --usage-report FILE")
+
+
+def _usage_report(
+    usage_report: Path, cost_report: Path | None, table: PriceTable, *, skip_invalid: bool, progress: bool
+) -> object:
+    """An Admin API usage export priced with our table (and compared with the cost export)."""
+    from claude_quote.reconcile import reconcile_usage_report
+    from claude_quote.terminal_progress import watching
+
+    reports = [usage_report, *([cost_report] if cost_report is not None else [])]
+    with watching(reports, enabled=progress, label="reconciling"):
+        return reconcile_usage_report(usage_report, cost_report, table=table, skip_invalid=skip_invalid)
+
+
+def _reconcile_results(
+    results: Path,
+    requests: Path | None,
+    day: date | None,
+    table: PriceTable,
+    shape: _EstimateShape,
+    *,
+    worst: int,
+    skip_invalid: bool,
+    jobs: int | None,
+    progress: bool,
+    emit: Callable[[object], None],
+) -> None:
+    """A results file priced (or compared with its request file's estimate) and emitted, with a
+    progress bar; either file may be ``-`` (standard input)."""
+    from claude_quote.terminal_progress import watching
+
+    from ._inputs import check_not_swapped, standard_input
+
+    with standard_input([results, requests]) as (results_name, requests_name):
+        assert results_name is not None
+        check_not_swapped(
+            requests_name, results_name, usage="reconcile RESULTS.jsonl --request-file REQUESTS.jsonl"
+        )
+        paths = [name for name in (results_name, requests_name) if name is not None]
+        # without a request file, worker processes read the results and show their own bar
+        watched = progress and (requests_name is not None or jobs == 1)
+        with watching(paths, enabled=watched, label="reconciling"):
+            report = _reconcile(
+                Path(results_name),
+                None if requests_name is None else Path(requests_name),
+                day,
+                table,
+                worst=worst,
+                skip_invalid=skip_invalid,
+                output_tokens=shape.output_tokens,
+                output_ratio=shape.output_ratio,
+                calibration=shape.calibration,
+                token_factor=shape.token_factor,
+                jobs=jobs,
+                progress=progress and not watched,
             )
-            paths = [name for name in (results_name, requests_name) if name is not None]
-            # without a request file, worker processes read the results and show their own bar
-            watched = progress and (requests_name is not None or jobs == 1)
-            with watching(paths, enabled=watched, label="reconciling"):
-                report = _reconcile(
-                    Path(results_name),
-                    None if requests_name is None else Path(requests_name),
-                    day,
-                    table,
-                    worst=worst,
-                    skip_invalid=skip_invalid,
-                    output_tokens=output_tokens,
-                    output_ratio=ratio,
-                    calibration=calibration,
-                    token_factor=factor,
-                    jobs=jobs,
-                    progress=progress and not watched,
-                )
-            emit_report(report, output_format.value, quiet=quiet)
+        emit(report)
 
 
 def _reconcile(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from claude_quote import terminal_progress
 from claude_quote.errors import UsageError, WorkloadError
@@ -19,6 +20,9 @@ from .options import EstimateOptions, new_run
 from .pipeline import count_all
 from .reading import drop_non_text, shapes
 from .result import result
+
+if TYPE_CHECKING:
+    from .run import EstimateRun
 
 
 def estimate(
@@ -68,6 +72,29 @@ def estimate(
 
         urls = expand_urls(paths)
         return dask_estimate(urls, options, at=run.at, table=table, address=dask, progress=progress)
+    files = _selected_files(run, paths, options)
+    total = sum(f.stat().st_size for f in files)
+    workers = 1 if options.exact else resolve_jobs(jobs)
+    if options.sample is None:
+        return _every_request(run, files, total, workers, table=table, progress=progress, dask=dask)
+    from .sampling import sampled_estimate
+
+    return sampled_estimate(
+        run,
+        files,
+        total,
+        size=options.sample,
+        seed=options.seed,
+        progress=progress,
+        jobs=workers,
+        table=table,
+        dask=dask,
+    )
+
+
+def _selected_files(run: EstimateRun, paths: Sequence[str | Path], options: EstimateOptions) -> list[Path]:
+    """The files to read: ``paths`` expanded, filtered by ``--include``/``--exclude`` and left without
+    the files that are not text (each skip a note in ``run``); an error when none is left."""
     skipped: list[str] = []
     files, run.found = select_files(
         paths, expand_paths(paths, skipped=skipped), include=options.include, exclude=options.exclude
@@ -84,46 +111,45 @@ def estimate(
             f"no requests found in {given}: "
             + (f"every file found was left out: {why}" if why else "--include/--exclude left out every file")
         )
-    total = sum(f.stat().st_size for f in files)
-    workers = 1 if options.exact else resolve_jobs(jobs)
-    if options.sample is None:
-        if dask is not None:
-            from claude_quote.scale.dask import dask_estimate
+    return files
 
-            return dask_estimate(
-                [str(f) for f in files],
-                options,
-                at=run.at,
-                table=table,
-                address=dask,
-                progress=progress,
-                run=run,
-            )
-        from claude_quote.scale import local
 
-        if workers > 1 and total >= local.MIN_PARALLEL_BYTES:
-            from .partial import parallel_partial, result_of
+def _every_request(
+    run: EstimateRun,
+    files: list[Path],
+    total: int,
+    workers: int,
+    *,
+    table: PriceTable | None,
+    progress: bool,
+    dask: str | None,
+) -> Estimate:
+    """Count every request of ``files``: on Dask, in worker processes (a big input) or here."""
+    options = run.options
+    if dask is not None:
+        from claude_quote.scale.dask import dask_estimate
 
-            partial = parallel_partial(
-                files, options, at=run.at, table=table, jobs=workers, progress=progress, found=run.found
-            )
-            return result_of(partial, files, run)
-        with terminal_progress.progress_bar(total, enabled=progress) as advance:
-            count_all(run, shapes(run, files, advance))
-        return result(run, files)
-    from .sampling import sampled_estimate
+        return dask_estimate(
+            [str(f) for f in files],
+            options,
+            at=run.at,
+            table=table,
+            address=dask,
+            progress=progress,
+            run=run,
+        )
+    from claude_quote.scale import local
 
-    return sampled_estimate(
-        run,
-        files,
-        total,
-        size=options.sample,
-        seed=options.seed,
-        progress=progress,
-        jobs=workers,
-        table=table,
-        dask=dask,
-    )
+    if workers > 1 and total >= local.MIN_PARALLEL_BYTES:
+        from .partial import parallel_partial, result_of
+
+        partial = parallel_partial(
+            files, options, at=run.at, table=table, jobs=workers, progress=progress, found=run.found
+        )
+        return result_of(partial, files, run)
+    with terminal_progress.progress_bar(total, enabled=progress) as advance:
+        count_all(run, shapes(run, files, advance))
+    return result(run, files)
 
 
 def _any_url(paths: Sequence[str | Path]) -> bool:

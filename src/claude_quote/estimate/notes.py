@@ -128,7 +128,20 @@ _NOTE_ORDER = (
 )
 
 
+_MEDIA_NOTES = frozenset({"image_unsized", "image_unknown_format", "pdf_pages", "pdf_pages_unknown"})
+_CACHE_NOTES = frozenset({"below_min_cacheable", "min_cacheable_fallback", "ttl_5m", "too_many_breakpoints"})
+
+
 def _note(code: str, count: int, facts: ModelFacts, run: EstimateRun) -> str:
+    if code in _MEDIA_NOTES:
+        return _media_note(code, count, facts.model)
+    if code in _CACHE_NOTES:
+        return _cache_note(code, count, facts)
+    return _request_note(code, count, facts, run)
+
+
+def _request_note(code: str, count: int, facts: ModelFacts, run: EstimateRun) -> str:
+    """A note on how requests run: fast mode, the long-context tier, the window and max_tokens."""
     info, at = facts.model, run.at
     requests = count_of(count, f"{info.id} request")
     have = "has" if count == 1 else "have"
@@ -157,8 +170,11 @@ def _note(code: str, count: int, facts: ModelFacts, run: EstimateRun) -> str:
         return f"{requests}: the expected output was above max_tokens and was capped at max_tokens"
     if code == "tool_overhead_fallback":
         return facts.tool_note or ""
-    if code == "min_cacheable_fallback":
-        return facts.min_cacheable_note or ""
+    raise AssertionError(code)  # pragma: no cover
+
+
+def _media_note(code: str, count: int, info: ModelInfo) -> str:
+    """A note on images and PDF pages whose tokens could only be estimated."""
     if code == "image_unsized":
         return (
             f"{count_of(count, 'image')} given by URL or file id ({info.id}): size unknown, counted at the "
@@ -180,6 +196,15 @@ def _note(code: str, count: int, facts: ModelFacts, run: EstimateRun) -> str:
             f"{count_of(count, 'PDF document')} ({info.id}) with a page count that could not be read (URL, "
             "file id or compressed page tree): counted as one page each"
         )
+    raise AssertionError(code)  # pragma: no cover
+
+
+def _cache_note(code: str, count: int, facts: ModelFacts) -> str:
+    """A note on prompt caching: prefixes too short to cache, the TTL, too many breakpoints."""
+    requests = count_of(count, f"{facts.model.id} request")
+    have = "has" if count == 1 else "have"
+    if code == "min_cacheable_fallback":
+        return facts.min_cacheable_note or ""
     if code == "below_min_cacheable":
         return (
             f"{requests} {have} cache_control but a cacheable prefix shorter than the model's minimum "

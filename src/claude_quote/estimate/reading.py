@@ -177,16 +177,7 @@ def row_shape(run: EstimateRun, path: Path, row: TableRow) -> RequestShape | Non
     # --max-tokens over a max_tokens column (docs/workloads.md).
     name = run.model or row.model
     max_tokens = run.max_tokens if run.max_tokens is not None else row.max_tokens
-    problem = None
-    if name is None:
-        problem = f"row {row.row}: no model: pass --model or add a model column"
-    elif max_tokens is None or max_tokens < 1:
-        problem = (
-            f"row {row.row}: no max_tokens: add a max_tokens column or pass --max-tokens N "
-            "(the worst case needs it)"
-        )
-    if problem is None:
-        problem = _modifiers_problem(row)
+    problem = _row_problem(row, name, max_tokens)  # one call per row, as before the split
     if problem is not None:
         error = WorkloadError(problem, path=str(path))
         if not run.skip_invalid:
@@ -221,8 +212,16 @@ def row_shape(run: EstimateRun, path: Path, row: TableRow) -> RequestShape | Non
     return shape
 
 
-def _modifiers_problem(row: TableRow) -> str | None:
-    """Why a row's ``inference_geo`` / ``speed`` columns cannot be priced, or None."""
+def _row_problem(row: TableRow, name: str | None, max_tokens: int | None) -> str | None:
+    """Why a row cannot be estimated (no model, no max_tokens, ``inference_geo`` / ``speed`` columns
+    that cannot be priced), or None."""
+    if name is None:
+        return f"row {row.row}: no model: pass --model or add a model column"
+    if max_tokens is None or max_tokens < 1:
+        return (
+            f"row {row.row}: no max_tokens: add a max_tokens column or pass --max-tokens N "
+            "(the worst case needs it)"
+        )
     if row.inference_geo is None and row.speed is None:
         return None
     try:

@@ -252,6 +252,17 @@ def _shifted(usage: Usage, delta: int) -> Usage:
     )
 
 
+def _band_shift(modelled: int, band: tuple[Decimal, Decimal]) -> tuple[int, int]:
+    """How many tokens fewer and more than the ``modelled`` count the error band allows (rounded
+    outwards, at 28 digits)."""
+    error_low, error_high = band
+    with decimal.localcontext() as ctx:
+        ctx.prec = 28
+        fewer = modelled - int((Decimal(modelled) / (1 + error_high)).to_integral_value(decimal.ROUND_FLOOR))
+        more = int((Decimal(modelled) / (1 + error_low)).to_integral_value(decimal.ROUND_CEILING)) - modelled
+    return fewer, more
+
+
 def _token_band(run: EstimateRun, keys: Sequence[BucketKey]) -> TokenBand | None:
     """The estimate's range from the counting model's error band (None when a band is unknown)."""
     from claude_quote.tokens.data import load_token_data
@@ -269,17 +280,8 @@ def _token_band(run: EstimateRun, keys: Sequence[BucketKey]) -> TokenBand | None
             counting = run.method(info)
             if counting.band is None:
                 return None
-            error_low, error_high = counting.band
             interval = counting.method.interval or interval
-            with decimal.localcontext() as ctx:
-                ctx.prec = 28
-                fewer = bucket.modelled - int(
-                    (Decimal(bucket.modelled) / (1 + error_high)).to_integral_value(decimal.ROUND_FLOOR)
-                )
-                more = (
-                    int((Decimal(bucket.modelled) / (1 + error_low)).to_integral_value(decimal.ROUND_CEILING))
-                    - bucket.modelled
-                )
+            fewer, more = _band_shift(bucket.modelled, counting.band)
         estimated += bucket.modelled
         low_usage, high_usage = _shifted(usage, -fewer), _shifted(usage, more)
         low_tokens += low_usage.prompt_tokens

@@ -26,7 +26,7 @@ from .pipeline import count_all
 from .reading import row_shape, text_shape
 from .result import result
 from .run import EstimateRun, Record
-from .sample_parts import SamplePartial, SampleRunner, sample_worker
+from .sample_parts import Picked, SamplePartial, SampleRunner, sample_worker
 
 
 def sampled_estimate(
@@ -42,8 +42,6 @@ def sampled_estimate(
     dask: str | None = None,
 ) -> Estimate:
     """The estimate of a sample of ``size`` requests of ``files``, with the whole input's extrapolated cost."""
-    from claude_quote.sampling import CONFIDENCE, METHOD
-
     if seed is None:
         import secrets
 
@@ -51,14 +49,7 @@ def sampled_estimate(
     merged = _sample_of(
         run, files, total, size=size, seed=seed, progress=progress, jobs=jobs, table=table, dask=dask
     )
-    if merged.error is not None:
-        raise merged.error[1].error()
-    chosen = sorted(merged.picked, key=lambda item: item[1])
-    run.skipped, run.first_skip = merged.skipped, None
-    if merged.first_skip is not None:
-        first = merged.first_skip[1].error()
-        assert isinstance(first, WorkloadError)
-        run.first_skip = first
+    chosen = _chosen(run, merged)
     shapes = _materialized(run, chosen)
     population = merged.population - (len(chosen) - len(shapes))
     if population == 0:
@@ -70,9 +61,38 @@ def sampled_estimate(
     estimate = result(run, files)
     records = run.records
     assert len(records) == len(shapes)
+    info = _extrapolated(run, records, population, seed)
+    warnings = [*estimate.warnings, *sample_warnings(info, run)]
+    read_rows = sum(1 for _, _, item in chosen if isinstance(item, tuple) and item[0] == "parquet")
+    if merged.unread_rows > read_rows:
+        warnings.append(
+            f"{count_of(merged.unread_rows - read_rows, 'Parquet row')} outside the sample were counted from the files' "
+            "metadata and not read: an invalid row among them is in the population"
+        )
+    return estimate.model_copy(update={"sample": info, "warnings": tuple(warnings)})
+
+
+def _chosen(run: EstimateRun, merged: SamplePartial) -> list[Picked]:
+    """The sampled items in input order (an error met while sampling raised), and the invalid lines
+    skipped while sampling noted in ``run``."""
+    if merged.error is not None:
+        raise merged.error[1].error()
+    chosen = sorted(merged.picked, key=lambda item: item[1])
+    run.skipped, run.first_skip = merged.skipped, None
+    if merged.first_skip is not None:
+        first = merged.first_skip[1].error()
+        assert isinstance(first, WorkloadError)
+        run.first_skip = first
+    return chosen
+
+
+def _extrapolated(run: EstimateRun, records: list[Record], population: int, seed: int) -> SampleEstimate:
+    """The sample's costs per request extrapolated to the ``population`` (with confidence intervals)."""
+    from claude_quote.sampling import CONFIDENCE, METHOD
+
     realtime, batch, worst_realtime, worst_batch = _request_costs(run, records)
     extrapolate = functools.partial(_extrapolate, population=population)
-    info = SampleEstimate(
+    return SampleEstimate(
         size=len(records),
         population=population,
         seed=seed,
@@ -83,14 +103,6 @@ def sampled_estimate(
         worst_realtime=extrapolate(worst_realtime),
         worst_batch=None if worst_batch is None else extrapolate(worst_batch),
     )
-    warnings = [*estimate.warnings, *sample_warnings(info, run)]
-    read_rows = sum(1 for _, _, item in chosen if isinstance(item, tuple) and item[0] == "parquet")
-    if merged.unread_rows > read_rows:
-        warnings.append(
-            f"{count_of(merged.unread_rows - read_rows, 'Parquet row')} outside the sample were counted from the files' "
-            "metadata and not read: an invalid row among them is in the population"
-        )
-    return estimate.model_copy(update={"sample": info, "warnings": tuple(warnings)})
 
 
 def _sample_of(

@@ -187,9 +187,12 @@ def _request_model(planner: Planner, line: int, custom_id: str, name: Any) -> Pl
     return resolved.model
 
 
+_ModelProblem = tuple[Severity, ProblemCode, str]
+
+
 def _resolve(planner: Planner, name: str) -> Resolved:
     """The model a request names, and the problems every request naming it has."""
-    problems: list[tuple[Severity, ProblemCode, str]] = []
+    problems: list[_ModelProblem] = []
     info = planner.api_names.get(name)
     if info is None:
         try:
@@ -213,31 +216,42 @@ def _resolve(planner: Planner, name: str) -> Resolved:
         )
         return Resolved(None, (("error", "unknown_model", message),))
     if info.is_retired(planner.at):
-        assert info.retired is not None
-        doubt = uncertain_note(info, "retired")
-        instead = ""
-        with contextlib.suppress(PriceNotAvailableError):
-            newest = resolve_model(planner.table, info.family, planner.at)
-            if newest.id != info.id:
-                instead = f"; use {newest.id} instead"
-        problems.append(
-            (
-                "warning" if doubt else "error",
-                "retired_model",
-                f"{info.id} was retired on {info.retired.isoformat()}: the API no longer serves it"
-                f"{instead}{doubt or ''}",
-            )
-        )
+        problems.append(_retired(planner, info))
     if not info.batch or planner.at < planner.table.batch.effective_from:
-        doubt = uncertain_note(info, "batch")
-        problems.append(
-            (
-                "warning" if doubt else "error",
-                "model_not_batchable",
-                f"{info.id} is not available in the Message Batches API; send it in real time or pick "
-                f"another model{doubt or ''}",
-            )
-        )
+        problems.append(_not_batchable(info))
+    return Resolved(_plan_model(planner, info), tuple(problems))
+
+
+def _retired(planner: Planner, info: ModelInfo) -> _ModelProblem:
+    """A model retired on the plan's date (a warning when the date is uncertain), and its successor."""
+    assert info.retired is not None
+    doubt = uncertain_note(info, "retired")
+    instead = ""
+    with contextlib.suppress(PriceNotAvailableError):
+        newest = resolve_model(planner.table, info.family, planner.at)
+        if newest.id != info.id:
+            instead = f"; use {newest.id} instead"
+    return (
+        "warning" if doubt else "error",
+        "retired_model",
+        f"{info.id} was retired on {info.retired.isoformat()}: the API no longer serves it"
+        f"{instead}{doubt or ''}",
+    )
+
+
+def _not_batchable(info: ModelInfo) -> _ModelProblem:
+    """A model the Message Batches API does not run (a warning when that is uncertain)."""
+    doubt = uncertain_note(info, "batch")
+    return (
+        "warning" if doubt else "error",
+        "model_not_batchable",
+        f"{info.id} is not available in the Message Batches API; send it in real time or pick "
+        f"another model{doubt or ''}",
+    )
+
+
+def _plan_model(planner: Planner, info: ModelInfo) -> PlanModel:
+    """What the plan keeps of a model (made once per model): facts, token counting and rates."""
     model = planner.by_id.get(info.id)
     if model is None:
         counting = counting_model(info, token_factor=planner.token_factor)
@@ -245,7 +259,7 @@ def _resolve(planner: Planner, name: str) -> Resolved:
         model = planner.by_id[info.id] = PlanModel(
             info, ModelFacts.of(info, planner.table), counting.method, counting, card
         )
-    return Resolved(model, tuple(problems))
+    return model
 
 
 def _checked_max_tokens(

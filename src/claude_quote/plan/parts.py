@@ -35,28 +35,8 @@ def place(planner: Planner, line: int, custom_id: str, size: int, model: PlanMod
     )
     if planner.placed is not None:  # a piece of the file, planned in another process (plan/partial.py)
         planner.placed.append((line, custom_id, size, label))
-    if size + BODY_EXTRA > planner.max_bytes:
-        planner.add(
-            line,
-            custom_id,
-            "error",
-            "line_too_large",
-            f"the line is {size:,} bytes ({size + BODY_EXTRA:,} as a batch body), over the "
-            f"{planner.max_bytes:,}-byte limit of one batch: no batch can hold it; make the request "
-            "smaller (e.g. send big documents by file id)",
-        )
-        close(planner, "line_too_large")
-        planner.drafts.append(
-            Draft(
-                line,
-                line,
-                1,
-                size,
-                models={label} if label else set(),
-                over_limit=True,
-                ended_by="line_too_large",
-            )
-        )
+    if size + BODY_EXTRA > planner.max_bytes:  # rare: the common path below stays inline (per line)
+        _alone(planner, line, custom_id, size, label)
         return
     draft = planner.current
     end: PartEnd | None = None
@@ -76,6 +56,31 @@ def place(planner: Planner, line: int, custom_id: str, size: int, model: PlanMod
     draft.ids.add(custom_id)
     if label:
         draft.models.add(label)
+
+
+def _alone(planner: Planner, line: int, custom_id: str, size: int, label: str | None) -> None:
+    """A line too large for any batch: an error, and a part of its own (over the limit)."""
+    planner.add(
+        line,
+        custom_id,
+        "error",
+        "line_too_large",
+        f"the line is {size:,} bytes ({size + BODY_EXTRA:,} as a batch body), over the "
+        f"{planner.max_bytes:,}-byte limit of one batch: no batch can hold it; make the request "
+        "smaller (e.g. send big documents by file id)",
+    )
+    close(planner, "line_too_large")
+    planner.drafts.append(
+        Draft(
+            line,
+            line,
+            1,
+            size,
+            models={label} if label else set(),
+            over_limit=True,
+            ended_by="line_too_large",
+        )
+    )
 
 
 def close(planner: Planner, why: PartEnd) -> None:

@@ -233,21 +233,7 @@ def plan(
             ``overwrite``, holds the source, is taken by another split, cannot be written).
         TokenizerUnavailableError: no offline copy of the tiktoken encoding.
     """
-    if isinstance(max_requests, bool) or not 1 <= max_requests <= MAX_REQUESTS:
-        raise UsageError(
-            f"max_requests must be between 1 and {MAX_REQUESTS:,} (the API's limit per batch), got {max_requests!r}"
-        )
-    if isinstance(max_bytes, bool) or not 1 <= max_bytes <= MAX_BYTES_CEILING:
-        raise UsageError(
-            f"max_bytes must be between 1 and {MAX_BYTES_CEILING:,} (256 MiB, the API's limit per batch), "
-            f"got {max_bytes!r}"
-        )
-    if isinstance(max_line_bytes, bool) or max_line_bytes < 1:
-        raise UsageError(f"max_line_bytes must be at least 1, got {max_line_bytes!r}")
-    if not margin.is_finite() or not Decimal(0) <= margin < 1:
-        raise UsageError(f"margin must be at least 0 and under 1, got {margin!r}")
-    if token_factor is not None and (not token_factor.is_finite() or token_factor <= 0):
-        raise UsageError(f"token_factor must be a decimal number above 0, got {token_factor!r}")
+    _check_limits(max_requests, max_bytes, max_line_bytes, margin, token_factor)
     if isinstance(betas, str):
         betas = [betas]
     table = table or load_pricing()  # before the split directory is taken
@@ -269,9 +255,36 @@ def plan(
 
         return parallel_plan(Path(path), settings, jobs=resolve_jobs(jobs), progress=progress)
     target = None if split is None else SplitDir(split, overwrite=overwrite, source=str(path))
+    return _plan_here(Path(path), settings, target, force=force)
+
+
+def _check_limits(
+    max_requests: int, max_bytes: int, max_line_bytes: int, margin: Decimal, token_factor: Decimal | None
+) -> None:
+    """The limits and factors of :func:`plan` in range (the API's limits per batch)."""
+    if isinstance(max_requests, bool) or not 1 <= max_requests <= MAX_REQUESTS:
+        raise UsageError(
+            f"max_requests must be between 1 and {MAX_REQUESTS:,} (the API's limit per batch), got {max_requests!r}"
+        )
+    if isinstance(max_bytes, bool) or not 1 <= max_bytes <= MAX_BYTES_CEILING:
+        raise UsageError(
+            f"max_bytes must be between 1 and {MAX_BYTES_CEILING:,} (256 MiB, the API's limit per batch), "
+            f"got {max_bytes!r}"
+        )
+    if isinstance(max_line_bytes, bool) or max_line_bytes < 1:
+        raise UsageError(f"max_line_bytes must be at least 1, got {max_line_bytes!r}")
+    if not margin.is_finite() or not Decimal(0) <= margin < 1:
+        raise UsageError(f"margin must be at least 0 and under 1, got {margin!r}")
+    if token_factor is not None and (not token_factor.is_finite() or token_factor <= 0):
+        raise UsageError(f"token_factor must be a decimal number above 0, got {token_factor!r}")
+
+
+def _plan_here(path: Path, settings: PlanSettings, target: SplitDir | None, *, force: bool) -> Plan:
+    """The plan made in this process: the file read once, each request checked and placed, the
+    requests that could reach a limit counted; with ``target``, the parts written and committed."""
     sink = Sink(target)
     try:
-        planner = Planner(Path(path), settings, sink=sink, stop_on_error=target is not None and not force)
+        planner = Planner(path, settings, sink=sink, stop_on_error=target is not None and not force)
         for chunk, counts, _ in counted(planner, planner.shapes()):
             position = 0
             for shape in chunk:

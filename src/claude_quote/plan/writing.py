@@ -284,6 +284,24 @@ def commit(target: SplitDir, plan: Plan, files: list[PartFile]) -> Plan:
     first (a directory without one is incomplete), then old parts this split does not replace.
     """
     folder = target.folder
+    _check_written(folder, plan, files)
+    finals = [folder / part.file for part in plan.parts]
+    _put_in_place(folder, plan, files, finals)
+    _sync_dir(folder)
+    target.committed = True
+    split = Split(
+        directory=str(folder),
+        files=tuple(str(p) for p in finals),
+        manifest=str(folder / _MANIFEST),
+        requests=sum(f.lines for f in files),
+        custom_ids=sum(f.lines for f in files),
+        lines_sha256=plan.lines_sha256,
+    )
+    return plan.model_copy(update={"split": split})
+
+
+def _check_written(folder: Path, plan: Plan, files: list[PartFile]) -> None:
+    """The files written are the plan's parts: as many, of the same lines and bytes each."""
     written = [(f.lines, f.bytes) for f in files]
     planned = [(p.requests, p.bytes) for p in plan.parts]
     if written != planned:
@@ -292,7 +310,11 @@ def commit(target: SplitDir, plan: Plan, files: list[PartFile]) -> Plan:
             f"{len(plan.parts):,} parts of {plan.requests:,} requests: no parts written",
             path=str(folder),
         )
-    finals = [folder / part.file for part in plan.parts]
+
+
+def _put_in_place(folder: Path, plan: Plan, files: list[PartFile], finals: list[Path]) -> None:
+    """The old manifest and old parts removed, the parts renamed to ``finals``, the manifest written;
+    on a failure the parts put in place are removed again."""
     placed: list[Path] = []
     try:
         old = _existing(folder)
@@ -316,17 +338,6 @@ def commit(target: SplitDir, plan: Plan, files: list[PartFile]) -> Plan:
             with contextlib.suppress(OSError):
                 path.unlink()
         raise
-    _sync_dir(folder)
-    target.committed = True
-    split = Split(
-        directory=str(folder),
-        files=tuple(str(p) for p in finals),
-        manifest=str(folder / _MANIFEST),
-        requests=sum(f.lines for f in files),
-        custom_ids=sum(f.lines for f in files),
-        lines_sha256=plan.lines_sha256,
-    )
-    return plan.model_copy(update={"split": split})
 
 
 def write_parts(plan: Plan, directory: str | Path, *, overwrite: bool = False, force: bool = False) -> Plan:

@@ -261,39 +261,61 @@ def crosscheck(
     )
     found: list[Disagreement] = []
     for source in sources:
-        externals = source.models(at)
-        seen: set[str] = set()
-        count = 0
-        for ext in sorted(externals, key=lambda e: e.name):
-            ours = [m for m in table.models if any(ext.matches(n) for n in _api_names(m))]
-            if not ours:
-                found.append(Disagreement(source.name, ext.name, ext.name, "model", "-", "listed"))
-                continue
-            for model in ours:
-                seen.add(model.id)
-                if model.price_at(at) is None:
-                    released = f"released {model.released.isoformat()}"
-                    found.append(Disagreement(source.name, model.id, ext.name, "model", released, "listed"))
-                    continue
-                facts = our_facts(model, table, at)
-                for key, theirs in ext.facts.items():
-                    count += 1
-                    if not _same(facts.get(key), theirs):
-                        found.append(
-                            Disagreement(
-                                source.name, model.id, ext.name, key, _shown(facts.get(key)), _shown(theirs)
-                            )
-                        )
-                # a tier we have and the source does not state, where it states the base rate
-                for key, value in facts.items():
-                    base = key.split(" (prompt >")[0]
-                    if value is not None and key != base and key not in ext.facts and base in ext.facts:
-                        found.append(Disagreement(source.name, model.id, ext.name, key, _shown(value), "-"))
-        for model in table.models:
-            available = model.released <= at and not model.is_retired(at)
-            if available and model.id not in seen:
-                found.append(Disagreement(source.name, model.id, "-", "model", "listed", "-"))
-        report.compared[source.label] = count
+        report.compared[source.label] = _compare_source(table, source, at, found)
+    _allow(report, found, allowances)
+    return report
+
+
+def _compare_source(table: PriceTable, source: PriceSource, at: date, found: list[Disagreement]) -> int:
+    """Every model ``source`` lists set against ours, and ours it does not list (disagreements added to
+    ``found``); how many facts were compared."""
+    seen: set[str] = set()
+    count = 0
+    for ext in sorted(source.models(at), key=lambda e: e.name):
+        ours = [m for m in table.models if any(ext.matches(n) for n in _api_names(m))]
+        if not ours:
+            found.append(Disagreement(source.name, ext.name, ext.name, "model", "-", "listed"))
+            continue
+        for model in ours:
+            seen.add(model.id)
+            count += _compare_model(table, source, ext, model, at, found)
+    for model in table.models:
+        available = model.released <= at and not model.is_retired(at)
+        if available and model.id not in seen:
+            found.append(Disagreement(source.name, model.id, "-", "model", "listed", "-"))
+    return count
+
+
+def _compare_model(
+    table: PriceTable,
+    source: PriceSource,
+    ext: ExternalModel,
+    model: ModelInfo,
+    at: date,
+    found: list[Disagreement],
+) -> int:
+    """One of our models against the source's entry for it; how many of the source's facts were compared."""
+    if model.price_at(at) is None:
+        released = f"released {model.released.isoformat()}"
+        found.append(Disagreement(source.name, model.id, ext.name, "model", released, "listed"))
+        return 0
+    facts = our_facts(model, table, at)
+    for key, theirs in ext.facts.items():
+        if not _same(facts.get(key), theirs):
+            found.append(
+                Disagreement(source.name, model.id, ext.name, key, _shown(facts.get(key)), _shown(theirs))
+            )
+    # a tier we have and the source does not state, where it states the base rate
+    for key, value in facts.items():
+        base = key.split(" (prompt >")[0]
+        if value is not None and key != base and key not in ext.facts and base in ext.facts:
+            found.append(Disagreement(source.name, model.id, ext.name, key, _shown(value), "-"))
+    return len(ext.facts)
+
+
+def _allow(report: Report, found: list[Disagreement], allowances: Sequence[Allowance]) -> None:
+    """The disagreements into ``report``, each with the first allowance that covers it; the allowances
+    that covered none listed as unused."""
     used: set[int] = set()
     for d in found:
         allowance = next((i for i, a in enumerate(allowances) if a.covers(d)), None)
@@ -302,7 +324,6 @@ def crosscheck(
             d = Disagreement(**{**d.__dict__, "allowed": allowances[allowance]})
         report.disagreements.append(d)
     report.unused = [a for i, a in enumerate(allowances) if i not in used]
-    return report
 
 
 def load_allowances(path: Path) -> list[Allowance]:

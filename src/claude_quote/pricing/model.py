@@ -278,6 +278,25 @@ class ModelInfo(_Model):
         a replacement that is itself retired on ``at`` is followed to its own replacement, and the
         replacement's display name is added: ``use claude-sonnet-5-5 (Claude Sonnet 5.5) instead``.
         """
+        status = self._lifecycle_status(at)
+        if status is None:
+            return None
+        text, shown = status
+        advice = self._replacement_advice(at, table)
+        if advice:
+            shown.append("replacement")
+            text += f"; {advice}"
+        labels = {
+            "retired": "retirement date",
+            "deprecated": "deprecation date",
+            "replacement": "replacement",
+        }
+        doubtful = [labels[f] for f in shown if f in self.uncertain]
+        return text + (f" (UNCERTAIN: {', '.join(doubtful)})" if doubtful else "")
+
+    def _lifecycle_status(self, at: date) -> tuple[str, list[str]] | None:
+        """Where the model is in its lifecycle on ``at`` (retired, deprecated, due to retire, maybe
+        retired), and the recorded fields the text relies on; None while it is simply available."""
         shown: list[str] = []
         if self.is_retired(at):
             assert self.retired is not None
@@ -308,17 +327,7 @@ class ModelInfo(_Model):
             )
         else:
             return None
-        advice = self._replacement_advice(at, table)
-        if advice:
-            shown.append("replacement")
-            text += f"; {advice}"
-        labels = {
-            "retired": "retirement date",
-            "deprecated": "deprecation date",
-            "replacement": "replacement",
-        }
-        doubtful = [labels[f] for f in shown if f in self.uncertain]
-        return text + (f" (UNCERTAIN: {', '.join(doubtful)})" if doubtful else "")
+        return text, shown
 
     def _replacement_advice(self, at: date, table: PriceTable | None) -> str | None:
         if self.replacement is None:
@@ -352,6 +361,23 @@ class ModelInfo(_Model):
 
     @model_validator(mode="after")
     def _dates_are_ordered(self) -> ModelInfo:
+        self._check_entry_order()
+        self._check_after_release()
+        self._check_fast_mode_removal()
+        if self.deprecated is not None and self.retired is not None and self.deprecated > self.retired:
+            raise ValueError(f"{self.id}: deprecated {self.deprecated} is after retired {self.retired}")
+        if self.replacement == self.id:
+            raise ValueError(f"{self.id}: replacement names the model itself; name the model to use instead")
+        unknown = set(self.uncertain) - set(type(self).model_fields)
+        if unknown:
+            raise ValueError(
+                f"{self.id}: uncertain names fields that do not exist: {sorted(unknown)}; "
+                f"use one of {sorted(type(self).model_fields)}"
+            )
+        return self
+
+    def _check_entry_order(self) -> None:
+        """Price and fast-mode entries in ascending date order, the first price entry on the release."""
         for label, entries in (("prices", self.prices), ("fast_mode", self.fast_mode)):
             days = [e.effective_from for e in entries]
             if days != sorted(set(days)):
@@ -366,12 +392,18 @@ class ModelInfo(_Model):
             )
         if self.fast_mode and self.fast_mode[0].effective_from < self.released:
             raise ValueError(f"{self.id}: fast_mode starts before the release date {self.released}")
+
+    def _check_after_release(self) -> None:
+        """Lifecycle dates after the release, and no price entry from the retirement on."""
         for label in ("retired", "retires_not_before", "deprecated", "fast_mode_removed"):
             day: date | None = getattr(self, label)
             if day is not None and day <= self.released:
                 raise ValueError(f"{self.id}: {label} {day} is not after released {self.released}")
         if self.retired is not None and self.prices[-1].effective_from >= self.retired:
             raise ValueError(f"{self.id}: a price entry starts on or after retirement ({self.retired})")
+
+    def _check_fast_mode_removal(self) -> None:
+        """A withdrawal of fast mode with fast-mode entries before it, and its billing afterwards."""
         if self.fast_mode_removed is not None and not self.fast_mode:
             raise ValueError(f"{self.id}: fast_mode_removed is set but there are no fast_mode entries")
         if self.fast_mode_after_removal != "rejected" and self.fast_mode_removed is None:
@@ -385,17 +417,6 @@ class ModelInfo(_Model):
                 raise ValueError(
                     f"{self.id}: a fast_mode entry starts on or after fast_mode_removed ({self.fast_mode_removed})"
                 )
-        if self.deprecated is not None and self.retired is not None and self.deprecated > self.retired:
-            raise ValueError(f"{self.id}: deprecated {self.deprecated} is after retired {self.retired}")
-        if self.replacement == self.id:
-            raise ValueError(f"{self.id}: replacement names the model itself; name the model to use instead")
-        unknown = set(self.uncertain) - set(type(self).model_fields)
-        if unknown:
-            raise ValueError(
-                f"{self.id}: uncertain names fields that do not exist: {sorted(unknown)}; "
-                f"use one of {sorted(type(self).model_fields)}"
-            )
-        return self
 
 
 _E = TypeVar("_E", PriceEntry, FastModeEntry)

@@ -8,7 +8,7 @@ blended plan; the warnings about models and rates; and the option checks
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -268,6 +268,10 @@ class _MonthOf:
         self.rt_scale = 10 ** (rt_exponent - self.exponent)
         self.b_scale = 1 if batch is None else 10 ** (batch.card.unit_exponent - self.exponent)
         self.effective_from = realtime.effective_from
+        self.month: Callable[[int, Decimal, int], MonthRow] = (
+            self._realtime_month if batch is None else self._batch_month
+        )
+        """One month, any workload: its tokens priced by the engine (chosen once, not each month)."""
 
     def linear(self) -> _Linear | None:
         """One request's amounts (None when a price is missing: then each month the Decimal way)."""
@@ -306,6 +310,43 @@ class _MonthOf:
         self, linear: _Linear, volumes: Sequence[tuple[Decimal, int]], start: int, stop: int
     ) -> Iterator[MonthRow]:
         """Months of requests of one shape: each amount is requests × one request's (integers)."""
+        if self.batch is None:
+            return self._realtime_months(linear, volumes, start, stop)
+        return self._batch_months(linear, volumes, start, stop)
+
+    def _realtime_months(
+        self, linear: _Linear, volumes: Sequence[tuple[Decimal, int]], start: int, stop: int
+    ) -> Iterator[MonthRow]:
+        """:meth:`months` of a workload the Batch API cannot run: real time in every column."""
+        rt_unit, _, _, _, _, _, prompt, output, most = linear
+        rt_scale, exponent, effective = self.rt_scale, self.exponent, self.effective_from
+        retired_from, month = self.retired_from, self.month
+        for k in range(start, stop):
+            exact, n = volumes[k]
+            if n > most:
+                yield month(k, exact, n)
+                continue
+            rt = n * rt_unit * rt_scale
+            yield (
+                k,
+                exact,
+                n,
+                0,
+                n * prompt,
+                n * output,
+                rt,
+                rt,
+                rt,
+                rt,
+                exponent,
+                effective,
+                k >= retired_from,
+            )
+
+    def _batch_months(
+        self, linear: _Linear, volumes: Sequence[tuple[Decimal, int]], start: int, stop: int
+    ) -> Iterator[MonthRow]:
+        """:meth:`months` with the Batch API: batch, batch with cache hits, and the blend of ``share``."""
         rt_unit, batch_unit, rest_unit, write, read, cacheable, prompt, output, most = linear
         rt_scale, b_scale, exponent, effective = (
             self.rt_scale,
@@ -313,31 +354,14 @@ class _MonthOf:
             self.exponent,
             self.effective_from,
         )
-        retired_from, hit, share = self.retired_from, self.hit, self.share
+        retired_from, hit, share, month = self.retired_from, self.hit, self.share, self.month
         whole = share == 1
         for k in range(start, stop):
             exact, n = volumes[k]
             if n > most:
-                yield self.month(k, exact, n)
+                yield month(k, exact, n)
                 continue
             rt = n * rt_unit * rt_scale
-            if self.batch is None:
-                yield (
-                    k,
-                    exact,
-                    n,
-                    0,
-                    n * prompt,
-                    n * output,
-                    rt,
-                    rt,
-                    rt,
-                    rt,
-                    exponent,
-                    effective,
-                    k >= retired_from,
-                )
-                continue
             batch = n * batch_unit
             if hit is None:
                 cached = batch
@@ -372,32 +396,37 @@ class _MonthOf:
                 k >= retired_from,
             )
 
-    def month(self, k: int, exact: Decimal, requests: int) -> MonthRow:
-        """One month, any workload: its tokens priced by the engine (Decimal where it must)."""
-        engine, realtime, batch, hit = self.engine, self.realtime, self.batch, self.hit
+    def _realtime_month(self, k: int, exact: Decimal, requests: int) -> MonthRow:
+        """:meth:`month` of a workload the Batch API cannot run: real time in every column."""
         tokens = scaled(self.sample, requests, self.workload.sample_requests)
+        rt = self.engine.units(self.realtime, tokens)
+        if rt is None:
+            return self._decimal(k, exact, requests, tokens)
+        rt *= self.rt_scale
         prompt = tokens[0] + tokens[1] + tokens[2] + tokens[3]
         retired = k >= self.retired_from
+        return (
+            k,
+            exact,
+            requests,
+            0,
+            prompt,
+            tokens[4],
+            rt,
+            rt,
+            rt,
+            rt,
+            self.exponent,
+            self.effective_from,
+            retired,
+        )
+
+    def _batch_month(self, k: int, exact: Decimal, requests: int) -> MonthRow:
+        """:meth:`month` with the Batch API: its tokens priced by the engine (Decimal where it must)."""
+        engine, realtime, batch, hit = self.engine, self.realtime, self.batch, self.hit
+        assert batch is not None
+        tokens = scaled(self.sample, requests, self.workload.sample_requests)
         rt = engine.units(realtime, tokens)
-        if batch is None:
-            if rt is None:
-                return self._decimal(k, exact, requests, tokens)
-            rt *= self.rt_scale
-            return (
-                k,
-                exact,
-                requests,
-                0,
-                prompt,
-                tokens[4],
-                rt,
-                rt,
-                rt,
-                rt,
-                self.exponent,
-                self.effective_from,
-                retired,
-            )
         plain_batch = engine.units(batch, tokens)
         cached = plain_batch if hit is None else engine.units(batch, with_cache_hits(tokens, hit))
         in_batch = _batch_requests(requests, self.share)
@@ -415,7 +444,7 @@ class _MonthOf:
             exact,
             requests,
             in_batch,
-            prompt,
+            tokens[0] + tokens[1] + tokens[2] + tokens[3],
             tokens[4],
             rt * self.rt_scale,
             plain_batch * self.b_scale,
@@ -423,7 +452,7 @@ class _MonthOf:
             blended,
             self.exponent,
             self.effective_from,
-            retired,
+            k >= self.retired_from,
         )
 
     def _decimal(self, k: int, exact: Decimal, requests: int, tokens: TokenBuckets) -> MonthRow:

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from claude_quote.money import from_units
-from claude_quote.pricing import PriceTable
+from claude_quote.pricing import ModelInfo, PriceTable
 from claude_quote.workload_spec import Workload
 
 from .arithmetic import MoneyColumns, exact_difference, exact_sum
@@ -126,6 +127,30 @@ def _workload_projection(
     info = engine.resolve(workload.model, first)
     engine.check_model(workload, info, starts)
     cache_warnings(engine, workload)
+    own, total_requests = _add_months(engine, workload, info, starts, length, sums)
+    return WorkloadProjection(
+        **summary_fields(workload),
+        model=info.id,
+        model_name=info.name,
+        months=MonthRows(partial(_month_values, engine, workload, info, starts, length), len(starts)),
+        realtime_cost=own.decimal(0, 0),
+        batch_cost=own.decimal(1, 0),
+        blended_cost=own.decimal(2, 0),
+        savings=from_units(own.columns[0][0] - own.columns[2][0], own.exponent),
+        total_requests=total_requests,
+    )
+
+
+def _add_months(
+    engine: MonthPricer,
+    workload: Workload,
+    info: ModelInfo,
+    starts: list[date],
+    length: MonthLength,
+    sums: _MonthSums,
+) -> tuple[MoneyColumns, int]:
+    """Price the workload's months, adding each to ``sums``; its own totals (real time, batch,
+    blended, in one column each) and its requests."""
     own = MoneyColumns(3, 1)
     total_requests = 0
     money = sums.money
@@ -153,51 +178,44 @@ def _workload_projection(
         mine[1][0] += cached * own_factor
         mine[2][0] += mixed * own_factor
         total_requests += requests
+    return own, total_requests
 
-    def months() -> Iterator[MonthValues]:
-        days = [days_in(month, length) for month in starts]
-        for (
-            k,
+
+def _month_values(
+    engine: MonthPricer, workload: Workload, info: ModelInfo, starts: list[date], length: MonthLength
+) -> Iterator[MonthValues]:
+    """The workload's months again, as :class:`MonthRows` reads them (priced without warnings)."""
+    days = [days_in(month, length) for month in starts]
+    for (
+        k,
+        exact,
+        requests,
+        batch_requests,
+        prompt,
+        output,
+        rt,
+        _,
+        cached,
+        mixed,
+        exponent,
+        effective,
+        retired,
+    ) in month_rows(engine, workload, info, monthly_requests(workload, starts, length), warn=False):
+        yield (
+            starts[k],
+            days[k],
             exact,
             requests,
             batch_requests,
             prompt,
             output,
-            rt,
-            _,
-            cached,
-            mixed,
-            exponent,
+            from_units(rt, exponent),
+            from_units(cached, exponent),
+            from_units(mixed, exponent),
+            from_units(rt - mixed, exponent),
             effective,
             retired,
-        ) in month_rows(engine, workload, info, monthly_requests(workload, starts, length), warn=False):
-            yield (
-                starts[k],
-                days[k],
-                exact,
-                requests,
-                batch_requests,
-                prompt,
-                output,
-                from_units(rt, exponent),
-                from_units(cached, exponent),
-                from_units(mixed, exponent),
-                from_units(rt - mixed, exponent),
-                effective,
-                retired,
-            )
-
-    return WorkloadProjection(
-        **summary_fields(workload),
-        model=info.id,
-        model_name=info.name,
-        months=MonthRows(months, len(starts)),
-        realtime_cost=own.decimal(0, 0),
-        batch_cost=own.decimal(1, 0),
-        blended_cost=own.decimal(2, 0),
-        savings=from_units(own.columns[0][0] - own.columns[2][0], own.exponent),
-        total_requests=total_requests,
-    )
+        )
 
 
 def _years(months: Sequence[MonthTotal]) -> tuple[YearTotal, ...]:

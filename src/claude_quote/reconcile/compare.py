@@ -310,25 +310,7 @@ def _compare(
     """:func:`compare` of ``lines`` (in results order) with the estimate ``find`` gives for each id;
     the compared requests are added to ``rows`` (a list, or on disk), then summed from there."""
     prices = _Prices(engine_for(table), actuals)
-    not_billed: Counter[str] = Counter()
-    not_billed_estimate = unestimated_actual = Decimal(0)
-    unestimated = 0
-    with decimal.localcontext(EXACT):
-        for line in lines:
-            estimate = find(line.custom_id)
-            if line.usage is None:
-                if estimate is not None:
-                    not_billed[line.type] += 1
-                    not_billed_estimate += prices.of(estimate[0], line, estimate[1], actual=False)[1]
-                continue
-            assert line.model is not None
-            actual_card, actual = prices.of(line.model, line, line.usage, actual=True)
-            if estimate is None:
-                unestimated += 1
-                unestimated_actual += actual
-                continue
-            estimate_card, estimated = prices.of(estimate[0], line, estimate[1], actual=False)
-            rows.append(_row(line, actual_card, estimate_card, estimate[1], estimated, actual))
+    not_billed, not_billed_estimate, unestimated, unestimated_actual = _match(prices, lines, find, rows)
     sums = _Sums(prices.engine)
     for row in rows:
         sums.add(row)
@@ -355,6 +337,37 @@ def _compare(
         unestimated_actual=plain(unestimated_actual),
         warnings=tuple(_warnings(sums.switched, not_billed, missing_count, missing_ids, unestimated)),
     )
+
+
+def _match(
+    prices: _Prices,
+    lines: Iterable[BatchResult],
+    find: Callable[[str], tuple[str, Usage] | None],
+    rows: list[_Row] | Rows,
+) -> tuple[Counter[str], Decimal, int, Decimal]:
+    """Each result line priced and matched with its estimate: the compared requests added to
+    ``rows``; estimated requests not billed (by result type, and their estimate), and billed
+    requests without an estimate (how many, and what they cost)."""
+    not_billed: Counter[str] = Counter()
+    not_billed_estimate = unestimated_actual = Decimal(0)
+    unestimated = 0
+    with decimal.localcontext(EXACT):
+        for line in lines:
+            estimate = find(line.custom_id)
+            if line.usage is None:
+                if estimate is not None:
+                    not_billed[line.type] += 1
+                    not_billed_estimate += prices.of(estimate[0], line, estimate[1], actual=False)[1]
+                continue
+            assert line.model is not None
+            actual_card, actual = prices.of(line.model, line, line.usage, actual=True)
+            if estimate is None:
+                unestimated += 1
+                unestimated_actual += actual
+                continue
+            estimate_card, estimated = prices.of(estimate[0], line, estimate[1], actual=False)
+            rows.append(_row(line, actual_card, estimate_card, estimate[1], estimated, actual))
+    return not_billed, not_billed_estimate, unestimated, unestimated_actual
 
 
 def _miss(row: _Row) -> tuple[Decimal, int]:

@@ -31,7 +31,7 @@ The two sides are named as in every reconcile report: ``estimate`` (our prices o
 from __future__ import annotations
 
 import decimal
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from decimal import Decimal
@@ -225,15 +225,7 @@ def reconcile_usage_report(
         costs = read_cost_report(cost_report, skip_invalid=skip_invalid)
         _bill(state, costs)
     lines = _org_lines(state.acc, costs is not None, state.per_model_billing)
-    with decimal.localcontext(EXACT):
-        estimate = sum((ln.estimate for ln in lines if ln.estimate is not None), Decimal(0))
-        actual: Decimal | None = None
-        if costs is not None:
-            actual = sum((ln.actual or Decimal(0) for ln in lines if ln.unpriced_reason is None), Decimal(0))
-            for ln in lines:
-                if ln.unpriced_reason is not None and ln.actual:
-                    _add(state.billed_not_compared, f"{ln.label} (not priced)", ln.actual)
-        error = None if actual is None else estimate - actual
+    estimate, actual, error = _totals(state, lines, costs is not None)
     days = sorted({row.day for row in usage.rows})
     priced_usage = sum((ln.usage for ln in lines if ln.cost is not None and ln.kind == "tokens"), Usage())
     searches = sum(ln.usage.web_search_requests for ln in lines if ln.kind == "web_search" and ln.cost)
@@ -258,6 +250,23 @@ def reconcile_usage_report(
         skipped_lines=tuple(state.skipped_lines),
         warnings=tuple(_org_warnings(lines, state, costs is not None, set(days))),
     )
+
+
+def _totals(
+    state: _State, lines: list[OrgLine], with_costs: bool
+) -> tuple[Decimal, Decimal | None, Decimal | None]:
+    """Our estimate, the bill of the lines we priced (with a cost report) and the difference; what
+    was billed for a line we did not price is kept as billed and not compared."""
+    with decimal.localcontext(EXACT):
+        estimate = sum((ln.estimate for ln in lines if ln.estimate is not None), Decimal(0))
+        actual: Decimal | None = None
+        if with_costs:
+            actual = sum((ln.actual or Decimal(0) for ln in lines if ln.unpriced_reason is None), Decimal(0))
+            for ln in lines:
+                if ln.unpriced_reason is not None and ln.actual:
+                    _add(state.billed_not_compared, f"{ln.label} (not priced)", ln.actual)
+        error = None if actual is None else estimate - actual
+    return estimate, actual, error
 
 
 def _price_rows(state: _State, usage: UsageReport) -> None:
@@ -463,7 +472,6 @@ def _org_lines(acc: Mapping[_Key, _OrgAccumulator], with_costs: bool, per_model:
 
 
 def _org_warnings(lines: list[OrgLine], state: _State, with_costs: bool, usage_days: set[date]) -> list[str]:
-    flags = state.flags
     out: list[str] = []
     for line in lines:
         if line.unpriced_reason is not None:
@@ -471,6 +479,20 @@ def _org_warnings(lines: list[OrgLine], state: _State, with_costs: bool, usage_d
                 f"{line.label}: {line.usage.total_tokens:,} tokens in {line.rows} row(s) were not "
                 f"priced: {line.unpriced_reason}"
             )
+    out += _lower_bound_warnings(state.flags)
+    out += _retired_warnings(state.models.values())
+    out.extend(state.notes)
+    out += _billing_warnings(state, with_costs, usage_days)
+    if state.skipped:
+        shown = "; ".join((f"line {s.line}: " if s.line else "") + s.reason for s in state.skipped_lines[:5])
+        more = " (first 5 shown)" if state.skipped > 5 else ""
+        out.append(f"skipped {state.skipped} invalid row(s){more}: {shown}")
+    return out
+
+
+def _lower_bound_warnings(flags: Mapping[str, set[str]]) -> list[str]:
+    """What the usage report cannot show (a tier's threshold, US-only inference, fast mode), by model."""
+    out: list[str] = []
     if _LOWER_BOUND_CONTEXT in flags:
         out.append(
             f"{', '.join(sorted(flags[_LOWER_BOUND_CONTEXT]))}: a request is billed at higher rates when "
@@ -488,7 +510,13 @@ def _org_warnings(lines: list[OrgLine], state: _State, with_costs: bool, usage_d
             f"{', '.join(sorted(flags[_LOWER_BOUND_SPEED]))}: the usage report is not grouped by speed, "
             "so fast mode cannot be seen; priced at standard speed (a lower bound)"
         )
-    for info, days in sorted(state.models.values(), key=lambda m: m[0].id):
+    return out
+
+
+def _retired_warnings(models: Iterable[tuple[ModelInfo, set[date]]]) -> list[str]:
+    """Models with usage on days after they were retired."""
+    out: list[str] = []
+    for info, days in sorted(models, key=lambda m: m[0].id):
         retired = sorted(d for d in days if info.is_retired(d))
         if retired:
             assert info.retired is not None
@@ -496,7 +524,12 @@ def _org_warnings(lines: list[OrgLine], state: _State, with_costs: bool, usage_d
                 f"{info.id} was retired on {info.retired.isoformat()} but has usage on "
                 f"{_span(set(retired))}; priced at its last list price"
             )
-    out.extend(state.notes)
+    return out
+
+
+def _billing_warnings(state: _State, with_costs: bool, usage_days: set[date]) -> list[str]:
+    """What limits the comparison with the bill: no per-model rows, bills not compared, other days."""
+    out: list[str] = []
     if with_costs and not state.per_model_billing:
         out.append(
             "the cost report has no per-model rows (export it with group_by[]=description), so only the "
@@ -509,10 +542,6 @@ def _org_warnings(lines: list[OrgLine], state: _State, with_costs: bool, usage_d
             f"the usage report covers {_span(usage_days)} but the cost report {_span(state.cost_days)}; "
             "the totals may not cover the same days"
         )
-    if state.skipped:
-        shown = "; ".join((f"line {s.line}: " if s.line else "") + s.reason for s in state.skipped_lines[:5])
-        more = " (first 5 shown)" if state.skipped > 5 else ""
-        out.append(f"skipped {state.skipped} invalid row(s){more}: {shown}")
     return out
 
 
