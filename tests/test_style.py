@@ -1,9 +1,10 @@
-"""Functions stay short where they were split: at most 40 lines of body (the style guide's limit).
+"""Functions stay short: at most 40 lines of body (the style guide's limit), in every module.
 
 A function's length is its body after the docstring: from its first statement to the end of its last,
 blank lines and comments between them included (what a reader scrolls through). Read from the source
-with ``ast``. The modules in ``SPLIT`` fit the limit; a module joins the list once its long functions
-are split by what each part handles (one function per section of a report, per step of a command).
+with ``ast``. ``SPLIT`` holds the paths checked (``""``: the whole package); a long function is split by
+what each part handles (one function per section of a report, per step of a command). ``KEPT`` lists
+the few hot loops left long on purpose, each with its reason.
 """
 
 from __future__ import annotations
@@ -15,24 +16,14 @@ from tests.conftest import ROOT
 
 PACKAGE = ROOT / "src" / "claude_quote"
 LIMIT = 40
-SPLIT = (
-    "calibrate.py",
-    "render/",
-    "estimate/estimator.py",
-    "estimate/notes.py",
-    "estimate/reading.py",
-    "estimate/result.py",
-    "estimate/sampling.py",
-    "cli/",
-    "plan/",
-    "projections/",
-    "reconcile/compare.py",
-    "reconcile/org.py",
-    "tokens_exact.py",
-    "pricing/",
-)
-"""Paths under ``src/claude_quote`` whose every function fits ``LIMIT`` (a folder ends in ``/``)."""
+SPLIT = ("",)
+"""Paths under ``src/claude_quote`` whose every function fits ``LIMIT`` (a folder ends in ``/``; ``""``
+is every module)."""
 KEPT = {
+    "workloads/results.py": {
+        "_pass": "the results reader's fast path, once per result line (benchmarks/bench_reconcile.py, "
+        "at its floor): the sums are added inline, a helper would be a call per line",
+    },
     "projections/engine.py": {
         "_batch_months": "the per-month loop of a projection with the Batch API (benchmarks/"
         "bench_projection.py): a helper for its cache-hit or blend arithmetic would add a call per month",
@@ -71,14 +62,14 @@ def _split_modules() -> list[Path]:
     paths = []
     for path in sorted(PACKAGE.rglob("*.py")):
         relative = path.relative_to(PACKAGE).as_posix()
-        if any(relative == s or (s.endswith("/") and relative.startswith(s)) for s in SPLIT):
+        if any(relative == s or ((s == "" or s.endswith("/")) and relative.startswith(s)) for s in SPLIT):
             paths.append(path)
     return paths
 
 
 def test_split_modules_have_no_function_over_the_limit() -> None:
     modules = _split_modules()
-    assert len(modules) > 10  # calibrate.py and every module of render/
+    assert len(modules) > 100  # every module of the package
     found = [
         line
         for path in modules

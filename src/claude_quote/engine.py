@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import compress, islice
@@ -47,7 +47,7 @@ from pydantic import BaseModel, ConfigDict, computed_field
 
 from .errors import PriceNotAvailableError, UsageError
 from .money import EXACT, PER_MTOK, PER_THOUSAND, from_units, plain
-from .pricing import ModelInfo, PriceTable, Rates, load_pricing, resolve_model
+from .pricing import ModelInfo, PriceEntry, PriceTable, Rates, load_pricing, resolve_model
 from .usage import BUCKETS, Usage
 
 __all__ = [
@@ -424,6 +424,19 @@ def _unit_rates(rates: tuple[_Rates5, ...], web: Decimal | None) -> tuple[int, t
     return exponent, units
 
 
+@dataclass(frozen=True, slots=True)
+class _SpeedRates:
+    """The rates a request runs at before residency and batch (:meth:`Engine._speed_rates`)."""
+
+    speed: Speed
+    base: Rates
+    tiers: tuple[tuple[int, Rates], ...]
+    effective_from: date
+    uncertain: str | None
+    """Why the rates are uncertain, if they are."""
+    notes: tuple[str, ...] = ()
+
+
 def _scaled(rates: Rates, factor: Decimal) -> _Rates5:
     out: list[Decimal | None] = []
     with decimal.localcontext(EXACT):
@@ -473,51 +486,60 @@ class Engine:
         return found
 
     def _make_card(self, info: ModelInfo, at: date, mods: Modifiers) -> RateCard:
-        table = self.table
         entry = info.price_at(at)
         if entry is None:
             raise PriceNotAvailableError(
                 f"{info.id} was released on {info.released.isoformat()}; there is no price for {at.isoformat()}"
             )
-        speed: Speed = "standard"
-        notes: list[str] = []
-        base: Rates = entry
-        effective_from, uncertain = entry.effective_from, entry.uncertain
-        tiers: tuple[tuple[int, Rates], ...] = tuple((t.above_prompt_tokens, t) for t in entry.tiers)
-        if mods.speed == "fast":
-            fast = info.fast_mode_at(at)
-            if fast is not None:
-                speed, base, tiers = "fast", fast, ()
-                effective_from, uncertain = fast.effective_from, fast.uncertain
-            elif info.fast_mode_billing(at) == "standard":
-                notes.append(info.fast_mode_fallback_warning(at) or "")
-            else:
-                raise PriceNotAvailableError(self._no_fast(info, at))
+        run = self._speed_rates(info, at, mods, entry)
         factor = Decimal(1)
         if mods.geo == "us":
             factor *= self._residency(info, at)
         if mods.mode == "batch":
             factor *= self._batch(info, at, mods.speed)
-        rates = (_scaled(base, factor), *(_scaled(t, factor) for _, t in tiers))
-        web = None
-        if at >= table.web_search.effective_from:
-            web = table.web_search.usd_per_thousand
-            if mods.mode == "batch" and table.web_search.batch_discount:
-                with decimal.localcontext(EXACT):
-                    web = plain(web * table.batch.factor)
         return RateCard(
             model=info,
             at=at,
             modifiers=mods,
-            speed=speed,
-            effective_from=effective_from,
-            thresholds=tuple(t for t, _ in tiers),
-            rates=rates,
-            web_search=web,
-            uncertain=uncertain,
-            notes=tuple(notes),
-            lifecycle=info.lifecycle_warning(at, table),
+            speed=run.speed,
+            effective_from=run.effective_from,
+            thresholds=tuple(t for t, _ in run.tiers),
+            rates=(_scaled(run.base, factor), *(_scaled(t, factor) for _, t in run.tiers)),
+            web_search=self._web_search(at, mods.mode),
+            uncertain=run.uncertain,
+            notes=run.notes,
+            lifecycle=info.lifecycle_warning(at, self.table),
         )
+
+    def _speed_rates(self, info: ModelInfo, at: date, mods: Modifiers, entry: PriceEntry) -> _SpeedRates:
+        """The rates a request runs at before residency and batch: the entry and its tiers, or fast
+        mode's (which has no tiers), or standard rates with a note where fast mode was withdrawn."""
+        standard = _SpeedRates(
+            "standard",
+            entry,
+            tuple((t.above_prompt_tokens, t) for t in entry.tiers),
+            entry.effective_from,
+            entry.uncertain,
+        )
+        if mods.speed != "fast":
+            return standard
+        fast = info.fast_mode_at(at)
+        if fast is not None:
+            return _SpeedRates("fast", fast, (), fast.effective_from, fast.uncertain)
+        if info.fast_mode_billing(at) == "standard":
+            return replace(standard, notes=(info.fast_mode_fallback_warning(at) or "",))
+        raise PriceNotAvailableError(self._no_fast(info, at))
+
+    def _web_search(self, at: date, mode: Mode) -> Decimal | None:
+        """USD per thousand searches on ``at`` in ``mode`` (None before the fee existed)."""
+        table = self.table
+        if at < table.web_search.effective_from:
+            return None
+        web = table.web_search.usd_per_thousand
+        if mode == "batch" and table.web_search.batch_discount:
+            with decimal.localcontext(EXACT):
+                web = plain(web * table.batch.factor)
+        return web
 
     def _residency(self, info: ModelInfo, at: date) -> Decimal:
         residency = self.table.data_residency
@@ -619,22 +641,23 @@ class Engine:
                         note=note,
                     )
                 )
-            searches = buckets[5]
-            if searches:
-                if card.web_search is None:
-                    raise PriceNotAvailableError(
-                        f"web search was not offered before {self.table.web_search.effective_from.isoformat()}"
-                    )
-                out.append(
-                    CostLine(
-                        kind="web_search",
-                        quantity=searches,
-                        rate=card.web_search,
-                        amount=plain(card.web_search * searches / PER_THOUSAND),
-                        note=None,
-                    )
-                )
+            if buckets[5]:
+                out.append(self._search_line(buckets[5], card))
         return tuple(out)
+
+    def _search_line(self, searches: int, card: RateCard) -> CostLine:
+        """The web-search fee of ``searches`` on ``card`` (in the exact context)."""
+        if card.web_search is None:
+            raise PriceNotAvailableError(
+                f"web search was not offered before {self.table.web_search.effective_from.isoformat()}"
+            )
+        return CostLine(
+            kind="web_search",
+            quantity=searches,
+            rate=card.web_search,
+            amount=plain(card.web_search * searches / PER_THOUSAND),
+            note=None,
+        )
 
     def amount(self, buckets: Buckets, card: RateCard, tier: int | None = None) -> Decimal:
         """The exact total of ``buckets`` as ONE request (its tier chosen from its prompt), fast."""

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import pickle
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
@@ -453,56 +453,79 @@ def piece_items(run: _PartRun, piece: Piece, advance: PieceAdvance) -> Iterator[
 def _piece_shapes(
     run: _PartRun, piece: Piece, advance: PieceAdvance, *, read_text: bool = True
 ) -> Iterator[Any]:
-    done = 0
     if piece.kind == "text":
-        for index, where in piece.files:
-            path = Path(where)
-            run.reading = (index, 0)
-            size = path.stat().st_size
-            document: RequestShape | Path | None = path
-            if read_text:
-                skipped = len(run.not_text)
-                document = text_or_skip(run, path)
-                if len(run.not_text) > skipped:
-                    run.not_text_at.append((index, 0))
-            done += size
-            advance(size)
-            if document is not None:
-                run.positions.append((index, 0))
-                yield document
+        done = yield from _text_shapes(run, piece, advance, read_text)
     elif piece.kind == "requests":
-        index, where = piece.files[0]
-        path = Path(where)
-        for request in _requests(run, piece):
-            run.reading = (index, request.line)
-            shape = request_shape(run, path, request)
-            done += request.size_bytes
-            advance(request.size_bytes)
-            if shape is not None:
-                run.positions.append((index, request.line))
-                yield shape
+        done = yield from _request_shapes(run, piece, advance)
     else:
-        from claude_quote.workloads.tables import iter_table_rows
-
-        index, where = piece.files[0]
-        path = Path(where)
-        rows = iter_table_rows(
-            path,
-            text_column=run.text_column,
-            skip_invalid=run.skip_invalid,
-            on_skip=run.skip,
-            fields=template_fields(run, path),
-            row_groups=piece.row_groups,
-        )
-        for row in rows:
-            run.reading = (index, row.row)
-            shape = row_shape(run, path, row)
-            done += row.size_bytes
-            advance(row.size_bytes)
-            if shape is not None:
-                run.positions.append((index, row.row))
-                yield shape
+        done = yield from _table_shapes(run, piece, advance)
     advance(max(0, piece.size - done))
+
+
+def _text_shapes(
+    run: _PartRun, piece: Piece, advance: PieceAdvance, read_text: bool
+) -> Generator[Any, None, int]:
+    """The documents of a piece of text files (their paths, when ``read_text`` is off); returns the
+    bytes read."""
+    done = 0
+    for index, where in piece.files:
+        path = Path(where)
+        run.reading = (index, 0)
+        size = path.stat().st_size
+        document: RequestShape | Path | None = path
+        if read_text:
+            skipped = len(run.not_text)
+            document = text_or_skip(run, path)
+            if len(run.not_text) > skipped:
+                run.not_text_at.append((index, 0))
+        done += size
+        advance(size)
+        if document is not None:
+            run.positions.append((index, 0))
+            yield document
+    return done
+
+
+def _request_shapes(run: _PartRun, piece: Piece, advance: PieceAdvance) -> Generator[Any, None, int]:
+    """The request shapes of a piece of a request file; returns the bytes read."""
+    done = 0
+    index, where = piece.files[0]
+    path = Path(where)
+    for request in _requests(run, piece):
+        run.reading = (index, request.line)
+        shape = request_shape(run, path, request)
+        done += request.size_bytes
+        advance(request.size_bytes)
+        if shape is not None:
+            run.positions.append((index, request.line))
+            yield shape
+    return done
+
+
+def _table_shapes(run: _PartRun, piece: Piece, advance: PieceAdvance) -> Generator[Any, None, int]:
+    """The request shapes of a piece of a table (CSV, or Parquet row groups); returns the bytes read."""
+    from claude_quote.workloads.tables import iter_table_rows
+
+    done = 0
+    index, where = piece.files[0]
+    path = Path(where)
+    rows = iter_table_rows(
+        path,
+        text_column=run.text_column,
+        skip_invalid=run.skip_invalid,
+        on_skip=run.skip,
+        fields=template_fields(run, path),
+        row_groups=piece.row_groups,
+    )
+    for row in rows:
+        run.reading = (index, row.row)
+        shape = row_shape(run, path, row)
+        done += row.size_bytes
+        advance(row.size_bytes)
+        if shape is not None:
+            run.positions.append((index, row.row))
+            yield shape
+    return done
 
 
 def _requests(run: EstimateRun, piece: Piece) -> Iterator[Any]:

@@ -99,17 +99,9 @@ def run_pieces(
         KeyboardInterrupt: after the workers were stopped.
     """
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor
 
-    if isinstance(pieces, Sequence):
-        if not pieces:
-            raise ValueError("no pieces to count")
-        workers = min(jobs, len(pieces))
-        total = sum(p.size for p in pieces) if total is None else total
-    elif total is None:
-        raise ValueError("total is needed with pieces found as they go")
-    else:
-        workers = jobs
+    workers, total = _workers_and_total(pieces, jobs, total)
     context = multiprocessing.get_context("spawn")
     counter: Synchronized[int] = context.Value("q", 0)
     executor = ProcessPoolExecutor(
@@ -124,30 +116,57 @@ def run_pieces(
             futures: dict[Future[P], Piece] = {executor.submit(_run, piece): piece for piece in pieces}
             if not futures:
                 raise ValueError("no pieces to count")
-            shown = 0
-            failed_at: Position | None = None
-            while futures:
-                done, _ = wait(futures, timeout=0.1, return_when=FIRST_COMPLETED)
-                value = counter.value
-                advance(value - shown)
-                shown = value
-                for future in done:
-                    piece = futures.pop(future)
-                    if future.cancelled():
-                        continue
-                    part = future.result()
-                    merged = part if merged is None else merge(merged, part)
-                    if part.error is not None and (failed_at is None or piece.key < failed_at):
-                        failed_at = piece.key
-                        for other, later in futures.items():
-                            if later.key > failed_at:
-                                other.cancel()
+            merged = _gather(futures, merge, advance, counter)
     except BaseException:
         _stop(executor)
         raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
     assert merged is not None
+    return merged
+
+
+def _workers_and_total(pieces: Iterable[Piece], jobs: int, total: int | None) -> tuple[int, int]:
+    """How many workers to start, and the bytes of all the pieces (for the progress bar)."""
+    if isinstance(pieces, Sequence):
+        if not pieces:
+            raise ValueError("no pieces to count")
+        return min(jobs, len(pieces)), sum(p.size for p in pieces) if total is None else total
+    if total is None:
+        raise ValueError("total is needed with pieces found as they go")
+    return jobs, total
+
+
+def _gather(
+    futures: dict[Future[P], Piece],
+    merge: Callable[[P, P], P],
+    advance: Callable[[int], None],
+    counter: Synchronized[int],
+) -> P | None:
+    """The partials merged as the workers finish them, the progress bar moved by the bytes the workers
+    counted; after a piece that failed, the pieces after it that have not started are cancelled (the
+    earliest error is the one reported, as in one process)."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    merged: P | None = None
+    shown = 0
+    failed_at: Position | None = None
+    while futures:
+        done, _ = wait(futures, timeout=0.1, return_when=FIRST_COMPLETED)
+        value = counter.value
+        advance(value - shown)
+        shown = value
+        for future in done:
+            piece = futures.pop(future)
+            if future.cancelled():
+                continue
+            part = future.result()
+            merged = part if merged is None else merge(merged, part)
+            if part.error is not None and (failed_at is None or piece.key < failed_at):
+                failed_at = piece.key
+                for other, later in futures.items():
+                    if later.key > failed_at:
+                        other.cancel()
     return merged
 
 

@@ -394,52 +394,16 @@ def _shape(
     facts = facts_for(name)
     max_tokens = _count(params.get("max_tokens"), "max_tokens", minimum=1)
     b = _Builder(facts)
-
-    tools = params.get("tools") or []
-    if not isinstance(tools, list):
-        raise _Invalid(f"params.tools must be a list, got {type(tools).__name__}")
-    if tools:
-        choice = params.get("tool_choice") or {}
-        kind = choice.get("type", "auto") if isinstance(choice, dict) else "auto"
-        forced = kind in ("any", "tool")
-        b.tokens(facts.tool_any if forced else facts.tool_auto, f"tool-prompt:{forced}")
-        if facts.tool_note:
-            b.note("tool_overhead_fallback")
-    for i, tool in enumerate(tools):
-        if not isinstance(tool, dict):
-            raise _Invalid(f"params.tools[{i}] must be an object, got {_short(tool)}")
-        b.tool(_json_text(tool))
-        if "cache_control" in tool:
-            b.cache_point(tool["cache_control"], f"params.tools[{i}]")
-
+    _add_tools(b, params, facts)
     system = params.get("system")
     if system is not None:
         _content(b, system, "params.system")
-
-    messages = params.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise _Invalid(f"params.messages must be a non-empty list, got {_short(messages)}")
-    current = _current_turn(messages)
-    for i, message in enumerate(messages):
-        if not isinstance(message, dict) or "content" not in message:
-            raise _Invalid(
-                f"params.messages[{i}] must be an object with role and content, got {_short(message)}"
-            )
-        b.message()
-        content = message["content"]
-        if isinstance(content, str):  # the common case, without building the error path
-            b.text(content)
-        else:
-            _content(b, content, f"params.messages[{i}].content", thinking=i >= current)
-
+    _add_messages(b, params.get("messages"))
     if "cache_control" in params and params["cache_control"] is not None:
         b.cache_point(params["cache_control"], "params")  # automatic caching: up to the last block
     b.finish()
 
-    thinking = params.get("thinking")
-    budget = 0
-    if isinstance(thinking, dict) and thinking.get("type") == "enabled":
-        budget = _count(thinking.get("budget_tokens"), "thinking.budget_tokens", minimum=1)
+    budget = _thinking_budget(params.get("thinking"))
     if len(b.breaks) > MAX_BREAKPOINTS:
         b.note("too_many_breakpoints")
     return RequestShape(
@@ -461,6 +425,51 @@ def _shape(
         speed=params.get("speed"),
         service_tier=params.get("service_tier"),
     )
+
+
+def _add_tools(b: _Builder, params: dict[str, Any], facts: ModelFacts) -> None:
+    """The tool definitions and the tool-use system prompt Claude adds for them."""
+    tools = params.get("tools") or []
+    if not isinstance(tools, list):
+        raise _Invalid(f"params.tools must be a list, got {type(tools).__name__}")
+    if tools:
+        choice = params.get("tool_choice") or {}
+        kind = choice.get("type", "auto") if isinstance(choice, dict) else "auto"
+        forced = kind in ("any", "tool")
+        b.tokens(facts.tool_any if forced else facts.tool_auto, f"tool-prompt:{forced}")
+        if facts.tool_note:
+            b.note("tool_overhead_fallback")
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, dict):
+            raise _Invalid(f"params.tools[{i}] must be an object, got {_short(tool)}")
+        b.tool(_json_text(tool))
+        if "cache_control" in tool:
+            b.cache_point(tool["cache_control"], f"params.tools[{i}]")
+
+
+def _add_messages(b: _Builder, messages: Any) -> None:
+    """Every message's content, thinking blocks of the current turn included."""
+    if not isinstance(messages, list) or not messages:
+        raise _Invalid(f"params.messages must be a non-empty list, got {_short(messages)}")
+    current = _current_turn(messages)
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or "content" not in message:
+            raise _Invalid(
+                f"params.messages[{i}] must be an object with role and content, got {_short(message)}"
+            )
+        b.message()
+        content = message["content"]
+        if isinstance(content, str):  # the common case, without building the error path
+            b.text(content)
+        else:
+            _content(b, content, f"params.messages[{i}].content", thinking=i >= current)
+
+
+def _thinking_budget(thinking: Any) -> int:
+    """The thinking budget when extended thinking is enabled, else 0."""
+    if isinstance(thinking, dict) and thinking.get("type") == "enabled":
+        return _count(thinking.get("budget_tokens"), "thinking.budget_tokens", minimum=1)
+    return 0
 
 
 def _current_turn(messages: list[Any]) -> int:
