@@ -819,6 +819,16 @@ class Ledger:
                 s[i] += b[i] * count
         return group
 
+    def add_group(self, card: RateCard, tier: int, requests: int, buckets: Iterable[int]) -> LedgerGroup:
+        """Add ``requests`` already placed in ``tier`` whose buckets sum to ``buckets`` (a reader's or a
+        partial's sums); returns their group."""
+        group = self.group(card, tier)
+        group.requests += requests
+        sums = group.sums
+        for index, value in enumerate(buckets):
+            sums[index] += value
+        return group
+
     def add_many(self, card: RateCard, usages: Iterable[Usage]) -> None:
         """Add one request per usage, in bulk: the fast path for large volumes (memory flat).
 

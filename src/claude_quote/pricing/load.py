@@ -14,7 +14,15 @@ from claude_quote.parsing import loads_toml
 
 from .model import PriceTable
 
-__all__ = ["BUILTIN", "ENV_VAR", "MAX_TABLE_BYTES", "builtin_pricing_path", "load_pricing", "parse_pricing"]
+__all__ = [
+    "BUILTIN",
+    "ENV_VAR",
+    "MAX_TABLE_BYTES",
+    "builtin_pricing_path",
+    "bundled_data_file",
+    "load_pricing",
+    "parse_pricing",
+]
 
 BUILTIN = "builtin"
 """The name of the bundled table, usable as ``extends = "builtin"`` in a custom table."""
@@ -29,16 +37,22 @@ an error, not all the memory."""
 
 def builtin_pricing_path() -> Path:
     """Where the bundled ``anthropic.toml`` is: inside the installed package, else the source tree."""
+    return bundled_data_file("anthropic.toml", "price table")
+
+
+def bundled_data_file(name: str, what: str) -> Path:
+    """Where the bundled data file ``name`` (the ``what``, for the error) is: inside the installed
+    package (``claude_quote/_data``), else the source tree's ``pricing/``."""
     # A plain path, not importlib.resources (20 ms of imports at every start): the wheel unpacks the
-    # table next to the code, and zipimport installs are not supported.
-    packaged = Path(__file__).resolve().parents[1] / "_data" / "anthropic.toml"
+    # data next to the code, and zipimport installs are not supported.
+    packaged = Path(__file__).resolve().parents[1] / "_data" / name
     if packaged.is_file():
         return packaged
-    source_tree = Path(__file__).resolve().parents[3] / "pricing" / "anthropic.toml"
+    source_tree = Path(__file__).resolve().parents[3] / "pricing" / name
     if source_tree.is_file():
         return source_tree
     raise PricingDataError(  # pragma: no cover - only a broken install gets here
-        f"the bundled price table is missing (looked in {packaged} and {source_tree}); reinstall claude-quote"
+        f"the bundled {what} is missing (looked in {packaged} and {source_tree}); reinstall claude-quote"
     )
 
 

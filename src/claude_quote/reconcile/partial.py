@@ -252,10 +252,7 @@ def actuals_of(partial: ResultsPartial, *, at: date, engine: Engine) -> BatchAct
         batch_card = engine.card(model, at, mods)
         realtime_card = engine.card(batch_card.model, at, mods.with_mode("realtime"))
         for ledger, card in ((batch, batch_card), (realtime, realtime_card)):
-            group = ledger.group(card, tier)
-            group.requests += sums[0]
-            for i in range(6):
-                group.sums[i] += sums[i + 1]
+            ledger.add_group(card, tier, sums[0], sums[1:7])
     return actuals_from(
         partial.path,
         at=at,

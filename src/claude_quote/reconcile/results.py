@@ -227,10 +227,7 @@ def actuals_and_reader(
     for found in sums.groups:  # in order of first line, so the ledgers' groups are too
         batch_card, realtime_card = pricer.cards_for(found.model, found.inference_geo, found.speed, 0, "")
         for ledger, card in ((batch, batch_card), (realtime, realtime_card)):
-            group = ledger.group(card, found.tier)
-            group.requests += found.requests
-            for index, value in enumerate(found.buckets):
-                group.sums[index] += value
+            ledger.add_group(card, found.tier, found.requests, found.buckets)
     actuals = actuals_from(
         str(path),
         at=at,

@@ -153,13 +153,7 @@ def usd_apart(value: Decimal, other: Decimal) -> tuple[str, str]:
     >>> usd_apart(Decimal("600.001"), Decimal("600")), usd_apart(Decimal("12"), Decimal("7.5"))
     (('$600.001', '$600.000'), ('$12.00', '$7.50'))
     """
-    places = usd_places([value, other])
-    while (
-        places < MAX_PLACES
-        and value != other
-        and round_half_up(value, places) == round_half_up(other, places)
-    ):
-        places += 1
+    places = _apart(value, other, usd_places([value, other]))
     return usd(value, places), usd(other, places)
 
 
@@ -169,14 +163,19 @@ def percent_apart(value: Decimal, other: Decimal) -> tuple[str, str]:
     >>> percent_apart(Decimal("20.001"), Decimal("20")), percent_apart(Decimal("42.5"), Decimal("45"))
     (('20.001%', '20.000%'), ('42.5%', '45.0%'))
     """
-    places = percent_places([value, other])
+    places = _apart(value, other, percent_places([value, other]))
+    return percent(value, places), percent(other, places)
+
+
+def _apart(value: Decimal, other: Decimal, places: int) -> int:
+    """At least ``places`` decimals, more (up to ``MAX_PLACES``) until two different values round apart."""
     while (
         places < MAX_PLACES
         and value != other
         and round_half_up(value, places) == round_half_up(other, places)
     ):
         places += 1
-    return percent(value, places), percent(other, places)
+    return places
 
 
 def rate(value: Decimal) -> str:

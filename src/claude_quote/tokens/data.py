@@ -30,8 +30,8 @@ from pydantic import (
     model_validator,
 )
 
-from claude_quote.errors import PricingDataError
 from claude_quote.money import to_decimal
+from claude_quote.pricing.load import bundled_data_file
 from claude_quote.pricing.model import SourceId, TokenizerName
 from claude_quote.validation import parse_toml, validate
 
@@ -201,15 +201,7 @@ class TokenData(_Model):
 
 def builtin_token_data_path() -> Path:
     """Where the bundled ``tokens.toml`` is: inside the installed package, else the source tree."""
-    packaged = Path(__file__).resolve().parents[1] / "_data" / "tokens.toml"
-    if packaged.is_file():
-        return packaged
-    source_tree = Path(__file__).resolve().parents[3] / "pricing" / "tokens.toml"
-    if source_tree.is_file():
-        return source_tree
-    raise PricingDataError(  # pragma: no cover - only a broken install gets here
-        f"the bundled token data is missing (looked in {packaged} and {source_tree}); reinstall claude-quote"
-    )
+    return bundled_data_file("tokens.toml", "token data")
 
 
 def parse_token_data(data: bytes, *, origin: str) -> TokenData:
