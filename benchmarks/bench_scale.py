@@ -13,7 +13,7 @@ shows.
 - estimate floors: the single-core loop of ``json.loads`` + tiktoken ``encode_ordinary`` over the
   request file (reading included), and the same loop split in two halves over a 2-process pool (its
   start-up included, as ours is);
-- ours: ``estimate(jobs=1)`` (today's path: one process, tokenizer threads) and ``estimate(jobs=N)``;
+- ours: ``estimate(jobs=1)`` (one process) and ``estimate(jobs=N)``;
 - reconcile floors: the single-core loop of ``json.loads`` + integer sums of every usage count, and
   the same loop over two halves in a 2-process pool; ours: ``reconcile_results(jobs=N)``.
 

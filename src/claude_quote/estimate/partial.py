@@ -383,7 +383,6 @@ class PieceRunner:
         table: PriceTable | Engine | None = None,
         keep_records: bool = False,
         unique_ids: bool = False,
-        threads: int | None = 0,
         found: frozenset[Path] = frozenset(),
     ) -> None:
         if options.exact:
@@ -393,7 +392,7 @@ class PieceRunner:
         self.options = options.but(calibration=calibration) if calibration is not None else options
         self.engine, self.at = probe.engine, probe.at
         self.calibration_path = probe.calibration_path
-        self.keep_records, self.unique_ids, self.threads = keep_records, unique_ids, threads
+        self.keep_records, self.unique_ids = keep_records, unique_ids
         self.found = found
         """Files found in a directory or by a glob: skipped, not refused, when not text."""
 
@@ -427,7 +426,7 @@ class PieceRunner:
 
     def _count(self, run: _PartRun, shapes: Iterator[RequestShape], key: Position) -> EstimatePartial:
         try:
-            count_all(run, shapes, threads=self.threads)
+            count_all(run, shapes)
         except ClaudeQuoteError as exc:
             where = run.reading if run.reading != _NO_POSITION else key
             if isinstance(exc, WorkloadError) and exc.line is not None:

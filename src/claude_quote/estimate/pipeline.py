@@ -1,6 +1,13 @@
-"""Counting tokens in parallel: shapes in chunks, tiktoken on a small thread pool (and, with
-``--exact``, count_tokens), in order and with flat memory (:func:`counted`, which ``claude-quote plan``
-reuses), and each counted request added to the run.
+"""Counting tokens: shapes in chunks, each text's tiktoken count taken in the calling thread (and, with
+``--exact``, count_tokens asked on a small thread pool meanwhile), in order and with flat memory
+(:func:`counted`, which ``claude-quote plan`` reuses), and each counted request added to the run.
+
+tiktoken runs in the thread that reads. Threads do not pay here (measured 2026-12-01, tiktoken 0.14,
+docs/performance.md): each ``encode_ordinary`` call releases the GIL and takes it back, so a
+tokenizing thread waits for the reading thread at every text, and two threads sharing one encoding
+contend for its regex caches (``perf`` showed a fifth of the CPU in the regex pool). With a thread
+pool, estimate took 2.2× the CPU and 1.3× the wall-clock time of counting inline. The cores are used
+by worker processes instead (``--jobs``, :mod:`claude_quote.scale.local`).
 """
 
 from __future__ import annotations
@@ -47,12 +54,7 @@ def _encode_counts(encode: Callable[[str], list[int]], texts: list[str]) -> list
 
 
 def text_counts(shape: RequestShape, counts: list[int] | None) -> list[TextCount]:
-    """The shape's texts (:func:`texts_of`) with their tiktoken counts and content-class scans.
-
-    The scan (a ``bytes.translate`` and a few counts per text) runs here, in the thread that reads,
-    rather than in the tokenizing threads: it holds the GIL, and there it would make the tokenizers
-    and the reader take turns.
-    """
+    """The shape's texts (:func:`texts_of`) with their tiktoken counts and content-class scans."""
     texts = texts_of(shape)
     if counts is None:
         return [ZERO_COUNT] * len(texts)
@@ -91,44 +93,37 @@ def counted(
     run: _EncodingNotes,
     shapes: Iterator[RequestShape],
     counter: ExactCounter | None = None,
-    *,
-    threads: int | None = None,
 ) -> Iterator[_Counted]:
     """Chunks of shapes with the raw tiktoken count of every text (:func:`texts_of`), in order (and,
     with ``counter``, every counted request's exact prompt from count_tokens). ``claude-quote plan``
     reuses it; :func:`text_counts` adds the class scans.
 
-    The calling thread reads and parses (which holds the GIL) while a small pool encodes (tiktoken
-    releases the GIL) or waits on count_tokens; at most twice as many chunks as workers are in flight,
-    so memory stays flat. ``threads=0`` counts in the calling thread instead (a worker process of
-    :mod:`claude_quote.parallel`, where the other cores are busy with the other parts).
+    tiktoken counts in the calling thread (see the module docs). count_tokens answers are waited for
+    on a small thread pool, at most twice as many chunks as threads in flight, so memory stays flat.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    if threads == 0 and counter is None:
+    if counter is None:
         yield from _counted_inline(run, shapes)
         return
+    from concurrent.futures import ThreadPoolExecutor
+
     encode: Callable[[str], list[int]] | None = None
-    workers = threads or _workers()
-    pending: deque[tuple[list[RequestShape], Future[list[int]] | None, Future[list[int]] | None]] = deque()
+    workers = _workers()
+    pending: deque[tuple[list[RequestShape], list[int] | None, Future[list[int]] | None]] = deque()
 
     def ready() -> _Counted:
-        done, fut, exact = pending.popleft()
-        return done, None if fut is None else fut.result(), None if exact is None else exact.result()
+        done, counts, exact = pending.popleft()
+        return done, counts, None if exact is None else exact.result()
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="claude-quote-tokens") as pool:
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="claude-quote-count-tokens") as pool:
         for chunk in _chunks(shapes):
+            bodies = [_exact_body(shape) for shape in chunk if not shape.given]
+            exact = pool.submit(_exact_counts, counter, bodies) if bodies else None
             texts = [text for shape in chunk if not shape.given for text in texts_of(shape)]
-            future: Future[list[int]] | None = None
-            exact: Future[list[int]] | None = None
+            counts: list[int] | None = None
             if any(texts):
                 encode = encode or _encoder(run)
-                future = pool.submit(_encode_counts, encode, texts)
-            if counter is not None:
-                bodies = [_exact_body(shape) for shape in chunk if not shape.given]
-                if bodies:
-                    exact = pool.submit(_exact_counts, counter, bodies)
-            pending.append((chunk, future, exact))
+                counts = _encode_counts(encode, texts)
+            pending.append((chunk, counts, exact))
             if len(pending) >= 2 * workers:
                 yield ready()
         while pending:
@@ -172,7 +167,7 @@ def _apply(
         counted += 1
 
 
-def count_all(run: EstimateRun, shapes: Iterator[RequestShape], *, threads: int | None = None) -> None:
+def count_all(run: EstimateRun, shapes: Iterator[RequestShape]) -> None:
     """Tokenize (and with ``--exact``, count through count_tokens) and add every shape to ``run``."""
     counter: ExactCounter | None = None
     if run.exact:
@@ -180,7 +175,7 @@ def count_all(run: EstimateRun, shapes: Iterator[RequestShape], *, threads: int 
 
         counter = counter_from_env()
     try:
-        for chunk, counts, exact in counted(run, shapes, counter, threads=threads):
+        for chunk, counts, exact in counted(run, shapes, counter):
             _apply(run, chunk, counts, exact)
     finally:
         if counter is not None:

@@ -87,7 +87,7 @@ def plan_piece(settings: PlanSettings, piece: Piece, advance: Callable[[int], No
                 bare=False,
             )
             shapes = _checked(planner, requests, last_line)
-            for chunk, counts, _ in counted(planner, shapes, threads=0):
+            for chunk, counts, _ in counted(planner, shapes):
                 position = 0
                 for shape in chunk:
                     width = len(texts_of(shape))
