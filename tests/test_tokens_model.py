@@ -84,6 +84,20 @@ def test_scan_counts_every_join(text: str) -> None:
     assert scan(text)[len(CLASSES) :] == _joins_of(text)
 
 
+@pytest.mark.parametrize("prefix", ["x", "é"])
+@pytest.mark.parametrize("pair", ["!a", "aA", "9A", "é!"])
+@pytest.mark.parametrize("cut", [-2, -1, 0, 1])
+def test_scan_counts_joins_and_classes_across_its_64_kib_blocks(prefix: str, pair: str, cut: int) -> None:
+    # the scan reads ASCII flags in blocks of 65,536 bytes: put a pair of characters just before, on
+    # and just after the cut (é is two bytes, so "é" * 32,768 is one block), and repeat the block
+    body = prefix * ((1 << 16) // len(prefix.encode())) + "y" * (cut + 2)
+    text = (body[: len(body) - 2] + pair + "Zz!") * 3
+    expected = dict.fromkeys(CLASSES, 0)
+    for char in text:
+        expected[_class_of(char)] += 1
+    assert scan(text) == (*expected.values(), *_joins_of(text))
+
+
 def test_scan_by_hand() -> None:
     # "Hi 42!\n": H, i letters; 4, 2 digits; ! punctuation; a space and a newline; no join
     assert scan("Hi 42!\n") == (2, 2, 1, 2, 0, 0, 0, 0, 0, 0, 0)

@@ -30,13 +30,16 @@ docs/tokens.md): ``punct_letter``, an ASCII punctuation mark directly before an 
 (``.kotlin``, ``(self``, ``_name``: ``cl100k_base``'s pattern attaches one such mark to the word
 after it), and ``lower_upper``, a lower-case letter directly before a capital (``camelCase``).
 
-One ``bytes.translate`` over the UTF-8 bytes (mapping each byte to its class and dropping letters) and
-a ``bytes.count`` per class over what is left: no Python loop over characters. ASCII-only text
-(``str.isascii`` is free in CPython) needs two counts. The joins are one more ``bytes.translate``
-(lower-case letters, capitals and punctuation to three codes, the rest to a space); the result read
-as UTF-16 twice (from the first byte and from the second) makes every pair of neighbouring bytes one
-character, so each join is a ``str.count`` of one character (``"!a"`` is U+6121): a two-byte
-``bytes.count`` takes about four times as long.
+ASCII text (``str.isascii`` is free in CPython), the common case, is counted with no Python loop over
+characters: one ``bytes.translate`` maps each byte to a set of flag bits (punctuation, letter,
+lower-case, upper-case, digit), the result is read as one integer (``int.from_bytes``), and each
+count is a ``bit_count`` of that integer masked to one flag in every byte. A join is a flag of one byte
+and a flag of the next, so both joins come from one ``x & (x >> 9)`` (the next byte's letter flag
+lands on this byte's punctuation flag, its upper-case flag on this byte's lower-case flag).
+Other text is counted the same way for its ASCII bytes (a non-ASCII byte has no flag), and a second
+``bytes.translate`` drops every ASCII and continuation byte and maps each lead byte left (one per
+non-ASCII character) to its class; a ``bytes.count`` per class over those counts them (the last by
+subtraction).
 
 >>> dict(zip(FEATURES, scan("Hello, world 42")))
 {'latin': 10, 'digits': 2, 'punct': 1, 'space': 2, 'latin_ext': 0, 'cyrillic': 0, 'other': 0, 'symbols': 0, 'cjk': 0, 'punct_letter': 0, 'lower_upper': 0}
@@ -64,20 +67,13 @@ JOINS: Final[tuple[JoinName, ...]] = get_args(JoinName)
 FEATURES: Final[tuple[str, ...]] = (*CLASSES, *JOINS)
 """What :func:`scan` returns, in order: characters per class, then the count of each join."""
 
-_LATIN, _DIGITS, _PUNCT, _SPACE, _LATIN_EXT, _CYRILLIC, _OTHER, _SYMBOLS, _CJK = range(9)
-_CONTINUATION = 9
+_LATIN_EXT, _CYRILLIC, _OTHER, _SYMBOLS, _CJK = range(4, 9)
 
 
 def _table() -> bytes:
-    table = bytearray([_SPACE] * 256)  # ASCII controls count as whitespace
-    for char in string.ascii_letters:
-        table[ord(char)] = _LATIN
-    for char in string.digits:
-        table[ord(char)] = _DIGITS
-    for char in string.punctuation:
-        table[ord(char)] = _PUNCT
-    for byte in range(0x80, 0xC0):
-        table[byte] = _CONTINUATION
+    """The class of each non-ASCII character by the lead byte of its UTF-8 form (ASCII bytes and
+    continuation bytes are dropped before it matters)."""
+    table = bytearray(256)
     for first, last, cls in (
         (0xC0, 0xCB, _LATIN_EXT),  # U+0080–U+02FF
         (0xCC, 0xE1, _OTHER),  # U+0300–U+1FFF, but:
@@ -91,68 +87,69 @@ def _table() -> bytes:
     return bytes(table)
 
 
-def _join_table() -> bytes:
-    table = bytearray(b" " * 256)
-    for char in string.ascii_lowercase:
-        table[ord(char)] = ord("a")
-    for char in string.ascii_uppercase:
-        table[ord(char)] = ord("A")
+def _flag_table() -> bytes:
+    table = bytearray(256)  # whitespace, controls and non-ASCII bytes: no flag
     for char in string.punctuation:
-        table[ord(char)] = ord("!")
+        table[ord(char)] = _F_PUNCT
+    for char in string.ascii_lowercase:
+        table[ord(char)] = _F_LETTER | _F_LOWER
+    for char in string.ascii_uppercase:
+        table[ord(char)] = _F_LETTER | _F_UPPER
+    for char in string.digits:
+        table[ord(char)] = _F_DIGIT
     return bytes(table)
 
 
+_F_PUNCT, _F_LETTER, _F_LOWER, _F_UPPER, _F_DIGIT = 1, 2, 4, 8, 16
+"""The flag bits of a byte; ``_F_LETTER`` is one bit above ``_F_PUNCT`` and ``_F_UPPER`` one above
+``_F_LOWER``, so one shift by a byte and a bit (9) lines up both joins (:func:`_flag_counts`)."""
+
 _TABLE: Final = _table()
-_JOIN_TABLE: Final = _join_table()
-_ASCII_LETTERS: Final = string.ascii_letters.encode()
-_LETTERS_AND_CONTINUATIONS: Final = _ASCII_LETTERS + bytes(range(0x80, 0xC0))
+_FLAGS: Final = _flag_table()
+_ASCII_AND_CONTINUATIONS: Final = bytes(range(0xC0))
+
+_BLOCK = 1 << 16
+"""Bytes counted per integer: the masks below are this long (64 KiB each)."""
+_EVERY_BYTE = int.from_bytes(b"\x01" * _BLOCK, "little")
+_M_PUNCT, _M_LETTER, _M_LOWER, _M_DIGIT = (
+    _EVERY_BYTE * flag for flag in (_F_PUNCT, _F_LETTER, _F_LOWER, _F_DIGIT)
+)
 
 
-_PUNCT_LOWER, _PUNCT_UPPER, _LOWER_UPPER = "\u6121", "\u4121", "\u4161"
-"""``"!a"``, ``"!A"`` and ``"aA"`` of the join codes, read as one UTF-16 (little-endian) character."""
+def _flag_counts(data: bytes) -> tuple[int, int, int, int, int]:
+    """ASCII letters, digits and punctuation in ``data``, and its punct_letter and lower_upper joins.
 
-
-def _joins(codes: bytes) -> tuple[int, int]:
-    """punct_letter and lower_upper joins of UTF-8 bytes translated by ``_JOIN_TABLE`` (module docs)."""
-    if len(codes) < 2:
-        return 0, 0
-    odd = len(codes) & 1
-    pairs = (codes + b" " if odd else codes).decode("utf-16-le")  # bytes 0-1, 2-3, …
-    shifted = (codes[1:] if odd else codes[1:] + b" ").decode("utf-16-le")  # bytes 1-2, 3-4, …
-    return (
-        pairs.count(_PUNCT_LOWER)
-        + pairs.count(_PUNCT_UPPER)
-        + shifted.count(_PUNCT_LOWER)
-        + shifted.count(_PUNCT_UPPER),
-        pairs.count(_LOWER_UPPER) + shifted.count(_LOWER_UPPER),
-    )
+    In blocks of :data:`_BLOCK` bytes, each read with the next block's first byte (a join may span the
+    cut); the masks end at the block, so that byte is counted once, in its own block.
+    """
+    letters = digits = punct = punct_letter = lower_upper = 0
+    for start in range(0, len(data), _BLOCK):
+        block = data if len(data) <= _BLOCK else data[start : start + _BLOCK + 1]  # no copy when short
+        x = int.from_bytes(block.translate(_FLAGS), "little")
+        pairs = x & (x >> 9)  # bit 0 of a byte: punct here, letter next; bit 2: lower here, upper next
+        letters += (x & _M_LETTER).bit_count()
+        digits += (x & _M_DIGIT).bit_count()
+        punct += (x & _M_PUNCT).bit_count()
+        punct_letter += (pairs & _M_PUNCT).bit_count()
+        lower_upper += (pairs & _M_LOWER).bit_count()
+    return letters, digits, punct, punct_letter, lower_upper
 
 
 def scan(text: str) -> tuple[int, ...]:
     """Characters of ``text`` in each of :data:`CLASSES` (they sum to ``len(text)``), then the count of
-    each of :data:`JOINS`: one tuple in :data:`FEATURES` order.
-
-    ASCII letters (and UTF-8 continuation bytes) are deleted in the same pass that maps every other
-    byte to its class, so the counts run over the rest only; letters are what is left of ``len(text)``.
-    The joins come from a second translate (:func:`_joins`).
-    """
+    each of :data:`JOINS`: one tuple in :data:`FEATURES` order (see the module docs for how)."""
     if text.isascii():
-        data = text.encode("ascii")
-        rest = data.translate(_TABLE, _ASCII_LETTERS)
-        digits, punct = rest.count(_DIGITS), rest.count(_PUNCT)
-        joins = _joins(data.translate(_JOIN_TABLE))
-        return (len(text) - len(rest), digits, punct, len(rest) - digits - punct, 0, 0, 0, 0, 0, *joins)
+        latin, digits, punct, *joins = _flag_counts(text.encode("ascii"))
+        return (latin, digits, punct, len(text) - latin - digits - punct, 0, 0, 0, 0, 0, *joins)
     data = text.encode("utf-8", "surrogatepass")
-    rest = data.translate(_TABLE, _LETTERS_AND_CONTINUATIONS)
-    digits, punct, ext, cyrillic, other, symbols, cjk = (
-        rest.count(_DIGITS),
-        rest.count(_PUNCT),
-        rest.count(_LATIN_EXT),
-        rest.count(_CYRILLIC),
-        rest.count(_OTHER),
-        rest.count(_SYMBOLS),
-        rest.count(_CJK),
+    latin, digits, punct, *joins = _flag_counts(data)  # the bytes of other characters have no flag
+    leads = data.translate(_TABLE, _ASCII_AND_CONTINUATIONS)  # one byte per non-ASCII character
+    ext, cyrillic, other, symbols = (
+        leads.count(_LATIN_EXT),
+        leads.count(_CYRILLIC),
+        leads.count(_OTHER),
+        leads.count(_SYMBOLS),
     )
-    space = len(rest) - digits - punct - ext - cyrillic - other - symbols - cjk
-    joins = _joins(data.translate(_JOIN_TABLE))  # the bytes of other characters join nothing
-    return (len(text) - len(rest), digits, punct, space, ext, cyrillic, other, symbols, cjk, *joins)
+    cjk = len(leads) - ext - cyrillic - other - symbols
+    space = len(text) - len(leads) - latin - digits - punct
+    return (latin, digits, punct, space, ext, cyrillic, other, symbols, cjk, *joins)
