@@ -97,6 +97,8 @@ class EstimateRun:
         self._pricing: dict[tuple[str, Modifiers], Pricing] = {}
         self._modifiers: dict[tuple[object, object, object], Modifiers] = {}
         self._methods: dict[str, CountingModel] = {}
+        self._windows: dict[str, int | None] = {}
+        self._given_labels: dict[int, str] = {}
         self.cal_models = self._calibrated_models()
         self.buckets: dict[BucketKey, Bucket] = {}
         self.models: dict[str, ModelFacts] = {}
@@ -223,7 +225,7 @@ class EstimateRun:
         from count_tokens (``--exact``), whose cache prefixes then take the offline shares.
         """
         mid = shape.facts.model.id
-        tally = self.tally.setdefault(mid, ModelTally(outputs=Counter()))
+        tally = self.tally.get(mid) or self.tally.setdefault(mid, ModelTally(outputs=Counter()))
         prefixes, raw_text, modelled = self._prefixes(shape, raw, exact, tally)
         prompt = prefixes[-1]
         cache = self._cache(shape, prefixes) if shape.breaks else NO_CACHE
@@ -335,7 +337,9 @@ class EstimateRun:
             self.notes["tier", mid] += 1
         if card.speed == "fast":
             self.notes["fast", mid] += 1
-        window = info.context_window_at(self.at)
+        window = self._windows.get(mid, 0)
+        if window == 0:
+            window = self._windows[mid] = info.context_window_at(self.at)
         if window is not None and prompt + shape.max_tokens > window:
             self.notes["over_window", mid] += 1
         if info.max_output is not None and shape.max_tokens > info.max_output:
@@ -346,9 +350,9 @@ class EstimateRun:
         budget = shape.thinking_budget
         plus = " + thinking budget" if budget else ""
         if self.output_tokens is not None:
-            value, label = (
-                self.output_tokens + budget,
-                f"{self.output_tokens:,} tokens per request (given){plus}",
+            value = self.output_tokens + budget
+            label = self._given_labels.get(budget) or self._given_labels.setdefault(
+                budget, f"{self.output_tokens:,} tokens per request (given){plus}"
             )
         elif self.output_ratio is not None:
             value = corrected(prompt, self.output_ratio) + budget
