@@ -38,6 +38,29 @@ def test_table_report_states_method_factor_and_output_policy(batch: Path) -> Non
     assert "warning: no output estimate was given" in out
 
 
+def test_lines_by_model_when_models_differ(tmp_path: Path) -> None:
+    # the same one-word prompt on two models: their input lines differ only by rate, so each line
+    # names its model. Output, 100 tokens each (--output-tokens 100):
+    # Haiku 4.5 output 100 × $5/MTok = $0.000500, Sonnet 4.6 output 100 × $15/MTok = $0.001500
+    path = write_jsonl(
+        tmp_path / "two.jsonl",
+        [request("Hello", model="haiku-4.5", custom_id="a"), request("Hello", custom_id="b")],
+    )
+    out = run_cli(["estimate", str(path), "--at", "2026-11-25", "--output-tokens", "100"]).stdout
+    lines = out[out.index("Expected cost by line") :].splitlines()
+    rows = [line.split() for line in lines[3:7]]
+    assert [row[:2] for row in rows] == [
+        ["claude-haiku-4-5-20251001", "input"],
+        ["claude-haiku-4-5-20251001", "output"],
+        ["claude-sonnet-4-6", "input"],
+        ["claude-sonnet-4-6", "output"],
+    ]
+    assert rows[1][2:5] == ["100", "$5.00", "$0.000500"]
+    assert rows[3][2:5] == ["100", "$15.00", "$0.001500"]
+    one = run_cli(["estimate", str(path), "--model", "sonnet-4.6", "--at", "2026-11-25"]).stdout
+    assert "\ninput " in one  # one model: lines without its name
+
+
 def test_json_contract(batch: Path) -> None:
     result = run_cli(
         [

@@ -397,26 +397,37 @@ def _factor_text(method: TokenMethod) -> str:
 
 
 def _lines_table(e: Estimate) -> Table:
-    """Expected cost line by line; a real-time line and its batch twin share a position (same order)."""
+    """Expected cost line by line; a real-time line and its batch twin share a position (same order).
+    With more than one model, each model's lines, each named with its model (two models' input
+    lines at different rates would read alike); one column, so a table split to fit keeps both."""
     batch = e.batch if e.batch is not None and len(e.batch.lines) == len(e.realtime.lines) else None
+    parts: list[tuple[str, Priced]] = [("", e)]
+    if len(e.by_model) > 1 and all(_twins(m) or batch is None for m in e.by_model):
+        parts = [(f"{m.model} ", m) for m in e.by_model]
     columns = ["expected line", "quantity", "real-time rate", "real-time cost"]
     if batch is not None:
         columns += ["batch rate", "batch cost"]
     table = Table(columns=columns, title="Expected cost by line (rates in USD per million tokens)")
-    for i, line in enumerate(e.realtime.lines):
-        row: list[Cell | str] = [
-            line.label,
-            Cell.tokens(line.quantity),
-            Cell.rate(line.rate),
-            Cell.usd(line.amount),
-        ]
-        if batch is not None:
-            row += [Cell.rate(batch.lines[i].rate), Cell.usd(batch.lines[i].amount)]
-        table.rows.append(row)
+    for model, part in parts:
+        for i, line in enumerate(part.realtime.lines):
+            row: list[Cell | str] = [
+                model + line.label,
+                Cell.tokens(line.quantity),
+                Cell.rate(line.rate),
+                Cell.usd(line.amount),
+            ]
+            if batch is not None and part.batch is not None:
+                row += [Cell.rate(part.batch.lines[i].rate), Cell.usd(part.batch.lines[i].amount)]
+            table.rows.append(row)
     table.footer = ["total", "", "", Cell.usd(e.realtime.total)]
     if batch is not None:
         table.footer += ["", Cell.usd(batch.total)]
     return table
+
+
+def _twins(part: Priced) -> bool:
+    """Whether ``part`` has a batch line for each real-time line, in the same order."""
+    return part.batch is not None and len(part.batch.lines) == len(part.realtime.lines)
 
 
 def _csv_row(scope: str, name: str, requests: int, part: Priced, worst: WorstCase | None) -> list[Cell | str]:
