@@ -198,7 +198,7 @@ def run_loop(path: Path) -> dict[str, Any]:
     }
 
 
-def run_ours(path: Path) -> dict[str, Any]:
+def run_ours(path: Path, jobs: int = 1) -> dict[str, Any]:
     from datetime import date
 
     from claude_quote.estimate import EstimateOptions, estimate
@@ -206,11 +206,12 @@ def run_ours(path: Path) -> dict[str, Any]:
 
     load_encoding()  # loading the encoding (~0.1 s) is not part of the throughput
     start, cpu = time.perf_counter(), _cpu()
-    result = estimate([path], EstimateOptions(output_tokens=200), at=date(2026, 11, 25))
+    result = estimate([path], EstimateOptions(output_tokens=200), at=date(2026, 11, 25), jobs=jobs)
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
         "cpu": _cpu() - cpu,
+        "jobs": jobs,
         "requests": result.requests,
         "claude_tokens": result.input_tokens,
         "total": str(result.realtime.total),
@@ -219,8 +220,9 @@ def run_ours(path: Path) -> dict[str, Any]:
 
 
 def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU seconds of this process and its finished children (the workers of ``--jobs``)."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _peak_mb() -> float:
@@ -258,6 +260,12 @@ def main() -> None:
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--loop", type=Path, metavar="FILE", help="only time the plain loop on FILE (JSON)")
     parser.add_argument("--ours", type=Path, metavar="FILE", help="only time estimate on FILE (JSON)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="with --ours: worker processes (the CLI's default is one per core)",
+    )
     args = parser.parse_args()
     if args.floor:
         print(json.dumps(run_floor(args.floor)))
@@ -266,7 +274,7 @@ def main() -> None:
         print(json.dumps(run_loop(args.loop)))
         return
     if args.ours:
-        print(json.dumps(run_ours(args.ours)))
+        print(json.dumps(run_ours(args.ours, args.jobs)))
         return
     if args.write:
         generate(

@@ -54,6 +54,30 @@ def test_a_batch_create_body_is_read_and_split_as_compact_lines(tmp_path: Path) 
     assert [part.bytes for part in p.parts] == [len(lines[0]) + len(lines[1]), len(lines[2])]
 
 
+def test_a_gzipped_batch_create_body_reads_as_the_body(tmp_path: Path) -> None:
+    # body.json.gz is the JSON document gzipped: read whole, as body.json is (not as JSONL, whose one
+    # line would be "a batch-create body on one line"; not as a text file by estimate)
+    from claude_quote import EstimateOptions, estimate
+
+    body = {"requests": [request(words(30), custom_id="a"), request(words(9), custom_id="b")]}
+    plain = tmp_path / "body.json"
+    plain.write_text(json.dumps(body, indent=2), encoding="utf-8")
+    packed = tmp_path / "body.JSON.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    p = plan(packed, at=DAY, split=tmp_path / "out")
+    assert (p.requests, _codes(p)) == (2, [])
+    lines = [json.dumps(r, separators=(",", ":")).encode() + b"\n" for r in body["requests"]]
+    assert (tmp_path / "out" / "part-0001.jsonl").read_bytes() == b"".join(lines)
+    options = EstimateOptions(output_tokens=10)
+    assert (
+        estimate([packed], options, at=DAY).realtime.total
+        == estimate([plain], options, at=DAY).realtime.total
+    )
+    result = run_cli(["estimate", str(packed), "--at", "2026-11-25", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["requests"] == 2
+
+
 def test_a_json_list_of_requests_and_one_request(tmp_path: Path) -> None:
     listed = tmp_path / "list.json"
     listed.write_text(json.dumps([request(custom_id="a"), request(custom_id="b")]), encoding="utf-8")

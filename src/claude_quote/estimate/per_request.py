@@ -12,7 +12,7 @@ from pathlib import Path
 from claude_quote.errors import WorkloadError
 from claude_quote.pricing import PriceTable
 from claude_quote.tokens.correction import CountingModel, counting_model_for_tokenizer
-from claude_quote.workloads.requests import BatchRequest, iter_requests
+from claude_quote.workloads.requests import REQUEST_FILE_SUFFIXES, BatchRequest, iter_requests
 from claude_quote.workloads.unique import DuplicateIds
 
 from .models import RequestEstimate
@@ -99,7 +99,7 @@ def _request_file(path: str | Path) -> Path:
     file = Path(path)
     if not file.is_file():
         raise WorkloadError("no such file" if not file.exists() else "not a file", path=str(file))
-    if not file.name.lower().endswith((".json", ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
+    if not file.name.lower().endswith(REQUEST_FILE_SUFFIXES):
         raise WorkloadError(
             'not a request file: expected Message Batches JSONL ({"custom_id": ..., "params": {...}} per '
             "line) or a request JSON",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 from claude_quote.engine import Modifiers
 from claude_quote.errors import ClaudeQuoteError, NotTextError, UnknownModelError, UsageError, WorkloadError
 from claude_quote.tokens.request import ModelFacts, RequestShape, shape_request, shape_text
-from claude_quote.workloads.requests import BatchRequest, iter_requests, jsonl_kind
+from claude_quote.workloads.requests import BatchRequest, is_json_document, iter_requests, jsonl_kind
 from claude_quote.workloads.text import check_names, fill_template, not_text, placeholders, read_text_file
 
 from .run import EstimateRun
@@ -259,13 +259,12 @@ def materialize(run: EstimateRun, item: RequestShape | Path) -> RequestShape:
 
 
 def classify(path: Path) -> Literal["requests", "table", "text", "empty"]:
-    """How a file is read: JSON (``.json``) and JSONL whose lines are requests as requests (JSONL
+    """How a file is read: JSON (``.json``, ``.json.gz``) and JSONL whose lines are requests as requests (JSONL
     none of whose first lines is JSON too, so the bad line is named), other JSONL, CSV, TSV and
     Parquet as tables (``.gz`` too), anything else as a text file."""
     from claude_quote.workloads.tables import TABLE_SUFFIXES, table_suffix
 
-    name = path.name.lower()
-    if name.endswith(".json"):
+    if is_json_document(path.name):
         return "requests"
     suffix = table_suffix(path)
     if suffix in (".jsonl", ".ndjson"):

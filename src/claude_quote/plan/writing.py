@@ -384,12 +384,12 @@ def write_parts(plan: Plan, directory: str | Path, *, overwrite: bool = False, f
 
 def _copy(plan: Plan, sink: Any) -> None:
     """Feed the source's lines to the sink, each request line with its part (blank and invalid lines: 0)."""
-    from claude_quote.workloads.requests import read_request_lines
+    from claude_quote.workloads.requests import is_json_document, read_request_lines
 
     invalid = {p.line for p in plan.problems if p.code == "invalid_line"}
     parts = iter(plan.parts)
     part = next(parts, None)
-    if Path(plan.file).suffix == ".json":  # the lines are the requests re-serialised: parse again
+    if is_json_document(plan.file):  # the lines are the requests re-serialised: parse again
         for item in read_request_lines(plan.file):
             number = item.line
             while part is not None and number > part.last_line:

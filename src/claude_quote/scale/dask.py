@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from claude_quote.errors import UsageError, WorkloadError
+from claude_quote.workloads.requests import REQUEST_FILE_SUFFIXES
 
 from .pieces import Piece, PieceKind
 
@@ -103,7 +104,7 @@ def _url_pieces(urls: list[tuple[int, str]]) -> list[Piece]:
         fs, _, (path,) = fsspec.get_fs_token_paths(url)
         name = url.lower()
         kind: PieceKind = "text"
-        if name.endswith((".json", ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
+        if name.endswith(REQUEST_FILE_SUFFIXES):
             kind = "requests"  # refined on the worker, which reads the first line (a table otherwise)
         elif name.endswith((".csv", ".tsv", ".parquet", ".pq")):
             kind = "table"

@@ -36,11 +36,13 @@ from .files import DEFAULT_MAX_LINE_BYTES, STDIN, iter_lines, limits, open_input
 
 __all__ = [
     "DEFAULT_MAX_LINE_BYTES",
+    "REQUEST_FILE_SUFFIXES",
     "STDIN",
     "BatchRequest",
     "RequestFileKind",
     "RequestLine",
     "custom_id_prefix",
+    "is_json_document",
     "iter_batch_requests",
     "iter_request_range",
     "iter_requests",
@@ -242,6 +244,20 @@ def _document(handle: IO[bytes], where: str, bare: bool, max_line_bytes: int | N
             yield RequestLine(position, line, request, None, in_source=False)
 
 
+REQUEST_FILE_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
+"""The names of request files: JSONL, a ``.json`` document, each gzipped too (lower-case)."""
+
+
+def is_json_document(name: str | Path) -> bool:
+    """Whether a file of this name is one JSON document (``.json``, or ``.json.gz`` gzipped), read whole,
+    not JSONL.
+
+    >>> is_json_document("batch.JSON"), is_json_document("body.json.gz"), is_json_document("b.jsonl.gz")
+    (True, True, False)
+    """
+    return str(name).lower().endswith((".json", ".json.gz"))
+
+
 def read_request_lines(
     path: str | Path, *, bare: bool = False, max_line_bytes: int | None = None
 ) -> Iterator[RequestLine]:
@@ -257,7 +273,7 @@ def read_request_lines(
     """
     where = _where(path)
     with _open(path) as handle:
-        if where != STDIN and Path(where).suffix == ".json":
+        if where != STDIN and is_json_document(where):
             yield from _document(handle, where, bare, max_line_bytes)
         else:
             yield from _jsonl(handle, where, bare, max_line_bytes)
