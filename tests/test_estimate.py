@@ -483,10 +483,15 @@ def test_skip_invalid_counts_and_warns(tmp_path: Path) -> None:
     bad_params = {"custom_id": "x", "params": {"model": "sonnet-4.6", "messages": []}}
     e = est(tmp_path, [request("hi"), "{oops", bad_params], output_tokens=0, skip_invalid=True)
     assert (e.requests, e.skipped) == (1, 2)
-    assert any(
-        w.startswith("skipped 2 invalid lines or rows; the first: ") and "batch.jsonl:2:" in w
-        for w in e.warnings
+    path = str(tmp_path / "batch.jsonl")
+    assert [(s.file, s.line) for s in e.skipped_lines] == [(path, 2), (path, 3)]
+    assert e.skipped_lines[0].reason.startswith("not valid JSON")
+    assert (
+        e.skipped_lines[1].reason == "x: params.max_tokens must be a whole number of at least 1, got missing"
     )
+    # every skipped line, under the one warning
+    assert f"skipped 2 invalid lines or rows:\n  {path}:2: not valid JSON" in e.warnings[-1]
+    assert f"\n  {path}:3: x: params.max_tokens" in e.warnings[-1]
 
 
 def test_request_without_max_tokens(tmp_path: Path) -> None:

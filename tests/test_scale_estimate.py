@@ -159,6 +159,26 @@ def test_the_first_skipped_line_is_the_earliest_piece_s(tmp_path: Path) -> None:
     assert _json(report) == _json(estimate([path], options, at=DAY))
 
 
+def test_the_first_twenty_skipped_lines_in_order_whatever_the_pieces(tmp_path: Path) -> None:
+    # 25 bad lines (2, 4, ..., 50) between good ones: the estimate lists the first 20 (MAX_SKIPPED_SHOWN)
+    # in input order, the same from pieces merged in any order as from one process
+    lines: list[dict[str, Any] | str] = []
+    for i in range(1, 51, 2):
+        lines += [request(custom_id=f"a-{i}"), f"bad {i + 1}"]
+    path = write_jsonl(tmp_path / "s.jsonl", lines)
+    options = EstimateOptions(skip_invalid=True)
+    whole = estimate([path], options, at=DAY)
+    assert whole.skipped == 25
+    assert [s.line for s in whole.skipped_lines] == list(range(2, 41, 2))
+    assert "\n  … and 5 more (the first 20 are listed)" in whole.warnings[-1]
+    runner = PieceRunner(options, at=DAY)
+    for backwards in (False, True):  # a merge uses its partials up: count the pieces again
+        parts = [runner.piece(p) for p in pieces_of([path], jobs=2, target=1)]
+        assert len(parts) > 3
+        merged = merge(reversed(parts) if backwards else parts)
+        assert _json(estimate_of(merged, [path], options, at=DAY)) == _json(whole)
+
+
 def test_the_first_error_is_the_earliest_whatever_the_order(tmp_path: Path) -> None:
     lines: list[dict[str, Any] | str] = [
         request(custom_id="a-1"),

@@ -705,7 +705,7 @@ def _skip_warnings(batch: _Batch) -> list[str]:
     out: list[str] = []
     run, actuals = batch.run, batch.actuals
     if run.skipped:
-        out.append(f"skipped {run.skipped} invalid line(s) of {batch.requests}; the first: {run.first_skip}")
+        out.append(f"skipped {run.skipped} invalid line(s) of {batch.requests}; the first: {run.skips[0]}")
     if actuals.skipped:
         shown = "; ".join(f"line {s.line}: {s.reason}" for s in actuals.skipped_lines[:3])
         out.append(f"skipped {actuals.skipped} invalid line(s) of {batch.results}: {shown}")

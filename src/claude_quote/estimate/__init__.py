@@ -47,6 +47,7 @@ if _typing.TYPE_CHECKING:
         ModelEstimate,
         Priced,
         RequestEstimate,
+        SkippedLine,
         TokenBand,
         WorstCase,
     )
@@ -69,6 +70,7 @@ _WHERE: dict[str, str] = {
             "ModelEstimate",
             "Priced",
             "RequestEstimate",
+            "SkippedLine",
             "TokenBand",
             "WorstCase",
         ),
@@ -96,6 +98,7 @@ __all__ = [
     "ModelEstimate",
     "Priced",
     "RequestEstimate",
+    "SkippedLine",
     "TokenBand",
     "WorstCase",
     "counted",

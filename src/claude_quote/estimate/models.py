@@ -124,6 +124,17 @@ class GroupEstimate(Priced):
     worst_case: WorstCase
 
 
+class SkippedLine(_Frozen):
+    """An invalid line or row left out (``skip_invalid``), and why."""
+
+    file: str | None
+    """The file it is in (None when the reason names no file)."""
+    line: int | None
+    """Its 1-based line number, when it has one (a table's row is named in ``reason``)."""
+    reason: str
+    """What is wrong with it, quoting the value."""
+
+
 class Estimate(Priced):
     """What a workload will cost: expected and worst case, real time and batch, per model."""
 
@@ -132,6 +143,8 @@ class Estimate(Priced):
     requests: int
     skipped: int
     """Invalid lines or rows skipped (with ``skip_invalid``)."""
+    skipped_lines: tuple[SkippedLine, ...] = ()
+    """The first :data:`~claude_quote.workloads.results.MAX_SKIPPED_SHOWN` of them, in input order."""
     worst_case: WorstCase
     by_model: tuple[ModelEstimate, ...]
     groups: tuple[GroupEstimate, ...] | None

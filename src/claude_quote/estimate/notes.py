@@ -60,9 +60,12 @@ def warnings(run: EstimateRun, by_model: Sequence[ModelEstimate]) -> list[str]:
             f"skipped {count_of(len(run.not_text), 'file that is not text', 'files that are not text')}: {listed} "
             "(--exclude GLOB leaves files out; --encoding reads text in another encoding)"
         )
-    if run.skipped and run.first_skip is not None:
+    if run.skipped and run.skips:
+        listed = "".join(f"\n  {error}" for error in run.skips)
+        more = run.skipped - len(run.skips)
         out.append(
-            f"skipped {count_of(run.skipped, 'invalid line or row', 'invalid lines or rows')}; the first: {run.first_skip}"
+            f"skipped {count_of(run.skipped, 'invalid line or row', 'invalid lines or rows')}:{listed}"
+            + (f"\n  … and {more:,} more (the first {len(run.skips):,} are listed)" if more else "")
         )
     return out
 

@@ -52,6 +52,7 @@ from claude_quote.scale.pieces import (
 )
 from claude_quote.tokens.correction import TextCount
 from claude_quote.tokens.request import RequestShape
+from claude_quote.workloads.results import MAX_SKIPPED_SHOWN
 from claude_quote.workloads.text import DEFAULT_TEMPLATE
 
 from .bands import Bucket, CacheFigures, Measured, round_half_even
@@ -107,7 +108,9 @@ class EstimatePartial:
     """The options' cache hit rate (the ``expected`` band's writes are recomputed with it)."""
     requests: int = 0
     skipped: int = 0
-    first_skip: tuple[Position, CapturedError] | None = None
+    skips: list[tuple[Position, int, CapturedError]] = field(default_factory=list)
+    """The first skipped lines: the piece's position, the order in the piece, the error (the earliest
+    :data:`~claude_quote.workloads.results.MAX_SKIPPED_SHOWN` are kept when merging)."""
     error: tuple[Position, CapturedError] | None = None
     buckets: dict[BucketKey, Bucket] = field(default_factory=dict)
     counted: Counter[str] = field(default_factory=Counter)
@@ -140,7 +143,7 @@ class EstimatePartial:
         used up). The order of the two does not matter: positions say which request came first."""
         self.requests += other.requests
         self.skipped += other.skipped
-        self.first_skip = _earliest(self.first_skip, other.first_skip)
+        self.skips = sorted(self.skips + other.skips, key=_skip_order)[:MAX_SKIPPED_SHOWN]
         self.error = _earliest(self.error, other.error)
         for key, bucket in other.buckets.items():
             mine = self.buckets.get(key)
@@ -174,10 +177,9 @@ class EstimatePartial:
     def rename(self, names: dict[str, str]) -> None:
         """Name files by other names in the partial's errors (a remote file's URL for its local copy)."""
         self.paths = {i: names.get(p, p) for i, p in self.paths.items()}
-        for attr in ("first_skip", "error"):
-            found: tuple[Position, CapturedError] | None = getattr(self, attr)
-            if found is not None:
-                setattr(self, attr, (found[0], found[1].renamed(names)))
+        if self.error is not None:
+            self.error = (self.error[0], self.error[1].renamed(names))
+        self.skips = [(at, order, error.renamed(names)) for at, order, error in self.skips]
 
     def to_bytes(self) -> bytes:
         """The partial as bytes (pickled), to pass through a DataFrame column (Spark, Ray)."""
@@ -264,6 +266,10 @@ def _cache_of(write_5m: int, write_1h: int, read: int, hit_rate: Decimal) -> Cac
     )
 
 
+def _skip_order(skip: tuple[Position, int, CapturedError]) -> tuple[Position, int]:
+    return skip[0], skip[1]
+
+
 def _earliest(
     a: tuple[Position, CapturedError] | None, b: tuple[Position, CapturedError] | None
 ) -> tuple[Position, CapturedError] | None:
@@ -342,8 +348,7 @@ class _PartRun(EstimateRun):
         is the earliest of the piece's)."""
         part = self.part
         part.requests, part.skipped = self.requests, self.skipped
-        if self.first_skip is not None:
-            part.first_skip = (key, CapturedError.of(self.first_skip))
+        part.skips = [(key, order, CapturedError.of(error)) for order, error in enumerate(self.skips)]
         part.buckets = self.buckets
         for model, tally in self.tally.items():
             part.counted[model] += tally.counted
@@ -719,7 +724,7 @@ def run_of(
         run.pricing(info, key[3])
     run.buckets = partial.buckets
     run.requests, run.skipped = partial.requests, partial.skipped
-    run.first_skip = None if partial.first_skip is None else _as_workload(partial.first_skip[1].error())
+    run.skips = [_as_workload(error.error()) for _, _, error in partial.skips]
     for model, labels in partial.outputs.items():
         ordered = sorted(labels.items(), key=lambda item: item[1][1])
         run.tally[model] = ModelTally(

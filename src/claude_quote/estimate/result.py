@@ -27,6 +27,7 @@ from .models import (
     ModelEstimate,
     Priced,
     RunsAs,
+    SkippedLine,
     TokenBand,
     WorstCase,
 )
@@ -41,6 +42,15 @@ EXACT_METHOD = TokenMethod(
     description="exact (count_tokens): Anthropic's count of each whole request; cache prefixes in proportion to the offline count",
 )
 """The token method of ``--exact`` counts."""
+
+
+def skipped_line(error: WorkloadError) -> SkippedLine:
+    """A skipped line as the estimate lists it: its file and line apart from the reason."""
+    text = str(error)
+    if error.path is None:
+        return SkippedLine(file=None, line=error.line, reason=text)
+    where = f"{error.path}:{error.line}: " if error.line is not None else f"{error.path}: "
+    return SkippedLine(file=error.path, line=error.line, reason=text.removeprefix(where))
 
 
 def result(run: EstimateRun, files: Sequence[Path | str]) -> Estimate:
@@ -60,6 +70,7 @@ def result(run: EstimateRun, files: Sequence[Path | str]) -> Estimate:
         files=tuple(str(f) for f in files),
         requests=run.requests,
         skipped=run.skipped,
+        skipped_lines=tuple(skipped_line(error) for error in run.skips),
         worst_case=_total(priced, keys, "worst", WorstCase),
         by_model=tuple(by_model),
         groups=_groups(run, priced, keys) if run.group_by == "prefix" else None,

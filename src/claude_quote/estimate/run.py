@@ -21,6 +21,7 @@ from claude_quote.tokens.correction import CountingModel, TextCount, corrected, 
 from claude_quote.tokens.request import ModelFacts, RequestShape
 from claude_quote.usage import Usage
 from claude_quote.workloads.requests import custom_id_prefix
+from claude_quote.workloads.results import MAX_SKIPPED_SHOWN
 
 from .bands import NO_CACHE, Bucket, CacheFigures, Measured, round_half_even, scaled_prefixes
 from .models import GroupBy
@@ -108,7 +109,8 @@ class EstimateRun:
         self.has_cache = False
         self.requests = 0
         self.skipped = 0
-        self.first_skip: WorkloadError | None = None
+        self.skips: list[WorkloadError] = []
+        """The first skipped lines (:data:`~claude_quote.workloads.results.MAX_SKIPPED_SHOWN`), in order."""
         self.encoding_notes: tuple[str, ...] = ()
         self.input_notes: list[str] = []
         """What reading the input left out (FIFOs, broken links in a directory), for the warnings."""
@@ -199,8 +201,8 @@ class EstimateRun:
 
     def skip(self, error: WorkloadError) -> None:
         self.skipped += 1
-        if self.first_skip is None:
-            self.first_skip = error
+        if len(self.skips) < MAX_SKIPPED_SHOWN:
+            self.skips.append(error)
 
     # -- adding one counted request ---------------------------------------------------------------
 

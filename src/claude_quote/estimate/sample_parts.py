@@ -29,6 +29,7 @@ from claude_quote.errors import ClaudeQuoteError, WorkloadError
 from claude_quote.pricing import PriceTable
 from claude_quote.scale.pieces import CapturedError, Piece, Position
 from claude_quote.tokens.request import RequestShape
+from claude_quote.workloads.results import MAX_SKIPPED_SHOWN
 
 from .options import EstimateOptions
 from .partial import PieceRunner, piece_items
@@ -79,7 +80,8 @@ class SamplePartial:
     size: int
     population: int = 0
     skipped: int = 0
-    first_skip: tuple[Position, CapturedError] | None = None
+    skips: list[tuple[Position, int, CapturedError]] = field(default_factory=list)
+    """The first skipped lines, as :attr:`EstimatePartial.skips <claude_quote.estimate.partial.EstimatePartial.skips>`."""
     error: tuple[Position, CapturedError] | None = None
     picked: list[Picked] = field(default_factory=list)
     unread_rows: int = 0
@@ -90,10 +92,9 @@ class SamplePartial:
         self.population += other.population
         self.skipped += other.skipped
         self.unread_rows += other.unread_rows
-        for name in ("first_skip", "error"):
-            mine, theirs = getattr(self, name), getattr(other, name)
-            if mine is None or (theirs is not None and theirs[0] < mine[0]):
-                setattr(self, name, theirs)
+        if self.error is None or (other.error is not None and other.error[0] < self.error[0]):
+            self.error = other.error
+        self.skips = sorted([*self.skips, *other.skips], key=lambda s: (s[0], s[1]))[:MAX_SKIPPED_SHOWN]
         self.picked = heapq.nsmallest(self.size, [*self.picked, *other.picked], key=lambda p: (p[0], p[1]))
         return self
 
@@ -143,8 +144,7 @@ class SampleRunner:
                 at = (at[0], exc.line)
             part.error = (at, CapturedError.of(exc))
         part.skipped = run.skipped
-        if run.first_skip is not None:
-            part.first_skip = (piece.key, CapturedError.of(run.first_skip))
+        part.skips = [(piece.key, order, CapturedError.of(error)) for order, error in enumerate(run.skips)]
         part.picked = sorted(((-k, (-p[0], -p[1]), item) for k, p, item in heap), key=lambda p: (p[0], p[1]))
         return part
 

@@ -78,11 +78,11 @@ def _chosen(run: EstimateRun, merged: SamplePartial) -> list[Picked]:
     if merged.error is not None:
         raise merged.error[1].error()
     chosen = sorted(merged.picked, key=lambda item: item[1])
-    run.skipped, run.first_skip = merged.skipped, None
-    if merged.first_skip is not None:
-        first = merged.first_skip[1].error()
-        assert isinstance(first, WorkloadError)
-        run.first_skip = first
+    run.skipped, run.skips = merged.skipped, []
+    for _, _, captured in merged.skips:
+        error = captured.error()
+        assert isinstance(error, WorkloadError)
+        run.skips.append(error)
     return chosen
 
 

@@ -59,6 +59,7 @@ def estimate_json(e: Estimate) -> dict[str, Any]:
         "files": list(e.files),
         "requests": e.requests,
         "skipped": e.skipped,
+        "skipped_lines": [line.model_dump() for line in e.skipped_lines],
         "input_tokens": e.input_tokens,
         "output_tokens": e.output_tokens,
         "token_method": _method_json(e.token_method),
