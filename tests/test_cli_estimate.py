@@ -61,6 +61,22 @@ def test_lines_by_model_when_models_differ(tmp_path: Path) -> None:
     assert "\ninput " in one  # one model: lines without its name
 
 
+def test_skipped_lines_are_each_named_in_every_format(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "b.jsonl", [request(custom_id="a"), "not json", "[1]", request(custom_id="d")]
+    )
+    args = ["estimate", str(path), "--skip-invalid", "--at", "2026-11-25", "--output-tokens", "10"]
+    text = run_cli(args)
+    assert f"warning: skipped 2 invalid lines or rows:\n  {path}:2: not valid JSON" in text.output
+    assert f"\n  {path}:3: expected a JSON object, got list" in text.output
+    markdown = run_cli([*args, "--format", "markdown"]).stdout
+    assert "> **Warning:** skipped 2 invalid lines or rows:\n> - " + f"{path}:2: not valid JSON" in markdown
+    assert f"\n> - {path}:3: expected a JSON object, got list\n" in markdown
+    document = json.loads(run_cli([*args, "--format", "json"]).stdout)
+    assert document["skipped"] == 2
+    assert [(s["file"], s["line"]) for s in document["skipped_lines"]] == [(str(path), 2), (str(path), 3)]
+
+
 def test_json_contract(batch: Path) -> None:
     result = run_cli(
         [

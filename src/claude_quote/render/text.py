@@ -89,8 +89,9 @@ def to_markdown(doc: Document) -> str:
         lines += [*mermaid(chart), ""]
     for note in [*notes, *doc.notes]:
         lines += [_md_escape(note), ""]
-    for warning in doc.warnings:
-        lines += [f"> **Warning:** {_md_escape(warning)}", ""]
+    for warning in doc.warnings:  # a warning over several lines: a list inside its quote
+        first, *more = _md_escape(warning).split("\n")
+        lines += [f"> **Warning:** {first}", *(f"> - {item.strip()}" for item in more), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
