@@ -345,6 +345,48 @@ def test_builtin_table_is_cached_and_found(table: PriceTable) -> None:
     assert table.origin == "builtin"
 
 
+def test_the_validated_table_is_the_toml_parsed() -> None:
+    """The bundled table is read from anthropic.validated.json when it was made from this TOML."""
+    import hashlib
+    import importlib
+
+    load = importlib.import_module("claude_quote.pricing.load")
+    data = builtin_pricing_path().read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    validated = load.bundled_data_file(load.VALIDATED_FILE, "validated price table")
+    remake = "run: python -c 'from claude_quote.pricing.load import write_validated_table as w; w()'"
+    assert validated.read_bytes().startswith(f"sha256 {digest}\n".encode()), f"stale: {remake}"
+    parsed = parse_pricing(data, origin="builtin")
+    table = load._validated(digest)
+    assert table is not None
+    assert table.model_dump() == parsed.model_dump()
+    assert repr(table.model_dump()) == repr(parsed.model_dump())  # the same Decimals, digit for digit
+    assert load_pricing().sha256 == digest == parsed.sha256
+
+
+def test_a_validated_table_of_another_toml_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    load = importlib.import_module("claude_quote.pricing.load")
+    assert load._validated("0" * 64) is None  # made from another TOML: parse the TOML instead
+    parsed: list[str] = []
+    real = load.parse_pricing
+
+    def spy(data: bytes, *, origin: str) -> PriceTable:
+        parsed.append(origin)
+        return real(data, origin=origin)
+
+    monkeypatch.setattr(load, "parse_pricing", spy)
+    monkeypatch.setattr(load, "_validated", lambda digest: None)
+    load._builtin.cache_clear()
+    try:
+        table = load_pricing()
+    finally:
+        load._builtin.cache_clear()
+    assert parsed == ["builtin"]
+    assert table.version == "2026.12.01"
+
+
 def test_the_installed_package_carries_the_same_table() -> None:
     """From a wheel the table is read from inside the package; it must be the committed file."""
     import claude_quote
