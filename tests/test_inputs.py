@@ -439,7 +439,8 @@ def test_a_table_row_with_an_unknown_speed_names_the_file_and_row(tmp_path: Path
     assert result.stderr == f"error: {path}: row 2: speed 'warp' is not one of standard, fast\n"
     skipped = run_cli(f"estimate {path} --model sonnet-4.6 --skip-invalid {AT}")
     assert skipped.exit_code == 0
-    assert "skipped 1 invalid line or row; the first: " in skipped.stdout + skipped.stderr
+    expected = f"skipped 1 invalid line or row:\n  {path}: row 2: speed 'warp' is not one of standard, fast"
+    assert expected in skipped.stdout + skipped.stderr
 
 
 def test_table_counts_beyond_the_bound(tmp_path: Path) -> None:

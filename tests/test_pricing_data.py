@@ -370,11 +370,10 @@ def test_a_validated_table_of_another_toml_is_not_used(monkeypatch: pytest.Monke
     load = importlib.import_module("claude_quote.pricing.load")
     assert load._validated("0" * 64) is None  # made from another TOML: parse the TOML instead
     parsed: list[str] = []
-    real = load.parse_pricing
 
     def spy(data: bytes, *, origin: str) -> PriceTable:
         parsed.append(origin)
-        return real(data, origin=origin)
+        return parse_pricing(data, origin=origin)
 
     monkeypatch.setattr(load, "parse_pricing", spy)
     monkeypatch.setattr(load, "_validated", lambda digest: None)
