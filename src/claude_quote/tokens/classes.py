@@ -43,11 +43,12 @@ lower-case, upper-case, digit), the result is read as one integer (``int.from_by
 count is a ``bit_count`` of that integer masked to one flag in every byte. A join is a flag of one byte
 and a flag of the next, so both joins come from one ``x & (x >> 9)`` (the next byte's letter flag
 lands on this byte's punctuation flag, its upper-case flag on this byte's lower-case flag).
-Other text is counted the same way for its ASCII bytes (a non-ASCII byte has no flag but two: 0xE2
-and the continuation bytes 0x80 and 0x81, so that the same ``x & (x >> 9)`` finds the first two bytes
-of U+2000–U+207F, general punctuation, which counts as ``punct``), and a second ``bytes.translate``
-drops every ASCII and continuation byte and maps each lead byte left (one per non-ASCII character) to
-its class; a ``bytes.count`` per class over those counts them (the last by subtraction).
+Other text is counted the same way for its ASCII bytes (non-ASCII bytes have no flag, except 0xE2
+and the continuation bytes 0x80 and 0x81: the same ``x & (x >> 9)`` finds the first two bytes of
+U+2000–U+207F, general punctuation, which counts as ``punct``; read only when the text has a
+character of U+2000–U+2FFF), and a second ``bytes.translate`` drops every ASCII and continuation
+byte and maps each lead byte left (one per non-ASCII character) to its class; a ``bytes.count`` per
+class over those counts them (the last by subtraction). ``start_digit`` is the first character's.
 
 >>> dict(zip(FEATURES, scan("Hello, world 42")))
 {'latin': 10, 'digits': 2, 'punct': 1, 'space': 2, 'latin_ext': 0, 'cyrillic': 0, 'other': 0, 'symbols': 0, 'cjk': 0, 'emoji': 0, 'punct_letter': 0, 'lower_upper': 0, 'start_digit': 0}
