@@ -77,7 +77,7 @@ def _features(r: dict[str, Any], tau: Sequence[float], joins: Sequence[float]) -
     """The row's effective tiktoken count (its count + joins × their extra tokens), apportioned."""
     from claude_quote.tokens.fit import apportion
 
-    effective = r["cl100k"] + sum(j * n for j, n in zip(joins, r.get("joins", ()), strict=False))
+    effective = r["cl100k"] + sum(j * n for j, n in zip(joins, r["joins"], strict=True))
     return apportion(effective, r["classes"], tau)
 
 
@@ -109,16 +109,29 @@ def refit(
     return out
 
 
-JOIN_GRID = {"punct_letter": (0.0, 0.2, 0.3, 0.4, 0.5, 0.6), "lower_upper": (0.0, 0.3, 0.5, 0.7, 0.9, 1.1)}
-"""The extra tokens per join :func:`cv` tries."""
+JOIN_GRID = {
+    "punct_letter": (0.0, 0.2, 0.3, 0.4, 0.5, 0.6),
+    "lower_upper": (0.0, 0.3, 0.5, 0.7, 0.9, 1.1),
+    "start_digit": (0.0, 0.5, 1.0, 1.5),
+}
+"""The extra tokens per join :func:`cv` tries (every combination)."""
 FOLDS = 5
 
 
 def cv(rows: Sequence[dict[str, Any]]) -> list[tuple[float, float, tuple[float, ...]]]:
-    """Choose the joins' extra tokens without the held-out rows: for every pair of :data:`JOIN_GRID`,
-    the mean absolute error of a 5-fold cross-validation inside the fit split (folds by text; the
-    factors refitted on four folds, the fifth predicted), claude-3 and claude-4.7; best first.
-    The same joins serve both tokenizers (claude-4.7 has too few measurements to choose its own)."""
+    """Choose the joins' extra tokens without the held-out rows: for every combination of
+    :data:`JOIN_GRID`, the mean absolute error of a 5-fold cross-validation inside the fit split (folds
+    by text; the factors refitted on four folds, the fifth predicted), claude-3 and claude-4.7; best
+    first. The same joins serve both tokenizers (claude-4.7 has too few measurements to choose its own)."""
+    import itertools
+
+    return sorted(cv_errors(rows, joins) for joins in itertools.product(*JOIN_GRID.values()))
+
+
+def cv_errors(
+    rows: Sequence[dict[str, Any]], joins: tuple[float, ...]
+) -> tuple[float, float, tuple[float, ...]]:
+    """:func:`cv`'s cross-validated mean absolute error of claude-3 and claude-4.7 with ``joins``."""
     import hashlib
 
     from claude_quote.tokens.fit import summarize_errors
@@ -129,28 +142,20 @@ def cv(rows: Sequence[dict[str, Any]]) -> list[tuple[float, float, tuple[float, 
         for r in fit_rows
     }
     tau = measured_tau(rows)
-    out = []
-    for pl in JOIN_GRID["punct_letter"]:
-        for lu in JOIN_GRID["lower_upper"]:
-            joins = {"claude-3": (pl, lu), "claude-4.7": (pl, lu)}
-            errors: dict[str, list[tuple[int, int]]] = defaultdict(list)
-            for k in range(FOLDS):
-                train = [{**r, "split": "fit" if fold[r["text_sha256"]] != k else "test"} for r in fit_rows]
-                fitted = refit(train, joins)
-                for r in (r for r in train if r["split"] == "test"):
-                    factors = list(fitted[r["tokenizer"]].values())
-                    model = sum(
-                        f * x for f, x in zip(factors, _features(r, tau, joins[r["tokenizer"]]), strict=True)
-                    )
-                    errors[r["tokenizer"]].append(
-                        (math.floor(r["framing"] + model + 0.5), r["request_count"])
-                    )
-            mae = [
-                summarize_errors([p for p, _ in errors[t]], [a for _, a in errors[t]]).mean_abs
-                for t in ("claude-3", "claude-4.7")
-            ]
-            out.append((mae[0], mae[1], (pl, lu)))
-    return sorted(out)
+    both = {"claude-3": joins, "claude-4.7": joins}
+    errors: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for k in range(FOLDS):
+        train = [{**r, "split": "fit" if fold[r["text_sha256"]] != k else "test"} for r in fit_rows]
+        fitted = refit(train, both)
+        for r in (r for r in train if r["split"] == "test"):
+            factors = list(fitted[r["tokenizer"]].values())
+            model = sum(f * x for f, x in zip(factors, _features(r, tau, joins), strict=True))
+            errors[r["tokenizer"]].append((math.floor(r["framing"] + model + 0.5), r["request_count"]))
+    mae = [
+        summarize_errors([p for p, _ in errors[t]], [a for _, a in errors[t]]).mean_abs
+        for t in ("claude-3", "claude-4.7")
+    ]
+    return mae[0], mae[1], joins
 
 
 def predictions(rows: Sequence[dict[str, Any]]) -> dict[str, list[tuple[dict[str, Any], int, int]]]:
@@ -240,9 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     print("error bands of the shipped model:", json.dumps(error_bands(rows), indent=1))
     if args.cv:
         print(
-            "joins (punct_letter, lower_upper): cross-validated MAE on the fit split, claude-3 / claude-4.7"
+            "joins (punct_letter, lower_upper, start_digit): cross-validated MAE on the fit split, "
+            "claude-3 / claude-4.7 (the best 12)"
         )
-        for c3, c47, joins in cv(rows):
+        for c3, c47, joins in cv(rows)[:12]:
             print(f"  {joins}: {c3 * 100:.2f}% / {c47 * 100:.2f}%")
     if args.fit:
         fitted = refit(rows)

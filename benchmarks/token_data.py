@@ -158,23 +158,35 @@ def _split(rows: list[dict[str, Any]]) -> None:
         r["split"] = "held_out" if r["text"] in held else "fit"
 
 
+def byte_classes(text: str) -> list[int]:
+    """The content class of every UTF-8 byte of ``text``: its character's class, as
+    :func:`claude_quote.tokens.classes.scan` counts that character (slow, but the scan's own rule)."""
+    from claude_quote.tokens.classes import CLASSES, scan
+
+    out: list[int] = []
+    known: dict[str, int] = {}
+    for char in text:
+        if char not in known:
+            known[char] = next(i for i, n in enumerate(scan(char)[: len(CLASSES)]) if n)
+        out += [known[char]] * len(char.encode("utf-8", "surrogatepass"))
+    return out
+
+
 def token_classes(encoding: Any, text: str) -> list[int]:
     """cl100k_base tokens of ``text`` per content class: a token belongs to the class most of its
     bytes are in (spaces go with the word they lead; UTF-8 continuation bytes with their character)."""
-    from claude_quote.tokens.classes import _TABLE, CLASSES
+    from claude_quote.tokens.classes import CLASSES
 
-    space, continuation = CLASSES.index("space"), len(CLASSES)
+    space = CLASSES.index("space")
+    classes = byte_classes(text)
     out = [0] * len(CLASSES)
-    last = space
+    start = 0
     for token in encoding.encode_ordinary(text):
+        end = start + len(encoding.decode_single_token_bytes(token))
         counts: dict[int, int] = defaultdict(int)
-        for byte in encoding.decode_single_token_bytes(token):
-            cls = _TABLE[byte]
-            if cls == continuation:
-                cls = last
-            else:
-                last = cls
+        for cls in classes[start:end]:
             counts[cls] += 1
+        start = end
         if len(counts) > 1:
             counts.pop(space, None)
         out[max(counts, key=lambda c: (counts[c], -c))] += 1

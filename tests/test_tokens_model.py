@@ -55,18 +55,22 @@ def _class_of(char: str) -> ClassName:
         return "cyrillic"
     if code < 0x2000:
         return "other"
-    if 0x3000 <= code < 0xE000:
+    if code < 0x2080:
+        return "punct"  # general punctuation, superscripts
+    if code < 0x3000:
+        return "symbols"
+    if code < 0x10000:
         return "cjk"
-    return "symbols"
+    return "emoji"
 
 
-def _joins_of(text: str) -> tuple[int, int]:
+def _joins_of(text: str) -> tuple[int, int, int]:
     """The joins, one pair of characters at a time (the reference for scan's byte counts)."""
     punct_letter = lower_upper = 0
     for a, b in itertools.pairwise(text):
         punct_letter += a in string.punctuation and b in string.ascii_letters
         lower_upper += a in string.ascii_lowercase and b in string.ascii_uppercase
-    return punct_letter, lower_upper
+    return punct_letter, lower_upper, int(text[:1] in tuple(string.digits))
 
 
 @given(st.text())
@@ -79,13 +83,13 @@ def test_scan_counts_every_character_once_in_its_class(text: str) -> None:
     assert dict(zip(CLASSES, counts[: len(CLASSES)], strict=True)) == expected
 
 
-@given(st.text(alphabet=st.sampled_from("aZ.(_ 9é→\n")) | st.text())
+@given(st.text(alphabet=st.sampled_from("aZ.(_ 9é→—“٣\n")) | st.text())
 def test_scan_counts_every_join(text: str) -> None:
     assert scan(text)[len(CLASSES) :] == _joins_of(text)
 
 
 @pytest.mark.parametrize("prefix", ["x", "é"])
-@pytest.mark.parametrize("pair", ["!a", "aA", "9A", "é!"])
+@pytest.mark.parametrize("pair", ["!a", "aA", "9A", "é!", "a—", "—a"])
 @pytest.mark.parametrize("cut", [-2, -1, 0, 1])
 def test_scan_counts_joins_and_classes_across_its_64_kib_blocks(prefix: str, pair: str, cut: int) -> None:
     # the scan reads ASCII flags in blocks of 65,536 bytes: put a pair of characters just before, on
@@ -100,12 +104,17 @@ def test_scan_counts_joins_and_classes_across_its_64_kib_blocks(prefix: str, pai
 
 def test_scan_by_hand() -> None:
     # "Hi 42!\n": H, i letters; 4, 2 digits; ! punctuation; a space and a newline; no join
-    assert scan("Hi 42!\n") == (2, 2, 1, 2, 0, 0, 0, 0, 0, 0, 0)
+    assert scan("Hi 42!\n") == (2, 2, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     # é (U+00E9), Ω (U+03A9), א (U+05D0), → (U+2192), 日 (U+65E5), 😀 (U+1F600)
-    assert scan("éΩא→日😀") == (0, 0, 0, 0, 1, 1, 1, 2, 1, 0, 0)
+    assert scan("éΩא→日😀") == (0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0)
+    # general punctuation counts as punct: — (U+2014), “ ” (U+201C, U+201D), … (U+2026), ⁴ (U+2074);
+    # ₂ (U+2082, the first code point after them) and € (U+20AC) are symbols; ＃ (U+FF03) is CJK
+    assert scan("—“”…⁴₂€＃") == (0, 0, 5, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0)
     # "x.fooBar(é_A": punctuation before a letter at ".f" and "_A" (not "(é": é is not ASCII);
     # a lower-case letter before a capital at "oB"
-    assert scan("x.fooBar(é_A")[len(CLASSES) :] == (2, 1)
+    assert scan("x.fooBar(é_A")[len(CLASSES) :] == (2, 1, 0)
+    # an ASCII digit first: the start of the text is a join; not a space or an Arabic-Indic digit first
+    assert [scan(t)[-1] for t in ("42 apples", "9é", " 42", "٣ apples", "", "a1")] == [1, 1, 0, 0, 0, 0]
 
 
 def test_the_data_file_loads_with_every_class_and_tokenizer() -> None:
@@ -270,7 +279,7 @@ def test_thinking_of_the_current_turn_counts_and_of_earlier_turns_not(tmp_path: 
 
 def test_cache_breakpoints_keep_the_framing_in_the_first_segment() -> None:
     model = counting_model_for_tokenizer("claude-3")
-    latin = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+    latin = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     text = (100, (400, *latin[1:]))
     # segment 1: 7 framing + 100 × 1.074 = 114.4 → 114; segment 2 adds a message (+ 3) and
     # another 107.4: 224.8 → 225 in all
@@ -280,25 +289,27 @@ def test_cache_breakpoints_keep_the_framing_in_the_first_segment() -> None:
 
 def test_joins_add_their_extra_tokens_before_the_class_factors() -> None:
     model = counting_model_for_tokenizer("claude-3")
-    assert model.joins == (0.4, 0.9)
-    latin_only = (40, 0, 0, 0, 0, 0, 0, 0, 0)
+    assert model.joins == (0.4, 0.9, 1.0)
+    latin_only = (40, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     # 10 tiktoken tokens of letters with 2 punct_letter and 1 lower_upper joins:
     # (10 + 2 × 0.4 + 1 × 0.9) × 1.074 = 11.7 × 1.074 = 12.5658
-    assert round(model.text_tokens((10, (*latin_only, 2, 1))), 4) == 12.5658
+    assert round(model.text_tokens((10, (*latin_only, 2, 1, 0))), 4) == 12.5658
+    # and starting with a digit: (10 + 0.8 + 0.9 + 1) × 1.074 = 12.7 × 1.074 = 13.6398
+    assert round(model.text_tokens((10, (*latin_only, 2, 1, 1))), 4) == 13.6398
     assert round(model.text_tokens((10, latin_only)), 4) == 10.74  # a scan without joins: none
-    assert model.text_tokens((0, (*latin_only, 2, 1))) == 0.0  # no text, no tokens
+    assert model.text_tokens((0, (*latin_only, 2, 1, 1))) == 0.0  # no text, no tokens
     # calibration fits the same effective count, apportioned (all of it latin here)
-    assert [round(x, 4) for x in model.class_tokens((10, (*latin_only, 2, 1)))][:2] == [11.7, 0.0]
+    assert [round(x, 4) for x in model.class_tokens((10, (*latin_only, 2, 1, 0)))][:2] == [11.7, 0.0]
 
 
 def test_the_largest_factor_covers_the_joins() -> None:
     model = counting_model_for_tokenizer("claude-3")
-    # the largest class factor (latin_ext 2.013) × the tool factor 1.05 × (1 + the largest join 0.9)
-    # = 4.01594 → 4.016 (rounded up)
-    assert model.max_factor == Decimal("4.016")
+    # the largest class factor (symbols 1.951) × the tool factor 1.05 × (1 + the largest join, 1.0)
+    # = 4.0971 → 4.098 (rounded up)
+    assert model.max_factor == Decimal("4.098")
 
 
-@given(st.text(alphabet=st.sampled_from("aZé.(_ 9→日\n")) | st.text())
+@given(st.text(alphabet=st.sampled_from("aZé.(_ 9→—日😀\n")) | st.text())
 def test_no_text_counts_more_than_its_bytes_times_the_largest_factor(text: str) -> None:
     from claude_quote.tokens.encoding import load_encoding
 
