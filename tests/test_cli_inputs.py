@@ -51,6 +51,36 @@ def test_standard_input_as_text_and_its_errors() -> None:
     assert bad.stderr.startswith("error: -:2: not valid JSON")  # named -, not /tmp/...
 
 
+@pytest.mark.parametrize("packed", [False, True])
+def test_standard_input_holds_a_batch_create_body_plain_or_gzipped(packed: bool) -> None:
+    # a batch-create body, on one line or over several, plain or gzipped, is one JSON document on
+    # standard input too (a file would be named .json or .json.gz); gzipped JSONL and text still read
+    import gzip
+
+    from typer.testing import CliRunner
+
+    from claude_quote.cli import app
+
+    from_file = _json(["estimate", str(REQUESTS)])
+    lines = [json.loads(line) for line in REQUESTS.read_text().splitlines() if line.strip()]
+    for body in (json.dumps({"requests": lines}), json.dumps({"requests": lines}, indent=2)):
+        data = body.encode()
+        result = CliRunner().invoke(
+            app, ["estimate", "-", *AT, "-f", "json", "-q"], input=gzip.compress(data) if packed else data
+        )
+        assert result.exit_code == 0, result.output
+        assert _without_files(json.loads(result.stdout)) == _without_files(from_file)
+    if packed:
+        jsonl = gzip.compress(REQUESTS.read_bytes())
+        result = CliRunner().invoke(app, ["estimate", "-", *AT, "-f", "json", "-q"], input=jsonl)
+        assert json.loads(result.stdout)["requests"] == 4
+        text = gzip.compress(b"Hello there.\n")
+        args = ["estimate", "-", "--model", "haiku-4.5", "--max-tokens", "10", *AT, "-f", "json", "-q"]
+        result = CliRunner().invoke(app, args, input=text)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["requests"] == 1
+
+
 def test_standard_input_once() -> None:
     result = run_cli(["estimate", "-", "-", *AT], input="x")
     assert result.exit_code == 2

@@ -5,7 +5,8 @@
 The readers take paths and may read a file twice (to tell a request file from a table, say), which a
 pipe cannot do, so standard input is copied to a private temporary file first and read from there;
 reports, warnings and errors show it as ``-``. Its kind is told from its content, since it has no
-name: JSON lines (the first non-blank line is JSON), one JSON document, gzip, or else text.
+name: JSON lines (the first non-blank line is JSON, and not a batch-create body), one JSON document,
+or else text; gzipped or not.
 """
 
 from __future__ import annotations
@@ -31,18 +32,36 @@ _CHUNK = 1 << 20
 
 
 def _suffix(path: Path) -> str:
-    """``.jsonl``, ``.json``, ``.jsonl.gz`` or ``.txt``: how the content of ``path`` reads."""
+    """``.jsonl``, ``.json`` or ``.txt`` (after ``.gz`` for gzip): how the content of ``path`` reads."""
     with path.open("rb") as handle:
         head = handle.read(_CHUNK)
     if head.startswith(b"\x1f\x8b"):
-        return ".jsonl.gz"
+        unpacked = _unpacked_head(head)
+        return ".jsonl.gz" if unpacked is None else _suffix_of(unpacked) + ".gz"
+    return _suffix_of(head)
+
+
+def _unpacked_head(head: bytes) -> bytes | None:
+    """The first bytes gzip data ``head`` un-packs to (at most :data:`_CHUNK`); None when corrupt (the
+    reader then says so, naming the input)."""
+    import zlib
+
+    try:
+        return zlib.decompressobj(wbits=31).decompress(head, _CHUNK)
+    except zlib.error:
+        return None
+
+
+def _suffix_of(head: bytes) -> str:
     first = next((line for line in head.splitlines() if line.strip()), b"")
     if not first.lstrip().startswith((b"{", b"[")):
         return ".txt"
     try:
-        json.loads(first)
+        value = json.loads(first)
     except ValueError:
         return ".json"  # a document over several lines (or malformed JSON lines: the reader says where)
+    if isinstance(value, dict) and isinstance(value.get("requests"), list):
+        return ".json"  # a batch-create body on one line: one document, not a line of requests
     return ".jsonl"
 
 
