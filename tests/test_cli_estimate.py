@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import console_script, run_cli
+from tests.conftest import DAY, console_script, run_cli
 from tests.workload_files import request, words, write_jsonl
 
 
@@ -75,6 +75,26 @@ def test_skipped_lines_are_each_named_in_every_format(tmp_path: Path) -> None:
     document = json.loads(run_cli([*args, "--format", "json"]).stdout)
     assert document["skipped"] == 2
     assert [(s["file"], s["line"]) for s in document["skipped_lines"]] == [(str(path), 2), (str(path), 3)]
+
+
+def test_a_warning_s_list_folds_under_its_items_in_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from claude_quote import EstimateOptions, estimate
+    from claude_quote.render import render
+
+    long = "x" * 120  # the invalid line is quoted, cut to 80 characters: its item folds at 80 columns
+    write_jsonl(tmp_path / "b.jsonl", [request(custom_id="a"), "not json " + long, "[1]"])
+    monkeypatch.chdir(tmp_path)  # named as given: a short name, so the figures below are the item's
+    path = "b.jsonl"
+    e = estimate([path], EstimateOptions(skip_invalid=True, output_tokens=10), at=DAY)
+    lines = render(e, "table", width=80).splitlines()
+    start = lines.index("warning: skipped 2 invalid lines or rows:")
+    items = lines[start + 1 :]
+    assert items[0].startswith(f"  {path}:2: not valid JSON")
+    assert all(line.startswith("    ") for line in items[1:-1])  # its folds, deeper than the items
+    assert items[-1] == f"  {path}:3: expected a JSON object, got list"
+    assert max(len(line) for line in lines[start:]) <= 80
 
 
 def test_json_contract(batch: Path) -> None:

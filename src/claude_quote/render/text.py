@@ -61,7 +61,10 @@ def to_table(doc: Document, *, width: int | None = None, warnings: bool = True) 
     for note in notes:
         lines += prose(note, indent=2)
     for warning in shown:
-        lines += prose(warning, indent=2)
+        first, *items = warning.split("\n")
+        lines += prose(first, indent=2)
+        for item in items:  # a warning's list (the skipped lines): items at 2, their folds at 4
+            lines += prose(item, indent=4)
     return _strip_trailing("\n".join(lines))
 
 
