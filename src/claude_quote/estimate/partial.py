@@ -67,11 +67,13 @@ __all__ = [
     "CapturedError",
     "EstimatePartial",
     "PieceRunner",
+    "Skips",
     "estimate_frame",
     "estimate_of",
     "estimate_piece",
     "iter_pieces",
     "merge",
+    "merged_skips",
     "piece_items",
     "pieces_of",
     "result_of",
@@ -98,6 +100,10 @@ class _Pending:
     """How many digests it is still the first writer of."""
 
 
+Skips = list[tuple[Position, int, CapturedError]]
+"""Skipped lines kept by a partial: the piece's position, the order in the piece, the error."""
+
+
 @dataclass
 class EstimatePartial:
     """A part of an estimate: what a piece of the input (or several, merged) adds up to. Merge with
@@ -108,9 +114,9 @@ class EstimatePartial:
     """The options' cache hit rate (the ``expected`` band's writes are recomputed with it)."""
     requests: int = 0
     skipped: int = 0
-    skips: list[tuple[Position, int, CapturedError]] = field(default_factory=list)
-    """The first skipped lines: the piece's position, the order in the piece, the error (the earliest
-    :data:`~claude_quote.workloads.results.MAX_SKIPPED_SHOWN` are kept when merging)."""
+    skips: Skips = field(default_factory=list)
+    """The first skipped lines (the earliest :data:`~claude_quote.workloads.results.MAX_SKIPPED_SHOWN`
+    are kept when merging: :func:`merged_skips`)."""
     error: tuple[Position, CapturedError] | None = None
     buckets: dict[BucketKey, Bucket] = field(default_factory=dict)
     counted: Counter[str] = field(default_factory=Counter)
@@ -143,7 +149,7 @@ class EstimatePartial:
         used up). The order of the two does not matter: positions say which request came first."""
         self.requests += other.requests
         self.skipped += other.skipped
-        self.skips = sorted(self.skips + other.skips, key=_skip_order)[:MAX_SKIPPED_SHOWN]
+        self.skips = merged_skips(self.skips, other.skips)
         self.error = _earliest(self.error, other.error)
         for key, bucket in other.buckets.items():
             mine = self.buckets.get(key)
@@ -266,8 +272,9 @@ def _cache_of(write_5m: int, write_1h: int, read: int, hit_rate: Decimal) -> Cac
     )
 
 
-def _skip_order(skip: tuple[Position, int, CapturedError]) -> tuple[Position, int]:
-    return skip[0], skip[1]
+def merged_skips(mine: Skips, theirs: Skips) -> Skips:
+    """The first :data:`~claude_quote.workloads.results.MAX_SKIPPED_SHOWN` of both, in input order."""
+    return sorted([*mine, *theirs], key=lambda skip: (skip[0], skip[1]))[:MAX_SKIPPED_SHOWN]
 
 
 def _earliest(

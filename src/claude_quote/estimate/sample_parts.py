@@ -29,10 +29,9 @@ from claude_quote.errors import ClaudeQuoteError, WorkloadError
 from claude_quote.pricing import PriceTable
 from claude_quote.scale.pieces import CapturedError, Piece, Position
 from claude_quote.tokens.request import RequestShape
-from claude_quote.workloads.results import MAX_SKIPPED_SHOWN
 
 from .options import EstimateOptions
-from .partial import PieceRunner, piece_items
+from .partial import PieceRunner, Skips, merged_skips, piece_items
 
 if TYPE_CHECKING:
     import numpy as np
@@ -80,7 +79,7 @@ class SamplePartial:
     size: int
     population: int = 0
     skipped: int = 0
-    skips: list[tuple[Position, int, CapturedError]] = field(default_factory=list)
+    skips: Skips = field(default_factory=list)
     """The first skipped lines, as :attr:`EstimatePartial.skips <claude_quote.estimate.partial.EstimatePartial.skips>`."""
     error: tuple[Position, CapturedError] | None = None
     picked: list[Picked] = field(default_factory=list)
@@ -94,7 +93,7 @@ class SamplePartial:
         self.unread_rows += other.unread_rows
         if self.error is None or (other.error is not None and other.error[0] < self.error[0]):
             self.error = other.error
-        self.skips = sorted([*self.skips, *other.skips], key=lambda s: (s[0], s[1]))[:MAX_SKIPPED_SHOWN]
+        self.skips = merged_skips(self.skips, other.skips)
         self.picked = heapq.nsmallest(self.size, [*self.picked, *other.picked], key=lambda p: (p[0], p[1]))
         return self
 
