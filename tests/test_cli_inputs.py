@@ -81,6 +81,33 @@ def test_standard_input_holds_a_batch_create_body_plain_or_gzipped(packed: bool)
         assert json.loads(result.stdout)["requests"] == 1
 
 
+HOSTILE = {
+    "deep": ("[" * 100_000 + "\n").encode(),
+    "digits": ('{"custom_id": ' + "9" * 5_000 + "}\n").encode(),
+    "gzip magic, then garbage": b"\x1f\x8b" + bytes(range(256)) * 4,
+    "not UTF-8": b"\xff\xfe{\x00\n",
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+@pytest.mark.parametrize(
+    "args",
+    [["estimate", "-"], ["plan", "-"], ["reconcile", "-"], ["calibrate", "-", str(RESULTS)]],
+    ids=["estimate", "plan", "reconcile", "calibrate"],
+)
+def test_hostile_standard_input_is_one_located_error(name: str, args: list[str]) -> None:
+    # telling what standard input holds reads its first line: that must not raise either (a first
+    # line nested 100,000 deep once ended in a RecursionError traceback)
+    from typer.testing import CliRunner
+
+    from claude_quote.cli import app
+
+    result = CliRunner().invoke(app, [*args, *AT], input=HOSTILE[name], catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: "), result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+
+
 def test_standard_input_once() -> None:
     result = run_cli(["estimate", "-", "-", *AT], input="x")
     assert result.exit_code == 2

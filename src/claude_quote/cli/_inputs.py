@@ -11,7 +11,6 @@ or else text; gzipped or not.
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import tempfile
@@ -19,7 +18,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from claude_quote.errors import UsageError
+from claude_quote.errors import UsageError, WorkloadError
+from claude_quote.parsing import loads_json
 
 from ._common import showing
 
@@ -57,8 +57,8 @@ def _suffix_of(head: bytes) -> str:
     if not first.lstrip().startswith((b"{", b"[")):
         return ".txt"
     try:
-        value = json.loads(first)
-    except ValueError:
+        value = loads_json(first)
+    except WorkloadError:
         return ".json"  # a document over several lines (or malformed JSON lines: the reader says where)
     if isinstance(value, dict) and isinstance(value.get("requests"), list):
         return ".json"  # a batch-create body on one line: one document, not a line of requests
@@ -104,9 +104,9 @@ def _first_object(path: Path) -> dict[str, object] | None:
         with path.open("rb") as handle:
             for line in handle:
                 if line.strip():
-                    value = json.loads(line)
+                    value = loads_json(line)
                     return value if isinstance(value, dict) else None
-    except (OSError, ValueError):
+    except (OSError, WorkloadError):
         return None
     return None
 
