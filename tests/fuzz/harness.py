@@ -84,10 +84,10 @@ def _root() -> None:
     """claude-quote."""
 
 
-def invoke(args: Sequence[str], *, env: dict[str, str] | None = None) -> Outcome:
-    """Run ``claude-quote ARGS`` in-process, catching whatever it raises."""
+def invoke(args: Sequence[str], *, env: dict[str, str] | None = None, stdin: bytes | None = None) -> Outcome:
+    """Run ``claude-quote ARGS`` in-process (``stdin``: its standard input), catching whatever it raises."""
     target = _command_app(args[0]) if args and args[0] in COMMANDS else app
-    result = CliRunner().invoke(target, list(args), env=env, catch_exceptions=True)
+    result = CliRunner().invoke(target, list(args), env=env, input=stdin, catch_exceptions=True)
     exception = result.exception
     if isinstance(exception, SystemExit):
         exception = None

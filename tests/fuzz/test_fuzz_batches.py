@@ -3,6 +3,7 @@ together (``reconcile --requests``, ``calibrate``)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import given
@@ -10,7 +11,15 @@ from hypothesis import strategies as st
 
 from tests.fuzz import seeds
 from tests.fuzz.harness import assert_handled, count_run, fuzz_settings, invoke, workdir
-from tests.fuzz.values import NASTY_JSON, byte_mutations, dump_json, dump_jsonl, maybe_gzip, mutated_tree
+from tests.fuzz.values import (
+    DEEP,
+    NASTY_JSON,
+    byte_mutations,
+    dump_json,
+    dump_jsonl,
+    maybe_gzip,
+    mutated_tree,
+)
 
 AT = ["--at", "2026-11-25"]
 
@@ -73,6 +82,42 @@ def test_estimate_reads_any_request_json(data: st.DataObject) -> None:
             reader="estimate request json",
             inputs={"batch.json": body},
         )
+
+
+FIRST_LINES = [
+    "[" * 5 * DEEP + "]" * 5 * DEEP,
+    '{"requests": [' + "[" * 5 * DEEP + "]" * 5 * DEEP + "]}",
+    '{"custom_id": ' + "9" * 5_000 + "}",
+    '{"requests": NaN}',
+    '{"requests": [1, 2',
+    "\ufeff{}",
+]
+"""First lines that are hard to tell: too deep, too long a number, not JSON, cut short, a BOM."""
+
+
+@fuzz_settings()
+@given(data=st.data(), compress=st.booleans(), command=st.sampled_from(["estimate", "plan"]))
+def test_standard_input_holds_anything(data: st.DataObject, compress: bool, command: str) -> None:
+    # standard input has no name: what it holds is told from its first bytes (gzip, JSONL, one JSON
+    # document, text), so those bytes are fuzzed too: JSONL, a batch-create body (on one line or
+    # several), either broken as trees or as bytes
+    shape = data.draw(st.sampled_from(["jsonl", "body", "body on one line"]))
+    if shape == "jsonl":
+        body = data.draw(_lines(seeds.requests()))
+    else:
+        document = data.draw(mutated_tree({"requests": seeds.requests()}, NASTY_JSON))
+        text = dump_json(document)
+        body = (" ".join(text.split("\n")) if shape == "body on one line" else text).encode("utf-8")
+        if data.draw(st.booleans()):
+            body = data.draw(byte_mutations(body))
+    if data.draw(st.booleans()):  # what is told first: a nasty first line
+        body = data.draw(st.sampled_from(FIRST_LINES)).encode("utf-8") + b"\n" + body
+    count_run(f"{command} standard input")
+    outcome = invoke([command, "-", *AT, "-f", "json"], stdin=maybe_gzip(body, compress))
+    if command == "plan" and outcome.exit_code == 2 and outcome.stdout:  # the plan found errors
+        assert json.loads(outcome.stdout)["kind"] == "plan"
+        return
+    assert_handled(outcome, located=["-"], reader=f"{command} standard input", inputs={"-": body})
 
 
 @fuzz_settings()
