@@ -108,6 +108,42 @@ def test_hostile_standard_input_is_one_located_error(name: str, args: list[str])
     assert result.stderr.count("\n") == 1, result.stderr
 
 
+LONG = "x" * 300  # longer than a file name may be (255 bytes on Linux)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["estimate", LONG],
+        ["estimate", LONG + "*"],
+        ["estimate", f"{LONG}/a.jsonl"],
+        ["reconcile", LONG],
+        ["reconcile", str(RESULTS), "--request-file", LONG],
+        ["calibrate", LONG, str(RESULTS)],
+        ["calibrate", str(REQUESTS), LONG],
+        ["plan", LONG],
+    ],
+    ids=[
+        "estimate",
+        "estimate glob",
+        "estimate in dir",
+        "reconcile",
+        "request-file",
+        "calibrate",
+        "results",
+        "plan",
+    ],
+)
+def test_a_file_name_too_long_is_one_located_error(args: list[str]) -> None:
+    # pathlib's exists()/is_file()/is_dir() raise OSError for such a name (only a missing path is
+    # False): it was a traceback in estimate, reconcile and calibrate
+    result = run_cli([*args, *AT])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: "), result.stderr
+    assert "File name too long" in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+
+
 def test_standard_input_once() -> None:
     result = run_cli(["estimate", "-", "-", *AT], input="x")
     assert result.exit_code == 2

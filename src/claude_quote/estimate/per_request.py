@@ -5,6 +5,7 @@ compares and ``calibrate`` learns from.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable, Collection, Iterator
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 from claude_quote.errors import WorkloadError
 from claude_quote.pricing import PriceTable
 from claude_quote.tokens.correction import CountingModel, counting_model_for_tokenizer
+from claude_quote.workloads.files import stat_input
 from claude_quote.workloads.requests import REQUEST_FILE_SUFFIXES, BatchRequest, iter_requests
 from claude_quote.workloads.unique import DuplicateIds
 
@@ -97,8 +99,9 @@ def estimate_into(
 
 def _request_file(path: str | Path) -> Path:
     file = Path(path)
-    if not file.is_file():
-        raise WorkloadError("no such file" if not file.exists() else "not a file", path=str(file))
+    info = stat_input(file)
+    if info is None or not stat.S_ISREG(info.st_mode):
+        raise WorkloadError("no such file" if info is None else "not a file", path=str(file))
     if not file.name.lower().endswith(REQUEST_FILE_SUFFIXES):
         raise WorkloadError(
             'not a request file: expected Message Batches JSONL ({"custom_id": ..., "params": {...}} per '

@@ -17,10 +17,13 @@ estimate that depend on order (a cache prefix written by an *earlier* request, t
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from claude_quote.workloads.files import stat_input
 
 if TYPE_CHECKING:
     from claude_quote.errors import ClaudeQuoteError
@@ -89,7 +92,10 @@ def cuttable(path: str | Path) -> bool:
     """Whether a file can be cut at line boundaries by its bytes: a regular file, not gzip-compressed
     (by its name or by gzip's magic bytes: its lines are in the un-packed stream)."""
     file = Path(path)
-    if file.name.lower().endswith(".gz") or not file.is_file():
+    if file.name.lower().endswith(".gz"):
+        return False
+    info = stat_input(file)  # a path that cannot be looked at: the error naming it
+    if info is None or not stat.S_ISREG(info.st_mode):
         return False
     with file.open("rb") as handle:
         return handle.read(2) != b"\x1f\x8b"

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import os
 import sys
 import zlib
 from collections.abc import Iterator
@@ -57,6 +58,7 @@ __all__ = [
     "open_input",
     "read_document",
     "read_json_document",
+    "stat_input",
 ]
 
 DEFAULT_MAX_LINE_BYTES = 512 * 2**20
@@ -155,6 +157,26 @@ def _open_error(exc: OSError, where: str) -> WorkloadError:
     if isinstance(exc, IsADirectoryError):
         return WorkloadError("is a directory, not a file", path=where)
     return WorkloadError(f"cannot read: {exc.strerror or exc}", path=where)
+
+
+def stat_input(path: str | Path) -> os.stat_result | None:
+    """What ``path`` is (``os.stat``, symbolic links followed), or None when nothing is there.
+
+    pathlib's ``exists()``, ``is_file()`` and ``is_dir()`` answer False only for a missing path; a name
+    too long for the file system, or a directory on the way that cannot be searched, raises
+    ``OSError`` from them. Here that is the input's error.
+
+    Raises:
+        WorkloadError: naming ``path``: it cannot be looked at (``cannot read: File name too long``).
+    """
+    try:
+        return Path(path).stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise _open_error(exc, str(path)) from None
+    except ValueError as exc:  # an embedded NUL byte
+        raise WorkloadError(f"not a file name: {exc}", path=str(path).replace("\0", "\\0")) from None
 
 
 def open_input(path: str | Path) -> IO[bytes]:

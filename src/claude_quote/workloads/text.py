@@ -18,13 +18,14 @@ import codecs
 import fnmatch
 import glob
 import re
+import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from claude_quote.errors import NotTextError, UsageError, WorkloadError
 
-from .files import read_document
+from .files import read_document, stat_input
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -60,12 +61,13 @@ def expand_paths(patterns: Iterable[str | Path], *, skipped: list[str] | None = 
     wait forever), and each is described in ``skipped`` when a list is given, so a report can say so.
 
     Raises:
-        WorkloadError: a path does not exist or a glob matches nothing.
+        WorkloadError: a path does not exist or cannot be looked at (a name too long, a directory on
+            the way that cannot be searched), or a glob matches nothing.
     """
     files: list[Path] = []
     for pattern in patterns:
         text = str(pattern)
-        if isinstance(pattern, str) and _MAGIC & set(text) and not Path(text).exists():
+        if isinstance(pattern, str) and _MAGIC & set(text) and stat_input(text) is None:
             matches = sorted(glob.glob(text, recursive=True))  # noqa: PTH207 - absolute patterns too
             if not matches:
                 raise WorkloadError(f"no files match {text!r}")
@@ -73,7 +75,8 @@ def expand_paths(patterns: Iterable[str | Path], *, skipped: list[str] | None = 
                 _sort_entry(Path(match), files, skipped)
             continue
         path = Path(pattern)
-        if path.is_dir():
+        info = stat_input(path)
+        if info is not None and stat.S_ISDIR(info.st_mode):
             found: list[Path] = []
             for entry in sorted(path.rglob("*")):
                 if any(part.startswith(".") for part in entry.relative_to(path).parts):
@@ -82,7 +85,7 @@ def expand_paths(patterns: Iterable[str | Path], *, skipped: list[str] | None = 
             if not found:
                 raise WorkloadError("directory holds no files", path=text)
             files += found
-        elif path.exists():
+        elif info is not None:
             files.append(path)
         elif path.is_symlink():
             raise WorkloadError("a broken symbolic link (its target does not exist)", path=text)
