@@ -122,6 +122,8 @@ LONG = "x" * 300  # longer than a file name may be (255 bytes on Linux)
         ["calibrate", LONG, str(RESULTS)],
         ["calibrate", str(REQUESTS), LONG],
         ["plan", LONG],
+        ["plan", str(REQUESTS), "--split", LONG],
+        ["plan", str(REQUESTS), "--split", f"{LONG}/parts"],
     ],
     ids=[
         "estimate",
@@ -132,6 +134,8 @@ LONG = "x" * 300  # longer than a file name may be (255 bytes on Linux)
         "calibrate",
         "results",
         "plan",
+        "split",
+        "split under",
     ],
 )
 def test_a_file_name_too_long_is_one_located_error(args: list[str]) -> None:

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import secrets
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -54,12 +55,24 @@ def cannot(folder: Path, what: str, exc: OSError) -> UsageError:
     return UsageError(f"--split {folder}: cannot {what}: {reason}; no parts written ({advice})")
 
 
+def _is_dir(folder: Path) -> bool | None:
+    """Whether ``folder`` is a directory (None: nothing there); a path that cannot be looked at (a
+    name too long, a directory on the way that cannot be searched) is the split's error."""
+    try:
+        return stat.S_ISDIR(folder.stat().st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise cannot(folder, "use the directory", exc) from None
+
+
 def check_split_dir(directory: str | Path, *, overwrite: bool = False) -> None:
     """Fail early when ``directory`` cannot take the parts (a file, or parts already there)."""
     folder = Path(directory)
-    if folder.exists() and not folder.is_dir():
+    is_dir = _is_dir(folder)
+    if is_dir is False:
         raise UsageError(f"{folder} is not a directory: --split needs a directory for the parts")
-    if folder.is_dir() and not overwrite:
+    if is_dir and not overwrite:
         found = _existing(folder)
         if found:
             raise UsageError(
@@ -84,10 +97,10 @@ class SplitDir:
         self.source = None if source is None or source == STDIN else Path(source)
         self._lock: int | None = None
         self.committed = False
-        if self.folder.is_dir():
+        if _is_dir(self.folder):
             self._protect_source()
         check_split_dir(self.folder, overwrite=overwrite)
-        self._created = [d for d in (self.folder, *self.folder.parents) if not d.exists()]
+        self._created = [d for d in (self.folder, *self.folder.parents) if _is_dir(d) is None]
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
