@@ -69,6 +69,7 @@ def test_help_builds_no_model() -> None:
                 "claude_quote.reconcile",
                 "claude_quote.projections",
                 "claude_quote.render.text",
+                "tomllib",  # the bundled table loads from its validated JSON
             ],
         ),
         (

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -142,6 +141,8 @@ def loads_toml(data: bytes, *, origin: str, error: type[ClaudeQuoteError] = Conf
         ``error`` (ConfigError by default): ``origin: not valid TOML: ...`` with the line: not UTF-8,
             not TOML, nested too deeply, an integer of more than 4,300 digits, ``nan`` or ``inf``.
     """
+    import tomllib  # here: the bundled price table loads from JSON, so `price` reads no TOML
+
     text, problem, at = _decode(data)
     if text is not None:
         try:
