@@ -119,6 +119,8 @@ class WorkloadError(ClaudeQuoteError, ValueError):
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
         self.path = path
         self.line = line
+        self.message = message
+        """What is wrong, without the file and line (the text of the error has them in front)."""
         where = ""
         if path is not None:
             where = f"{path}:{line}: " if line is not None else f"{path}: "

@@ -46,11 +46,7 @@ EXACT_METHOD = TokenMethod(
 
 def skipped_line(error: WorkloadError) -> SkippedLine:
     """A skipped line as the estimate lists it: its file and line apart from the reason."""
-    text = str(error)
-    if error.path is None:
-        return SkippedLine(file=None, line=error.line, reason=text)
-    where = f"{error.path}:{error.line}: " if error.line is not None else f"{error.path}: "
-    return SkippedLine(file=error.path, line=error.line, reason=text.removeprefix(where))
+    return SkippedLine(file=error.path, line=error.line, reason=error.message)
 
 
 def result(run: EstimateRun, files: Sequence[Path | str]) -> Estimate:
