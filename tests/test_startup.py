@@ -9,6 +9,7 @@ import json
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
@@ -85,9 +86,11 @@ def test_help_builds_no_model() -> None:
             ["claude_quote.estimate", "claude_quote.projections", "claude_quote.cli.price"],
         ),
         (
-            # Counting one small file: no sampling, no pieces for worker processes, no process pool.
+            # Counting one small file: no sampling, no pieces for worker processes, no process pool,
+            # and no tiktoken (a small input is counted by tokens/bpe.py).
             "estimate examples/batch-requests.jsonl --at 2026-11-25 --format json",
             [
+                "tiktoken",
                 "claude_quote.estimate.sampling",
                 "claude_quote.estimate.sample_parts",
                 "claude_quote.estimate.partial",
@@ -101,6 +104,7 @@ def test_help_builds_no_model() -> None:
             # A month is 30.4375 days without the projections package.
             "check --config examples/claude-quote.toml --at 2026-11-25 --format json",
             [
+                "tiktoken",
                 "claude_quote.projections",
                 "claude_quote.estimate.sampling",
                 "claude_quote.estimate.partial",
@@ -112,6 +116,7 @@ def test_help_builds_no_model() -> None:
             "calibrate examples/batch-requests-support.jsonl examples/batch-results-support.jsonl "
             "--at 2026-11-25 --format json",
             [
+                "tiktoken",
                 "claude_quote.estimate.sampling",
                 "claude_quote.estimate.partial",
                 "concurrent.futures.process",
@@ -137,17 +142,25 @@ def test_a_command_imports_only_what_it_uses(args: str, unused: list[str]) -> No
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "args",
-    [
-        "estimate examples/batch-requests.jsonl --at 2026-11-25 --format json",
-        "check --config examples/claude-quote.toml --at 2026-11-25 --format json",
-        "calibrate examples/batch-requests-support.jsonl examples/batch-results-support.jsonl --at 2026-11-25",
-    ],
-)
-def test_the_commands_that_count_load_the_tokenizer(args: str) -> None:
-    """The lists above are taken after counting: each of these commands did load the tokenizer."""
-    assert "tiktoken" in imported(*args.split())
+def test_a_large_input_loads_tiktoken(tmp_path: Path) -> None:
+    """The lists above are taken after counting a small input; past SMALL_INPUT_CHARS tiktoken counts."""
+    from claude_quote.estimate.pipeline import SMALL_INPUT_CHARS
+
+    text = "word " * (SMALL_INPUT_CHARS // 5) + "x" * (SMALL_INPUT_CHARS % 5 + 1)  # one past the limit
+    body = {"model": "claude-sonnet-4-6", "max_tokens": 10, "messages": [{"role": "user", "content": text}]}
+    path = tmp_path / "large.jsonl"
+    path.write_text(json.dumps({"custom_id": "a", "params": body}) + "\n", encoding="utf-8")
+    assert "tiktoken" in imported("estimate", str(path), "--at", "2026-11-25", "--format", "json")
+    assert len(text) == SMALL_INPUT_CHARS + 1
+    # and one character less is counted without it
+    path.write_text(
+        json.dumps(
+            {"custom_id": "a", "params": {**body, "messages": [{"role": "user", "content": text[:-1]}]}}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    assert "tiktoken" not in imported("estimate", str(path), "--at", "2026-11-25", "--format", "json")
 
 
 def _models() -> list[type[BaseModel]]:
