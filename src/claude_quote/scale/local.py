@@ -8,13 +8,17 @@ A piece that fails returns its error in its partial: the pieces after it that ha
 cancelled, those before it finish (an earlier piece may hold an earlier error, which is the one
 reported, as one process would).
 
-Workers ignore SIGINT: on Ctrl-C the parent terminates them and re-raises ``KeyboardInterrupt``.
+Workers ignore SIGINT: on Ctrl-C the parent terminates them and re-raises ``KeyboardInterrupt``. They
+are started with SIGINT blocked (a process keeps its parent's signal mask through ``exec``), so a
+Ctrl-C while a worker is still importing waits, and is dropped once the worker ignores it, instead
+of interrupting the import with a traceback; the parent gets its own SIGINT once the worker is started.
 """
 
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from claude_quote import terminal_progress
@@ -51,7 +55,29 @@ _counter: Synchronized[int] | None = None
 def _init(setup: Callable[..., Work], args: tuple[Any, ...], counter: Synchronized[int]) -> None:
     global _work, _counter
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # held back by _sigint_held at the start: now dropped
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _work, _counter = setup(*args), counter
+
+
+@contextmanager
+def _sigint_held() -> Iterator[None]:
+    """SIGINT blocked in this thread meanwhile: a worker process started here starts with it blocked
+    (see the module docs); one that arrives meanwhile is delivered when the block ends."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows has no signal masks
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _submit(executor: ProcessPoolExecutor, piece: Piece) -> Future[Any]:
+    """Hand ``piece`` to a worker; the executor starts a worker process here when none is idle."""
+    with _sigint_held():
+        return executor.submit(_run, piece)
 
 
 def _run(piece: Piece) -> Any:
@@ -113,7 +139,7 @@ def run_pieces(
     merged: P | None = None
     try:
         with terminal_progress.progress_bar(total, enabled=progress, label=label) as advance:
-            futures: dict[Future[P], Piece] = {executor.submit(_run, piece): piece for piece in pieces}
+            futures: dict[Future[P], Piece] = {_submit(executor, piece): piece for piece in pieces}
             if not futures:
                 raise ValueError("no pieces to count")
             merged = _gather(futures, merge, advance, counter)
