@@ -2,6 +2,8 @@
 
     python benchmarks/token_accuracy.py            # the table of errors (old method vs the shipped model)
     python benchmarks/token_accuracy.py --fit      # also refit the factors and print them as TOML
+    python benchmarks/token_accuracy.py --cv       # also cross-validate the joins inside the fit split
+                                                   # (two stages, 3 × 5-fold; about a minute)
 
 Reads ``tests/data/token-measurements.jsonl`` (built by ``benchmarks/token_data.py``: one public
 measurement a line, as features: the text's tiktoken count, its content-class scan, Claude's count of
@@ -113,49 +115,79 @@ JOIN_GRID = {
     "punct_letter": (0.0, 0.2, 0.3, 0.4, 0.5, 0.6),
     "lower_upper": (0.0, 0.3, 0.5, 0.7, 0.9, 1.1),
     "start_digit": (0.0, 0.5, 1.0, 1.5),
+    "newline": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6),
+    "upper_upper": (0.0, 0.1, 0.2, 0.3, 0.4),
+    "space_nonascii": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2),
 }
-"""The extra tokens per join :func:`cv` tries (every combination)."""
+"""The extra tokens per join :func:`cv` tries (every combination of one stage's joins)."""
+STAGES = (("punct_letter", "lower_upper", "start_digit"), ("newline", "upper_upper", "space_nonascii"))
+"""The joins were chosen in two stages (2026-12-01): the first three with the others absent, then the
+last three with the first three at their chosen values."""
 FOLDS = 5
+REPEATS = 3
+"""Cross-validation is repeated on this many assignments of the texts to folds (the first is the one
+the first stage was chosen on) and the mean absolute errors averaged: one assignment of 216 texts
+varies by about ±0.1 point."""
 
 
-def cv(rows: Sequence[dict[str, Any]]) -> list[tuple[float, float, tuple[float, ...]]]:
+def cv(
+    rows: Sequence[dict[str, Any]], stage: int = 1, repeats: int = REPEATS
+) -> list[tuple[float, float, tuple[float, ...]]]:
     """Choose the joins' extra tokens without the held-out rows: for every combination of
-    :data:`JOIN_GRID`, the mean absolute error of a 5-fold cross-validation inside the fit split (folds
-    by text; the factors refitted on four folds, the fifth predicted), claude-3 and claude-4.7; best
-    first. The same joins serve both tokenizers (claude-4.7 has too few measurements to choose its own)."""
+    :data:`JOIN_GRID` over the joins of :data:`STAGES` ``[stage]`` (the joins of earlier stages at
+    their shipped values, of later ones at 0), the mean absolute error of a 5-fold cross-validation
+    inside the fit split (folds by text; the factors refitted on four folds, the fifth predicted),
+    averaged over ``repeats`` fold assignments, claude-3 and claude-4.7; best first. The same joins
+    serve both tokenizers (claude-4.7 has too few measurements to choose its own)."""
     import itertools
 
-    return sorted(cv_errors(rows, joins) for joins in itertools.product(*JOIN_GRID.values()))
+    from claude_quote.tokens.classes import JOINS
+
+    shipped = _joins()["claude-3"]
+    earlier = {j for names in STAGES[:stage] for j in names}
+    base = [v if j in earlier else 0.0 for j, v in zip(JOINS, shipped, strict=True)]
+    names = STAGES[stage]
+    out = []
+    for values in itertools.product(*(JOIN_GRID[n] for n in names)):
+        joins = list(base)
+        for name, value in zip(names, values, strict=True):
+            joins[JOINS.index(name)] = value
+        out.append(cv_errors(rows, tuple(joins), repeats))
+    return sorted(out)
 
 
 def cv_errors(
-    rows: Sequence[dict[str, Any]], joins: tuple[float, ...]
+    rows: Sequence[dict[str, Any]], joins: tuple[float, ...], repeats: int = 1
 ) -> tuple[float, float, tuple[float, ...]]:
-    """:func:`cv`'s cross-validated mean absolute error of claude-3 and claude-4.7 with ``joins``."""
+    """:func:`cv`'s cross-validated mean absolute error of claude-3 and claude-4.7 with ``joins``
+    (every join of :data:`~claude_quote.tokens.classes.JOINS`), averaged over ``repeats`` fold
+    assignments."""
     import hashlib
 
     from claude_quote.tokens.fit import summarize_errors
 
     fit_rows = [r for r in rows if r["split"] == "fit"]
-    fold = {
-        r["text_sha256"]: int(hashlib.sha256(r["text_sha256"].encode()).hexdigest(), 16) % FOLDS
-        for r in fit_rows
-    }
     tau = measured_tau(rows)
     both = {"claude-3": joins, "claude-4.7": joins}
-    errors: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for k in range(FOLDS):
-        train = [{**r, "split": "fit" if fold[r["text_sha256"]] != k else "test"} for r in fit_rows]
-        fitted = refit(train, both)
-        for r in (r for r in train if r["split"] == "test"):
-            factors = list(fitted[r["tokenizer"]].values())
-            model = sum(f * x for f, x in zip(factors, _features(r, tau, joins), strict=True))
-            errors[r["tokenizer"]].append((math.floor(r["framing"] + model + 0.5), r["request_count"]))
-    mae = [
-        summarize_errors([p for p, _ in errors[t]], [a for _, a in errors[t]]).mean_abs
-        for t in ("claude-3", "claude-4.7")
-    ]
-    return mae[0], mae[1], joins
+    total = [0.0, 0.0]
+    for repeat in range(repeats):
+        salt = f"{repeat}:" if repeat else ""
+        fold = {
+            r["text_sha256"]: int(hashlib.sha256((salt + r["text_sha256"]).encode()).hexdigest(), 16) % FOLDS
+            for r in fit_rows
+        }
+        errors: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for k in range(FOLDS):
+            train = [{**r, "split": "fit" if fold[r["text_sha256"]] != k else "test"} for r in fit_rows]
+            fitted = refit(train, both)
+            for r in (r for r in train if r["split"] == "test"):
+                factors = list(fitted[r["tokenizer"]].values())
+                model = sum(f * x for f, x in zip(factors, _features(r, tau, joins), strict=True))
+                errors[r["tokenizer"]].append((math.floor(r["framing"] + model + 0.5), r["request_count"]))
+        for i, t in enumerate(("claude-3", "claude-4.7")):
+            e = summarize_errors([p for p, _ in errors[t]], [a for _, a in errors[t]])
+            total[i] += e.mean_abs / repeats
+    return total[0], total[1], joins
 
 
 def predictions(rows: Sequence[dict[str, Any]]) -> dict[str, list[tuple[dict[str, Any], int, int]]]:
@@ -244,12 +276,29 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     print("error bands of the shipped model:", json.dumps(error_bands(rows), indent=1))
     if args.cv:
-        print(
-            "joins (punct_letter, lower_upper, start_digit): cross-validated MAE on the fit split, "
-            "claude-3 / claude-4.7 (the best 12)"
-        )
-        for c3, c47, joins in cv(rows)[:12]:
-            print(f"  {joins}: {c3 * 100:.2f}% / {c47 * 100:.2f}%")
+        from claude_quote.tokens.classes import JOINS
+
+        shipped = tuple(_joins()["claude-3"])
+        for stage, names in enumerate(STAGES):
+            print(
+                f"joins, stage {stage + 1} ({', '.join(names)}): cross-validated MAE on the fit split "
+                f"({REPEATS} × {FOLDS}-fold), claude-3 / claude-4.7 (the best 12; all joins in {JOINS} order)"
+            )
+            for c3, c47, joins in cv(rows, stage)[:12]:
+                print(f"  {joins}: {c3 * 100:.2f}% / {c47 * 100:.2f}%")
+        for label, joins in (
+            ("no joins", (0.0,) * len(JOINS)),
+            (
+                "stage 1 only",
+                tuple(v if j in STAGES[0] else 0.0 for j, v in zip(JOINS, shipped, strict=True)),
+            ),
+            ("shipped", shipped),
+        ):
+            one, every = cv_errors(rows, joins), cv_errors(rows, joins, REPEATS)
+            print(
+                f"{label} {joins}: first fold assignment {one[0] * 100:.2f}% / {one[1] * 100:.2f}%, "
+                f"{REPEATS} assignments {every[0] * 100:.2f}% / {every[1] * 100:.2f}%"
+            )
     if args.fit:
         fitted = refit(rows)
         for key, values in fitted.items():

@@ -29,33 +29,44 @@ the general punctuation block by its first two bytes):
               alphanumerics and CJK extension B and later
 ============  ===========================================================================
 
-Besides the classes, the scan counts three **joins**, places where Claude's tokenizers start a new
+Besides the classes, the scan counts six **joins**, places where Claude's tokenizers start a new
 token where ``cl100k_base`` does not (:data:`JOINS`; measured on the public counts, see
 docs/tokens.md): ``punct_letter``, an ASCII punctuation mark directly before an ASCII letter
 (``.kotlin``, ``(self``, ``_name``: ``cl100k_base``'s pattern attaches one such mark to the word
-after it), ``lower_upper``, a lower-case letter directly before a capital (``camelCase``), and
+after it), ``lower_upper``, a lower-case letter directly before a capital (``camelCase``),
 ``start_digit``, 1 when the text starts with an ASCII digit (Claude's framing joins the start of a
-message that begins with a letter, "Hi" → 8 tokens, but not one that begins with a digit, "1" → 9).
+message that begins with a letter, "Hi" → 8 tokens, but not one that begins with a digit, "1" → 9),
+``newline``, each line feed (``cl100k_base`` merges runs of them, and a newline with the
+punctuation before it), ``upper_upper``, a capital directly after a capital (``HTTP``,
+``CHAPTER``), and ``space_nonascii``, an ASCII whitespace or control character directly before a
+non-ASCII character (``" →"``, ``" 東"``: ``cl100k_base`` attaches the space to it). The last three
+were found by the fit alone (no probe isolates them; UNCERTAIN in the data).
 
 ASCII text (``str.isascii`` is free in CPython), the common case, is counted with no Python loop over
 characters: one ``bytes.translate`` maps each byte to a set of flag bits (punctuation, letter,
-lower-case, upper-case, digit), the result is read as one integer (``int.from_bytes``), and each
+lower-case, upper-case twice, digit), the result is read as one integer (``int.from_bytes``), and each
 count is a ``bit_count`` of that integer masked to one flag in every byte. A join is a flag of one byte
-and a flag of the next, so both joins come from one ``x & (x >> 9)`` (the next byte's letter flag
-lands on this byte's punctuation flag, its upper-case flag on this byte's lower-case flag).
+and a flag of the next, so the three joins of two ASCII characters come from one ``x & (x >> 9)``
+(the next byte's letter flag lands on this byte's punctuation flag, its upper-case flag on this
+byte's lower-case flag, its second upper-case flag on this byte's upper-case flag).
 Other text is counted the same way for its ASCII bytes (non-ASCII bytes have no flag, except 0xE2
 and the continuation bytes 0x80 and 0x81: the same ``x & (x >> 9)`` finds the first two bytes of
 U+2000–U+207F, general punctuation, which counts as ``punct``; read only when the text has a
 character of U+2000–U+2FFF), and a second ``bytes.translate`` drops every ASCII and continuation
 byte and maps each lead byte left (one per non-ASCII character) to its class; a ``bytes.count`` per
-class over those counts them (the last by subtraction). ``start_digit`` is the first character's.
+class over those counts them (the last by subtraction). ``start_digit`` is the first character's,
+``newline`` a ``bytes.count``, and ``space_nonascii`` (only in text with a non-ASCII character and a
+space) a third ``bytes.translate`` (whitespace to 1, lead bytes to 2, the rest to 0) and a count of
+``b"\\x01\\x02"``.
 
 >>> dict(zip(FEATURES, scan("Hello, world 42")))
-{'latin': 10, 'digits': 2, 'punct': 1, 'space': 2, 'latin_ext': 0, 'cyrillic': 0, 'other': 0, 'symbols': 0, 'cjk': 0, 'emoji': 0, 'punct_letter': 0, 'lower_upper': 0, 'start_digit': 0}
+{'latin': 10, 'digits': 2, 'punct': 1, 'space': 2, 'latin_ext': 0, 'cyrillic': 0, 'other': 0, 'symbols': 0, 'cjk': 0, 'emoji': 0, 'punct_letter': 0, 'lower_upper': 0, 'start_digit': 0, 'newline': 0, 'upper_upper': 0, 'space_nonascii': 0}
 >>> dict(zip(FEATURES, scan("café → 東京 🙂 Москва — “ok”")))
-{'latin': 5, 'digits': 0, 'punct': 3, 'space': 6, 'latin_ext': 1, 'cyrillic': 6, 'other': 0, 'symbols': 1, 'cjk': 2, 'emoji': 1, 'punct_letter': 0, 'lower_upper': 0, 'start_digit': 0}
+{'latin': 5, 'digits': 0, 'punct': 3, 'space': 6, 'latin_ext': 1, 'cyrillic': 6, 'other': 0, 'symbols': 1, 'cjk': 2, 'emoji': 1, 'punct_letter': 0, 'lower_upper': 0, 'start_digit': 0, 'newline': 0, 'upper_upper': 0, 'space_nonascii': 6}
 >>> scan("self.fooBar(x)")[len(CLASSES):], scan("42 apples")[len(CLASSES):]
-((2, 1, 0), (0, 0, 1))
+((2, 1, 0, 0, 0, 0), (0, 0, 1, 0, 0, 0))
+>>> scan("HTTP GET\\n→ ok")[len(CLASSES):]
+(0, 0, 0, 1, 5, 1)
 """
 
 from __future__ import annotations
@@ -71,7 +82,7 @@ ClassName = Literal[
 CLASSES: Final[tuple[ClassName, ...]] = get_args(ClassName)
 """The content classes, in the order :func:`scan` returns their counts."""
 
-JoinName = Literal["punct_letter", "lower_upper", "start_digit"]
+JoinName = Literal["punct_letter", "lower_upper", "start_digit", "newline", "upper_upper", "space_nonascii"]
 JOINS: Final[tuple[JoinName, ...]] = get_args(JoinName)
 """The joins :func:`scan` counts after the classes (see the module docs)."""
 
@@ -105,7 +116,7 @@ def _flag_table() -> bytes:
     for char in string.ascii_lowercase:
         table[ord(char)] = _F_LETTER | _F_LOWER
     for char in string.ascii_uppercase:
-        table[ord(char)] = _F_LETTER | _F_UPPER
+        table[ord(char)] = _F_LETTER | _F_UPPER | _F_UPPER_NEXT
     for char in string.digits:
         table[ord(char)] = _F_DIGIT
     table[0xE2] = _F_E2  # U+2000–U+2FFF: the lead byte, then
@@ -113,43 +124,71 @@ def _flag_table() -> bytes:
     return bytes(table)
 
 
-_F_PUNCT, _F_LETTER, _F_LOWER, _F_UPPER, _F_DIGIT, _F_E2, _F_GENERAL = 1, 2, 4, 8, 16, 32, 64
-"""The flag bits of a byte; ``_F_LETTER`` is one bit above ``_F_PUNCT``, ``_F_UPPER`` one above
-``_F_LOWER`` and ``_F_GENERAL`` one above ``_F_E2``, so one shift by a byte and a bit (9) lines up
-both joins and the general punctuation (:func:`_flag_counts`)."""
+def _space_lead_table() -> bytes:
+    """ASCII whitespace and control bytes (the ``space`` class) → 1, lead bytes of non-ASCII
+    characters → 2, every other byte → 0: ``space_nonascii`` is the count of ``b"\\x01\\x02"``."""
+    table = bytearray(256)
+    for byte in range(0x80):
+        if not chr(byte).isalnum() and chr(byte) not in string.punctuation:
+            table[byte] = 1
+    for byte in range(0xC0, 0x100):
+        table[byte] = 2
+    return bytes(table)
+
+
+_F_PUNCT, _F_LETTER, _F_LOWER, _F_UPPER, _F_UPPER_NEXT, _F_E2, _F_GENERAL, _F_DIGIT = (
+    1,
+    2,
+    4,
+    8,
+    16,
+    32,
+    64,
+    128,
+)
+"""The flag bits of a byte. ``_F_LETTER`` is one bit above ``_F_PUNCT``, ``_F_UPPER`` one above
+``_F_LOWER``, ``_F_UPPER_NEXT`` (a second upper-case flag) one above ``_F_UPPER`` and ``_F_GENERAL``
+one above ``_F_E2``, so one shift by a byte and a bit (9) lines up the three joins of two ASCII
+characters and the general punctuation (:func:`_flag_counts`)."""
 
 _TABLE: Final = _table()
 _FLAGS: Final = _flag_table()
+_SPACE_LEAD: Final = _space_lead_table()
 _ASCII_AND_CONTINUATIONS: Final = bytes(range(0xC0))
+_NO_WIDE: Final = (0,) * 6
+"""The counts of the six classes of non-ASCII characters in ASCII text."""
 
 _BLOCK = 1 << 16
 """Bytes counted per integer: the masks below are this long (64 KiB each)."""
 _EVERY_BYTE = int.from_bytes(b"\x01" * _BLOCK, "little")
-_M_PUNCT, _M_LETTER, _M_LOWER, _M_DIGIT, _M_E2 = (
-    _EVERY_BYTE * flag for flag in (_F_PUNCT, _F_LETTER, _F_LOWER, _F_DIGIT, _F_E2)
+_M_PUNCT, _M_LETTER, _M_LOWER, _M_UPPER, _M_DIGIT, _M_E2 = (
+    _EVERY_BYTE * flag for flag in (_F_PUNCT, _F_LETTER, _F_LOWER, _F_UPPER, _F_DIGIT, _F_E2)
 )
 
 
-def _flag_counts(data: bytes, general: bool = False) -> tuple[int, int, int, int, int, int]:
-    """ASCII letters, digits and punctuation in ``data``, its punct_letter and lower_upper joins, and
-    (with ``general``; else 0) its characters of U+2000–U+207F.
+def _flag_counts(data: bytes, general: bool = False) -> tuple[int, int, int, int, int, int, int]:
+    """ASCII letters, digits and punctuation in ``data``, its punct_letter, lower_upper and
+    upper_upper joins, and (with ``general``; else 0) its characters of U+2000–U+207F.
 
     In blocks of :data:`_BLOCK` bytes, each read with the next block's first byte (a join may span the
     cut); the masks end at the block, so that byte is counted once, in its own block.
     """
-    letters = digits = punct = punct_letter = lower_upper = general_punct = 0
+    letters = digits = punct = punct_letter = lower_upper = upper_upper = general_punct = 0
     for start in range(0, len(data), _BLOCK):
         block = data if len(data) <= _BLOCK else data[start : start + _BLOCK + 1]  # no copy when short
         x = int.from_bytes(block.translate(_FLAGS), "little")
-        pairs = x & (x >> 9)  # bit 0 of a byte: punct here, letter next; bit 2: lower here, upper next
+        # bit 0 of a byte: punct here, letter next; bit 2: lower here, upper next; bit 3: upper here,
+        # upper next
+        pairs = x & (x >> 9)
         letters += (x & _M_LETTER).bit_count()
         digits += (x & _M_DIGIT).bit_count()
         punct += (x & _M_PUNCT).bit_count()
         punct_letter += (pairs & _M_PUNCT).bit_count()
         lower_upper += (pairs & _M_LOWER).bit_count()
+        upper_upper += (pairs & _M_UPPER).bit_count()
         if general:  # bit 5: 0xE2 here, 0x80 or 0x81 next
             general_punct += (pairs & _M_E2).bit_count()
-    return letters, digits, punct, punct_letter, lower_upper, general_punct
+    return letters, digits, punct, punct_letter, lower_upper, upper_upper, general_punct
 
 
 def scan(text: str) -> tuple[int, ...]:
@@ -157,9 +196,23 @@ def scan(text: str) -> tuple[int, ...]:
     each of :data:`JOINS`: one tuple in :data:`FEATURES` order (see the module docs for how)."""
     start_digit = int("0" <= text[:1] <= "9")
     if text.isascii():
-        latin, digits, punct, *joins, _ = _flag_counts(text.encode("ascii"))
+        data = text.encode("ascii")
+        latin, digits, punct, punct_letter, lower_upper, upper_upper, _ = _flag_counts(data)
         space = len(text) - latin - digits - punct
-        return (latin, digits, punct, space, 0, 0, 0, 0, 0, 0, *joins, start_digit)
+        newline = data.count(b"\n")
+        return (
+            latin,
+            digits,
+            punct,
+            space,
+            *_NO_WIDE,
+            punct_letter,
+            lower_upper,
+            start_digit,
+            newline,
+            upper_upper,
+            0,
+        )
     data = text.encode("utf-8", "surrogatepass")
     leads = data.translate(_TABLE, _ASCII_AND_CONTINUATIONS)  # one byte per non-ASCII character
     ext, cyrillic, other, symbols, cjk = (
@@ -171,21 +224,8 @@ def scan(text: str) -> tuple[int, ...]:
     )
     emoji = len(leads) - ext - cyrillic - other - symbols - cjk
     # the bytes of other characters have no flag (but those of U+2000–U+207F, counted with symbols)
-    latin, digits, ascii_punct, punct_letter, lower_upper, general = _flag_counts(data, symbols > 0)
-    space = len(text) - len(leads) - latin - digits - ascii_punct
-    punct, symbols = ascii_punct + general, symbols - general
-    return (
-        latin,
-        digits,
-        punct,
-        space,
-        ext,
-        cyrillic,
-        other,
-        symbols,
-        cjk,
-        emoji,
-        punct_letter,
-        lower_upper,
-        start_digit,
-    )
+    latin, digits, punct, punct_letter, lower_upper, upper_upper, general = _flag_counts(data, symbols > 0)
+    space = len(text) - len(leads) - latin - digits - punct
+    space_nonascii = data.translate(_SPACE_LEAD).count(b"\x01\x02") if space else 0
+    classes = (latin, digits, punct + general, space, ext, cyrillic, other, symbols - general, cjk, emoji)
+    return (*classes, punct_letter, lower_upper, start_digit, data.count(b"\n"), upper_upper, space_nonascii)

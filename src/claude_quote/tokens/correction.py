@@ -5,9 +5,10 @@ tokenizer for Claude 3 and later. A :class:`CountingModel` turns a request's cl1
 an estimate of Claude's count:
 
 - each text's tiktoken count, plus ``joins`` extra tokens for every join the scan found (a
-  punctuation mark or a lower-case letter directly before a letter: places where Claude's
-  tokenizers cut a word that cl100k_base keeps whole; and a text that starts with a digit, which
-  Claude's framing does not join), is shared among its content classes (:mod:`.classes`: prose
+  punctuation mark, a lower-case letter or a capital directly before a letter or capital, a
+  newline, a space before a non-ASCII character: places where Claude's tokenizers cut what
+  cl100k_base keeps whole; and a text that starts with a digit, which Claude's framing does not
+  join), is shared among its content classes (:mod:`.classes`: prose
   letters, digits, punctuation, whitespace, accented Latin, Greek/Cyrillic, other scripts, symbols,
   CJK, emoji) in proportion to characters × cl100k_base tokens per character, and each share is multiplied
   by its class's factor for the model's tokenizer (``ModelInfo.tokenizer``: ``claude-3`` up to 4.6,
@@ -146,8 +147,9 @@ class CountingModel:
         if self.factors is None:
             return Decimal(self.factor_num) / Decimal(self.factor_den)
         # a text has at most one tiktoken token and one join per byte, and the joins end on different
-        # bytes (a letter after a punctuation mark, a capital after a lower-case letter, a digit
-        # first): at most 1 + the largest join
+        # bytes (a letter after a punctuation mark, a capital after a lower-case letter or after a
+        # capital, a digit first, a newline, the first byte of a non-ASCII character after a space):
+        # at most 1 + the largest join
         top = max(self.factors) * max(self.tool_factor, 1.0) * (1.0 + max(self.joins, default=0.0))
         return Decimal(str(math.ceil(top * 1000) / 1000))
 
