@@ -60,6 +60,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from hypothesis import settings
+
     from tests.fuzz.harness import set_examples
 
     set_examples(config.getoption("--fuzz-examples"))
+    # No time limit per example: hypothesis's deadline is a timed assertion, and on a shared machine
+    # the first example of a test (which may load the tokenizer) can take a second.
+    settings.register_profile("claude-quote", deadline=None)
+    settings.load_profile("claude-quote")
