@@ -247,16 +247,17 @@ def test_a_full_disk_is_exit_2_with_the_reason_and_nothing_left(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writing = sys.modules["claude_quote.plan.writing"]
-    real_write = os.write
+    real_writev = os.writev
     room = {"left": 500}  # a disk with 500 bytes left
 
-    def write(fd: int, data: Any) -> int:
-        if len(data) > room["left"]:
+    def writev(fd: int, buffers: Any) -> int:
+        size = sum(len(b) for b in buffers)
+        if size > room["left"]:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        room["left"] -= len(data)
-        return real_write(fd, data)
+        room["left"] -= size
+        return real_writev(fd, buffers)
 
-    monkeypatch.setattr(writing.os, "write", write)
+    monkeypatch.setattr(writing.os, "writev", writev)
     out = tmp_path / "out"
     result = run_cli(["plan", str(CLEAN), "--at", "2026-11-25", "--split", str(out)])
     assert result.exit_code == 2
@@ -353,14 +354,14 @@ def test_a_real_read_only_file_system(tmp_path: Path) -> None:
 
 def test_a_part_that_reads_back_wrong_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     writing = sys.modules["claude_quote.plan.writing"]
-    real_pread = os.pread
+    real_preadv = os.preadv
 
-    def pread(fd: int, size: int, offset: int) -> bytes:  # a disk that loses a bit
-        data = bytearray(real_pread(fd, size, offset))
-        data[-3] ^= 1
-        return bytes(data)
+    def preadv(fd: int, buffers: Any, offset: int) -> int:  # a disk that loses a bit
+        got = real_preadv(fd, buffers, offset)
+        buffers[-1][got - 3] ^= 1
+        return got
 
-    monkeypatch.setattr(writing.os, "pread", pread)
+    monkeypatch.setattr(writing.os, "preadv", preadv)
     source = _sources(tmp_path)
     size = len(source.read_bytes())
     with pytest.raises(

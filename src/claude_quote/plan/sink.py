@@ -9,8 +9,10 @@ runs on the reading thread, in the same order.
 
 Each byte is hashed once while it is read: the request lines' sha256 is the source's until the
 first byte where they differ (a blank or invalid line, a missing last newline), and only from there
-a second hash runs. A part is hashed as it is written (its sha256 in the manifest); what is read back
-is compared with what was written byte for byte, which needs no hash.
+a second hash runs. A part gets no hash of its own: where it ends, the request lines' running sha256
+is copied (``sha256_through`` in the manifest: the sha256 of the parts up to this one, concatenated).
+The lines are written as they are (``os.writev``, no joined copy) and read back into one reused
+buffer, compared byte for byte with what was written, which needs no hash.
 """
 
 from __future__ import annotations
@@ -124,46 +126,47 @@ class Sink:
     # -- the worker thread ------------------------------------------------------------------------
 
     def _consume(self, batch: list[_Line], plain: bool) -> None:
-        if self._lines is None and plain:  # the request lines are still the source: one hash
-            block = b"".join([raw for raw, _, _ in batch])
-            self._source.update(block)
-            if self._writing and batch[0][1] == batch[-1][1]:  # and all in one part: one write
-                self._write_block(batch[0][1], block, len(batch))
-                return
-        elif self._lines is None:  # the first line where they differ: the lines' hash starts from here
-            fork = next(
-                i for i, (raw, part, own) in enumerate(batch) if not (part and own and raw.endswith(b"\n"))
-            )
-            self._source.update(b"".join([raw for raw, _, _ in batch[:fork]]))
-            self._lines = self._source.copy()
-            self._hash(batch[fork:])
-        else:
-            self._hash(batch)
-        if self._writing:
-            self._write(batch)
+        """Hash the lines (and with a split, write them), one run of lines of the same part at a time:
+        a part's running sha256 is taken where it ends."""
+        for part, run in itertools.groupby(batch, key=_part_of):
+            lines = list(run)
+            if self._writing and part and (self._current is None or self._current.index != part):
+                self._open(part)
+            if self._lines is None and plain:  # the request lines are still the source: one hash
+                _update(self._source, [raw for raw, _, _ in lines])
+            else:
+                self._hash(lines)
+            if self._writing and part:
+                assert self._current is not None
+                self._current.write(
+                    [raw for raw, _, _ in lines] if plain else [_ended(raw) for raw, _, _ in lines]
+                )
 
     def _hash(self, batch: list[_Line]) -> None:
-        assert self._lines is not None
-        self._source.update(b"".join([raw for raw, _, own in batch if own]))
-        self._lines.update(b"".join([_ended(raw) for raw, part, _ in batch if part]))
+        if self._lines is None:  # the first line where they differ: the lines' hash starts from here
+            fork = next(
+                (i for i, (raw, part, own) in enumerate(batch) if not (part and own and raw.endswith(b"\n"))),
+                len(batch),
+            )
+            _update(self._source, [raw for raw, _, _ in batch[:fork]])
+            if fork == len(batch):
+                return
+            self._lines = self._source.copy()
+            batch = batch[fork:]
+        _update(self._source, [raw for raw, _, own in batch if own])
+        _update(self._lines, [_ended(raw) for raw, part, _ in batch if part])
 
-    def _write(self, batch: list[_Line]) -> None:
-        for part, group in itertools.groupby(batch, key=lambda line: line[1]):
-            if part:
-                lines = [_ended(raw) for raw, _, _ in group]
-                self._write_block(part, b"".join(lines), len(lines))
-
-    def _write_block(self, part: int, data: bytes, lines: int) -> None:
+    def _open(self, part: int) -> None:
         assert self.target is not None
-        if self._current is None or self._current.index != part:
-            self._close_current()
-            self._current = PartFile(self.target.folder, part)
-            self.files.append(self._current)
-        self._current.write(data, lines)
+        self._close_current()
+        self._current = PartFile(self.target.folder, part)
+        self.files.append(self._current)
 
     def _close_current(self) -> None:
         if self._current is not None:
             current, self._current = self._current, None
+            lines = self._source if self._lines is None else self._lines
+            current.sha256_through = lines.copy().hexdigest()  # every request line up to its end
             current.close()
 
     def _discard(self) -> None:
@@ -171,3 +174,17 @@ class Sink:
         for file in self.files:
             file.discard()
         self.files = []
+
+
+def _part_of(line: _Line) -> int:
+    return line[1]
+
+
+def _update(hash: _Hash, chunks: list[bytes]) -> None:
+    """Hash the chunks in order: one at a time when they are long (no copy; hashlib releases the GIL
+    from 2 KiB), joined when they are short."""
+    if len(chunks) > 1 and sum(map(len, chunks)) < len(chunks) << 12:
+        hash.update(b"".join(chunks))
+        return
+    for chunk in chunks:
+        hash.update(chunk)
