@@ -247,17 +247,16 @@ def test_a_full_disk_is_exit_2_with_the_reason_and_nothing_left(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writing = sys.modules["claude_quote.plan.writing"]
-    real_writev = os.writev
+    real_write = os.write
     room = {"left": 500}  # a disk with 500 bytes left
 
-    def writev(fd: int, buffers: Any) -> int:
-        size = sum(len(b) for b in buffers)
-        if size > room["left"]:
+    def write(fd: int, data: Any) -> int:
+        if len(data) > room["left"]:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        room["left"] -= size
-        return real_writev(fd, buffers)
+        room["left"] -= len(data)
+        return real_write(fd, data)
 
-    monkeypatch.setattr(writing.os, "writev", writev)
+    monkeypatch.setattr(writing.os, "write", write)
     out = tmp_path / "out"
     result = run_cli(["plan", str(CLEAN), "--at", "2026-11-25", "--split", str(out)])
     assert result.exit_code == 2

@@ -11,7 +11,8 @@ Each byte is hashed once while it is read: the request lines' sha256 is the sour
 first byte where they differ (a blank or invalid line, a missing last newline), and only from there
 a second hash runs. A part gets no hash of its own: where it ends, the request lines' running sha256
 is copied (``sha256_through`` in the manifest: the sha256 of the parts up to this one, concatenated).
-The lines are written as they are (``os.writev``, no joined copy) and read back into one reused
+The lines of a batch are copied into one reused buffer (no new memory: a new 8 MiB ``bytes`` each time
+costs more in page faults than the copy), hashed, written and read back into another reused
 buffer, compared byte for byte with what was written, which needs no hash.
 """
 
@@ -38,7 +39,7 @@ _Line = tuple[bytes, int, bool]
 
 
 class _Hash(Protocol):
-    def update(self, data: bytes, /) -> None: ...
+    def update(self, data: bytes | memoryview, /) -> None: ...
     def copy(self) -> _Hash: ...
     def hexdigest(self) -> str: ...
 
@@ -65,6 +66,7 @@ class Sink:
         self._lines: _Hash | None = None  # None while the request lines are the source
         self._writing = target is not None
         self._current: PartFile | None = None
+        self._block = bytearray()  # the worker's: lines copied into one block
         self._batch: list[_Line] = []
         self._size = 0
         self._plain = True  # every line of the batch a request line of the source, with its newline
@@ -126,21 +128,22 @@ class Sink:
     # -- the worker thread ------------------------------------------------------------------------
 
     def _consume(self, batch: list[_Line], plain: bool) -> None:
-        """Hash the lines (and with a split, write them), one run of lines of the same part at a time:
-        a part's running sha256 is taken where it ends."""
+        """Hash the lines (and with a split, write them), a run of lines of one part at a time, each
+        run one block: one hash update, one write, one read-back (each releases the GIL, so few
+        hand-overs between the threads). A part's running sha256 is taken where it ends."""
         for part, run in itertools.groupby(batch, key=_part_of):
             lines = list(run)
             if self._writing and part and (self._current is None or self._current.index != part):
                 self._open(part)
             if self._lines is None and plain:  # the request lines are still the source: one hash
-                _update(self._source, [raw for raw, _, _ in lines])
+                block = self._joined([raw for raw, _, _ in lines])
+                self._source.update(block)
             else:
                 self._hash(lines)
+                block = self._joined([_ended(raw) for raw, _, _ in lines]) if self._writing and part else b""
             if self._writing and part:
                 assert self._current is not None
-                self._current.write(
-                    [raw for raw, _, _ in lines] if plain else [_ended(raw) for raw, _, _ in lines]
-                )
+                self._current.write(block, len(lines))
 
     def _hash(self, batch: list[_Line]) -> None:
         if self._lines is None:  # the first line where they differ: the lines' hash starts from here
@@ -148,13 +151,29 @@ class Sink:
                 (i for i, (raw, part, own) in enumerate(batch) if not (part and own and raw.endswith(b"\n"))),
                 len(batch),
             )
-            _update(self._source, [raw for raw, _, _ in batch[:fork]])
+            self._source.update(self._joined([raw for raw, _, _ in batch[:fork]]))
             if fork == len(batch):
                 return
             self._lines = self._source.copy()
             batch = batch[fork:]
-        _update(self._source, [raw for raw, _, own in batch if own])
-        _update(self._lines, [_ended(raw) for raw, part, _ in batch if part])
+        self._source.update(self._joined([raw for raw, _, own in batch if own]))
+        self._lines.update(self._joined([_ended(raw) for raw, part, _ in batch if part]))
+
+    def _joined(self, chunks: list[bytes]) -> bytes | memoryview:
+        """The chunks as one block: copied into one reused buffer (no new memory), valid until the
+        next call."""
+        if len(chunks) == 1:
+            return chunks[0]
+        size = sum(map(len, chunks))
+        if len(self._block) < size:
+            self._block = bytearray(size + (size >> 3))
+        view = memoryview(self._block)
+        start = 0
+        for chunk in chunks:
+            end = start + len(chunk)
+            view[start:end] = chunk
+            start = end
+        return view[:size]
 
     def _open(self, part: int) -> None:
         assert self.target is not None
@@ -178,13 +197,3 @@ class Sink:
 
 def _part_of(line: _Line) -> int:
     return line[1]
-
-
-def _update(hash: _Hash, chunks: list[bytes]) -> None:
-    """Hash the chunks in order: one at a time when they are long (no copy; hashlib releases the GIL
-    from 2 KiB), joined when they are short."""
-    if len(chunks) > 1 and sum(map(len, chunks)) < len(chunks) << 12:
-        hash.update(b"".join(chunks))
-        return
-    for chunk in chunks:
-        hash.update(chunk)

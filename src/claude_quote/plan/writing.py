@@ -167,10 +167,6 @@ class SplitDir:
                     break
 
 
-_IOV_MAX = 1024
-"""Most buffers one ``os.writev`` takes (POSIX guarantees at least 16; Linux and macOS take 1,024)."""
-
-
 def _read_into(fd: int, view: memoryview, offset: int) -> int:
     """Fill ``view`` from the file at ``offset``; the bytes read (fewer at its end)."""
     done = 0
@@ -196,25 +192,10 @@ def _pread(fd: int, size: int, offset: int) -> bytes:  # pragma: no cover - Wind
         os.lseek(fd, end, os.SEEK_SET)
 
 
-def _write_all(fd: int, chunks: list[bytes]) -> None:
-    """Append the chunks as they are: ``os.writev`` (no joined copy), a short write continued."""
-    if not hasattr(os, "writev"):  # pragma: no cover - Windows
-        chunks = [b"".join(chunks)]
-    for start in range(0, len(chunks), _IOV_MAX):
-        group = [memoryview(chunk) for chunk in chunks[start : start + _IOV_MAX]]
-        while group:
-            written = os.writev(fd, group) if hasattr(os, "writev") else os.write(fd, group[0])
-            while group and written >= len(group[0]):
-                written -= len(group[0])
-                group.pop(0)
-            if group and written:
-                group[0] = group[0][written:]
-
-
 class PartFile:
-    """One part being written: a hidden temp file in the directory. Each run of lines is read back
-    from the file as soon as it is written (into one reused buffer: no new memory) and compared byte
-    for byte with what was written; the part's lines and bytes are those written, and
+    """One part being written: a hidden temp file in the directory. Each block is read back from the
+    file as soon as it is written (into one reused buffer: no new memory) and compared byte for byte
+    with what was written; the part's lines and bytes are those of its blocks, and
     ``sha256_through`` (set by the sink when the part ends) the sha256 of every part up to this one.
     :meth:`close` flushes it to disk and checks its size there."""
 
@@ -236,25 +217,27 @@ class PartFile:
             break
         self.fd: int | None = fd
 
-    def write(self, lines: list[bytes]) -> None:
-        """Append ``lines`` (request lines, each ending with a newline) and read them back."""
+    def write(self, data: bytes | memoryview, lines: int) -> None:
+        """Append ``data`` (``lines`` request lines) and read it back."""
         assert self.fd is not None
-        size = sum(map(len, lines))
+        size = len(data)
         if len(self._back) < size:
             self._back = bytearray(size)
         try:
-            _write_all(self.fd, lines)
+            view = memoryview(data)
+            while view:  # a write may be short
+                view = view[os.write(self.fd, view) :]
             got = _read_into(self.fd, memoryview(self._back)[:size], self.bytes)
         except OSError as exc:
             raise cannot(self.folder, f"write part {self.index}", exc) from None
-        at = _first_difference(self._back, got, lines)
-        if at is not None:
+        if got != size or not self._back.startswith(data):  # byte for byte (memcmp)
+            at = next((i for i in range(got) if self._back[i] != data[i]), got)
             raise WorkloadError(
                 f"part {self.index} reads back differently from what was written, from byte "
                 f"{self.bytes + at:,}: no parts written",
                 path=str(self.folder),
             )
-        self.lines += len(lines)
+        self.lines += lines
         self.bytes += size
 
     def close(self) -> None:
@@ -282,20 +265,6 @@ class PartFile:
             self.fd = None
         with contextlib.suppress(OSError):
             self.temp.unlink()
-
-
-def _first_difference(back: bytearray, got: int, lines: list[bytes]) -> int | None:
-    """Where the first ``got`` bytes of ``back`` first differ from the lines (None: nowhere)."""
-    position = 0
-    for line in lines:
-        end = position + len(line)
-        if end > got or not back.startswith(line, position):
-            return position + next(
-                (i for i, (a, b) in enumerate(zip(back[position:got], line, strict=False)) if a != b),
-                min(len(line), got - position),
-            )
-        position = end
-    return None
 
 
 def _sync_dir(folder: Path) -> None:
@@ -399,7 +368,7 @@ def write_parts(plan: Plan, directory: str | Path, *, overwrite: bool = False, f
     reads the source, once.)
 
     Each part is a byte-for-byte copy of its source lines (each ending with a newline), written to a
-    hidden temp file in ``directory``, each run of lines read back at once and compared with what was
+    hidden temp file in ``directory``, each block read back at once and compared with what was
     written, flushed to disk; and the source must be the one planned (its sha256). Only then are the
     parts renamed into place and the manifest written, last and also atomically. On any failure no
     part of this run is left in ``directory``.
