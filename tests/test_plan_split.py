@@ -370,6 +370,23 @@ def test_a_part_that_reads_back_wrong_is_caught(tmp_path: Path, monkeypatch: pyt
     assert not (tmp_path / "out").exists()
 
 
+def test_a_closed_part_keeps_no_read_back_buffer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept: list[tuple[int, int]] = []
+    original = PartFile.close
+
+    def close(self: PartFile) -> None:
+        before = len(self._back)
+        original(self)
+        kept.append((before, len(self._back)))
+
+    monkeypatch.setattr(PartFile, "close", close)
+    plan(_sources(tmp_path), at=DAY, max_requests=2, split=tmp_path / "out")
+    # 6 requests, 2 a part: 3 parts, each read back through its buffer, which goes when it is closed
+    # (the parts stay listed until the commit: with the buffers, memory would grow with the parts)
+    assert len(kept) == 3
+    assert all(before > 0 and after == 0 for before, after in kept)
+
+
 def test_a_directory_removed_while_splitting_is_exit_2_with_the_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -242,6 +242,7 @@ class PartFile:
 
     def close(self) -> None:
         """Flush the part to disk; it must hold the bytes written, no more."""
+        self._back = bytearray()  # the parts stay listed until the commit: not their buffers
         if self.fd is None:
             return
         fd, self.fd = self.fd, None
