@@ -649,7 +649,7 @@ def test_manifest_contents(tmp_path: Path) -> None:
     source = _sources(tmp_path)
     p = write_parts(plan(source, at=DAY, max_requests=4), tmp_path / "out")
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["schema_version"] == 1
+    assert manifest["schema_version"] == 2
     assert manifest["kind"] == "plan-manifest"
     assert manifest["source"] == {
         "file": str(source),
@@ -667,11 +667,14 @@ def test_manifest_contents(tmp_path: Path) -> None:
         ("part-0001.jsonl", 1, 4, 4, 4),  # lines 1, 2, 3 (odd), 4 (t3); the blank line 5 is no request
         ("part-0002.jsonl", 6, 7, 2, 2),
     ]
+    through = hashlib.sha256()
     for entry in parts:
         data = (tmp_path / "out" / entry["file"]).read_bytes()
-        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+        through.update(data)  # the parts up to this one, concatenated
+        assert entry["sha256_through"] == through.hexdigest()
         assert entry["bytes"] == len(data)
         assert entry["body_bytes"] == len(data) + 14
+    assert parts[-1]["sha256_through"] == manifest["source"]["lines_sha256"]
     assert manifest["total"] == {"parts": 2, "requests": 6, "custom_ids": 6}
     assert p.split is not None
     assert p.split.files == (

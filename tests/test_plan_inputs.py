@@ -385,3 +385,71 @@ def test_the_shortcut_finds_every_problem_shaping_finds(bodies: list[dict[str, A
             patch.setattr(checks, "_text_only", lambda _params: False)  # every request shaped
             slow = plan(path, at=DAY, token_factor=Decimal(1), margin=Decimal(0))
     assert fast.problems == slow.problems
+
+
+# The bound per byte of a line: joins are rarer than one a byte
+
+
+def _model_with(factors: tuple[float, ...], joins: tuple[float, ...]) -> Any:
+    import dataclasses
+
+    from claude_quote.tokens.correction import counting_model_for_tokenizer
+
+    base = counting_model_for_tokenizer("claude-3")
+    return dataclasses.replace(base, factors=factors, tool_factor=1.05, joins=joins)
+
+
+def test_the_line_factor_counts_the_joins_at_their_densest() -> None:
+    factors = (1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+    # densest joins: max(0.4/2, 0.9/2, (0.4 + 0.9)/3) = 0.45 a byte (a, B, a, B, ...);
+    # 2.0 × 1.05 × (1 + 0.45) = 3.045; one join a byte would be 2.0 × 1.05 × (1 + 1) = 4.2
+    counting = _model_with(factors, (0.4, 0.9, 1.0))
+    assert checks.line_factor(counting) == Decimal("3.045")
+    assert counting.max_factor == Decimal("4.2")
+    # a start_digit of 3 is more than a text's two quotes pay for (2 × 1.45 = 2.9): the factor per
+    # text byte, 2.0 × 1.05 × (1 + 3) = 8.4
+    assert checks.line_factor(_model_with(factors, (0.4, 0.9, 3.0))) == Decimal("8.4")
+    # at 2.9 they still do
+    assert checks.line_factor(_model_with(factors, (0.4, 0.9, 2.9))) == Decimal("3.045")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(["a", "z", "B", "Q", ".", ",", "1", " ", "\n", "é", "🙂"]), max_size=50
+    ),
+    tokenizer=st.sampled_from(["claude-3", "claude-4.7"]),
+)
+def test_no_text_estimates_over_the_line_bound(text: str, tokenizer: Any) -> None:
+    from claude_quote.tokens.classes import scan
+    from claude_quote.tokens.correction import counting_model_for_tokenizer
+    from claude_quote.tokens.encoding import load_encoding
+
+    counting = counting_model_for_tokenizer(tokenizer)
+    size = len(text.encode("utf-8"))
+    bound = (size + 2) * checks.line_factor(counting)  # the text in a line: its bytes and two quotes
+    chars = scan(text)
+    encoding, _ = load_encoding()
+    for raw in (size, len(encoding.encode_ordinary(text))):  # the most tiktoken makes; the real count
+        assert Decimal(counting.text_tokens((raw, chars))) <= bound
+
+
+def test_a_20_kb_request_far_from_the_haiku_5_5_tier_is_not_taken_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 20,000 bytes × 4.797 (one join a byte) = 95,940 could be over the 90,000 where the warning for
+    # the 100,000-token tier starts, so it was taken apart and counted; × 3.478 (2.284 × 1.05 × 1.45,
+    # claude-4.7's largest factor) = 69,560 cannot
+    shaped: list[int] = []
+    original = checks._shape
+
+    def shape(planner: Any, request: Any, *args: Any) -> Any:
+        shaped.append(request.line)
+        return original(planner, request, *args)
+
+    monkeypatch.setattr(checks, "_shape", shape)
+    text = ("Hello there. " * 2_000)[:19_800]
+    path = write_jsonl(tmp_path / "b.jsonl", [request(text, model="claude-haiku-5-5")])
+    assert 19_800 < path.stat().st_size <= 20_000
+    p = plan(path, at=DAY)
+    assert (p.requests, p.problems, shaped) == (1, (), [])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from collections import Counter
@@ -72,8 +73,11 @@ def test_parts_concatenate_to_the_source_lines(
         assert manifest["total"]["requests"] == manifest["total"]["custom_ids"] == len(requests)
         assert done.split is not None
         assert done.split.requests == done.split.custom_ids == len(requests)
+        through = hashlib.sha256()  # each part's sha256_through: the parts up to it, concatenated
         for part, entry in zip(p.parts, manifest["parts"], strict=True):
             data = (out / part.file).read_bytes()
+            through.update(data)
+            assert entry["sha256_through"] == through.hexdigest()
             ids = [json.loads(raw)["custom_id"] for raw in data.splitlines()]
             assert len(ids) == len(set(ids)) == part.requests == entry["custom_ids"]  # no repeat in a part
             assert part.requests <= max_requests

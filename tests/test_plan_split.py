@@ -353,14 +353,14 @@ def test_a_real_read_only_file_system(tmp_path: Path) -> None:
 
 def test_a_part_that_reads_back_wrong_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     writing = sys.modules["claude_quote.plan.writing"]
-    real_pread = os.pread
+    real_preadv = os.preadv
 
-    def pread(fd: int, size: int, offset: int) -> bytes:  # a disk that loses a bit
-        data = bytearray(real_pread(fd, size, offset))
-        data[-3] ^= 1
-        return bytes(data)
+    def preadv(fd: int, buffers: Any, offset: int) -> int:  # a disk that loses a bit
+        got = real_preadv(fd, buffers, offset)
+        buffers[-1][got - 3] ^= 1
+        return got
 
-    monkeypatch.setattr(writing.os, "pread", pread)
+    monkeypatch.setattr(writing.os, "preadv", preadv)
     source = _sources(tmp_path)
     size = len(source.read_bytes())
     with pytest.raises(
@@ -368,6 +368,23 @@ def test_a_part_that_reads_back_wrong_is_caught(tmp_path: Path, monkeypatch: pyt
     ):
         plan(source, at=DAY, split=tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_closed_part_keeps_no_read_back_buffer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept: list[tuple[int, int]] = []
+    original = PartFile.close
+
+    def close(self: PartFile) -> None:
+        before = len(self._back)
+        original(self)
+        kept.append((before, len(self._back)))
+
+    monkeypatch.setattr(PartFile, "close", close)
+    plan(_sources(tmp_path), at=DAY, max_requests=2, split=tmp_path / "out")
+    # 6 requests, 2 a part: 3 parts, each read back through its buffer, which goes when it is closed
+    # (the parts stay listed until the commit: with the buffers, memory would grow with the parts)
+    assert len(kept) == 3
+    assert all(before > 0 and after == 0 for before, after in kept)
 
 
 def test_a_directory_removed_while_splitting_is_exit_2_with_the_reason(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from claude_quote.engine import Modifiers, RateCard, engine_for
 from claude_quote.errors import ClaudeQuoteError, PriceNotAvailableError, UnknownModelError, WorkloadError
 from claude_quote.pricing import ModelInfo, resolve_model
+from claude_quote.tokens.classes import JOINS
 from claude_quote.tokens.correction import CountingModel, TokenMethod, counting_model, factor_ratio
 from claude_quote.tokens.request import MAX_BREAKPOINTS, ModelFacts, RequestShape, shape_request
 from claude_quote.workloads.requests import BatchRequest
@@ -124,6 +125,8 @@ def _check_modifiers(
     """``inference_geo``, ``speed`` and ``service_tier`` as the pricing engine takes them (fast mode in a
     batch is :func:`_check_batch_options`' error)."""
     speed = params.get("speed")
+    if (speed is None or speed == "fast") and "inference_geo" not in params and "service_tier" not in params:
+        return  # standard modifiers: the model's own card (``model.card``), made when it was resolved
     try:
         mods = Modifiers.from_api(
             inference_geo=params.get("inference_geo"),
@@ -503,10 +506,11 @@ def _shape_could_flag(
     bytes."""
     fixed = sum(shape.fixed) + math.ceil(model.counting.framing(sum(shape.messages), shape.system))
     texts = [*shape.texts, *(shape.tool_texts or ())]
-    rough = sum(len(t) if t.isascii() else 4 * len(t) for t in texts)
+    quotes = 2 * len(texts)  # as in a line: what pays for a text's start_digit (see line_factor)
+    rough = quotes + sum(len(t) if t.isascii() else 4 * len(t) for t in texts)
     if not _could_flag(planner, model, _bound(planner, model, rough, fixed), max_tokens):
         return False
-    exact = sum(len(t.encode("utf-8", "surrogatepass")) for t in texts)
+    exact = quotes + sum(len(t.encode("utf-8", "surrogatepass")) for t in texts)
     return _could_flag(planner, model, _bound(planner, model, exact, fixed), max_tokens)
 
 
@@ -525,7 +529,7 @@ class Bounds:
 def _bounds(planner: Planner, model: PlanModel) -> Bounds:
     found = planner.bounds.get(model.info.id)
     if found is None:
-        num, den = factor_ratio(model.counting.max_factor)
+        num, den = factor_ratio(line_factor(model.counting))
         keep = Decimal(1) - planner.margin
         window = model.info.context_window_at(planner.at)
         tiers = [int(threshold * keep) for threshold in model.card.thresholds]
@@ -533,6 +537,29 @@ def _bounds(planner: Planner, model: PlanModel) -> Bounds:
             num, den, None if window is None else int(window * keep), min(tiers, default=None)
         )
     return found
+
+
+def line_factor(counting: CountingModel) -> Decimal:
+    """The most estimated tokens per byte of a request's line (the bound of :func:`_could_flag`).
+
+    A text's estimate is at most ``(tiktoken tokens + Σ joins × their weight) × the largest factor``,
+    and tiktoken makes at most one token per byte. The joins (:data:`~claude_quote.tokens.classes.JOINS`)
+    are rarer than one a byte: ``punct_letter`` ends on a letter after a punctuation mark,
+    ``lower_upper`` on a capital after a lower-case letter; each byte ends at most one, and the bytes
+    of each (the mark or lower-case letter, then the letter) belong to no other but in a run
+    mark, lower, capital: at most ``max(pl/2, lu/2, (pl+lu)/3)`` a byte. ``start_digit`` (once a text,
+    on its first byte) is paid for by the text's two quotes in the line, which are no text. The
+    factor per text byte (``counting.max_factor``: one join a byte) is the fallback for a join this
+    bound does not know."""
+    known = ("punct_letter", "lower_upper", "start_digit")
+    if counting.factors is None or tuple(JOINS) != known or len(counting.joins) != len(known):
+        return counting.max_factor
+    pl, lu, sd = counting.joins
+    density = max(pl / 2, lu / 2, (pl + lu) / 3, 0.0)
+    if sd > 2 * (1.0 + density):  # the two quotes of a text no longer pay for its start_digit
+        return counting.max_factor
+    top = max(counting.factors) * max(counting.tool_factor, 1.0) * (1.0 + density)
+    return min(counting.max_factor, Decimal(str(math.ceil(top * 1000) / 1000)))
 
 
 def _bound(planner: Planner, model: PlanModel, text_bytes: int, fixed: int = 0) -> int:

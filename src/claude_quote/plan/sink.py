@@ -9,8 +9,11 @@ runs on the reading thread, in the same order.
 
 Each byte is hashed once while it is read: the request lines' sha256 is the source's until the
 first byte where they differ (a blank or invalid line, a missing last newline), and only from there
-a second hash runs. A part is hashed as it is written (its sha256 in the manifest); what is read back
-is compared with what was written byte for byte, which needs no hash.
+a second hash runs. A part gets no hash of its own: where it ends, the request lines' running sha256
+is copied (``sha256_through`` in the manifest: the sha256 of the parts up to this one, concatenated).
+The lines of a batch are copied into one reused buffer (no new memory: a new 8 MiB ``bytes`` each time
+costs more in page faults than the copy), hashed, written and read back into another reused
+buffer, compared byte for byte with what was written, which needs no hash.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ _Line = tuple[bytes, int, bool]
 
 
 class _Hash(Protocol):
-    def update(self, data: bytes, /) -> None: ...
+    def update(self, data: bytes | memoryview, /) -> None: ...
     def copy(self) -> _Hash: ...
     def hexdigest(self) -> str: ...
 
@@ -63,6 +66,7 @@ class Sink:
         self._lines: _Hash | None = None  # None while the request lines are the source
         self._writing = target is not None
         self._current: PartFile | None = None
+        self._block = bytearray()  # the worker's: lines copied into one block
         self._batch: list[_Line] = []
         self._size = 0
         self._plain = True  # every line of the batch a request line of the source, with its newline
@@ -124,46 +128,64 @@ class Sink:
     # -- the worker thread ------------------------------------------------------------------------
 
     def _consume(self, batch: list[_Line], plain: bool) -> None:
-        if self._lines is None and plain:  # the request lines are still the source: one hash
-            block = b"".join([raw for raw, _, _ in batch])
-            self._source.update(block)
-            if self._writing and batch[0][1] == batch[-1][1]:  # and all in one part: one write
-                self._write_block(batch[0][1], block, len(batch))
-                return
-        elif self._lines is None:  # the first line where they differ: the lines' hash starts from here
-            fork = next(
-                i for i, (raw, part, own) in enumerate(batch) if not (part and own and raw.endswith(b"\n"))
-            )
-            self._source.update(b"".join([raw for raw, _, _ in batch[:fork]]))
-            self._lines = self._source.copy()
-            self._hash(batch[fork:])
-        else:
-            self._hash(batch)
-        if self._writing:
-            self._write(batch)
+        """Hash the lines (and with a split, write them), a run of lines of one part at a time, each
+        run one block: one hash update, one write, one read-back (each releases the GIL, so few
+        hand-overs between the threads). A part's running sha256 is taken where it ends."""
+        for part, run in itertools.groupby(batch, key=_part_of):
+            lines = list(run)
+            if self._writing and part and (self._current is None or self._current.index != part):
+                self._open(part)
+            if self._lines is None and plain:  # the request lines are still the source: one hash
+                block = self._joined([raw for raw, _, _ in lines])
+                self._source.update(block)
+            else:
+                self._hash(lines)
+                block = self._joined([_ended(raw) for raw, _, _ in lines]) if self._writing and part else b""
+            if self._writing and part:
+                assert self._current is not None
+                self._current.write(block, len(lines))
 
     def _hash(self, batch: list[_Line]) -> None:
-        assert self._lines is not None
-        self._source.update(b"".join([raw for raw, _, own in batch if own]))
-        self._lines.update(b"".join([_ended(raw) for raw, part, _ in batch if part]))
+        if self._lines is None:  # the first line where they differ: the lines' hash starts from here
+            fork = next(
+                (i for i, (raw, part, own) in enumerate(batch) if not (part and own and raw.endswith(b"\n"))),
+                len(batch),
+            )
+            self._source.update(self._joined([raw for raw, _, _ in batch[:fork]]))
+            if fork == len(batch):
+                return
+            self._lines = self._source.copy()
+            batch = batch[fork:]
+        self._source.update(self._joined([raw for raw, _, own in batch if own]))
+        self._lines.update(self._joined([_ended(raw) for raw, part, _ in batch if part]))
 
-    def _write(self, batch: list[_Line]) -> None:
-        for part, group in itertools.groupby(batch, key=lambda line: line[1]):
-            if part:
-                lines = [_ended(raw) for raw, _, _ in group]
-                self._write_block(part, b"".join(lines), len(lines))
+    def _joined(self, chunks: list[bytes]) -> bytes | memoryview:
+        """The chunks as one block: copied into one reused buffer (no new memory), valid until the
+        next call."""
+        if len(chunks) == 1:
+            return chunks[0]
+        size = sum(map(len, chunks))
+        if len(self._block) < size:
+            self._block = bytearray(size + (size >> 3))
+        view = memoryview(self._block)
+        start = 0
+        for chunk in chunks:
+            end = start + len(chunk)
+            view[start:end] = chunk
+            start = end
+        return view[:size]
 
-    def _write_block(self, part: int, data: bytes, lines: int) -> None:
+    def _open(self, part: int) -> None:
         assert self.target is not None
-        if self._current is None or self._current.index != part:
-            self._close_current()
-            self._current = PartFile(self.target.folder, part)
-            self.files.append(self._current)
-        self._current.write(data, lines)
+        self._close_current()
+        self._current = PartFile(self.target.folder, part)
+        self.files.append(self._current)
 
     def _close_current(self) -> None:
         if self._current is not None:
             current, self._current = self._current, None
+            lines = self._source if self._lines is None else self._lines
+            current.sha256_through = lines.copy().hexdigest()  # every request line up to its end
             current.close()
 
     def _discard(self) -> None:
@@ -171,3 +193,7 @@ class Sink:
         for file in self.files:
             file.discard()
         self.files = []
+
+
+def _part_of(line: _Line) -> int:
+    return line[1]

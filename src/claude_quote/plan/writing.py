@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
 import secrets
@@ -168,37 +167,45 @@ class SplitDir:
                     break
 
 
-def _read_at(fd: int, size: int, offset: int) -> bytes:
-    """``size`` bytes of the file at ``offset`` (fewer at its end)."""
-    if hasattr(os, "pread"):
-        chunk = os.pread(fd, size, offset)
-        if len(chunk) == size or not chunk:
-            return chunk  # a regular file reads whole: no copy
-        return chunk + _read_at(fd, size - len(chunk), offset + len(chunk))
-    end = os.lseek(fd, 0, os.SEEK_CUR)  # pragma: no cover - Windows
-    os.lseek(fd, offset, os.SEEK_SET)  # pragma: no cover
-    try:  # pragma: no cover
-        chunks = []
-        while size > 0 and (chunk := os.read(fd, size)):
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
-    finally:  # pragma: no cover
+def _read_into(fd: int, view: memoryview, offset: int) -> int:
+    """Fill ``view`` from the file at ``offset``; the bytes read (fewer at its end)."""
+    done = 0
+    while done < len(view):
+        if hasattr(os, "preadv"):
+            got = os.preadv(fd, [view[done:]], offset + done)
+        else:  # pragma: no cover - Windows
+            chunk = _pread(fd, len(view) - done, offset + done)
+            view[done : done + len(chunk)] = chunk
+            got = len(chunk)
+        if not got:
+            break
+        done += got
+    return done
+
+
+def _pread(fd: int, size: int, offset: int) -> bytes:  # pragma: no cover - Windows: no pread
+    end = os.lseek(fd, 0, os.SEEK_CUR)
+    os.lseek(fd, offset, os.SEEK_SET)
+    try:
+        return os.read(fd, size)
+    finally:
         os.lseek(fd, end, os.SEEK_SET)
 
 
 class PartFile:
     """One part being written: a hidden temp file in the directory. Each block is read back from the
-    file as soon as it is written and compared byte for byte with what was written; the part's
-    sha256, lines and bytes are those of its blocks. :meth:`close` flushes it to disk and checks its
-    size there."""
+    file as soon as it is written (into one reused buffer: no new memory) and compared byte for byte
+    with what was written; the part's lines and bytes are those of its blocks, and
+    ``sha256_through`` (set by the sink when the part ends) the sha256 of every part up to this one.
+    :meth:`close` flushes it to disk and checks its size there."""
 
     def __init__(self, folder: Path, index: int) -> None:
         self.folder = folder
         self.index = index
-        self.sha256 = hashlib.sha256()
+        self.sha256_through = ""
         self.lines = 0
         self.bytes = 0
+        self._back = bytearray()
         while True:  # like tempfile, but with the permissions a plain open() gives (0o666 less umask)
             self.temp = folder / f".part-{index:04d}.{secrets.token_hex(6)}.tmp"
             try:
@@ -210,29 +217,32 @@ class PartFile:
             break
         self.fd: int | None = fd
 
-    def write(self, data: bytes, lines: int) -> None:
+    def write(self, data: bytes | memoryview, lines: int) -> None:
         """Append ``data`` (``lines`` request lines) and read it back."""
         assert self.fd is not None
+        size = len(data)
+        if len(self._back) < size:
+            self._back = bytearray(size)
         try:
             view = memoryview(data)
             while view:  # a write may be short
                 view = view[os.write(self.fd, view) :]
-            back = _read_at(self.fd, len(data), self.bytes)
+            got = _read_into(self.fd, memoryview(self._back)[:size], self.bytes)
         except OSError as exc:
             raise cannot(self.folder, f"write part {self.index}", exc) from None
-        if back != data:
-            at = next((i for i, (a, b) in enumerate(zip(back, data, strict=False)) if a != b), len(back))
+        if got != size or not self._back.startswith(data):  # byte for byte (memcmp)
+            at = next((i for i in range(got) if self._back[i] != data[i]), got)
             raise WorkloadError(
                 f"part {self.index} reads back differently from what was written, from byte "
                 f"{self.bytes + at:,}: no parts written",
                 path=str(self.folder),
             )
-        self.sha256.update(data)
         self.lines += lines
-        self.bytes += len(data)
+        self.bytes += size
 
     def close(self) -> None:
         """Flush the part to disk; it must hold the bytes written, no more."""
+        self._back = bytearray()  # the parts stay listed until the commit: not their buffers
         if self.fd is None:
             return
         fd, self.fd = self.fd, None
@@ -434,13 +444,13 @@ def _manifest(plan: Plan, files: list[PartFile]) -> dict[str, Any]:
             "custom_ids": file.lines,
             "bytes": part.bytes,
             "body_bytes": part.body_bytes,
-            "sha256": file.sha256.hexdigest(),
+            "sha256_through": file.sha256_through,
             "models": list(part.models),
         }
         for part, file in zip(plan.parts, files, strict=True)
     ]
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "kind": "plan-manifest",
         "generator": f"claude-quote {__version__}",
         "source": {
