@@ -390,33 +390,42 @@ def test_the_shortcut_finds_every_problem_shaping_finds(bodies: list[dict[str, A
 # The bound per byte of a line: joins are rarer than one a byte
 
 
-def _model_with(factors: tuple[float, ...], joins: tuple[float, ...]) -> Any:
+def _model_with(factors: tuple[float, ...], joins: tuple[float, ...], tool: float = 1.05) -> Any:
     import dataclasses
 
     from claude_quote.tokens.correction import counting_model_for_tokenizer
 
     base = counting_model_for_tokenizer("claude-3")
-    return dataclasses.replace(base, factors=factors, tool_factor=1.05, joins=joins)
+    return dataclasses.replace(base, factors=factors, tool_factor=tool, joins=joins)
 
 
 def test_the_line_factor_counts_the_joins_at_their_densest() -> None:
     factors = (1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0)
-    # densest joins: max(0.4/2, 0.9/2, (0.4 + 0.9)/3) = 0.45 a byte (a, B, a, B, ...);
+    # joins in JOINS order: punct_letter, lower_upper, start_digit, newline, upper_upper, space_nonascii
+    # densest: max(0.4/2, 0.9/2, (0.4 + 0.9)/3, 0.2, 0.3, 0.6/3, (0.3 + 0.6)/3) = 0.45 a byte (aBaB...);
     # 2.0 × 1.05 × (1 + 0.45) = 3.045; one join a byte would be 2.0 × 1.05 × (1 + 1) = 4.2
-    counting = _model_with(factors, (0.4, 0.9, 1.0))
+    counting = _model_with(factors, (0.4, 0.9, 1.0, 0.3, 0.2, 0.6))
     assert checks.line_factor(counting) == Decimal("3.045")
     assert counting.max_factor == Decimal("4.2")
     # a start_digit of 3 is more than a text's two quotes pay for (2 × 1.45 = 2.9): the factor per
     # text byte, 2.0 × 1.05 × (1 + 3) = 8.4
-    assert checks.line_factor(_model_with(factors, (0.4, 0.9, 3.0))) == Decimal("8.4")
+    assert checks.line_factor(_model_with(factors, (0.4, 0.9, 3.0, 0.3, 0.2, 0.6))) == Decimal("8.4")
     # at 2.9 they still do
-    assert checks.line_factor(_model_with(factors, (0.4, 0.9, 2.9))) == Decimal("3.045")
+    assert checks.line_factor(_model_with(factors, (0.4, 0.9, 2.9, 0.3, 0.2, 0.6))) == Decimal("3.045")
+    # With a tool factor of 1 (values exact in binary): line feeds at 0.5 each ("\n\n\n"): 2 × 1.5 = 3;
+    # capitals at 0.75 each ("HTTP"): 2 × 1.75 = 3.5; a line feed then "é" at 0.25 + 1.25 over 3 bytes,
+    # 0.5 a byte: 3 again (0.45 would give 2.9)
+    assert checks.line_factor(_model_with(factors, (0.4, 0.9, 1.0, 0.5, 0.2, 0.6), 1.0)) == Decimal("3")
+    assert checks.line_factor(_model_with(factors, (0.4, 0.9, 1.0, 0.3, 0.75, 0.6), 1.0)) == Decimal("3.5")
+    assert checks.line_factor(_model_with(factors, (0.4, 0.9, 1.0, 0.25, 0.2, 1.25), 1.0)) == Decimal("3")
+    assert checks.line_factor(_model_with(factors, (0.4, 0.9, 1.0, 0.3, 0.2, 0.6), 1.0)) == Decimal("2.9")
 
 
 @settings(max_examples=300, deadline=None)
 @given(
     text=st.text(
-        alphabet=st.sampled_from(["a", "z", "B", "Q", ".", ",", "1", " ", "\n", "é", "🙂"]), max_size=50
+        alphabet=st.sampled_from(["a", "z", "B", "Q", ".", ",", "1", " ", "\n", "\x01", "é", "→", "🙂"]),
+        max_size=50,
     ),
     tokenizer=st.sampled_from(["claude-3", "claude-4.7"]),
 )
@@ -434,12 +443,12 @@ def test_no_text_estimates_over_the_line_bound(text: str, tokenizer: Any) -> Non
         assert Decimal(counting.text_tokens((raw, chars))) <= bound
 
 
-def test_a_20_kb_request_far_from_the_haiku_5_5_tier_is_not_taken_apart(
+def test_a_25_kb_request_far_from_the_haiku_5_5_tier_is_not_taken_apart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 20,000 bytes × 4.797 (one join a byte) = 95,940 could be over the 90,000 where the warning for
-    # the 100,000-token tier starts, so it was taken apart and counted; × 3.478 (2.284 × 1.05 × 1.45,
-    # claude-4.7's largest factor) = 69,560 cannot
+    # 25,000 bytes × 4.087 (claude-4.7's factor per text byte: one join a byte) = 102,175 could be over
+    # the 90,000 where the warning for the 100,000-token tier starts, so it would be taken apart and
+    # counted; × 2.963 (1.946 × 1.05 × 1.45: the joins at their densest, line_factor) = 74,075 cannot
     shaped: list[int] = []
     original = checks._shape
 
@@ -448,8 +457,8 @@ def test_a_20_kb_request_far_from_the_haiku_5_5_tier_is_not_taken_apart(
         return original(planner, request, *args)
 
     monkeypatch.setattr(checks, "_shape", shape)
-    text = ("Hello there. " * 2_000)[:19_800]
+    text = ("Hello there. " * 2_500)[:24_800]
     path = write_jsonl(tmp_path / "b.jsonl", [request(text, model="claude-haiku-5-5")])
-    assert 19_800 < path.stat().st_size <= 20_000
+    assert 24_800 < path.stat().st_size <= 25_000
     p = plan(path, at=DAY)
     assert (p.requests, p.problems, shaped) == (1, (), [])

@@ -544,19 +544,25 @@ def line_factor(counting: CountingModel) -> Decimal:
 
     A text's estimate is at most ``(tiktoken tokens + Σ joins × their weight) × the largest factor``,
     and tiktoken makes at most one token per byte. The joins (:data:`~claude_quote.tokens.classes.JOINS`)
-    are rarer than one a byte: ``punct_letter`` ends on a letter after a punctuation mark,
-    ``lower_upper`` on a capital after a lower-case letter; each byte ends at most one, and the bytes
-    of each (the mark or lower-case letter, then the letter) belong to no other but in a run
-    mark, lower, capital: at most ``max(pl/2, lu/2, (pl+lu)/3)`` a byte. ``start_digit`` (once a text,
-    on its first byte) is paid for by the text's two quotes in the line, which are no text. The
-    factor per text byte (``counting.max_factor``: one join a byte) is the fallback for a join this
-    bound does not know."""
-    known = ("punct_letter", "lower_upper", "start_digit")
-    if counting.factors is None or tuple(JOINS) != known or len(counting.joins) != len(known):
+    are rarer than one a byte, and each byte ends at most one: ``punct_letter`` ends on an ASCII
+    letter after an ASCII mark, ``lower_upper`` and ``upper_upper`` on a capital after a lower-case
+    letter or a capital, ``newline`` on a line feed, ``space_nonascii`` on a non-ASCII character (two
+    bytes or more) after an ASCII space or control character. Charging each join to its own bytes and
+    the byte before it that no other join is charged to: a mark and a letter (``pl/2`` a byte); a
+    lower-case letter and a capital (``lu/2``), or a mark, a lower-case letter and a capital
+    (``(pl+lu)/3``); a capital alone (``uu``); a line feed alone (``nl``); a space or control byte
+    and a two-byte character (``sn/3``), or a line feed and one (``(nl+sn)/3``). The densest of these
+    is the most a byte. ``start_digit`` (once a text, on its first byte) is paid for by the text's two
+    quotes in the line, which are no text. The factor per text byte (``counting.max_factor``: one
+    join a byte) is the fallback for a join this bound does not know."""
+    known = ("punct_letter", "lower_upper", "start_digit", "newline", "upper_upper", "space_nonascii")
+    if counting.factors is None or sorted(JOINS) != sorted(known) or len(counting.joins) != len(JOINS):
         return counting.max_factor
-    pl, lu, sd = counting.joins
-    density = max(pl / 2, lu / 2, (pl + lu) / 3, 0.0)
-    if sd > 2 * (1.0 + density):  # the two quotes of a text no longer pay for its start_digit
+    weight = dict(zip(JOINS, counting.joins, strict=True))
+    pl, lu, uu = weight["punct_letter"], weight["lower_upper"], weight["upper_upper"]
+    nl, sn = weight["newline"], weight["space_nonascii"]
+    density = max(pl / 2, lu / 2, (pl + lu) / 3, uu, nl, sn / 3, (nl + sn) / 3, 0.0)
+    if weight["start_digit"] > 2 * (1.0 + density):  # the two quotes of a text no longer pay for it
         return counting.max_factor
     top = max(counting.factors) * max(counting.tool_factor, 1.0) * (1.0 + density)
     return min(counting.max_factor, Decimal(str(math.ceil(top * 1000) / 1000)))
