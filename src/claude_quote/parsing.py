@@ -11,6 +11,13 @@ input means:
 :func:`loads_json` and :func:`loads_toml` turn each into the caller's error, with the file and the
 line, so a reader never ends in a traceback and never carries a number that is not finite.
 
+:func:`loads_json` reads with orjson first (about twice as fast as json on a request line) and keeps
+its value only where it is json's: orjson refuses what json reads otherwise (a lone surrogate
+``"\\ud800"``, NaN, a byte order mark, bytes that are not UTF-8) and reads an integer beyond 64 bits
+as a float, and nests to 1,024 levels where json's limit depends on the stack; such a line, one with a
+float of 2**63 or more in size, or one nested more than 64 deep, is read again by json, with json's
+value or error. The value is json's in every case (``tests/property/test_json_fast_path.py``).
+
 >>> loads_json(b'{"a": [1, 2]}')
 {'a': [1, 2]}
 >>> loads_json(b'{"total": NaN}', path="baseline.json")
@@ -27,13 +34,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
+
+import orjson
 
 from claude_quote.errors import ClaudeQuoteError, ConfigError, WorkloadError
 
-__all__ = ["excerpt", "loads_json", "loads_toml", "scan_json", "shown"]
+__all__ = ["excerpt", "loads_json", "loads_json_fast", "loads_toml", "shown"]
 
 _BOM = b"\xef\xbb\xbf"
 _LONG_INTEGER = re.compile(r"[0-9]{4301,}")
@@ -56,12 +64,45 @@ def _float(text: str) -> float:
 
 _DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_float)
 
-scan_json: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
-"""The parser :func:`loads_json` runs, called directly on a decoded line: ``scan_json(text, 0)`` is
-``(value, end)``, the value starting at the first character (no leading whitespace) and ending before
-``end``. It raises on anything :func:`loads_json` refuses (any exception: ``StopIteration`` where no
-value starts, a decode error, NaN or Infinity, too deep, too long an integer), without its message:
-for a reader's fast path, which reads such a line again with :func:`loads_json`."""
+_FAST_LOADS: Final = orjson.loads
+_PLAIN_DEPTH = 64
+"""Containers nested deeper than this are read by json (whose depth limit depends on the stack)."""
+_BIG = float(2**63)
+"""orjson reads an integer beyond 64 bits as a float of at least this size: json reads such a line."""
+
+
+def _plain(value: Any, depth: int = 1) -> bool:
+    """Whether orjson's value of a container is json's: nested at most :data:`_PLAIN_DEPTH` deep, and
+    no float of 2**63 or more in size (which may have been an integer beyond 64 bits)."""
+    if depth > _PLAIN_DEPTH:
+        return False
+    for item in value.values() if type(value) is dict else value:
+        kind = type(item)
+        if kind is dict or kind is list:
+            if not _plain(item, depth + 1):
+                return False
+        elif kind is float and not -_BIG < item < _BIG:
+            return False
+    return True
+
+
+class _NotPlain(ValueError):
+    """orjson's value may not be json's: :func:`loads_json_fast` leaves the line to json."""
+
+
+def loads_json_fast(data: bytes | str) -> Any:
+    """The parser :func:`loads_json` tries first (orjson), for a reader's fast path: the value json
+    gives, or a ``ValueError`` without a message (not JSON, or anything json may read otherwise or
+    refuse: see the module docs), after which the reader reads the line again with :func:`loads_json`.
+    Whitespace around the value is allowed, as json allows it."""
+    value = _FAST_LOADS(data)
+    kind = type(value)
+    if kind is dict or kind is list:
+        if not _plain(value):
+            raise _NotPlain
+    elif kind is float and not -_BIG < value < _BIG:
+        raise _NotPlain
+    return value
 
 
 def _line_of(text: str | bytes, position: int) -> int:
@@ -110,6 +151,10 @@ def loads_json(data: bytes | str, *, path: str | None = None, line: int | None =
         WorkloadError: naming ``path`` and the line: not UTF-8, not JSON, nested too deeply, an integer
             of more than 4,300 digits, or NaN / Infinity / a float that overflows.
     """
+    try:
+        return loads_json_fast(data)
+    except ValueError:
+        pass  # json decides: the value (a lone surrogate, a BOM, 2**64) or the error
     text, problem, at = _decode(data)
     if text is not None:
         try:
