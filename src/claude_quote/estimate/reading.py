@@ -5,7 +5,6 @@ text files (through the prompt template); malformed lines are skipped or raised 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -70,16 +69,6 @@ def drop_non_text(run: EstimateRun, files: Sequence[Path]) -> list[Path]:
     return kept
 
 
-def _guard(run: EstimateRun, make: Callable[[], RequestShape]) -> RequestShape | None:
-    try:
-        return make()
-    except WorkloadError as exc:
-        if not run.skip_invalid:
-            raise
-        run.skip(exc)
-        return None
-
-
 def request_shapes(run: EstimateRun, path: Path) -> Iterator[RequestShape]:
     for request in iter_requests(path, skip_invalid=run.skip_invalid, on_skip=run.skip):
         shape = request_shape(run, path, request)
@@ -92,10 +81,26 @@ def request_shape(run: EstimateRun, path: Path, request: BatchRequest) -> Reques
     if run.unique_ids is not None and not _first_use(run, path, request):
         return None
     try:
-        return _guard(run, functools.partial(_shape_request, run, path, request))
+        shape = shape_request(
+            request.params,
+            custom_id=request.custom_id,
+            facts_for=run.facts_for,
+            model=run.model,
+            where=str(path),
+            line=request.line,
+            size_bytes=request.size_bytes,
+        )
     except UnknownModelError as exc:
         exc.args = (f"{path}:{request.line}: {exc.args[0]}",)
         raise
+    except WorkloadError as exc:
+        if not run.skip_invalid:
+            raise
+        run.skip(exc)
+        return None
+    if run.exact:
+        shape.params = request.params
+    return shape
 
 
 def _first_use(run: EstimateRun, path: Path, request: BatchRequest) -> bool:
@@ -113,25 +118,6 @@ def _first_use(run: EstimateRun, path: Path, request: BatchRequest) -> bool:
         raise error
     run.skip(error)
     return False
-
-
-def _shape_request(run: EstimateRun, path: Path, request: BatchRequest) -> RequestShape:
-    shape = _shape_request_body(run, path, request)
-    if run.exact:
-        shape.params = request.params
-    return shape
-
-
-def _shape_request_body(run: EstimateRun, path: Path, request: BatchRequest) -> RequestShape:
-    return shape_request(
-        request.params,
-        custom_id=request.custom_id,
-        facts_for=run.facts_for,
-        model=run.model,
-        where=str(path),
-        line=request.line,
-        size_bytes=request.size_bytes,
-    )
 
 
 def _need_model_and_max(run: EstimateRun, what: str) -> tuple[ModelFacts, int]:

@@ -393,6 +393,9 @@ def _shape(
         raise _Invalid(f"params.model must be a model name, got {_short(name)} (or pass --model)")
     facts = facts_for(name)
     max_tokens = _count(params.get("max_tokens"), "max_tokens", minimum=1)
+    text = _plain_text(params)
+    if text is not None:  # the common request: text only, nothing to cut or add
+        return _plain_shape(params, text, facts, custom_id, max_tokens, where, line, size_bytes)
     b = _Builder(facts)
     _add_tools(b, params, facts)
     system = params.get("system")
@@ -425,6 +428,64 @@ def _shape(
         speed=params.get("speed"),
         service_tier=params.get("service_tier"),
     )
+
+
+def _plain_shape(
+    params: dict[str, Any],
+    text: str,
+    facts: ModelFacts,
+    custom_id: str,
+    max_tokens: int,
+    where: str,
+    line: int | None,
+    size_bytes: int,
+) -> RequestShape:
+    """The shape of a request of plain text (:func:`_plain_text`): one segment, no fixed tokens."""
+    system = params.get("system")
+    return RequestShape(
+        facts=facts,
+        custom_id=custom_id,
+        max_tokens=max_tokens,
+        texts=[text],
+        fixed=[0],
+        messages=[len(params["messages"])],
+        system=system is not None and system != "",
+        thinking_budget=_thinking_budget(params.get("thinking")),
+        notes=_NO_NOTES,
+        size_bytes=size_bytes,
+        where=where,
+        line=line,
+        inference_geo=params.get("inference_geo"),
+        speed=params.get("speed"),
+        service_tier=params.get("service_tier"),
+    )
+
+
+def _plain_text(params: dict[str, Any]) -> str | None:
+    """The text of a request whose system prompt (if any) and every message's content are strings,
+    without tools or automatic caching: what :class:`_Builder` makes of it, one segment (None: another
+    request, for the builder; it also finds what is malformed)."""
+    messages = params.get("messages")
+    system = params.get("system")
+    if (
+        type(messages) is not list
+        or not messages
+        or (system is not None and type(system) is not str)
+        or params.get("tools")
+        or params.get("cache_control") is not None
+    ):
+        return None
+    pieces = [system] if system else []
+    append = pieces.append
+    for message in messages:
+        if type(message) is not dict:
+            return None
+        content = message.get("content")
+        if type(content) is not str:
+            return None
+        if content:
+            append(content)
+    return "\n".join(pieces)
 
 
 def _add_tools(b: _Builder, params: dict[str, Any], facts: ModelFacts) -> None:

@@ -324,6 +324,12 @@ def iter_batch_requests(
         WorkloadError: a line is not JSON or not a batch request (``path:line: ...`` quoting it),
             unless ``skip_invalid``, which passes the error to ``on_skip`` and goes on.
     """
+    where = _where(path)
+    if where == STDIN or not is_json_document(where):  # JSONL: each line's request, no RequestLine
+        with _open(path) as handle:
+            lines = _lines(handle, where, max_line_bytes)
+            yield from _line_requests(lines, where, bare=bare, skip_invalid=skip_invalid, on_skip=on_skip)
+        return
     for item in read_request_lines(path, bare=bare, max_line_bytes=max_line_bytes):
         if item.error is not None:
             if not skip_invalid:
@@ -364,15 +370,27 @@ def iter_request_range(
     """
     handle.seek(start)
     stop = None if end is None else end - start
-    for number, raw in _lines(handle, where, max_line_bytes, number=first_line - 1, stop=stop):
+    lines = _lines(handle, where, max_line_bytes, number=first_line - 1, stop=stop)
+    # bare bodies are read whatever ``bare`` says, as before (plan's pieces pass False)
+    yield from _line_requests(lines, where, bare=True, skip_invalid=skip_invalid, on_skip=on_skip)
+
+
+def _line_requests(
+    lines: Iterator[tuple[int, bytes]], where: str, *, bare: bool, skip_invalid: bool, on_skip: OnSkip | None
+) -> Iterator[BatchRequest]:
+    """The request of each non-blank line of a JSONL request file; a bad line raises, or with
+    ``skip_invalid`` goes to ``on_skip``."""
+    for number, raw in lines:
         if raw.isspace():
             continue
         try:
-            yield _batch_request(
-                _loads(raw, where, number), line=number, size=len(raw), where=where, bare=True
+            request = _batch_request(
+                loads_json(raw, path=where, line=number), line=number, size=len(raw), where=where, bare=bare
             )
         except WorkloadError as exc:
             if not skip_invalid:
                 raise
             if on_skip is not None:
                 on_skip(exc)
+            continue
+        yield request
