@@ -44,9 +44,9 @@ def _chunks(shapes: Iterator[RequestShape]) -> Iterator[list[RequestShape]]:
     chars = 0
     for shape in shapes:
         chunk.append(shape)
-        chars += sum(len(t) for t in shape.texts)
+        chars += sum(map(len, shape.texts))
         if shape.tool_texts is not None:
-            chars += sum(len(t) for t in shape.tool_texts)
+            chars += sum(map(len, shape.tool_texts))
         if chars >= _CHUNK_CHARS or len(chunk) >= _CHUNK_REQUESTS:
             yield chunk
             chunk, chars = [], 0
@@ -91,6 +91,8 @@ def text_counts(shape: RequestShape, counts: list[int] | None) -> list[TextCount
     texts = texts_of(shape)
     if counts is None:
         return [ZERO_COUNT] * len(texts)
+    if len(texts) == 1 == len(counts):  # the common request: one text
+        return [(counts[0], scan(texts[0])) if counts[0] else ZERO_COUNT]
     return [(count, scan(text)) if count else ZERO_COUNT for count, text in zip(counts, texts, strict=True)]
 
 
@@ -182,13 +184,14 @@ def _apply(
 ) -> None:
     position = 0
     counted = 0
+    add = run.add
     for shape in chunk:
         if shape.given:
-            run.add(shape, ())
+            add(shape, ())
             continue
         width = len(shape.texts) + (0 if shape.tool_texts is None else len(shape.tool_texts))
         raw = text_counts(shape, None if counts is None else counts[position : position + width])
-        run.add(shape, raw, None if exact is None else exact[counted])
+        add(shape, raw, None if exact is None else exact[counted])
         position += width
         counted += 1
 

@@ -97,6 +97,7 @@ class EstimateRun:
         self._facts: dict[str, ModelFacts] = {}
         self._pricing: dict[tuple[str, Modifiers], Pricing] = {}
         self._modifiers: dict[tuple[object, object, object], Modifiers] = {}
+        self._runs: dict[tuple[str, object, object, object], tuple[Modifiers, Pricing]] = {}
         self._methods: dict[str, CountingModel] = {}
         self._windows: dict[str, int | None] = {}
         self._given_labels: dict[int, str] = {}
@@ -226,40 +227,43 @@ class EstimateRun:
         (:func:`~claude_quote.estimate.pipeline.texts_of`); ``exact`` is the request's whole prompt
         from count_tokens (``--exact``), whose cache prefixes then take the offline shares.
         """
-        mid = shape.facts.model.id
+        info = shape.facts.model
+        mid = info.id
         tally = self.tally.get(mid) or self.tally.setdefault(mid, ModelTally(outputs=Counter()))
         prefixes, raw_text, modelled = self._prefixes(shape, raw, exact, tally)
         prompt = prefixes[-1]
         cache = self._cache(shape, prefixes) if shape.breaks else NO_CACHE
-        for code, count in shape.notes.items():
-            self.notes[code, mid] += count
-
+        if shape.notes:
+            for code, count in shape.notes.items():
+                self.notes[code, mid] += count
         expected, label = self._expected_output(shape, prompt)
         assert tally.outputs is not None
         tally.outputs[label] += 1
-        modifiers = self.modifiers_of(shape)
-        pricing = self.pricing(shape.facts.model, modifiers, shape)
-
-        return Measured(
-            model=mid,
-            tier=self._tier(shape, prompt, pricing.realtime),
-            modifiers=modifiers,
-            group=custom_id_prefix(shape.custom_id) if self.group_by == "prefix" else "",
-            prompt=prompt,
-            write_5m=cache.write_5m,
-            write_1h=cache.write_1h,
-            read_best=cache.read_best,
-            write_5m_best=cache.write_5m_best,
-            write_1h_best=cache.write_1h_best,
-            write_5m_expected=cache.write_5m_expected,
-            write_1h_expected=cache.write_1h_expected,
-            output=expected,
-            max_tokens=shape.max_tokens,
-            raw_text=raw_text,
-            fixed=sum(shape.fixed) if not shape.given else prompt,
-            modelled=modelled,
-            features=self._features(shape, raw) if self.records is not None and not shape.given else None,
+        modifiers, pricing = self._runs_as(shape)
+        return Measured(  # positional, in the field order (a request's hot path)
+            mid,
+            self._tier(shape, prompt, pricing.realtime),
+            modifiers,
+            custom_id_prefix(shape.custom_id) if self.group_by == "prefix" else "",
+            prompt,
+            *cache,  # write_5m, write_1h, read_best, write_5m_best, write_1h_best and the expected writes
+            expected,
+            shape.max_tokens,
+            raw_text,
+            sum(shape.fixed) if not shape.given else prompt,
+            modelled,
+            self._features(shape, raw) if self.records is not None and not shape.given else None,
         )
+
+    def _runs_as(self, shape: RequestShape) -> tuple[Modifiers, Pricing]:
+        """:meth:`modifiers_of` the request and its :meth:`pricing`, remembered by the request's own
+        model, ``inference_geo``, ``speed`` and ``service_tier``."""
+        key = (shape.facts.model.id, shape.inference_geo, shape.speed, shape.service_tier)
+        found = self._runs.get(key)
+        if found is None:
+            modifiers = self.modifiers_of(shape)
+            found = self._runs[key] = (modifiers, self.pricing(shape.facts.model, modifiers, shape))
+        return found
 
     def _prefixes(
         self, shape: RequestShape, raw: Sequence[TextCount], exact: int | None, tally: ModelTally
@@ -275,10 +279,13 @@ class EstimateRun:
                 total += fixed
                 prefixes.append(total)
             return prefixes, 0, 0
-        width = len(shape.texts)
-        tools = raw[width:] if shape.tool_texts is not None else None
+        if shape.tool_texts is None:
+            texts, tools = raw, None
+        else:
+            width = len(shape.texts)
+            texts, tools = raw[:width], raw[width:]
         prefixes, raw_text, modelled = self.method(shape.facts.model).prefixes(
-            raw[:width], tools, shape.fixed, shape.messages, shape.system
+            texts, tools, shape.fixed, shape.messages, shape.system
         )
         if exact is None:
             tally.counted += 1
