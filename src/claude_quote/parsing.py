@@ -78,6 +78,8 @@ def _plain(value: Any, depth: int = 1) -> bool:
         return False
     for item in value.values() if type(value) is dict else value:
         kind = type(item)
+        if kind is str:
+            continue
         if kind is dict or kind is list:
             if not _plain(item, depth + 1):
                 return False

@@ -442,22 +442,27 @@ def _plain_shape(
 ) -> RequestShape:
     """The shape of a request of plain text (:func:`_plain_text`): one segment, no fixed tokens."""
     system = params.get("system")
-    return RequestShape(
-        facts=facts,
-        custom_id=custom_id,
-        max_tokens=max_tokens,
-        texts=[text],
-        fixed=[0],
-        messages=[len(params["messages"])],
-        system=system is not None and system != "",
-        thinking_budget=_thinking_budget(params.get("thinking")),
-        notes=_NO_NOTES,
-        size_bytes=size_bytes,
-        where=where,
-        line=line,
-        inference_geo=params.get("inference_geo"),
-        speed=params.get("speed"),
-        service_tier=params.get("service_tier"),
+    return RequestShape(  # every field, in order: half the cost of keywords, for the common request
+        facts,
+        custom_id,
+        max_tokens,
+        [text],  # texts
+        [0],  # fixed
+        None,  # tool_texts
+        [len(params["messages"])],  # messages
+        system is not None and system != "",  # system
+        [],  # breaks
+        _thinking_budget(params.get("thinking")),
+        _NO_NOTES,  # notes
+        False,  # given
+        None,  # given_output
+        size_bytes,
+        where,
+        line,
+        None,  # params
+        params.get("inference_geo"),
+        params.get("speed"),
+        params.get("service_tier"),
     )
 
 

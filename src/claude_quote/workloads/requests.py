@@ -144,6 +144,10 @@ _BATCH_SHAPE = 'each line is {"custom_id": ..., "params": {...}}'
 
 
 def _batch_request(value: Any, *, line: int, size: int, where: str, bare: bool) -> BatchRequest:
+    if type(value) is dict:  # the usual batch line, at once (anything else is checked below)
+        custom_id, params = value.get("custom_id"), value.get("params")
+        if type(custom_id) is str and custom_id and type(params) is dict:
+            return BatchRequest(line, custom_id, params, size)
     if not isinstance(value, dict):
         raise WorkloadError(f"expected a JSON object, got {type(value).__name__}", path=where, line=line)
     if bare and "params" not in value:
