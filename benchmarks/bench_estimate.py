@@ -4,14 +4,16 @@
     python benchmarks/bench_estimate.py --size-mb 1024   # a ~1 GB file: the memory check
     python benchmarks/bench_estimate.py --model claude-opus-4-7   # every request on the claude-4.7 tokenizer
 
-Paired runs on a shared machine (farm-bench alternates the two commands; take the medians):
+Paired runs on a shared machine (the two commands in turn, loop then ours, several times; take the
+ratio pair by pair and its median):
 
     python benchmarks/bench_estimate.py --requests 50000 --write /tmp/b.jsonl
-    farm-bench --vs "python benchmarks/bench_estimate.py --loop /tmp/b.jsonl" -- \
-        python benchmarks/bench_estimate.py --ours /tmp/b.jsonl
+    for i in 1 2 3 4 5; do
+        python benchmarks/bench_estimate.py --loop /tmp/b.jsonl >>/tmp/loop.jsonl
+        python benchmarks/bench_estimate.py --ours /tmp/b.jsonl >>/tmp/ours.jsonl
+    done
 
-(``--loop`` and ``--ours`` print their own timings as JSON: append them to a file, as docs/performance.md
-says, to take the ratio pair by pair.)
+(``--loop`` and ``--ours`` print their own timings as JSON, one line a run.)
 
 It writes a Message Batches JSONL file into a temporary directory, then runs three measurements, each
 in its own process so each peak RSS is its own:
