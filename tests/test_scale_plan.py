@@ -29,6 +29,8 @@ def _line(rng: random.Random, i: int) -> str:
         return '{"custom_id": broken'
     if kind < 0.08:
         return ""
+    if kind < 0.11:  # a bare Messages body: an invalid line for plan, in one process and in pieces
+        return json.dumps(request("a bare body")["params"])
     custom_id = rng.choice([f"req-{i}", f"req-{rng.randint(0, i)}", f"bad id {i}"])
     model = rng.choice(["claude-sonnet-4-6", "claude-haiku-4-5", "claude-nope", "claude-sonnet-4-6"])
     text = words(rng.choice([5, 40, 3_000]))

@@ -375,8 +375,7 @@ def iter_request_range(
     handle.seek(start)
     stop = None if end is None else end - start
     lines = _lines(handle, where, max_line_bytes, number=first_line - 1, stop=stop)
-    # bare bodies are read whatever ``bare`` says, as before (plan's pieces pass False)
-    yield from _line_requests(lines, where, bare=True, skip_invalid=skip_invalid, on_skip=on_skip)
+    yield from _line_requests(lines, where, bare=bare, skip_invalid=skip_invalid, on_skip=on_skip)
 
 
 def _line_requests(
