@@ -9,9 +9,9 @@ contend for its regex caches (``perf`` showed a fifth of the CPU in the regex po
 pool, estimate took 2.2× the CPU and 1.3× the wall-clock time of counting inline. The cores are used
 by worker processes instead (``--jobs``, :mod:`claude_quote.scale.local`).
 
-A small input (up to :data:`SMALL_INPUT_CHARS`, in the common scripts) is counted without building tiktoken's encoder,
-by the same byte-pair merging (:mod:`claude_quote.tokens.bpe`): the counts are tiktoken's, and the
-command starts about 100 ms sooner.
+A small input (up to :data:`SMALL_INPUT_CHARS`, in the common scripts) is counted without building
+tiktoken's encoder, by the same byte-pair merging (:mod:`claude_quote.tokens.bpe`): the counts are
+tiktoken's, and the command starts about 100 ms sooner.
 """
 
 from __future__ import annotations
