@@ -87,10 +87,12 @@ def test_help_builds_no_model() -> None:
         ),
         (
             # Counting one small file: no sampling, no pieces for worker processes, no process pool,
-            # and no tiktoken (a small input is counted by tokens/bpe.py).
+            # no tiktoken (a small input is counted by tokens/bpe.py), no TOML parser (the token data
+            # loads from its validated JSON).
             "estimate examples/batch-requests.jsonl --at 2026-11-25 --format json",
             [
                 "tiktoken",
+                "tomllib",
                 "claude_quote.estimate.sampling",
                 "claude_quote.estimate.sample_parts",
                 "claude_quote.estimate.partial",

@@ -176,6 +176,45 @@ def test_bad_token_data_names_the_key(old: str, new: str, message: str) -> None:
         parse_token_data(text.replace(old, new, 1).encode(), origin="tokens.toml")
 
 
+def test_the_validated_token_data_is_the_toml_parsed() -> None:
+    """The bundled token data is read from tokens.validated.json when it was made from this TOML."""
+    import hashlib
+    import importlib
+
+    data_module = importlib.import_module("claude_quote.tokens.data")
+    path = data_module.builtin_token_data_path()
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    validated = data_module.bundled_data_file(data_module.VALIDATED_FILE, "validated token data")
+    remake = "run: python -c 'from claude_quote.tokens.data import write_validated_token_data as w; w()'"
+    assert validated.read_bytes().startswith(f"sha256 {digest}\n".encode()), f"stale: {remake}"
+    parsed = parse_token_data(data, origin=str(path))
+    loaded = data_module._validated(digest)
+    assert loaded is not None
+    assert loaded == parsed
+    assert repr(loaded.model_dump()) == repr(parsed.model_dump())  # the same Decimals, digit for digit
+    assert load_token_data() == parsed
+
+
+def test_validated_token_data_of_another_toml_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    data_module = importlib.import_module("claude_quote.tokens.data")
+    assert data_module._validated("0" * 64) is None  # made from another TOML: parse the TOML instead
+    parsed: list[str] = []
+    real = data_module.parse_token_data
+
+    def spy(data: bytes, *, origin: str) -> Any:
+        parsed.append(origin)
+        return real(data, origin=origin)
+
+    monkeypatch.setattr(data_module, "parse_token_data", spy)
+    monkeypatch.setattr(data_module, "_validated", lambda digest: None)
+    loaded = data_module.load_token_data.__wrapped__()  # past its cache (kept for the other tests)
+    assert parsed == [str(data_module.builtin_token_data_path())]
+    assert loaded == load_token_data()
+
+
 def test_media_constants_are_the_codes() -> None:
     data = load_token_data().media
     assert data.pdf_text_tokens_per_page == media.PDF_TEXT_TOKENS_PER_PAGE
