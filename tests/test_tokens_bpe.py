@@ -208,10 +208,13 @@ def test_the_sorted_ranks_are_the_official_ranks() -> None:
     [
         b"",
         b"garbage",
-        marshal.dumps(("other", [], [])),
-        marshal.dumps((FORMAT, [b"a"], [])),  # a token without its rank
-        marshal.dumps((FORMAT, (), ())),
-        marshal.dumps([FORMAT, [], []]),
+        marshal.dumps(("other", [], b"")),
+        marshal.dumps((FORMAT, [b"a"], b"")),  # a token without its rank
+        marshal.dumps((FORMAT, [b"a"], b"\x01\x00\x00")),  # a rank of three bytes
+        marshal.dumps((FORMAT, [b"a"], [1])),  # the ranks as a list (the first format)
+        marshal.dumps(("claude-quote sorted ranks 1", [b"a"], [1])),
+        marshal.dumps((FORMAT, (), b"")),
+        marshal.dumps([FORMAT, [], b""]),
     ],
 )
 def test_a_file_that_is_not_sorted_ranks_is_refused(data: bytes) -> None:

@@ -19,7 +19,7 @@ We do not call ``load_tiktoken_bpe`` because its ``read_file_cached`` writes a c
 cache directory as a side effect, and on a hash mismatch deletes the cached file and downloads a new
 one. Nothing here writes a file or opens a socket. The bundled copy is also shipped parsed
 (:data:`RANKS_FILE`, the ranks sorted by their bytes, :mod:`claude_quote.tokens.ranks`): it loads in
-about 15 ms, small ASCII inputs are counted from it without tiktoken (:mod:`claude_quote.tokens.bpe`),
+about 7 ms, small inputs are counted from it without tiktoken (:mod:`claude_quote.tokens.bpe`),
 and the dict tiktoken's encoder needs is built from it in about 25 ms more, a third of what parsing
 the official file takes. The encoding is loaded once per process, in about 110 ms of CPU (building
 tiktoken's encoder is most of it).
@@ -199,10 +199,10 @@ _LOCK = threading.Lock()
 
 RANKS_FILE = "cl100k_base.ranks.marshal"
 """The bundled file parsed once: its ranks sorted by their bytes (:class:`SortedRanks`), which load in
-about 15 ms, answer lookups for small inputs (:mod:`claude_quote.tokens.bpe`) and give the dict
+about 7 ms, answer lookups for small inputs (:mod:`claude_quote.tokens.bpe`) and give the dict
 tiktoken's encoder is built from in about 25 ms more: together about a third of the time parsing the
 official file takes (``write_ranks_cache``; a test checks it equals the parsed official file)."""
-RANKS_SHA256 = "38cda08794a496aa2745b888b81bf60ce3d9f1f46006de32142d01ed6078525d"
+RANKS_SHA256 = "3da4ddeba1ac2983c3a7f9ee1a7fa32edee62805f642538a0e7c0659197f1fc2"
 """sha256 of :data:`RANKS_FILE` as shipped; a file that does not match is ignored (the official file is
 parsed instead)."""
 
