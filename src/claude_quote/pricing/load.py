@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from claude_quote.errors import PricingDataError
 from claude_quote.parsing import loads_toml
@@ -23,6 +24,8 @@ __all__ = [
     "bundled_data_file",
     "load_pricing",
     "parse_pricing",
+    "read_validated",
+    "write_validated",
     "write_validated_table",
 ]
 
@@ -105,28 +108,42 @@ def _builtin() -> PriceTable:
 
 def _validated(digest: str) -> PriceTable | None:
     """The bundled validated table when it was made from the TOML whose sha256 is ``digest``."""
-    try:
-        path = bundled_data_file(VALIDATED_FILE, "validated price table")
-        head, _, body = path.read_bytes().partition(b"\n")
-    except (OSError, PricingDataError):
-        return None
-    if head != b"sha256 " + digest.encode():
-        return None
-    try:
-        return PriceTable.model_validate_json(body)
-    except ValidationError:  # pragma: no cover - a test keeps the file valid
-        return None
+    return read_validated(PriceTable, VALIDATED_FILE, "validated price table", digest)
 
 
 def write_validated_table(target: Path | None = None) -> Path:
     """Write :data:`VALIDATED_FILE` from the bundled TOML (beside it by default) and return its path.
     A development tool: run it after editing ``pricing/anthropic.toml`` (a test says so)."""
     source = builtin_pricing_path()
+    return write_validated(source, lambda data: parse_pricing(data, origin=BUILTIN), target or VALIDATED_FILE)
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def read_validated(model: type[_M], name: str, what: str, digest: str) -> _M | None:
+    """The bundled data file ``name`` (a :func:`write_validated` copy: ``sha256 <hex>`` of the TOML it
+    was made from, then pydantic's JSON), when it was made from the TOML whose sha256 is ``digest``;
+    None when it is missing or was made from another TOML (then the TOML is parsed)."""
+    try:
+        head, _, body = bundled_data_file(name, what).read_bytes().partition(b"\n")
+    except (OSError, PricingDataError):
+        return None
+    if head != b"sha256 " + digest.encode():
+        return None
+    try:
+        return model.model_validate_json(body)
+    except ValidationError:  # pragma: no cover - a test keeps each file valid
+        return None
+
+
+def write_validated(source: Path, parse: Callable[[bytes], BaseModel], target: Path | str) -> Path:
+    """Parse and validate the TOML ``source`` and write it as :func:`read_validated` reads it, to
+    ``target`` (a bare file name: beside ``source``); return where."""
     data = source.read_bytes()
-    table = parse_pricing(data, origin=BUILTIN)
-    path = target or source.with_name(VALIDATED_FILE)
+    path = source.with_name(target) if isinstance(target, str) else target
     head = f"sha256 {hashlib.sha256(data).hexdigest()}\n".encode()
-    path.write_bytes(head + table.model_dump_json().encode() + b"\n")
+    path.write_bytes(head + parse(data).model_dump_json().encode() + b"\n")
     return path
 
 

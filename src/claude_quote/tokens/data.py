@@ -33,14 +33,12 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    ValidationError,
     WithJsonSchema,
     model_validator,
 )
 
-from claude_quote.errors import PricingDataError
 from claude_quote.money import to_decimal
-from claude_quote.pricing.load import bundled_data_file
+from claude_quote.pricing.load import bundled_data_file, read_validated, write_validated
 from claude_quote.pricing.model import SourceId, TokenizerName
 from claude_quote.validation import parse_toml, validate
 
@@ -235,27 +233,13 @@ def load_token_data() -> TokenData:
 
 def _validated(digest: str) -> TokenData | None:
     """The bundled validated token data when it was made from the TOML whose sha256 is ``digest``."""
-    try:
-        head, _, body = (
-            bundled_data_file(VALIDATED_FILE, "validated token data").read_bytes().partition(b"\n")
-        )
-    except (OSError, PricingDataError):
-        return None
-    if head != b"sha256 " + digest.encode():
-        return None
-    try:
-        return TokenData.model_validate_json(body)
-    except ValidationError:  # pragma: no cover - a test keeps the file valid
-        return None
+    return read_validated(TokenData, VALIDATED_FILE, "validated token data", digest)
 
 
 def write_validated_token_data(target: Path | None = None) -> Path:
     """Write :data:`VALIDATED_FILE` from the bundled TOML (beside it by default) and return its path.
     A development tool: run it after editing ``pricing/tokens.toml`` (a test says so)."""
     source = builtin_token_data_path()
-    data = source.read_bytes()
-    parsed = parse_token_data(data, origin=str(source))
-    path = target or source.with_name(VALIDATED_FILE)
-    head = f"sha256 {hashlib.sha256(data).hexdigest()}\n".encode()
-    path.write_bytes(head + parsed.model_dump_json().encode() + b"\n")
-    return path
+    return write_validated(
+        source, lambda data: parse_token_data(data, origin=str(source)), target or VALIDATED_FILE
+    )
