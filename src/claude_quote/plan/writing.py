@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from claude_quote.errors import UsageError, WorkloadError
+from claude_quote.workloads.files import stat_or_none
 from claude_quote.workloads.requests import DEFAULT_MAX_LINE_BYTES, STDIN, open_binary
 
 from .models import Plan, Split
@@ -58,11 +59,10 @@ def _is_dir(folder: Path) -> bool | None:
     """Whether ``folder`` is a directory (None: nothing there); a path that cannot be looked at (a
     name too long, a directory on the way that cannot be searched) is the split's error."""
     try:
-        return stat.S_ISDIR(folder.stat().st_mode)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
+        info = stat_or_none(folder)
     except OSError as exc:
         raise cannot(folder, "use the directory", exc) from None
+    return None if info is None else stat.S_ISDIR(info.st_mode)
 
 
 def check_split_dir(directory: str | Path, *, overwrite: bool = False) -> None:

@@ -59,6 +59,7 @@ __all__ = [
     "read_document",
     "read_json_document",
     "stat_input",
+    "stat_or_none",
 ]
 
 DEFAULT_MAX_LINE_BYTES = 512 * 2**20
@@ -159,20 +160,27 @@ def _open_error(exc: OSError, where: str) -> WorkloadError:
     return WorkloadError(f"cannot read: {exc.strerror or exc}", path=where)
 
 
-def stat_input(path: str | Path) -> os.stat_result | None:
+def stat_or_none(path: str | Path) -> os.stat_result | None:
     """What ``path`` is (``os.stat``, symbolic links followed), or None when nothing is there.
 
     pathlib's ``exists()``, ``is_file()`` and ``is_dir()`` answer False only for a missing path; a name
     too long for the file system, or a directory on the way that cannot be searched, raises
-    ``OSError`` from them. Here that is the input's error.
-
-    Raises:
-        WorkloadError: naming ``path``: it cannot be looked at (``cannot read: File name too long``).
+    ``OSError`` from them, and here too: the caller words it (:func:`stat_input`).
     """
     try:
         return Path(path).stat()
     except (FileNotFoundError, NotADirectoryError):
         return None
+
+
+def stat_input(path: str | Path) -> os.stat_result | None:
+    """:func:`stat_or_none` of an input, a path that cannot be looked at being the input's error.
+
+    Raises:
+        WorkloadError: naming ``path``: it cannot be looked at (``cannot read: File name too long``).
+    """
+    try:
+        return stat_or_none(path)
     except OSError as exc:
         raise _open_error(exc, str(path)) from None
     except ValueError as exc:  # an embedded NUL byte

@@ -136,24 +136,17 @@ def _lines(
     return iter_lines(handle, where, max_line_bytes=max_line_bytes, number=number, stop=stop)
 
 
-def _loads(raw: bytes, where: str, line: int) -> Any:
-    return loads_json(raw, path=where, line=line)
-
-
 _BATCH_SHAPE = 'each line is {"custom_id": ..., "params": {...}}'
 
 
 def _batch_request(value: Any, *, line: int, size: int, where: str, bare: bool) -> BatchRequest:
-    if type(value) is dict:  # the usual batch line, at once (anything else is checked below)
-        custom_id, params = value.get("custom_id"), value.get("params")
-        if type(custom_id) is str and custom_id and type(params) is dict:
-            return BatchRequest(line, custom_id, params, size)
     if not isinstance(value, dict):
         raise WorkloadError(f"expected a JSON object, got {type(value).__name__}", path=where, line=line)
+    custom_id, params = value.get("custom_id"), value.get("params")
+    if type(custom_id) is str and custom_id and type(params) is dict:  # the usual batch line
+        return BatchRequest(line, custom_id, params, size)
     if bare and "params" not in value:
         return BatchRequest(line=line, custom_id=f"line-{line}", params=value, size_bytes=size)
-    custom_id = value.get("custom_id")
-    params = value.get("params")
     if "custom_id" not in value and "params" not in value:
         if "messages" in value or "model" in value:
             raise WorkloadError(
@@ -171,14 +164,12 @@ def _batch_request(value: Any, *, line: int, size: int, where: str, bare: bool) 
             )
     if not isinstance(custom_id, str) or not custom_id:
         raise WorkloadError(f"custom_id must be a non-empty string, got {custom_id!r}", path=where, line=line)
-    if not isinstance(params, dict):
-        shown = "missing" if params is None else f"a {type(params).__name__}"
-        raise WorkloadError(
-            f'"params" must be an object with the Messages API request ({shown}); {_BATCH_SHAPE}',
-            path=where,
-            line=line,
-        )
-    return BatchRequest(line=line, custom_id=custom_id, params=params, size_bytes=size)
+    shown = "missing" if params is None else f"a {type(params).__name__}"  # params is not an object
+    raise WorkloadError(
+        f'"params" must be an object with the Messages API request ({shown}); {_BATCH_SHAPE}',
+        path=where,
+        line=line,
+    )
 
 
 def _jsonl(handle: IO[bytes], where: str, bare: bool, max_line_bytes: int | None) -> Iterator[RequestLine]:
@@ -188,7 +179,7 @@ def _jsonl(handle: IO[bytes], where: str, bare: bool, max_line_bytes: int | None
             continue
         try:
             request = _batch_request(
-                _loads(raw, where, number), line=number, size=len(raw), where=where, bare=bare
+                loads_json(raw, path=where, line=number), line=number, size=len(raw), where=where, bare=bare
             )
         except WorkloadError as exc:
             yield RequestLine(number, raw, None, exc)
