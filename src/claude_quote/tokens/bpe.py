@@ -89,7 +89,7 @@ def bpe_counts(texts: Sequence[str], ranks: SortedRanks) -> list[int] | None:
     """tiktoken cl100k_base's ``encode_ordinary`` count of each text, or None when a text has a
     character outside :data:`COVERED` or a piece longer than :data:`MAX_PIECE_BYTES` (then tiktoken
     counts them all)."""
-    if not all(text.isascii() or _OUTSIDE.search(text) is None for text in texts):
+    if not all(map(_covered, texts)):
         return None
     find = pieces().findall
     known: dict[str, int] = {}
@@ -111,14 +111,21 @@ def bpe_counts(texts: Sequence[str], ranks: SortedRanks) -> list[int] | None:
 def token_bytes(text: str, ranks: SortedRanks) -> list[bytes] | None:
     """The bytes of each token of ``text``, as tiktoken's ``decode_single_token_bytes`` gives them for
     its ``encode_ordinary``; None where :func:`bpe_counts` would be. (The tests compare these.)"""
-    if bpe_counts([text], ranks) is None:
+    if not _covered(text):
         return None
     tokens: list[bytes] = []
     for piece in pieces().findall(text):
         data = piece.encode("utf-8")
+        if len(data) > MAX_PIECE_BYTES:
+            return None
         bounds = _merged(data, ranks)
         tokens.extend(data[start:end] for start, end in pairwise(bounds))
     return tokens
+
+
+def _covered(text: str) -> bool:
+    """Whether every character of ``text`` is within :data:`COVERED`."""
+    return text.isascii() or _OUTSIDE.search(text) is None
 
 
 def _merged(piece: bytes, ranks: SortedRanks) -> list[int]:
