@@ -1,13 +1,20 @@
 """Build ``tests/data/token-measurements.jsonl``: public Claude token counts, as features (no texts).
 
-    python benchmarks/token_data.py [--truth FILE] [--agent-op-agent GIT_DIR]
+    python benchmarks/token_data.py [--truth FILE ...] [--agent-op-agent GIT_DIR]
 
 Sources (facts measured by others, each row names its repository, path and commit):
 
-- ``--truth`` (default ``../shared/token-truth/claude-token-counts.jsonl`` beside the checkout): 172
+- ``--truth`` (repeatable; default the two files of :data:`TRUTH` under ``../shared/token-truth/``
+  beside the checkout): ``claude-token-counts.jsonl``, 172
   measurements gathered from jschoemaker/bpe-lite (claude-haiku-4-5, 12 categories of short texts)
   and freQuensy23-coder/claude-opus-4-7-tokenizer (the same long texts on claude-opus-4-6 and
   claude-opus-4-7), each with its text.
+- ``../shared/token-truth/claude-token-counts-recorded.jsonl`` (also read by default): 51 requests of one
+  user message of plain text recorded in the VCR cassettes of 12 public test suites (crewAI, pydantic-ai,
+  chatlas, Mirascope, ...), each with its ``usage.input_tokens`` (plus cache tokens), read 2026-12-02. Its
+  rows carry their ``tokenizer`` and a ``split_group`` (one group for all of them, so a prompt recorded in
+  several repositories stays on one side); rows marked ``framing_measured: false`` (Opus 4.8, Sonnet 5:
+  no framing was measured on them) are left out.
 - ``--agent-op-agent``: a git checkout (or bare mirror) of creationix/agent-op-agent. Its
   ``encoding-formats/claude-counts-sonnet.txt`` (commit b2a496a, generated 2026-01-10T22:17:09Z) holds
   ``count_tokens`` results of claude-sonnet-4-20250514 for 18 data files in 10 formats (JSON compact
@@ -47,6 +54,8 @@ TOKENIZER = {
     "claude-opus-4-7": "claude-4.7",
 }
 FRAMING = {"claude-3": 7, "claude-4.7": 11}
+TRUTH = ("claude-token-counts.jsonl", "claude-token-counts-recorded.jsonl")
+"""The files of public measurements (with their texts) under ``../shared/token-truth/``."""
 
 AOA_REPO = "creationix/agent-op-agent"
 AOA_TEXTS = "ef84fe5cf2c862bd858e15849e6869ef05579569"
@@ -124,7 +133,11 @@ def _truth_rows(path: Path) -> list[dict[str, Any]]:
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         r = json.loads(line)
-        framing = FRAMING[TOKENIZER[r["model"]]]
+        if (
+            r.get("framing_measured") is False
+        ):  # its model's framing is unknown: not a measurement of the text
+            continue
+        framing = FRAMING[r.get("tokenizer") or TOKENIZER[r["model"]]]
         request = r["count"] if r["framing_included"] else r["count"] + r["framing_overhead"]
         rows.append(
             {
@@ -140,6 +153,8 @@ def _truth_rows(path: Path) -> list[dict[str, Any]]:
                 "path": r["path"],
                 "commit": r["commit"],
                 "method": r["method"],
+                "tokenizer": r.get("tokenizer") or TOKENIZER[r["model"]],
+                "split_group": r.get("split_group") or r["repo"],
             }
         )
     return rows
@@ -148,7 +163,7 @@ def _truth_rows(path: Path) -> list[dict[str, Any]]:
 def _split(rows: list[dict[str, Any]]) -> None:
     groups: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in rows:
-        groups[r["repo"], r["subcategory"]].add(r["text"])
+        groups[r.get("split_group") or r["repo"], r["subcategory"]].add(r["text"])
     held: set[str] = set()
     for key, texts in groups.items():
         order = sorted(texts, key=lambda t: hashlib.sha256((SEED + t).encode()).hexdigest())
@@ -195,9 +210,7 @@ def token_classes(encoding: Any, text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--truth", type=Path, default=ROOT.parent / "shared/token-truth/claude-token-counts.jsonl"
-    )
+    parser.add_argument("--truth", type=Path, action="append", help=f"default: {', '.join(TRUTH)}")
     parser.add_argument("--agent-op-agent", type=Path, help="git dir of creationix/agent-op-agent")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
@@ -206,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     from claude_quote.tokens.encoding import load_encoding
 
     encoding, _ = load_encoding()
-    rows = _truth_rows(args.truth)
+    truth = args.truth or [ROOT.parent / "shared/token-truth" / name for name in TRUTH]
+    rows = [row for path in truth for row in _truth_rows(path)]
     if args.agent_op_agent is not None:
         rows += _aoa_rows(args.agent_op_agent)
     _split(rows)
@@ -214,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         for r in rows:
             text = r.pop("text")
             features = scan(text)
-            tokenizer = TOKENIZER[r["model"]]
+            tokenizer = r.get("tokenizer") or TOKENIZER[r["model"]]
             record = {
                 "source": r["source"],
                 "repo": r["repo"],

@@ -64,9 +64,9 @@ def test_one_request_priced_by_hand(tmp_path: Path) -> None:
 def test_default_counting_model_per_tokenizer(tmp_path: Path) -> None:
     line = request(words(20), system=words(10))
     sonnet = est(tmp_path, [line], token_factor=None, output_tokens=0)
-    # "hello …\nhello …": 31 tiktoken tokens and one newline join (0.3); 150 letters × 0.239 = 35.85 and
-    # 29 spaces × 0.165 = 4.785 of cl100k weight (pricing/tokens.toml), so 31.3 × (35.85 × 1.04 + 4.785
-    # × 1.085) ÷ 40.635 = 32.72 Claude tokens of text, + 7 framing tokens = 39.72 → 40 (a system prompt
+    # "hello …\nhello …": 31 tiktoken tokens and one newline join (0.3); 150 letters × 0.238 = 35.7 and
+    # 29 spaces × 0.159 = 4.611 of cl100k weight (pricing/tokens.toml), so 31.3 × (35.7 × 1.041 + 4.611
+    # × 1.088) ÷ 40.311 = 32.75 Claude tokens of text, + 7 framing tokens = 39.75 → 40 (a system prompt
     # adds no framing).
     assert sonnet.input_tokens == 40
     assert sonnet.token_method.description == (
@@ -74,8 +74,8 @@ def test_default_counting_model_per_tokenizer(tmp_path: Path) -> None:
         "within −10%/+8% (partly UNCERTAIN, see docs/tokens.md)"
     )
     opus5 = est(tmp_path, [line], token_factor=None, output_tokens=0, model="opus-5")
-    # claude-4.7: 31.3 × (35.85 × 1.78 + 4.785 × 1.444) ÷ 40.635 = 54.48, + 11 framing = 65.48 → 65
-    assert opus5.input_tokens == 65
+    # claude-4.7: 31.3 × (35.7 × 1.783 + 4.611 × 1.438) ÷ 40.311 = 54.57, + 11 framing = 65.57 → 66
+    assert opus5.input_tokens == 66
     assert opus5.token_method.factor is None
     assert opus5.token_method.request_tokens == 11
 

@@ -75,12 +75,12 @@ def test_cache_prefixes_take_the_offline_shares(env: _Server, tmp_path: Path) ->
     exact = estimate_requests(path, EstimateOptions(exact=True), at=DAY)["c-1"].usage
     total = counted(line["params"])
     assert exact.prompt_tokens == total
-    # offline (claude-3 content model): the prefix is 7 framing + 3,000 × 1.045458 (15,000 letters and
-    # 2,999 spaces: (15,000 × 0.239 × 1.04 + 2,999 × 0.165 × 1.085) ÷ (15,000 × 0.239 + 2,999 × 0.165))
-    # = 3,143.37 → 3,143; with the message, 1,000 words: 3,143.37 + 1,000 × 1.045452 = 4,188.83 → a
-    # 4,189-token prompt; exact: the same share, half up
-    assert (offline.cache_write_1h_tokens, offline.prompt_tokens) == (3143, 4189)
-    assert exact.cache_write_1h_tokens == (2 * total * 3143 + 4189) // (2 * 4189)
+    # offline (claude-3 content model): the prefix is 7 framing + 3,000 × 1.046538 (15,000 letters and
+    # 2,999 spaces: (15,000 × 0.238 × 1.041 + 2,999 × 0.159 × 1.088) ÷ (15,000 × 0.238 + 2,999 × 0.159))
+    # = 3,146.61 → 3,147; with the message, 1,000 words: 3,146.61 + 1,000 × 1.046535 = 4,193.15 → a
+    # 4,193-token prompt; exact: the same share, half up
+    assert (offline.cache_write_1h_tokens, offline.prompt_tokens) == (3147, 4193)
+    assert exact.cache_write_1h_tokens == (2 * total * 3147 + 4193) // (2 * 4193)
 
 
 def test_exact_needs_a_key_and_no_token_factor(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -317,12 +317,12 @@ def test_near_tier_starts_past_ninety_percent(tmp_path: Path) -> None:
 
 def test_tier_with_the_default_counting_model(tmp_path: Path) -> None:
     # claude-4.7 tokenizer, words(n): n tokens of 5n letters and n − 1 spaces (no joins), so
-    # n × (5n × 0.239 × 1.78 + (n − 1) × 0.165 × 1.444) ÷ (5n × 0.239 + (n − 1) × 0.165) + 11 framing:
-    # n = 57,490 → 99,999.67 → 100,000 (not over the tier); n = 57,491 → 100,001.41 → 100,001
-    assert _codes(_haiku55(tmp_path, 57_490, None)) == [(1, "near_tier", "warning")]
-    over = _haiku55(tmp_path, 57_491, None)
+    # n × (5n × 0.238 × 1.783 + (n − 1) × 0.159 × 1.438) ÷ (5n × 0.238 + (n − 1) × 0.159) + 11 framing:
+    # n = 57,388 → 100,000.25 → 100,000 (not over the tier); n = 57,389 → 100,001.99 → 100,002
+    assert _codes(_haiku55(tmp_path, 57_388, None)) == [(1, "near_tier", "warning")]
+    over = _haiku55(tmp_path, 57_389, None)
     assert _codes(over) == [(1, "tier_crossed", "warning")]
-    assert "estimated prompt 100,001 tokens" in over.problems[0].message
+    assert "estimated prompt 100,002 tokens" in over.problems[0].message
     assert "(an estimate: tiktoken × content factors)" in over.problems[0].message
 
 
