@@ -54,7 +54,7 @@ from .estimate import EstimateOptions, RequestEstimate, estimate_each, estimate_
 from .money import EXACT, plain
 from .pricing import PriceTable, load_pricing
 from .pricing.model import TokenizerName
-from .reconcile import BatchActuals, actuals_and_reader, compare, error_percent
+from .reconcile import BatchActuals, actuals_and_reader, compare_totals, error_percent
 from .reconcile.store import Records, Store
 from .reconcile.store import Rows as StoredRows
 from .scale.pieces import resolve_jobs
@@ -918,17 +918,16 @@ def _add_prices(
 ) -> None:
     """Add the batch prices of the chunk's estimates and results (as :func:`compare` prices them), per
     model and in total."""
-    report = compare(
+    estimate, actual, by_model = compare_totals(
         batch.actuals,
         {p.line.custom_id: p.line for p in chunk},
         {p.line.custom_id: (e.model, e.usage) for p, e in zip(chunk, estimates, strict=True)},
         table=batch.table,
-        worst=0,
     )
-    found = {m.model: m.estimate for m in report.by_model}
-    found["total"] = report.estimate
-    found["actual:total"] = report.actual
-    found.update({f"actual:{m.model}": m.actual for m in report.by_model})
+    found = {model: est for model, (est, _) in by_model.items()}
+    found["total"] = estimate
+    found["actual:total"] = actual
+    found.update({f"actual:{model}": act for model, (_, act) in by_model.items()})
     with decimal.localcontext(EXACT):
         for key, value in found.items():
             sums[key] = sums.get(key, Decimal(0)) + value
@@ -975,7 +974,7 @@ def _effect_of(
 
 
 _EFFECT_CHUNK = 4096
-"""Joined requests priced per :func:`compare` call in the effect."""
+"""Joined requests priced per :func:`~claude_quote.reconcile.compare_totals` call in the effect."""
 
 T = TypeVar("T")
 
