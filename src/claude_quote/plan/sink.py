@@ -69,8 +69,9 @@ def _worker_pays() -> bool:
     """Whether a worker thread can run beside the reading thread: this process may use two CPUs or
     more and the machine has left a CPU idle for it. Where it would have to take turns with the
     reading thread or with other processes, it only adds switches: on a two-CPU machine whose other
-    CPU was busy, plan --split took 9% more CPU time and 17% more wall-clock time with the worker
-    than with the same work on the reading thread (docs/performance.md, "Planning a batch file")."""
+    CPU was busy, plan --split took 9-12% more CPU time and 11-21% more wall-clock time with the
+    worker than with the same work on the reading thread (docs/performance.md, "Planning a batch
+    file")."""
     cores = _cores()
     if cores < 2:
         return False
