@@ -16,8 +16,8 @@ each in a fresh process and alternating for ``--rounds`` rounds:
   flushed to disk (``fsync``) as plan does;
 - ``plan()`` with ``split=DIR``: all of the above, the parts written atomically and read back.
 
-It prints the median wall-clock time of each and the ratio ours ÷ floor (the goal is 1.3 or less,
-issue #16), and the same for CPU time (all threads, user + system): the cost on one core, which is
+It prints the median wall-clock time of each and the ratio ours ÷ floor, of the medians and the
+median of the per-round ratios (the goal is 1.3 or less, issue #16), and the same for CPU time (all threads, user + system): the cost on one core, which is
 what remains when plan's second thread (hashing, writing) has no CPU of its own. On a shared machine
 the CPU ratio is the steadier figure. ``--file`` measures a file of your own. Not part of the test
 run; results are recorded in docs/performance.md.
@@ -267,7 +267,11 @@ def _report(runs: dict[str, list[dict[str, Any]]], floor: str, mine: str) -> Non
         for mode, median in ((floor, a), (mine, b)):
             shown = ", ".join(f"{r[key]:.2f}" for r in runs[mode])
             print(f"{label:4s} {mode:12s} {median:7.2f} s   (runs: {shown})")
-        print(f"{label:4s} ratio {mine} / {floor}: {b / a:.2f}  (goal: 1.3 or less)")
+        pairs = [m[key] / f[key] for f, m in zip(runs[floor], runs[mine], strict=True)]
+        print(
+            f"{label:4s} ratio {mine} / {floor}: {b / a:.2f} of the medians, {statistics.median(pairs):.2f} the "
+            f"median of the {len(pairs)} pairs ({', '.join(f'{r:.2f}' for r in pairs)})  (goal: 1.3 or less)"
+        )
     rss = {mode: max(r["peak_rss_mb"] for r in runs[mode]) for mode in (floor, mine)}
     print(f"peak RSS: {floor} {rss[floor]:,.0f} MB, {mine} {rss[mine]:,.0f} MB")
 
@@ -303,12 +307,15 @@ def main() -> None:
         if args.only:
             pairs = [pair for pair in pairs if pair[1] == args.only]
         runs: dict[str, list[dict[str, Any]]] = {mode: [] for pair in pairs for mode in pair}
+        load = os.getloadavg()
         for _ in range(args.rounds):
             for pair in pairs:
                 for mode in pair:
                     runs[mode].append(_child(mode, path, Path(tmp) / "out", args.one_core))
         for floor, mine in pairs:
             _report(runs, floor, mine)
+        print(f"load average (1, 5, 15 min) {' '.join(f'{x:.1f}' for x in load)} before, ", end="")
+        print(f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} after")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,9 @@ from hypothesis import strategies as st
 from claude_quote import EstimateOptions, WorkloadError, calibrate, estimate
 from claude_quote.calibrate import calibration_toml, percentile, write_calibration
 from claude_quote.calibration import load_calibration, parse_calibration
+from claude_quote.reconcile import store
+from claude_quote.render import warnings_of
+from claude_quote.render.calibrate import calibration_document
 from tests.conftest import DAY, ROOT, console_script, run_cli
 from tests.test_tokens_media import png
 from tests.workload_files import request, words, write_jsonl
@@ -255,6 +258,23 @@ def test_toml_round_trip_and_atomic_write(tmp_path: Path) -> None:
     with pytest.raises(WorkloadError, match="cannot write the calibration file"):
         write_calibration(report.calibration, tmp_path / "missing" / "c.toml")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["calibration.toml"]
+
+
+def test_the_join_on_disk_is_the_join_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The example's 70 requests are joined in memory; with tables that go to disk at their first
+    # (0) or third (2) record, the report is the same, field for field.
+    in_memory = calibrate(REQUESTS, RESULTS, at=DAY, created=DAY)
+    for limit in (0, 2):
+        monkeypatch.setattr(store, "_BATCH", limit)
+        assert calibrate(REQUESTS, RESULTS, at=DAY, created=DAY) == in_memory
+    assert len(in_memory.warnings) == 4  # the example's prefix and join warnings, compared too
+
+
+def test_the_warnings_copied_to_stderr_are_the_tables() -> None:
+    # calibrate --format json writes the report's warnings to stderr without making its document.
+    report = calibrate(REQUESTS, RESULTS, at=DAY, created=DAY)
+    assert warnings_of(report) == calibration_document(report).warnings == list(report.warnings)
+    assert warnings_of(report)  # the example has warnings: the comparison is not of two empty lists
 
 
 def test_the_committed_example_is_what_calibrate_writes(tmp_path: Path) -> None:

@@ -412,10 +412,32 @@ def test_on_one_cpu_the_same_work_runs_on_the_reading_thread(
     sink = sys.modules["claude_quote.plan.sink"]
     lines = [request(custom_id=f"r{i}") for i in range(5)] + ["", "{oops"]
     source = write_jsonl(tmp_path / "b.jsonl", lines)
+    monkeypatch.setattr(sink, "_worker_pays", lambda: True)  # a worker thread, whatever the machine's load
     threaded = plan(source, at=DAY, max_requests=2, split=tmp_path / "a", force=True)
-    monkeypatch.setattr(sink, "_cores", lambda: 1)
+    monkeypatch.setattr(sink, "_worker_pays", lambda: False)
     inline = plan(source, at=DAY, max_requests=2, split=tmp_path / "b", force=True)
     assert inline.model_dump(exclude={"split"}) == threaded.model_dump(exclude={"split"})
     assert inline.lines_sha256 != inline.source_sha256  # the blank and bad lines are no request lines
     for name in _names(tmp_path / "a"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("cores", "load", "worker"),
+    [
+        (1, 0.0, False),  # one CPU: never a worker
+        (2, 0.5, True),  # 2 − 0.5 = 1.5 CPUs idle: one for the reader, most of one for the worker
+        (2, 0.51, False),  # 1.49 idle: the worker would take turns with the reader or the neighbours
+        (2, 3.0, False),
+        (8, 6.5, True),
+        (8, 6.6, False),
+        (2, None, True),  # no load average (Windows): two CPUs are enough
+    ],
+)
+def test_a_worker_thread_only_where_a_cpu_is_idle_for_it(
+    cores: int, load: float | None, worker: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sink = sys.modules["claude_quote.plan.sink"]
+    monkeypatch.setattr(sink, "_cores", lambda: cores)
+    monkeypatch.setattr(sink, "_load", lambda: load)
+    assert sink._worker_pays() is worker

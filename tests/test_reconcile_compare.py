@@ -8,7 +8,13 @@ import pytest
 
 from claude_quote import UnknownModelError, Usage
 from claude_quote.pricing import PriceTable
-from claude_quote.reconcile import compare, error_percent, read_actuals, reconcile_with_estimates
+from claude_quote.reconcile import (
+    compare,
+    compare_totals,
+    error_percent,
+    read_actuals,
+    reconcile_with_estimates,
+)
 from tests.conftest import DAY, ROOT
 
 MIXED = ROOT / "tests" / "data" / "batch-results-mixed.jsonl"
@@ -134,6 +140,21 @@ def test_unknown_estimate_model(table: PriceTable) -> None:
     actuals, per_request = read_actuals(MIXED, at=DAY, table=table)
     with pytest.raises(UnknownModelError, match=r"unknown model 'sonet-4\.6'"):
         compare(actuals, per_request, {"doc-001": ("sonet-4.6", Usage(input_tokens=1))}, table=table)
+
+
+def test_compare_totals_are_the_comparisons(table: PriceTable) -> None:
+    # What calibrate sums, without the report: the same totals and per-model figures as compare().
+    actuals, per_request = read_actuals(MIXED, at=DAY, table=table)
+    r = compare(actuals, per_request, ESTIMATES, table=table)
+    estimate, actual, by_model = compare_totals(actuals, per_request, ESTIMATES, table=table)
+    assert (estimate, actual) == (r.estimate, r.actual)
+    assert by_model == {m.model: (m.estimate, m.actual) for m in r.by_model}
+    # doc-001 0.0495 + doc-002 0.02925 + doc-004 0.0015 = 0.08025 estimated on Sonnet 4.6, against
+    # 0.0495 + 0.0111 + 0.0215 = 0.0821 (the costs at the top of this file)
+    assert by_model["claude-sonnet-4-6"] == (Decimal("0.08025"), Decimal("0.0821"))
+    assert compare_totals(actuals, per_request, {}, table=table) == (Decimal(0), Decimal(0), {})
+    with pytest.raises(UnknownModelError, match=r"unknown model 'sonet-4\.6'"):
+        compare_totals(actuals, per_request, {"doc-001": ("sonet-4.6", Usage(input_tokens=1))}, table=table)
 
 
 def test_error_percent_sign_and_zero() -> None:

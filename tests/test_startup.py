@@ -115,6 +115,8 @@ def test_help_builds_no_model() -> None:
             ],
         ),
         (
+            # A small batch is joined in memory (no SQLite database); its JSON and warnings need no
+            # document types.
             "calibrate examples/batch-requests-support.jsonl examples/batch-results-support.jsonl "
             "--at 2026-11-25 --format json",
             [
@@ -124,6 +126,9 @@ def test_help_builds_no_model() -> None:
                 "concurrent.futures.process",
                 "multiprocessing",
                 "claude_quote.projections",
+                "sqlite3",
+                "claude_quote.render.document",
+                "claude_quote.render.calibrate_document",
             ],
         ),
         (
@@ -199,3 +204,13 @@ def test_the_check_can_fail() -> None:
     compare = "project sonnet-4.6 --input 2k --output 500 --requests 1000 --compare opus,haiku"
     modules = imported(*compare.split())
     assert "claude_quote.projections.comparison" in modules
+
+
+@pytest.mark.slow
+def test_calibrate_as_a_table_imports_the_document() -> None:
+    """What calibrate's JSON leaves out is what its table uses."""
+    args = (
+        "calibrate examples/batch-requests-support.jsonl examples/batch-results-support.jsonl --at 2026-11-25"
+    )
+    modules = imported(*args.split())
+    assert {"claude_quote.render.document", "claude_quote.render.calibrate_document"} <= modules

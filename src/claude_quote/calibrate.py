@@ -39,7 +39,6 @@ from __future__ import annotations
 import decimal
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -54,7 +53,7 @@ from .estimate import EstimateOptions, RequestEstimate, estimate_each, estimate_
 from .money import EXACT, plain
 from .pricing import PriceTable, load_pricing
 from .pricing.model import TokenizerName
-from .reconcile import BatchActuals, actuals_and_reader, compare, error_percent
+from .reconcile import BatchActuals, actuals_and_reader, compare_totals, error_percent
 from .reconcile.store import Records, Store
 from .reconcile.store import Rows as StoredRows
 from .scale.pieces import resolve_jobs
@@ -254,19 +253,22 @@ class _Ints:
         return self.values[index]
 
 
-@dataclass
+# The private records below are plain classes with __slots__, not dataclasses: a dataclass costs
+# 0.5-1 ms to define (its methods are compiled when the module is imported), a share of every start.
+
+
 class _Group:
     """The joined requests of one model (or custom_id prefix): sums and the output column here (8
     bytes a request); a model's requests as the fit needs them, on disk (:attr:`requests`)."""
 
-    samples: int = 0
-    raw: int = 0
-    fixed: int = 0
-    actual: int = 0
-    outputs: _Ints = field(default_factory=_Ints)
-    requests: StoredRows | None = None
-    """Per joined request: its tokens per content class, the framing, the fixed tokens, the estimated
-    (uncalibrated) prompt and the actual prompt."""
+    __slots__ = ("actual", "fixed", "outputs", "raw", "requests", "samples")
+
+    def __init__(self, requests: StoredRows | None = None) -> None:
+        self.samples = self.raw = self.fixed = self.actual = 0
+        self.outputs = _Ints()
+        self.requests = requests
+        """Per joined request: its tokens per content class, the framing, the fixed tokens, the
+        estimated (uncalibrated) prompt and the actual prompt."""
 
     def add(self, estimate: _Estimate, prompt: int) -> None:
         """A joined request of the model: its estimate and its actual prompt."""
@@ -285,17 +287,32 @@ class _Group:
 _NO_CLASSES = (0.0,) * len(CLASSES)
 
 
-@dataclass(frozen=True, slots=True)
 class _Estimate:
-    """What calibration needs of a request's estimate (kept on disk between readings)."""
+    """What calibration needs of a request's estimate (kept on disk between readings; not changed)."""
 
-    custom_id: str
-    model: str
-    buckets: tuple[int, int, int, int, int, int]
-    raw_text_tokens: int
-    fixed_tokens: int
-    class_tokens: tuple[float, ...] | None
-    framing_tokens: float
+    __slots__ = (
+        "buckets",
+        "class_tokens",
+        "custom_id",
+        "fixed_tokens",
+        "framing_tokens",
+        "model",
+        "raw_text_tokens",
+    )
+
+    def __init__(
+        self,
+        custom_id: str,
+        model: str,
+        buckets: tuple[int, int, int, int, int, int],
+        raw_text_tokens: int,
+        fixed_tokens: int,
+        class_tokens: tuple[float, ...] | None,
+        framing_tokens: float,
+    ) -> None:
+        self.custom_id, self.model, self.buckets = custom_id, model, buckets
+        self.raw_text_tokens, self.fixed_tokens = raw_text_tokens, fixed_tokens
+        self.class_tokens, self.framing_tokens = class_tokens, framing_tokens
 
     @classmethod
     def of(cls, e: RequestEstimate) -> _Estimate:
@@ -340,12 +357,13 @@ def _six(values: Sequence[int]) -> tuple[int, int, int, int, int, int]:
     return (a, b, c, d, e, f)
 
 
-@dataclass(frozen=True, slots=True)
 class _Pair:
     """A joined request: its estimate and its succeeded result line (what the effect prices)."""
 
-    estimate: _Estimate
-    line: BatchResult
+    __slots__ = ("estimate", "line")
+
+    def __init__(self, estimate: _Estimate, line: BatchResult) -> None:
+        self.estimate, self.line = estimate, line
 
     def record(self) -> tuple[object, ...]:
         line = self.line
@@ -449,24 +467,37 @@ def calibrate(
     )
 
 
-@dataclass
 class _Batch:
     """A batch as calibrate reads it: its request file estimated (the records by custom_id, on disk),
     its results read and joined with them; and how to estimate it again (:func:`_effect`)."""
 
-    requests: str | Path
-    results: str | Path
-    table: PriceTable
-    at: date
-    skip_invalid: bool
-    jobs: int | None
-    repeated: set[str] | None
-    """The custom_ids the request file repeats (read once, in this process)."""
-    store: Store
-    estimates: Records
-    run: EstimateRun
-    actuals: BatchActuals
-    joined: _Joined
+    def __init__(
+        self,
+        *,
+        requests: str | Path,
+        results: str | Path,
+        table: PriceTable,
+        at: date,
+        skip_invalid: bool,
+        jobs: int | None,
+        repeated: set[str] | None,
+        store: Store,
+        estimates: Records,
+        run: EstimateRun,
+        actuals: BatchActuals,
+        joined: _Joined,
+    ) -> None:
+        self.requests, self.results, self.table, self.at = requests, results, table, at
+        self.skip_invalid, self.jobs = skip_invalid, jobs
+        self.repeated = repeated
+        """The custom_ids the request file repeats (read once, in this process)."""
+        self.store, self.estimates, self.run, self.actuals, self.joined = (
+            store,
+            estimates,
+            run,
+            actuals,
+            joined,
+        )
 
 
 def _read_batch(
@@ -586,20 +617,20 @@ def _estimate_to(
     return run
 
 
-@dataclass
 class _Joined:
     """The requests joined by custom_id with their succeeded results, and what did not join."""
 
-    pairs: StoredRows
-    """Every joined request (:meth:`_Pair.record`), in the results' order, on disk."""
-    by_model: dict[str, _Group] = field(default_factory=dict)
-    by_prefix: dict[str, _Group] = field(default_factory=dict)
-    not_succeeded: dict[str, int] = field(default_factory=dict)
-    without_request: int = 0
-    without_request_ids: list[str] = field(default_factory=list)
-    mismatch: int = 0
-    without_result: int = 0
-    without_result_ids: tuple[str, ...] = ()
+    def __init__(self, pairs: StoredRows) -> None:
+        self.pairs = pairs
+        """Every joined request (:meth:`_Pair.record`), in the results' order, on disk."""
+        self.by_model: dict[str, _Group] = {}
+        self.by_prefix: dict[str, _Group] = {}
+        self.not_succeeded: dict[str, int] = {}
+        self.without_request = 0
+        self.without_request_ids: list[str] = []
+        self.mismatch = 0
+        self.without_result = 0
+        self.without_result_ids: tuple[str, ...] = ()
 
 
 def _join(lines: Iterable[BatchResult], estimates: Records, store: Store) -> _Joined:
@@ -849,12 +880,14 @@ def _class_factors(factors: Mapping[str, Decimal]) -> dict[ClassName, Decimal] |
     return out or None
 
 
-@dataclass(frozen=True)
 class _FeatureSample:
-    features: tuple[float, ...]
-    """tiktoken tokens per class (tool definitions × their factor)."""
-    target: float
-    """Actual prompt − fixed tokens − per-message and system framing."""
+    __slots__ = ("features", "target")
+
+    def __init__(self, features: tuple[float, ...], target: float) -> None:
+        self.features = features
+        """tiktoken tokens per class (tool definitions × their factor)."""
+        self.target = target
+        """Actual prompt − fixed tokens − per-message and system framing."""
 
 
 class _Samples(Rows[_FeatureSample]):
@@ -918,17 +951,16 @@ def _add_prices(
 ) -> None:
     """Add the batch prices of the chunk's estimates and results (as :func:`compare` prices them), per
     model and in total."""
-    report = compare(
+    estimate, actual, by_model = compare_totals(
         batch.actuals,
         {p.line.custom_id: p.line for p in chunk},
         {p.line.custom_id: (e.model, e.usage) for p, e in zip(chunk, estimates, strict=True)},
         table=batch.table,
-        worst=0,
     )
-    found = {m.model: m.estimate for m in report.by_model}
-    found["total"] = report.estimate
-    found["actual:total"] = report.actual
-    found.update({f"actual:{m.model}": m.actual for m in report.by_model})
+    found = {model: est for model, (est, _) in by_model.items()}
+    found["total"] = estimate
+    found["actual:total"] = actual
+    found.update({f"actual:{model}": act for model, (_, act) in by_model.items()})
     with decimal.localcontext(EXACT):
         for key, value in found.items():
             sums[key] = sums.get(key, Decimal(0)) + value
@@ -975,7 +1007,7 @@ def _effect_of(
 
 
 _EFFECT_CHUNK = 4096
-"""Joined requests priced per :func:`compare` call in the effect."""
+"""Joined requests priced per :func:`~claude_quote.reconcile.compare_totals` call in the effect."""
 
 T = TypeVar("T")
 

@@ -4,8 +4,9 @@ lines, and with a split, each request line copied into its part's temp file and 
 The reading thread parses JSON (which holds the GIL) and hands the raw lines over in batches of
 about 8 MiB, each line with the part it belongs to (0: no request: a blank or invalid line, or a
 ``.json`` document). hashlib and file writes release the GIL, so on two cores the hashing and
-writing cost little time; at most two batches wait, so memory stays flat. On one CPU the same work
-runs on the reading thread, in the same order.
+writing cost little time; at most two batches wait, so memory stays flat. On one CPU, or when the
+machine's load leaves no CPU idle for the worker (:func:`_worker_pays`), the same work runs on the
+reading thread, in the same order.
 
 Each byte is hashed once while it is read: the request lines' sha256 is the source's until the
 first byte where they differ (a blank or invalid line, a missing last newline), and only from there
@@ -51,6 +52,33 @@ def _cores() -> int:
     return os.cpu_count() or 1  # pragma: no cover - macOS, Windows
 
 
+_IDLE_FOR_WORKER = 1.5
+"""CPUs that must have been idle (this process's CPUs less the load average of the last minute) for
+the worker thread to start: one for the reading thread, and most of another for the worker."""
+
+
+def _load() -> float | None:
+    """The machine's load average over the last minute (None where there is none: Windows)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - Windows
+        return None
+
+
+def _worker_pays() -> bool:
+    """Whether a worker thread can run beside the reading thread: this process may use two CPUs or
+    more and the machine has left a CPU idle for it. Where it would have to take turns with the
+    reading thread or with other processes, it only adds switches: on a two-CPU machine whose other
+    CPU was busy, plan --split took 9-12% more CPU time and 11-21% more wall-clock time with the
+    worker than with the same work on the reading thread (docs/performance.md, "Planning a batch
+    file")."""
+    cores = _cores()
+    if cores < 2:
+        return False
+    load = _load()
+    return load is None or cores - load >= _IDLE_FOR_WORKER
+
+
 def _ended(raw: bytes) -> bytes:
     return raw if raw.endswith(b"\n") else raw + b"\n"
 
@@ -72,7 +100,7 @@ class Sink:
         self._plain = True  # every line of the batch a request line of the source, with its newline
         self._pool: ThreadPoolExecutor | None = None
         self._in_flight: deque[Future[None]] = deque()
-        self._inline = _cores() < 2  # one CPU: a worker thread would only add switches
+        self._inline = not _worker_pays()  # no CPU for a worker thread: it would only add switches
 
     # -- the reading thread -----------------------------------------------------------------------
 

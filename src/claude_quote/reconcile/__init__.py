@@ -22,6 +22,7 @@ from .compare import (
     RequestComparison,
     RequestRows,
     compare,
+    compare_totals,
     error_percent,
     reconcile_with_estimates,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "ResultCounts",
     "actuals_and_reader",
     "compare",
+    "compare_totals",
     "error_percent",
     "read_actuals",
     "reconcile_results",

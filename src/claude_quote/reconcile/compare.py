@@ -42,6 +42,7 @@ __all__ = [
     "RequestComparison",
     "RequestRows",
     "compare",
+    "compare_totals",
     "error_percent",
     "reconcile_with_estimates",
 ]
@@ -288,6 +289,25 @@ def compare(
         table=table,
         worst=worst,
     )
+
+
+def compare_totals(
+    actuals: BatchActuals,
+    requests: Mapping[str, BatchResult],
+    estimates: Mapping[str, tuple[str, Usage]],
+    *,
+    table: PriceTable | None = None,
+) -> tuple[Decimal, Decimal, dict[str, tuple[Decimal, Decimal]]]:
+    """The totals of :func:`compare` (estimate, actual, and both per model id), priced as it prices
+    them, without the report (what ``calibrate`` sums over chunks of a batch). Raises as it raises."""
+    prices = _Prices(engine_for(table), actuals)
+    rows: list[_Row] = []
+    _match(prices, requests.values(), estimates.get, rows)
+    sums = _Sums(prices.engine)
+    for row in rows:
+        sums.add(row)
+    by_model = {model: (_sum((est,)), _sum((act,))) for model, (_, est, act) in sums.models.items()}
+    return _sum((sums.estimate,)), _sum((sums.actual,)), by_model
 
 
 _SHOWN_MISSING = 10

@@ -6,22 +6,28 @@ that does not grow with the batch: ``reconcile --requests`` and ``calibrate`` on
 Both live in one SQLite database in a temporary directory, removed when the last user of it is
 garbage-collected (or :meth:`Store.close`). A record is any value :mod:`marshal` writes (tuples of
 str, int, float, None): integers of any size, exactly.
+
+A table holds its first :data:`_BATCH` records in memory (marshalled, as the database would keep them)
+and moves to the database when it grows past them; the database (and :mod:`sqlite3`) is opened only
+then. A small batch (the usual ``calibrate`` of a few hundred requests) never touches the disk, and
+the memory stays bounded: at most :data:`_BATCH` records per table before they go to disk.
 """
 
 from __future__ import annotations
 
 import marshal
-import sqlite3
-import tempfile
 import weakref
 from collections.abc import Iterable, Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
+    import tempfile
 
 __all__ = ["Records", "Rows", "Store"]
 
 _BATCH = 4096
-"""Records written per statement."""
+"""Records written per statement, and the records a table keeps in memory before it goes to disk."""
 
 
 def _key(custom_id: str) -> bytes:
@@ -35,18 +41,36 @@ def _cleanup(connection: sqlite3.Connection, folder: tempfile.TemporaryDirectory
 
 
 class Store:
-    """One temporary database: make :class:`Records` and :class:`Rows` in it."""
+    """One temporary database, opened when a table first needs it: make :class:`Records` and
+    :class:`Rows` in it."""
 
     def __init__(self) -> None:
-        folder = tempfile.TemporaryDirectory(prefix="claude-quote-join-")
-        # One thread uses it; check_same_thread=False only lets the finalizer close it from any thread.
-        self.db = sqlite3.connect(
-            str(Path(folder.name) / "join.sqlite3"), isolation_level=None, check_same_thread=False
-        )
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", "temp_store = FILE", "cache_size = -8192"):
-            self.db.execute(f"PRAGMA {pragma}")
+        self._db: sqlite3.Connection | None = None
         self._tables = 0
-        self._close = weakref.finalize(self, _cleanup, self.db, folder)
+        self._close: weakref.finalize[Any, Any] | None = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The database (made on first use)."""
+        if self._db is None:
+            import sqlite3
+            import tempfile
+            from pathlib import Path
+
+            folder = tempfile.TemporaryDirectory(prefix="claude-quote-join-")
+            # One thread uses it; check_same_thread=False only lets the finalizer close it from any thread.
+            self._db = sqlite3.connect(
+                str(Path(folder.name) / "join.sqlite3"), isolation_level=None, check_same_thread=False
+            )
+            for pragma in (
+                "journal_mode = OFF",
+                "synchronous = OFF",
+                "temp_store = FILE",
+                "cache_size = -8192",
+            ):
+                self._db.execute(f"PRAGMA {pragma}")
+            self._close = weakref.finalize(self, _cleanup, self._db, folder)
+        return self._db
 
     def records(self) -> Records:
         """A new table of records by custom_id."""
@@ -61,8 +85,9 @@ class Store:
         return f"t{self._tables}"
 
     def close(self) -> None:
-        """Remove the database now."""
-        self._close()
+        """Remove the database now (if it was made)."""
+        if self._close is not None:
+            self._close()
 
 
 class Records:
@@ -70,15 +95,35 @@ class Records:
 
     def __init__(self, store: Store, name: str) -> None:
         self.store, self.name = store, name
-        store.db.execute(
-            f"CREATE TABLE {name} (id BLOB NOT NULL UNIQUE, rec BLOB NOT NULL, used INTEGER DEFAULT 0)"
-        )
+        self._memory: dict[bytes, list[Any]] | None = {}
+        """Until the table goes to disk: each id's record (marshalled) and whether it was taken."""
         self._pending: list[tuple[bytes, bytes]] = []
 
     def add(self, custom_id: str, record: Any) -> None:
-        self._pending.append((_key(custom_id), marshal.dumps(record)))
+        key, value = _key(custom_id), marshal.dumps(record)
+        memory = self._memory
+        if memory is not None:
+            if len(memory) < _BATCH and key not in memory:
+                memory[key] = [value, False]
+                return
+            self._to_disk()  # a repeated id is the database's error, as it always was
+        self._pending.append((key, value))
         if len(self._pending) >= _BATCH:
             self._flush()
+
+    def _to_disk(self) -> None:
+        assert self._memory is not None
+        db = self.store.db
+        db.execute(
+            f"CREATE TABLE {self.name} (id BLOB NOT NULL UNIQUE, rec BLOB NOT NULL, used INTEGER DEFAULT 0)"
+        )
+        db.execute("BEGIN")
+        db.executemany(
+            f"INSERT INTO {self.name} (id, rec, used) VALUES (?, ?, ?)",
+            ((key, rec, int(used)) for key, (rec, used) in self._memory.items()),
+        )
+        db.execute("COMMIT")
+        self._memory = None
 
     def _flush(self) -> None:
         if self._pending:
@@ -90,6 +135,12 @@ class Records:
 
     def take(self, custom_id: str) -> Any | None:
         """The record of ``custom_id`` (None if there is none), marking it used."""
+        if self._memory is not None:
+            found = self._memory.get(_key(custom_id))
+            if found is None:
+                return None
+            found[1] = True
+            return marshal.loads(found[0])
         self._flush()
         row = self.store.db.execute(
             f"UPDATE {self.name} SET used = 1 WHERE id = ? RETURNING rec", (_key(custom_id),)
@@ -98,6 +149,9 @@ class Records:
 
     def get(self, custom_id: str) -> Any | None:
         """The record of ``custom_id`` (None if there is none)."""
+        if self._memory is not None:
+            found = self._memory.get(_key(custom_id))
+            return None if found is None else marshal.loads(found[0])
         self._flush()
         row = self.store.db.execute(
             f"SELECT rec FROM {self.name} WHERE id = ?", (_key(custom_id),)
@@ -106,6 +160,9 @@ class Records:
 
     def unused(self, first: int) -> tuple[int, list[Any]]:
         """How many records were never taken, and the first ``first`` of them in the order they came."""
+        if self._memory is not None:
+            left = [rec for rec, used in self._memory.values() if not used]
+            return len(left), [marshal.loads(rec) for rec in left[: max(first, 0)]]
         self._flush()
         db = self.store.db
         (count,) = db.execute(f"SELECT count(*) FROM {self.name} WHERE used = 0").fetchone()
@@ -113,12 +170,18 @@ class Records:
         return count, [marshal.loads(rec) for (rec,) in shown]
 
     def __len__(self) -> int:
+        if self._memory is not None:
+            return len(self._memory)
         self._flush()
         (count,) = self.store.db.execute(f"SELECT count(*) FROM {self.name}").fetchone()
         return int(count)
 
     def __iter__(self) -> Iterator[Any]:
         """Every record, in the order they came."""
+        if self._memory is not None:
+            for rec, _ in list(self._memory.values()):
+                yield marshal.loads(rec)
+            return
         self._flush()
         cursor = self.store.db.cursor()
         for (rec,) in cursor.execute(f"SELECT rec FROM {self.name} ORDER BY rowid"):
@@ -130,19 +193,36 @@ class Rows:
 
     def __init__(self, store: Store, name: str) -> None:
         self.store, self.name = store, name
-        store.db.execute(f"CREATE TABLE {name} (rec BLOB NOT NULL)")
+        self._memory: list[bytes] | None = []
+        """Until the table goes to disk: the records (marshalled)."""
         self._pending: list[tuple[bytes]] = []
         self._length = 0
 
     def append(self, record: Any) -> None:
-        self._pending.append((marshal.dumps(record),))
+        value = marshal.dumps(record)
         self._length += 1
+        memory = self._memory
+        if memory is not None:
+            if len(memory) < _BATCH:
+                memory.append(value)
+                return
+            self._to_disk()
+        self._pending.append((value,))
         if len(self._pending) >= _BATCH:
             self._flush()
 
     def extend(self, records: Iterable[Any]) -> None:
         for record in records:
             self.append(record)
+
+    def _to_disk(self) -> None:
+        assert self._memory is not None
+        db = self.store.db
+        db.execute(f"CREATE TABLE {self.name} (rec BLOB NOT NULL)")
+        db.execute("BEGIN")
+        db.executemany(f"INSERT INTO {self.name} (rec) VALUES (?)", ((rec,) for rec in self._memory))
+        db.execute("COMMIT")
+        self._memory = None
 
     def _flush(self) -> None:
         if self._pending:
@@ -156,6 +236,10 @@ class Rows:
         return self._length
 
     def __iter__(self) -> Iterator[Any]:
+        if self._memory is not None:
+            for rec in self._memory[: self._length]:
+                yield marshal.loads(rec)
+            return
         self._flush()
         cursor = self.store.db.cursor()  # its own cursor: reading may go on while other tables are written
         for (rec,) in cursor.execute(f"SELECT rec FROM {self.name} ORDER BY rowid"):
@@ -166,6 +250,8 @@ class Rows:
             index += self._length
         if not 0 <= index < self._length:
             raise IndexError(index)
+        if self._memory is not None:
+            return marshal.loads(self._memory[index])
         self._flush()
         (rec,) = self.store.db.execute(
             f"SELECT rec FROM {self.name} WHERE rowid = ?", (index + 1,)

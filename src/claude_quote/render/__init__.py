@@ -100,7 +100,22 @@ def render_chunks(report: object, fmt: Format | str, *, width: int | None = None
         yield render(report, fmt, width=width)
 
 
+_WARNINGS: dict[str, tuple[str, str]] = {
+    # report class → (module in claude_quote.render, function): its document's warnings without the document
+    "claude_quote.calibrate.CalibrationReport": ("calibrate", "calibration_warnings"),
+}
+"""Reports whose document's warnings are known without making the document (nor importing the
+document types): ``calibrate --format json`` copies them to stderr without them."""
+
+
 def warnings_of(report: object) -> list[str]:
     """Every warning the report's table would show, in order (what the CLI copies to stderr when stdout
     carries JSON, CSV or Markdown)."""
+    kind = type(report)
+    found = _WARNINGS.get(f"{kind.__module__}.{kind.__qualname__}")
+    if found is not None:
+        import importlib
+
+        of: Callable[[Any], list[str]] = getattr(importlib.import_module(f"{__name__}.{found[0]}"), found[1])
+        return of(report)
     return list(_builders(report)[1](report).warnings)
