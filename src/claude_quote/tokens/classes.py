@@ -74,7 +74,7 @@ from __future__ import annotations
 import string
 from typing import Final, Literal, get_args
 
-__all__ = ["CLASSES", "FEATURES", "JOINS", "ClassName", "JoinName", "scan"]
+__all__ = ["ASCII_CLASSES", "CLASSES", "FEATURES", "JOINS", "ClassName", "JoinName", "scan"]
 
 ClassName = Literal[
     "latin", "digits", "punct", "space", "latin_ext", "cyrillic", "other", "symbols", "cjk", "emoji"
@@ -88,6 +88,10 @@ JOINS: Final[tuple[JoinName, ...]] = get_args(JoinName)
 
 FEATURES: Final[tuple[str, ...]] = (*CLASSES, *JOINS)
 """What :func:`scan` returns, in order: characters per class, then the count of each join."""
+
+ASCII_CLASSES: Final = 4
+"""The classes of ASCII characters come first (``latin``, ``digits``, ``punct``, ``space``): an ASCII
+text counts 0 in each of the others."""
 
 _LATIN_EXT, _CYRILLIC, _OTHER, _SYMBOLS, _CJK, _EMOJI = range(4, 10)
 
@@ -155,7 +159,7 @@ _TABLE: Final = _table()
 _FLAGS: Final = _flag_table()
 _SPACE_LEAD: Final = _space_lead_table()
 _ASCII_AND_CONTINUATIONS: Final = bytes(range(0xC0))
-_NO_WIDE: Final = (0,) * 6
+_NO_WIDE: Final = (0,) * (len(CLASSES) - ASCII_CLASSES)
 """The counts of the six classes of non-ASCII characters in ASCII text."""
 
 _BLOCK = 1 << 16

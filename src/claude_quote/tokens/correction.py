@@ -18,6 +18,13 @@ an estimate of Claude's count:
 - the framing Claude adds is added: ``request_tokens`` per request (one user message), plus
   ``message_tokens`` for every further message and ``system_tokens`` with a system prompt.
 
+:meth:`CountingModel.text_tokens` runs for every text, so it sums an ASCII text's classes only up
+to the ASCII ones (:data:`~claude_quote.tokens.classes.ASCII_CLASSES`). That is the sum over every
+class exactly, not approximately: the terms left out are ``0 × tau``, ``±0.0`` when ``tau`` (and
+the weight) is finite, which the model checks once; a sum that starts from ``0`` is never ``−0.0``,
+and adding ``±0.0`` to any other float leaves it as it is, bit for bit
+(``tests/property/test_text_tokens.py`` checks it against the sum over every class).
+
 The factors, framing and the measured error band of every tokenizer are data
 (``pricing/tokens.toml``, :mod:`.data`); docs/tokens.md shows where each number comes from.
 A calibration file (``claude-quote calibrate``) replaces a model's factors and framing with ones
@@ -42,7 +49,7 @@ from pydantic import BaseModel, ConfigDict
 
 from claude_quote.pricing.model import ModelInfo, TokenizerName
 
-from .classes import CLASSES, FEATURES, JOINS
+from .classes import ASCII_CLASSES, CLASSES, FEATURES, JOINS
 from .encoding import ENCODING_NAME
 
 if TYPE_CHECKING:
@@ -69,6 +76,8 @@ TextCount = tuple[int, tuple[int, ...]]
 
 ZERO_COUNT: TextCount = (0, (0,) * len(FEATURES))
 _NCLASSES = len(CLASSES)
+_NO_WIDE = (0,) * (_NCLASSES - ASCII_CLASSES)
+"""The counts of the classes after the ASCII ones in an ASCII text (:meth:`CountingModel.text_tokens`)."""
 
 
 class TokenMethod(BaseModel):
@@ -135,11 +144,18 @@ class CountingModel:
     joins: tuple[float, ...] = ()
     """Extra cl100k_base-equivalent tokens per join, in :data:`~claude_quote.tokens.classes.JOINS`
     order (none: the joins count nothing)."""
+    ascii_tau: tuple[float, ...] = ()
+    """:attr:`tau` of the ASCII classes, and ``ascii_weights`` their :attr:`weights` (set from the
+    two when the other classes' are finite; else empty: :meth:`text_tokens` then sums every class)."""
+    ascii_weights: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if self.factors is not None:
             weights = tuple(t * f for t, f in zip(self.tau, self.factors, strict=True))
             object.__setattr__(self, "weights", weights)
+            if all(map(math.isfinite, self.tau[ASCII_CLASSES:] + weights[ASCII_CLASSES:])):
+                object.__setattr__(self, "ascii_tau", self.tau[:ASCII_CLASSES])
+                object.__setattr__(self, "ascii_weights", weights[:ASCII_CLASSES])
 
     @property
     def max_factor(self) -> Decimal:
@@ -159,18 +175,23 @@ class CountingModel:
         raw, chars = count
         if not raw:
             return 0.0
-        den: float = sum(map(mul, chars, self.tau))  # map stops at the classes: tau has no joins
-        effective: float = raw + sum(map(mul, chars[_NCLASSES:], self.joins))
+        tau, weights = self.tau, self.weights
+        if self.ascii_tau and chars[ASCII_CLASSES:_NCLASSES] == _NO_WIDE:  # an ASCII text
+            tau, weights = self.ascii_tau, self.ascii_weights
+        # map stops at the shorter: tau and weights have no joins. float × int, not int × float: the
+        # same product, without int's multiply declining first
+        den: float = sum(map(mul, tau, chars))
+        effective: float = raw + sum(map(mul, self.joins, chars[_NCLASSES:]))
         if den <= 0:
             assert self.factors is not None
             return effective * self.factors[0]
-        num: float = sum(map(mul, chars, self.weights))
+        num: float = sum(map(mul, weights, chars))
         return effective * num / den
 
     def effective(self, count: TextCount) -> float:
         """A text's tiktoken count plus its joins' extra tokens (what the class factors multiply)."""
         raw, chars = count
-        return raw + sum(map(mul, chars[_NCLASSES:], self.joins)) if raw else 0.0
+        return raw + sum(map(mul, self.joins, chars[_NCLASSES:])) if raw else 0.0
 
     def class_tokens(self, count: TextCount, scale: float = 1.0) -> tuple[float, ...]:
         """A text's effective tiktoken count (:meth:`effective`) apportioned to the classes
