@@ -426,11 +426,12 @@ def test_on_one_cpu_the_same_work_runs_on_the_reading_thread(
     ("cores", "load", "worker"),
     [
         (1, 0.0, False),  # one CPU: never a worker
-        (2, 0.5, True),  # 2 − 0.5 = 1.5 CPUs idle: one for the reader, most of one for the worker
-        (2, 0.51, False),  # 1.49 idle: the worker would take turns with the reader or the neighbours
+        (2, 0.0, True),
+        (2, 1.0, True),  # 2 − 1.0 = 1 CPU idle over the last minute: the worker runs beside the reader
+        (2, 1.01, False),  # 0.99 idle: the worker would take turns with the reader or the neighbours
         (2, 3.0, False),
-        (8, 6.5, True),
-        (8, 6.6, False),
+        (8, 7.0, True),
+        (8, 7.01, False),
         (2, None, True),  # no load average (Windows): two CPUs are enough
     ],
 )
