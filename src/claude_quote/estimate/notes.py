@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from claude_quote.engine import card_notes
 from claude_quote.pricing import ModelInfo
 from claude_quote.sampling import SampleEstimate
+from claude_quote.tokens.correction import disputed_counts
 from claude_quote.tokens.media import PDF_TEXT_TOKENS_PER_PAGE
 from claude_quote.tokens.request import MAX_BREAKPOINTS, ModelFacts
 
@@ -46,6 +47,13 @@ def warnings(run: EstimateRun, by_model: Sequence[ModelEstimate]) -> list[str]:
     for m in by_model:
         facts = run.models[m.model]
         out += price_warnings(run, facts.model)
+        disputed = disputed_counts(facts.model, m.token_method)
+        if disputed is not None:
+            out.append(
+                f"{facts.model.id}: its token counts may be high, beyond the stated band: {disputed} "
+                "(UNCERTAIN, docs/tokens.md); --exact counts with Anthropic's count_tokens, and a "
+                "calibration file learns the model's own factors"
+            )
         for code in _NOTE_ORDER:
             count = run.notes.get((code, m.model), 0)
             if count:

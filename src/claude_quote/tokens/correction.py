@@ -66,6 +66,7 @@ __all__ = [
     "counting_model",
     "counting_model_for_tokenizer",
     "default_method",
+    "disputed_counts",
     "factor_ratio",
     "method_for",
 ]
@@ -275,6 +276,19 @@ def _band_text(method: TokenMethod) -> str:
 def default_method(tokenizer: TokenizerName, data: TokenData | None = None) -> TokenMethod:
     """The uncalibrated content model of a tokenizer."""
     return counting_model_for_tokenizer(tokenizer, data).method
+
+
+def disputed_counts(model: ModelInfo, method: TokenMethod, data: TokenData | None = None) -> str | None:
+    """What was measured of ``model`` itself against its tokenizer's content model, when the two
+    disagree beyond the model's error band (``disputed`` in the token data) and ``method`` is that
+    model, uncalibrated; else None (a calibration or ``--exact`` counts the model's own way)."""
+    if method.method != "tiktoken" or method.calibrated or method.factors is None:
+        return None
+    if data is None:
+        from .data import load_token_data
+
+        data = load_token_data()
+    return data.tokenizers[model.tokenizer].disputed.get(model.id)
 
 
 def counting_model_for_tokenizer(tokenizer: TokenizerName, data: TokenData | None = None) -> CountingModel:

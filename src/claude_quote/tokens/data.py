@@ -147,6 +147,9 @@ class TokenizerData(_Model):
     """Ids of the sources (see [sources])."""
     uncertain: dict[str, str] = Field(default_factory=dict)
     """Figures that rest on weak evidence: field name → why. Reports say so."""
+    disputed: dict[str, str] = Field(default_factory=dict)
+    """Models of this tokenizer whose own measured counts disagree with this model beyond its error
+    band: model id → what was measured. Their estimates warn (:func:`~.correction.disputed_counts`)."""
 
 
 class MediaData(_Model):
