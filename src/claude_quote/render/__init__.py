@@ -15,20 +15,30 @@ __all__ = ["FORMATS", "Format", "register", "render", "render_chunks", "warnings
 Format = Literal["table", "json", "csv", "markdown"]
 FORMATS: tuple[str, ...] = get_args(Format)
 
-_BUILDERS: dict[type, tuple[Callable[[Any], dict[str, Any]], Callable[[Any], Document]]] = {}
+_Builders = tuple[
+    Callable[[Any], dict[str, Any]], Callable[[Any], "Document"], Callable[[Any], list[str]] | None
+]
+"""A report type's JSON builder, its document builder and (optional) its document's warnings without
+the document."""
+
+_BUILDERS: dict[type, _Builders] = {}
 
 
 def register(
     report_type: type,
     to_json_dict: Callable[[Any], dict[str, Any]],
     to_doc: Callable[[Any], Document],
+    to_warnings: Callable[[Any], list[str]] | None = None,
 ) -> None:
-    """Teach the renderers a report type: how it looks as JSON and as a document."""
-    _BUILDERS[report_type] = (to_json_dict, to_doc)
+    """Teach the renderers a report type: how it looks as JSON and as a document (and, optionally, the
+    document's warnings without making it, which :func:`warnings_of` then uses)."""
+    _BUILDERS[report_type] = (to_json_dict, to_doc, to_warnings)
 
 
-_BUILTIN: dict[str, tuple[str, str, str]] = {
-    # report class (module.qualname) → (builder module in claude_quote.render, JSON builder, document builder)
+_BUILTIN: dict[str, tuple[str, ...]] = {
+    # report class (module.qualname) → (builder module in claude_quote.render, JSON builder, document
+    # builder[, the document's warnings without the document: calibrate --format json then needs no
+    # document types])
     "claude_quote.cost.Quote": ("quote", "quote_json", "quote_document"),
     "claude_quote.catalog.ModelList": ("catalog", "list_json", "list_document"),
     "claude_quote.catalog.ModelDetail": ("catalog", "detail_json", "detail_document"),
@@ -44,13 +54,18 @@ _BUILTIN: dict[str, tuple[str, str, str]] = {
     ),
     "claude_quote.reconcile.org.OrgReconciliation": ("reconcile", "org_json", "org_document"),
     "claude_quote.budget.CheckReport": ("check", "check_json", "check_document"),
-    "claude_quote.calibrate.CalibrationReport": ("calibrate", "calibration_json", "calibration_document"),
+    "claude_quote.calibrate.CalibrationReport": (
+        "calibrate",
+        "calibration_json",
+        "calibration_document",
+        "calibration_warnings",
+    ),
     "claude_quote.plan.models.Plan": ("plan", "plan_json", "plan_document"),
 }
 """The built-in report types, by name, so rendering a quote imports only the quote's builders."""
 
 
-def _builders(report: object) -> tuple[Callable[[Any], dict[str, Any]], Callable[[Any], Document]]:
+def _builders(report: object) -> _Builders:
     import importlib
 
     for kind in type(report).__mro__:
@@ -59,7 +74,9 @@ def _builders(report: object) -> tuple[Callable[[Any], dict[str, Any]], Callable
         found = _BUILTIN.get(f"{kind.__module__}.{kind.__qualname__}")
         if found is not None:
             module = importlib.import_module(f"{__name__}.{found[0]}")
-            _BUILDERS[kind] = (getattr(module, found[1]), getattr(module, found[2]))
+            json_name, document_name, *warnings_name = found[1:]
+            to_warnings = getattr(module, warnings_name[0]) if warnings_name else None
+            _BUILDERS[kind] = (getattr(module, json_name), getattr(module, document_name), to_warnings)
             return _BUILDERS[kind]
     raise TypeError(f"no renderer for {type(report).__name__}")
 
@@ -70,7 +87,7 @@ def render(report: object, fmt: Format | str, *, width: int | None = None, warni
     ``width``: the table's width (default: the terminal's; 240 in a pipe). ``warnings=False`` leaves
     the warning lines out of the table (``--quiet``); JSON and Markdown always carry them.
     """
-    to_json_dict, to_doc = _builders(report)
+    to_json_dict, to_doc, _ = _builders(report)
     if fmt == "json":
         return to_json(to_json_dict(report))
     from .text import to_csv, to_markdown, to_table
@@ -88,7 +105,7 @@ def render(report: object, fmt: Format | str, *, width: int | None = None, warni
 def render_chunks(report: object, fmt: Format | str, *, width: int | None = None) -> Iterator[str]:
     """:func:`render` in pieces: JSON and CSV are written as they are made (a large report is never
     whole in memory); a table and Markdown come in one piece."""
-    to_json_dict, to_doc = _builders(report)
+    to_json_dict, to_doc, _ = _builders(report)
     if fmt == "json":
         yield from iter_json(to_json_dict(report))
         yield "\n"
@@ -100,22 +117,8 @@ def render_chunks(report: object, fmt: Format | str, *, width: int | None = None
         yield render(report, fmt, width=width)
 
 
-_WARNINGS: dict[str, tuple[str, str]] = {
-    # report class → (module in claude_quote.render, function): its document's warnings without the document
-    "claude_quote.calibrate.CalibrationReport": ("calibrate", "calibration_warnings"),
-}
-"""Reports whose document's warnings are known without making the document (nor importing the
-document types): ``calibrate --format json`` copies them to stderr without them."""
-
-
 def warnings_of(report: object) -> list[str]:
     """Every warning the report's table would show, in order (what the CLI copies to stderr when stdout
     carries JSON, CSV or Markdown)."""
-    kind = type(report)
-    found = _WARNINGS.get(f"{kind.__module__}.{kind.__qualname__}")
-    if found is not None:
-        import importlib
-
-        of: Callable[[Any], list[str]] = getattr(importlib.import_module(f"{__name__}.{found[0]}"), found[1])
-        return of(report)
-    return list(_builders(report)[1](report).warnings)
+    _, to_doc, to_warnings = _builders(report)
+    return to_warnings(report) if to_warnings is not None else list(to_doc(report).warnings)
