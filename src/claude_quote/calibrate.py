@@ -487,17 +487,19 @@ class _Batch:
         actuals: BatchActuals,
         joined: _Joined,
     ) -> None:
-        self.requests, self.results, self.table, self.at = requests, results, table, at
-        self.skip_invalid, self.jobs = skip_invalid, jobs
+        self.requests = requests
+        self.results = results
+        self.table = table
+        self.at = at
+        self.skip_invalid = skip_invalid
+        self.jobs = jobs
         self.repeated = repeated
         """The custom_ids the request file repeats (read once, in this process)."""
-        self.store, self.estimates, self.run, self.actuals, self.joined = (
-            store,
-            estimates,
-            run,
-            actuals,
-            joined,
-        )
+        self.store = store
+        self.estimates = estimates
+        self.run = run
+        self.actuals = actuals
+        self.joined = joined
 
 
 def _read_batch(
