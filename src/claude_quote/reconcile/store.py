@@ -30,6 +30,13 @@ _BATCH = 4096
 """Records written per statement, and the records a table keeps in memory before it goes to disk."""
 
 
+def _insert(db: sqlite3.Connection, statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Run ``statement`` for every row, in one transaction."""
+    db.execute("BEGIN")
+    db.executemany(statement, rows)
+    db.execute("COMMIT")
+
+
 def _key(custom_id: str) -> bytes:
     """An id as the database keeps it (any Python string, lone surrogates included)."""
     return custom_id.encode("utf-8", "surrogatepass")
@@ -117,20 +124,16 @@ class Records:
         db.execute(
             f"CREATE TABLE {self.name} (id BLOB NOT NULL UNIQUE, rec BLOB NOT NULL, used INTEGER DEFAULT 0)"
         )
-        db.execute("BEGIN")
-        db.executemany(
+        _insert(
+            db,
             f"INSERT INTO {self.name} (id, rec, used) VALUES (?, ?, ?)",
             ((key, rec, int(used)) for key, (rec, used) in self._memory.items()),
         )
-        db.execute("COMMIT")
         self._memory = None
 
     def _flush(self) -> None:
         if self._pending:
-            db = self.store.db
-            db.execute("BEGIN")
-            db.executemany(f"INSERT INTO {self.name} (id, rec) VALUES (?, ?)", self._pending)
-            db.execute("COMMIT")
+            _insert(self.store.db, f"INSERT INTO {self.name} (id, rec) VALUES (?, ?)", self._pending)
             self._pending = []
 
     def take(self, custom_id: str) -> Any | None:
@@ -219,17 +222,12 @@ class Rows:
         assert self._memory is not None
         db = self.store.db
         db.execute(f"CREATE TABLE {self.name} (rec BLOB NOT NULL)")
-        db.execute("BEGIN")
-        db.executemany(f"INSERT INTO {self.name} (rec) VALUES (?)", ((rec,) for rec in self._memory))
-        db.execute("COMMIT")
+        _insert(db, f"INSERT INTO {self.name} (rec) VALUES (?)", ((rec,) for rec in self._memory))
         self._memory = None
 
     def _flush(self) -> None:
         if self._pending:
-            db = self.store.db
-            db.execute("BEGIN")
-            db.executemany(f"INSERT INTO {self.name} (rec) VALUES (?)", self._pending)
-            db.execute("COMMIT")
+            _insert(self.store.db, f"INSERT INTO {self.name} (rec) VALUES (?)", self._pending)
             self._pending = []
 
     def __len__(self) -> int:
