@@ -72,12 +72,14 @@ def test_importing_a_submodule_keeps_the_function_of_the_same_name() -> None:
 def test_every_builtin_report_type_has_renderers() -> None:
     from claude_quote.render import _BUILTIN
 
-    for name, (module, to_json, to_doc) in _BUILTIN.items():
+    for name, (module, to_json, to_doc, *to_warnings) in _BUILTIN.items():
         owner, _, cls = name.rpartition(".")
         assert hasattr(importlib.import_module(owner), cls), name
         builders = importlib.import_module(f"claude_quote.render.{module}")
         assert callable(getattr(builders, to_json)), name
         assert callable(getattr(builders, to_doc)), name
+        for warnings in to_warnings:  # optional: the document's warnings without the document
+            assert callable(getattr(builders, warnings)), name
 
 
 @pytest.mark.slow
