@@ -108,3 +108,20 @@ def test_nothing_is_cropped_in_a_real_terminal(
         haiku = next(m for m in data["by_model"] if m["model"].startswith("claude-haiku"))
         assert Decimal(haiku["realtime"]["total"]) < Decimal("0.01")
         assert _shows(screen, "usd", haiku["realtime"]["total"])
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_warnings_on_stderr_fold_at_the_terminal_width(width: int, tmp_path: Path) -> None:
+    # With --format json the warnings go to stderr. In a pipe they are one line each; on a terminal
+    # they fold at spaces as a table folds them, so the terminal never splits a word or a number at
+    # its edge (at 80 columns "the minimum of 30" used to show as "minimum of 3" / "0").
+    arguments = f"calibrate {EX}/batch-requests-support.jsonl {EX}/batch-results-support.jsonl --at 2026-11-25 --format json"
+    piped = subprocess.run(
+        [console_script(), *shlex.split(arguments)], capture_output=True, text=True, check=True, cwd=tmp_path
+    ).stderr
+    screen = _screen(f"{arguments} > /dev/null", width, tmp_path)
+    assert piped.count("warning: ") == 4 == len(piped.splitlines())  # a pipe: one line each
+    assert screen.split() == piped.split()  # every word and number whole, in order
+    assert all(cell_len(line) <= width for line in screen.splitlines())
+    if width == 80:  # the longest warning is 104 characters: folded, its folds indented by 2
+        assert "\n  " in screen

@@ -342,9 +342,25 @@ QuietOption = Annotated[
 
 
 def warn(warnings: list[str]) -> None:
-    """Warnings on stderr, one ``warning: ...`` line each."""
+    """Warnings on stderr, one ``warning: ...`` line each; on a terminal, folded to its width as a
+    table folds them (no number split at the edge)."""
+    if not warnings:
+        return
+    if not sys.stderr.isatty():
+        for warning in warnings:
+            typer.echo(f"warning: {shown(warning)}", err=True)
+        return
+    import os
+
+    from claude_quote.render.text import warning_lines
+
+    try:  # stderr's own size: stdout may be a file (--format json > report.json)
+        width = os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError):  # pragma: no cover - a terminal without a size
+        width = 100
     for warning in warnings:
-        typer.echo(f"warning: {shown(warning)}", err=True)
+        for line in warning_lines(shown(warning), width):
+            typer.echo(line, err=True)
 
 
 def emit_report(report: object, fmt: str, *, quiet: bool = False) -> None:

@@ -55,17 +55,30 @@ def to_table(doc: Document, *, width: int | None = None, warnings: bool = True) 
         lines.append("")
         lines += lay_out(grid, table.title, width, table.keys, cell_len)
     notes += doc.notes
-    shown = [f"warning: {w}" for w in doc.warnings] if warnings else []
+    shown = doc.warnings if warnings else []
     if notes or shown:
         lines.append("")
     for note in notes:
         lines += prose(note, indent=2)
     for warning in shown:
-        first, *items = warning.split("\n")
-        lines += prose(first, indent=2)
-        for item in items:  # a warning's list (the skipped lines): items at 2, their folds at 4
-            lines += prose(item, indent=4)
+        lines += warning_lines(warning, width if fold else None)
     return _strip_trailing("\n".join(lines))
+
+
+def warning_lines(warning: str, width: int | None) -> list[str]:
+    """``warning: ...`` as a table shows it: folded to ``width`` columns (its text at 2; a list in it,
+    such as the skipped lines: items at 2, their folds at 4), or as it is when ``width`` is None (a
+    pipe, a log: one line, for grep)."""
+    from rich.cells import cell_len
+
+    first, *items = f"warning: {warning}".split("\n")
+    if width is None:
+        return [first, *items]
+    width = max(width, 20)
+    lines = wrap_prose(first, width, 2, cell_len)
+    for item in items:
+        lines += wrap_prose(item, width, 4, cell_len)
+    return lines
 
 
 def to_markdown(doc: Document) -> str:
