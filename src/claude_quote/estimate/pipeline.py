@@ -26,6 +26,7 @@ from claude_quote.tokens.classes import scan
 from claude_quote.tokens.correction import ZERO_COUNT, TextCount
 from claude_quote.tokens.encoding import bundled_ranks, load_encoding
 from claude_quote.tokens.request import RequestShape
+from claude_quote.tokens.shared_prefix import SharedPrefixes
 
 from .run import EstimateRun
 
@@ -65,15 +66,17 @@ counts are the same either way."""
 
 class _TextCounter:
     """Raw tiktoken counts of texts: small inputs by :func:`bpe_counts`, the rest by tiktoken
-    (loaded on first need; where its data came from goes into the run's notes)."""
+    (loaded on first need; where its data came from goes into the run's notes), a beginning many texts
+    share (a system prompt, tool definitions) tokenized once (:mod:`claude_quote.tokens.shared_prefix`:
+    the same counts)."""
 
     def __init__(self, run: _EncodingNotes) -> None:
         self._run = run
-        self._encode: Callable[[str], list[int]] | None = None
+        self._count: Callable[[str], int] | None = None
         self._small_left = SMALL_INPUT_CHARS
 
     def counts(self, texts: list[str]) -> list[int]:
-        if self._encode is None:
+        if self._count is None:
             size = sum(map(len, texts))
             if size <= self._small_left:
                 ranks = bundled_ranks()
@@ -81,9 +84,9 @@ class _TextCounter:
                 if counts is not None:
                     self._small_left -= size
                     return counts
-            self._encode = _encoder(self._run)
-        encode = self._encode
-        return [len(encode(text)) if text else 0 for text in texts]
+            self._count = SharedPrefixes(_encoder(self._run)).count
+        count = self._count
+        return [count(text) if text else 0 for text in texts]
 
 
 def text_counts(shape: RequestShape, counts: list[int] | None) -> list[TextCount]:

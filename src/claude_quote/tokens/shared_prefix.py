@@ -1,0 +1,149 @@
+"""Counting texts that begin alike (a batch's system prompt, its few-shot examples, the same tool
+definitions in every request) without tokenizing the beginning again: exactly tiktoken's count.
+
+``cl100k_base`` counts a text as the byte-pair tokens of each piece its pattern
+(:data:`~claude_quote.tokens.encoding.PAT_STR`) cuts the text into, piece by piece, so a text's count
+is the sum of its pieces' counts. Where an ASCII letter is followed by a space, a piece always ends
+between the two: the only parts of the pattern that take a letter are the letter run
+(``[^\\r\\n\\p{L}\\p{N}]?+\\p{L}++``), which ends at the first character that is not a letter, and the
+contractions (``'s``, ``'ll`` …), which end at a letter. The pieces before that point are those of the
+beginning alone (it ends in that letter run, at the end of the text), and matching resumes at the
+space exactly as it starts on the rest alone (the pattern has no look-behind, and its one anchor,
+``$``, is the end of both). So, for such a point ``p``::
+
+    count(text) == count(text[:p]) + count(text[p:])
+
+:class:`SharedPrefixes` finds such beginnings as the texts come: it files each text under its first
+:data:`KEY_CHARS` characters; a second text under the same key shares some beginning with the first,
+whose longest part that ends at such a point (if at least :data:`MIN_SHARED_CHARS` long) is counted
+once and kept. A text that starts with a kept beginning (and its space) is counted as the beginning's
+count plus the rest's. A text that parts from the kept beginning earlier shortens it (when what is
+left is still long enough): the beginning all of them share.
+
+Memory stays flat: at most :data:`MAX_KEYS` texts wait for a second one under their key, and at most
+as many beginnings are kept; past that the oldest half is forgotten (the counts stay exact; only
+sharing is lost).
+
+>>> words = lambda text: len(text.split())  # stands in for tiktoken here
+>>> shared = SharedPrefixes(lambda text: [0] * words(text))
+>>> prompt = "You sort support tickets into billing, bugs and feature requests. " * 2
+>>> [shared.count(prompt + ask) for ask in ("Refund me", "The app crashes", "Add dark mode")]
+[22, 23, 23]
+>>> shared.kept_chars()  # the prompt up to its last letter followed by a space (before "requests.")
+121
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+__all__ = ["KEY_CHARS", "MAX_KEYS", "MIN_SHARED_CHARS", "SharedPrefixes", "split_point"]
+
+KEY_CHARS = 64
+"""Texts are filed under their first this many characters."""
+
+MIN_SHARED_CHARS = 64
+"""A shared beginning shorter than this is not kept: tokenizing it again costs less than keeping it."""
+
+MAX_KEYS = 4_096
+"""Texts waiting for a second one under their key, and beginnings kept, at most."""
+
+V = TypeVar("V")
+
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def split_point(text: str, end: int) -> int:
+    """The largest ``p <= end`` (``p < len(text)``) where ``text[p - 1]`` is an ASCII letter and
+    ``text[p]`` a space: a point ``cl100k_base`` cuts at (see the module docs); 0 when there is none.
+
+    >>> split_point("Sort these: one two", 19), split_point("Sort these: one two", 14)
+    (15, 4)
+    >>> split_point("a, b", 4)
+    0
+    """
+    p = text.rfind(" ", 0, min(end, len(text) - 1) + 1)
+    while p > 0:
+        if text[p - 1] in _LETTERS:
+            return p
+        p = text.rfind(" ", 0, p)
+    return 0
+
+
+def _common_length(a: str, b: str) -> int:
+    """The length of the longest common beginning of ``a`` and ``b`` (by halving: string compares in C)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+class SharedPrefixes:
+    """Exact token counts of texts, each shared beginning tokenized once (see the module docs).
+
+    ``encode`` is the tokenizer (tiktoken's ``encode_ordinary``); :meth:`count` gives
+    ``len(encode(text))`` for every text, whatever came before.
+    """
+
+    __slots__ = ("_encode", "_firsts", "_kept")
+
+    def __init__(self, encode: Callable[[str], list[int]]) -> None:
+        self._encode = encode
+        self._firsts: dict[str, str] = {}
+        """The first text under each key, until a second one comes."""
+        self._kept: dict[str, tuple[str, int]] = {}
+        """Under each key: a shared beginning with its space (``text[:p + 1]``) and the tokens of
+        ``text[:p]``."""
+
+    def count(self, text: str) -> int:
+        """``len(encode(text))``, without tokenizing a kept beginning again."""
+        if len(text) <= KEY_CHARS:
+            return len(self._encode(text))
+        key = text[:KEY_CHARS]
+        kept = self._kept.get(key)
+        if kept is not None:
+            head, tokens = kept
+            if text.startswith(head):
+                return tokens + len(self._encode(text[len(head) - 1 :]))
+            return self._learn(key, head, text)
+        first = self._firsts.get(key)
+        if first is None:
+            if len(self._firsts) >= MAX_KEYS:
+                _forget_half(self._firsts)
+            self._firsts[key] = text
+            return len(self._encode(text))
+        return self._learn(key, first, text)
+
+    def _learn(self, key: str, other: str, text: str) -> int:
+        """Count ``text``, which begins as ``other`` does for at least :data:`KEY_CHARS` characters,
+        and keep the beginning they share (a shorter one than kept before, or none: see the module
+        docs)."""
+        p = split_point(text, _common_length(other, text))
+        if p < MIN_SHARED_CHARS:
+            return len(self._encode(text))
+        self._firsts.pop(key, None)
+        if key not in self._kept and len(self._kept) >= MAX_KEYS:
+            _forget_half(self._kept)
+        tokens = len(self._encode(text[:p]))
+        self._kept[key] = (text[: p + 1], tokens)
+        return tokens + len(self._encode(text[p:]))
+
+    def kept_chars(self) -> int:
+        """Characters of the beginnings kept (each without its space)."""
+        return sum(len(head) - 1 for head, _ in self._kept.values())
+
+    def sizes(self) -> tuple[int, int]:
+        """(texts waiting for a second one under their key, beginnings kept): each at most
+        :data:`MAX_KEYS`."""
+        return len(self._firsts), len(self._kept)
+
+
+def _forget_half(table: dict[str, V]) -> None:
+    """Drop the older half of ``table`` (a dict keeps the order entries were added in)."""
+    for key in list(table)[: len(table) // 2 + 1]:
+        del table[key]

@@ -1,0 +1,153 @@
+"""Texts counted with their shared beginnings tokenized once (``claude_quote.tokens.shared_prefix``)
+get exactly tiktoken's count, text by text, whatever came before: for texts that share beginnings,
+part from them early or late, or share nothing, in any order, with any characters (letters, spaces,
+digits, punctuation, contractions, newlines, CJK, emoji), and with the tables forgetting (a small
+``MAX_KEYS``)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from claude_quote.tokens import shared_prefix
+from claude_quote.tokens.encoding import load_encoding
+from claude_quote.tokens.shared_prefix import KEY_CHARS, MIN_SHARED_CHARS, SharedPrefixes, split_point
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+ENCODE = load_encoding()[0].encode_ordinary
+
+# Pieces the texts are made of: what the cl100k pattern treats differently (letter runs, a space
+# before them or not, digit runs, punctuation runs with newlines, contractions, whitespace runs,
+# other scripts), so the joins between pieces hit every part of the pattern.
+PIECES = st.sampled_from(
+    [
+        "word",
+        "Word",
+        " word",
+        "  ",
+        " ",
+        "\n",
+        "\n\n",
+        " \n",
+        "'s",
+        "'ll",
+        "n't",
+        "don't",
+        "42",
+        "2026",
+        " 7",
+        ".",
+        ". ",
+        ", ",
+        "!?",
+        "...\n",
+        "(x)",
+        "-",
+        "_id",
+        "東京",
+        " 東",
+        "é",
+        "🙂",
+        "\t",
+        "A",
+        "z ",
+    ]
+)
+TEXT = st.lists(PIECES, min_size=0, max_size=40).map("".join)
+LONG = st.lists(PIECES, min_size=30, max_size=80).map("".join)
+
+
+@SETTINGS
+@given(
+    beginnings=st.lists(LONG, min_size=1, max_size=3),
+    rests=st.lists(TEXT, min_size=1, max_size=12),
+    data=st.data(),
+)
+def test_every_count_is_tiktoken_s(beginnings: list[str], rests: list[str], data: st.DataObject) -> None:
+    shared = SharedPrefixes(ENCODE)
+    for rest in rests:
+        beginning = data.draw(st.sampled_from(beginnings))
+        cut = data.draw(st.integers(0, len(beginning)))  # some texts part from the beginning early
+        text = beginning[:cut] + rest if data.draw(st.booleans()) else beginning + rest
+        assert shared.count(text) == len(ENCODE(text)), text
+
+
+@SETTINGS
+@given(texts=st.lists(st.one_of(LONG, TEXT), min_size=1, max_size=30))
+def test_with_tables_that_forget(texts: list[str]) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(shared_prefix, "MAX_KEYS", 2)
+        shared = SharedPrefixes(ENCODE)
+        for text in texts * 2:
+            assert shared.count(text) == len(ENCODE(text))
+            waiting, kept = shared.sizes()
+            assert waiting <= 2
+            assert kept <= 2
+
+
+@SETTINGS
+@given(text=LONG, end=st.integers(0, 400))
+def test_a_split_point_is_a_letter_then_a_space_where_tiktoken_cuts(text: str, end: int) -> None:
+    p = split_point(text, end)
+    if p:
+        assert p <= end
+        assert text[p - 1].isascii()
+        assert text[p - 1].isalpha()
+        assert text[p] == " "
+        assert len(ENCODE(text)) == len(ENCODE(text[:p])) + len(ENCODE(text[p:]))
+    else:  # no such point at or before end
+        assert not any(
+            text[q - 1].isascii() and text[q - 1].isalpha() and text[q] == " "
+            for q in range(1, min(end, len(text) - 1) + 1)
+        )
+
+
+def test_split_points_on_both_sides() -> None:
+    # "Sort these: one two": spaces at 4 (after "t"), 11 (after ":"), 15 (after "e")
+    text = "Sort these: one two"
+    assert split_point(text, 15) == 15  # the point itself
+    assert split_point(text, 14) == 4  # one before it: the space after ":" is no such point
+    assert split_point(text, 3) == 0
+    assert split_point("a, b 1 c", 8) == 4  # after "b"; the space after "1" is no such point
+    assert split_point("a, 1 c", 6) == 0  # after "," and after "1": no letter before either space
+    assert split_point("ab ", 99) == 2  # a space at the end: "ab" and " " are pieces of their own
+    assert split_point("ab", 99) == 0
+
+
+def test_a_shared_beginning_is_tokenized_once() -> None:
+    seen: list[str] = []
+
+    def encode(text: str) -> list[int]:
+        seen.append(text)
+        return ENCODE(text)
+
+    shared = SharedPrefixes(encode)
+    prompt = "You sort support tickets into billing, bugs and feature requests. Reply with one word only."
+    asks = ["My card was charged twice", "The export button does nothing", "Please add a dark mode"]
+    counts = [shared.count(f"{prompt}\n{ask}") for ask in asks]
+    assert counts == [len(ENCODE(f"{prompt}\n{ask}")) for ask in asks]
+    # first: the whole text (nothing to share yet); second: the shared beginning, up to "one word"
+    # (its last letter followed by a space: "only." is not), once, then its rest; third: the rest alone
+    head = prompt[: prompt.rindex(" only.")]
+    assert len(head) >= MIN_SHARED_CHARS
+    assert seen == [f"{prompt}\n{asks[0]}", head, f" only.\n{asks[1]}", f" only.\n{asks[2]}"]
+    assert shared.kept_chars() == len(head)
+
+
+def test_short_texts_and_short_beginnings_are_not_kept() -> None:
+    shared = SharedPrefixes(ENCODE)
+    short = "x" * KEY_CHARS  # not longer than the key: counted as it is, never filed
+    assert shared.count(short) == len(ENCODE(short))
+    assert shared.sizes() == (0, 0)
+    # 64 characters alike, then they part: the shared part ends at a point 59 characters in
+    alike = "abc " * 15 + "wxyz"  # 64 characters
+    assert split_point(alike + "1", 64) == 59 < MIN_SHARED_CHARS  # too short to keep
+    for rest in ("1 one", "2 two"):
+        assert shared.count(alike + rest) == len(ENCODE(alike + rest))
+    assert shared.sizes() == (1, 0)  # the first still waits; nothing kept
+    # one more space alike: the point after "wxyz" (64) is kept
+    for rest in (" 3", " 4"):
+        assert shared.count(alike + rest) == len(ENCODE(alike + rest))
+    assert shared.sizes() == (0, 1)
+    assert shared.kept_chars() == 64
