@@ -132,10 +132,19 @@ def _text(rng: random.Random, words: int) -> str:
 
 
 def generate(
-    path: Path, *, requests: int | None, size_mb: int | None, seed: int = 7, model: str | None = None
+    path: Path,
+    *,
+    requests: int | None,
+    size_mb: int | None,
+    seed: int = 7,
+    model: str | None = None,
+    system_words: int | None = None,
 ) -> int:
     """Write the requests; every request names ``model`` when given, else two of three name Sonnet 4.6
-    and one Haiku 4.5 (both the claude-3 tokenizer)."""
+    and one Haiku 4.5 (both the claude-3 tokenizer). With ``system_words``, every request has the same
+    system prompt of that many words (instructions and examples, as a real batch often has) instead
+    of one of three short ones."""
+    systems = SYSTEMS if system_words is None else [_text(random.Random(seed + 1), system_words)]
     rng = random.Random(seed)
     limit = None if size_mb is None else size_mb * 1024 * 1024
     written = count = 0
@@ -145,7 +154,7 @@ def generate(
             params: dict[str, Any] = {
                 "model": model or ("claude-sonnet-4-6" if count % 3 else "claude-haiku-4-5"),
                 "max_tokens": 1024,
-                "system": SYSTEMS[count % len(SYSTEMS)],
+                "system": systems[count % len(systems)],
                 "messages": [{"role": "user", "content": _text(rng, rng.randint(60, 360))}],
             }
             line = json.dumps({"custom_id": f"req-{count:07d}", "params": params}) + "\n"
@@ -257,6 +266,12 @@ def main() -> None:
         help="only write the requests to FILE (to time --loop/--ours on it)",
     )
     parser.add_argument("--size-mb", type=int, help="generate a file of about this size instead")
+    parser.add_argument(
+        "--system-words",
+        type=int,
+        metavar="N",
+        help="every request has the same system prompt of N words (a long shared prompt)",
+    )
     parser.add_argument("--skip-floor", action="store_true", help="only measure estimate (for huge files)")
     parser.add_argument("--src", type=Path, help="also measure estimate from this source tree (PYTHONPATH)")
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
@@ -284,12 +299,17 @@ def main() -> None:
             requests=None if args.size_mb else args.requests,
             size_mb=args.size_mb,
             model=args.model,
+            system_words=args.system_words,
         )
         return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "batch.jsonl"
         count = generate(
-            path, requests=None if args.size_mb else args.requests, size_mb=args.size_mb, model=args.model
+            path,
+            requests=None if args.size_mb else args.requests,
+            size_mb=args.size_mb,
+            model=args.model,
+            system_words=args.system_words,
         )
         size = path.stat().st_size / 1024 / 1024
         print(f"file: {count:,} requests, {size:,.1f} MB")
