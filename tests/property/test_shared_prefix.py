@@ -78,12 +78,14 @@ def test_every_count_is_tiktoken_s(beginnings: list[str], rests: list[str], data
 def test_with_tables_that_forget(texts: list[str]) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(shared_prefix, "MAX_KEYS", 2)
+        patch.setattr(shared_prefix, "MAX_CHARS", 300)
         shared = SharedPrefixes(ENCODE)
         for text in texts * 2:
             assert shared.count(text) == len(ENCODE(text))
-            waiting, kept = shared.sizes()
+            waiting, kept, chars = shared.sizes()
             assert waiting <= 2
             assert kept <= 2
+            assert chars <= 2 * 300
 
 
 @SETTINGS
@@ -139,15 +141,30 @@ def test_short_texts_and_short_beginnings_are_not_kept() -> None:
     shared = SharedPrefixes(ENCODE)
     short = "x" * KEY_CHARS  # not longer than the key: counted as it is, never filed
     assert shared.count(short) == len(ENCODE(short))
-    assert shared.sizes() == (0, 0)
+    assert shared.sizes() == (0, 0, 0)
     # 64 characters alike, then they part: the shared part ends at a point 59 characters in
     alike = "abc " * 15 + "wxyz"  # 64 characters
     assert split_point(alike + "1", 64) == 59 < MIN_SHARED_CHARS  # too short to keep
     for rest in ("1 one", "2 two"):
         assert shared.count(alike + rest) == len(ENCODE(alike + rest))
-    assert shared.sizes() == (1, 0)  # the first still waits; nothing kept
+    assert shared.sizes() == (1, 0, len(alike) + 5)  # the first still waits; nothing kept
     # one more space alike: the point after "wxyz" (64) is kept
     for rest in (" 3", " 4"):
         assert shared.count(alike + rest) == len(ENCODE(alike + rest))
-    assert shared.sizes() == (0, 1)
+    assert shared.sizes() == (0, 1, 65)  # the beginning and its space
     assert shared.kept_chars() == 64
+
+
+def test_the_tables_hold_at_most_their_characters(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shared_prefix, "MAX_CHARS", 1_000)
+    shared = SharedPrefixes(ENCODE)
+    texts = [f"{i:03d} " + "lorem ipsum " * 25 for i in range(10)]  # 10 distinct keys, 304 characters each
+    for text in texts:
+        assert shared.count(text) == len(ENCODE(text))
+    # 1,000 characters hold three texts of 304: filing a fourth forgets the older half (two), and so on
+    waiting, kept, chars = shared.sizes()
+    assert (waiting, kept) == (2, 0)
+    assert chars == 2 * 304
+    too_long = "x " * 600  # 1,200 characters: filed nowhere, and nothing forgotten for it
+    assert shared.count(too_long) == len(ENCODE(too_long))
+    assert shared.sizes() == (2, 0, 2 * 304)

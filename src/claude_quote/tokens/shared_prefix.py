@@ -20,9 +20,9 @@ once and kept. A text that starts with a kept beginning (and its space) is count
 count plus the rest's. A text that parts from the kept beginning earlier shortens it (when what is
 left is still long enough): the beginning all of them share.
 
-Memory stays flat: at most :data:`MAX_KEYS` texts wait for a second one under their key, and at most
-as many beginnings are kept; past that the oldest half is forgotten (the counts stay exact; only
-sharing is lost).
+Memory stays flat: at most :data:`MAX_KEYS` texts of :data:`MAX_CHARS` characters in all wait for a
+second one under their key, and at most as many beginnings of as many characters are kept; past that
+the older half is forgotten (the counts stay exact; only sharing is lost).
 
 >>> words = lambda text: len(text.split())  # stands in for tiktoken here
 >>> shared = SharedPrefixes(lambda text: [0] * words(text))
@@ -36,9 +36,9 @@ sharing is lost).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
-__all__ = ["KEY_CHARS", "MAX_KEYS", "MIN_SHARED_CHARS", "SharedPrefixes", "split_point"]
+__all__ = ["KEY_CHARS", "MAX_CHARS", "MAX_KEYS", "MIN_SHARED_CHARS", "SharedPrefixes", "split_point"]
 
 KEY_CHARS = 64
 """Texts are filed under their first this many characters."""
@@ -50,6 +50,9 @@ MAX_KEYS = 4_096
 """Texts waiting for a second one under their key, and beginnings kept, at most."""
 
 V = TypeVar("V")
+
+MAX_CHARS = 1 << 22
+"""Characters of the texts waiting, and of the beginnings kept, at most (4 Mi each)."""
 
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
@@ -94,9 +97,9 @@ class SharedPrefixes:
 
     def __init__(self, encode: Callable[[str], list[int]]) -> None:
         self._encode = encode
-        self._firsts: dict[str, str] = {}
+        self._firsts = _Table[str]()
         """The first text under each key, until a second one comes."""
-        self._kept: dict[str, tuple[str, int]] = {}
+        self._kept = _Table[tuple[str, int]]()
         """Under each key: a shared beginning with its space (``text[:p + 1]``) and the tokens of
         ``text[:p]``."""
 
@@ -105,17 +108,15 @@ class SharedPrefixes:
         if len(text) <= KEY_CHARS:
             return len(self._encode(text))
         key = text[:KEY_CHARS]
-        kept = self._kept.get(key)
+        kept = self._kept.entries.get(key)
         if kept is not None:
             head, tokens = kept
             if text.startswith(head):
                 return tokens + len(self._encode(text[len(head) - 1 :]))
             return self._learn(key, head, text)
-        first = self._firsts.get(key)
+        first = self._firsts.entries.get(key)
         if first is None:
-            if len(self._firsts) >= MAX_KEYS:
-                _forget_half(self._firsts)
-            self._firsts[key] = text
+            self._firsts.file(key, text, len(text))
             return len(self._encode(text))
         return self._learn(key, first, text)
 
@@ -126,24 +127,50 @@ class SharedPrefixes:
         p = split_point(text, _common_length(other, text))
         if p < MIN_SHARED_CHARS:
             return len(self._encode(text))
-        self._firsts.pop(key, None)
-        if key not in self._kept and len(self._kept) >= MAX_KEYS:
-            _forget_half(self._kept)
+        self._firsts.drop(key)
         tokens = len(self._encode(text[:p]))
-        self._kept[key] = (text[: p + 1], tokens)
+        self._kept.file(key, (text[: p + 1], tokens), p + 1)
         return tokens + len(self._encode(text[p:]))
 
     def kept_chars(self) -> int:
         """Characters of the beginnings kept (each without its space)."""
-        return sum(len(head) - 1 for head, _ in self._kept.values())
+        return self._kept.chars - len(self._kept.entries)
 
-    def sizes(self) -> tuple[int, int]:
-        """(texts waiting for a second one under their key, beginnings kept): each at most
-        :data:`MAX_KEYS`."""
-        return len(self._firsts), len(self._kept)
+    def sizes(self) -> tuple[int, int, int]:
+        """(texts waiting for a second one under their key, beginnings kept, the characters of both):
+        at most :data:`MAX_KEYS` texts and as many beginnings, of at most :data:`MAX_CHARS`
+        characters each."""
+        return len(self._firsts.entries), len(self._kept.entries), self._firsts.chars + self._kept.chars
 
 
-def _forget_half(table: dict[str, V]) -> None:
-    """Drop the older half of ``table`` (a dict keeps the order entries were added in)."""
-    for key in list(table)[: len(table) // 2 + 1]:
-        del table[key]
+class _Table(Generic[V]):
+    """Entries by key, with the characters they hold: at most :data:`MAX_KEYS` entries and
+    :data:`MAX_CHARS` characters (the older entries forgotten first: a dict keeps the order entries
+    were added in)."""
+
+    __slots__ = ("chars", "entries", "sizes")
+
+    def __init__(self) -> None:
+        self.entries: dict[str, V] = {}
+        self.sizes: dict[str, int] = {}
+        self.chars = 0
+
+    def file(self, key: str, value: V, size: int) -> None:
+        """``entries[key] = value`` (holding ``size`` characters), forgetting the older half first
+        when full."""
+        self.drop(key)
+        if size > MAX_CHARS:  # never fits: filed nowhere, nothing forgotten for it
+            return
+        if len(self.entries) >= MAX_KEYS or self.chars + size > MAX_CHARS:
+            for old in list(self.entries)[: len(self.entries) // 2 + 1]:
+                self.drop(old)
+            while self.chars + size > MAX_CHARS:
+                self.drop(next(iter(self.entries)))
+        self.entries[key] = value
+        self.sizes[key] = size
+        self.chars += size
+
+    def drop(self, key: str) -> None:
+        if key in self.entries:
+            del self.entries[key]
+            self.chars -= self.sizes.pop(key)
