@@ -168,3 +168,20 @@ def test_the_tables_hold_at_most_their_characters(monkeypatch: pytest.MonkeyPatc
     too_long = "x " * 600  # 1,200 characters: filed nowhere, and nothing forgotten for it
     assert shared.count(too_long) == len(ENCODE(too_long))
     assert shared.sizes() == (2, 0, 2 * 304)
+
+
+def test_a_text_that_comes_again_whole_is_counted_once() -> None:
+    seen: list[str] = []
+
+    def encode(text: str) -> list[int]:
+        seen.append(text)
+        return ENCODE(text)
+
+    shared = SharedPrefixes(encode)
+    tools = '{"name":"get_weather","description":"The weather at a place","input_schema":{"type":"object"}}'
+    assert [shared.count(tools) for _ in range(4)] == [len(ENCODE(tools))] * 4
+    assert seen == [tools, tools]  # the first time, and once more when it is found to have come twice
+    assert shared.sizes() == (0, 1, len(tools))
+    longer = tools + " and more"  # starts with the whole text: a beginning is kept instead
+    assert shared.count(longer) == len(ENCODE(longer))
+    assert shared.count(tools) == len(ENCODE(tools))

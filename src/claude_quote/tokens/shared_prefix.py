@@ -18,7 +18,8 @@ space exactly as it starts on the rest alone (the pattern has no look-behind, an
 whose longest part that ends at such a point (if at least :data:`MIN_SHARED_CHARS` long) is counted
 once and kept. A text that starts with a kept beginning (and its space) is counted as the beginning's
 count plus the rest's. A text that parts from the kept beginning earlier shortens it (when what is
-left is still long enough): the beginning all of them share.
+left is still long enough): the beginning all of them share. A text that comes twice, whole (the
+same tool definitions in every request), is kept whole, with its count.
 
 Memory stays flat: at most :data:`MAX_KEYS` texts of :data:`MAX_CHARS` characters in all wait for a
 second one under their key, and at most as many beginnings of as many characters are kept; past that
@@ -99,9 +100,9 @@ class SharedPrefixes:
         self._encode = encode
         self._firsts = _Table[str]()
         """The first text under each key, until a second one comes."""
-        self._kept = _Table[tuple[str, int]]()
-        """Under each key: a shared beginning with its space (``text[:p + 1]``) and the tokens of
-        ``text[:p]``."""
+        self._kept = _Table[tuple[str, int, bool]]()
+        """Under each key: a shared beginning with its space (``text[:p + 1]``), the tokens of
+        ``text[:p]`` and False; or a whole text that came twice, its tokens and True."""
 
     def count(self, text: str) -> int:
         """``len(encode(text))``, without tokenizing a kept beginning again."""
@@ -110,8 +111,11 @@ class SharedPrefixes:
         key = text[:KEY_CHARS]
         kept = self._kept.entries.get(key)
         if kept is not None:
-            head, tokens = kept
-            if text.startswith(head):
+            head, tokens, whole = kept
+            if whole:
+                if text == head:
+                    return tokens
+            elif text.startswith(head):
                 return tokens + len(self._encode(text[len(head) - 1 :]))
             return self._learn(key, head, text)
         first = self._firsts.entries.get(key)
@@ -124,17 +128,23 @@ class SharedPrefixes:
         """Count ``text``, which begins as ``other`` does for at least :data:`KEY_CHARS` characters,
         and keep the beginning they share (a shorter one than kept before, or none: see the module
         docs)."""
-        p = split_point(text, _common_length(other, text))
+        common = _common_length(other, text)
+        if common == len(text) == len(other):  # the same text again (tool definitions often are)
+            self._firsts.drop(key)
+            tokens = len(self._encode(text))
+            self._kept.file(key, (text, tokens, True), len(text))
+            return tokens
+        p = split_point(text, common)
         if p < MIN_SHARED_CHARS:
             return len(self._encode(text))
         self._firsts.drop(key)
         tokens = len(self._encode(text[:p]))
-        self._kept.file(key, (text[: p + 1], tokens), p + 1)
+        self._kept.file(key, (text[: p + 1], tokens, False), p + 1)
         return tokens + len(self._encode(text[p:]))
 
     def kept_chars(self) -> int:
-        """Characters of the beginnings kept (each without its space)."""
-        return self._kept.chars - len(self._kept.entries)
+        """Characters of the beginnings and whole texts kept (a beginning without its space)."""
+        return sum(len(head) - (0 if whole else 1) for head, _, whole in self._kept.entries.values())
 
     def sizes(self) -> tuple[int, int, int]:
         """(texts waiting for a second one under their key, beginnings kept, the characters of both):
