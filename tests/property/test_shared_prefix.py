@@ -6,14 +6,22 @@ digits, punctuation, contractions, newlines, CJK, emoji), and with the tables fo
 
 from __future__ import annotations
 
+import importlib
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from claude_quote.estimate import EstimateOptions, estimate
 from claude_quote.tokens import shared_prefix
 from claude_quote.tokens.encoding import load_encoding
 from claude_quote.tokens.shared_prefix import KEY_CHARS, MIN_SHARED_CHARS, SharedPrefixes, split_point
 
+pipeline = importlib.import_module("claude_quote.estimate.pipeline")
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ENCODE = load_encoding()[0].encode_ordinary
 
@@ -185,3 +193,48 @@ def test_a_text_that_comes_again_whole_is_counted_once() -> None:
     longer = tools + " and more"  # starts with the whole text: a beginning is kept instead
     assert shared.count(longer) == len(ENCODE(longer))
     assert shared.count(tools) == len(ENCODE(tools))
+
+
+class _Unshared:
+    """Every text tokenized whole: what counting was before shared beginnings."""
+
+    def __init__(self, encode: Callable[[str], list[int]]) -> None:
+        self.count = lambda text: len(encode(text))
+
+
+def test_an_estimate_is_the_same_with_and_without_sharing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 300 requests sharing a system prompt and tools, some parting from the prompt early, some the
+    # same request again: more than the 32 Ki characters counted without tiktoken, so tiktoken counts
+    prompt = "You sort support tickets into billing, bugs and feature requests. Reply with one word. " * 4
+    tools = [
+        {"name": "lookup", "description": "Find the customer's plan", "input_schema": {"type": "object"}}
+    ]
+    path = tmp_path / "batch.jsonl"
+    with path.open("w") as out:
+        for i in range(300):
+            system = prompt if i % 7 else prompt[: 40 + i % 50]
+            params = {
+                "model": "claude-sonnet-4-6",
+                "max_tokens": 100,
+                "system": system,
+                "messages": [{"role": "user", "content": f"Ticket {i % 40}: my card was charged twice"}],
+                **({"tools": tools} if i % 3 else {}),
+            }
+            out.write(json.dumps({"custom_id": f"r{i}", "params": params}) + "\n")
+    options = EstimateOptions(output_tokens=10)
+    made: list[SharedPrefixes] = []
+
+    class Recorded(SharedPrefixes):
+        def __init__(self, encode: Callable[[str], list[int]]) -> None:
+            super().__init__(encode)
+            made.append(self)
+
+    monkeypatch.setattr(pipeline, "SharedPrefixes", Recorded)
+    shared = estimate([path], options, at=date(2026, 11, 25), jobs=1)
+    assert made[0].kept_chars() > 0  # the prompt and the tools were shared
+    monkeypatch.setattr(pipeline, "SharedPrefixes", _Unshared)
+    whole = estimate([path], options, at=date(2026, 11, 25), jobs=1)
+    assert shared.input_tokens == whole.input_tokens
+    assert shared.model_dump_json() == whole.model_dump_json()
