@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, NamedTuple
 
 from claude_quote.errors import WorkloadError
 from claude_quote.parsing import loads_json
@@ -57,9 +57,9 @@ KIND_LINES = 20
 """How many non-blank lines :func:`jsonl_kind` looks at."""
 
 
-@dataclass(frozen=True, slots=True)
-class BatchRequest:
-    """One request of a batch file."""
+class BatchRequest(NamedTuple):
+    """One request of a batch file (a named tuple: a third of a frozen dataclass's cost to make, once
+    per request)."""
 
     line: int
     """1-based line number in the file (for a ``.json`` file: the request's 1-based position)."""
