@@ -189,8 +189,14 @@ def _apply(
         if shape.given:
             add(shape, ())
             continue
-        width = len(shape.texts) + (0 if shape.tool_texts is None else len(shape.tool_texts))
-        raw = text_counts(shape, None if counts is None else counts[position : position + width])
+        texts = shape.texts
+        if counts is not None and len(texts) == 1 and shape.tool_texts is None:  # the common request
+            count = counts[position]
+            raw = [(count, scan(texts[0])) if count else ZERO_COUNT]
+            width = 1
+        else:  # several segments, or tools
+            width = len(texts) + (0 if shape.tool_texts is None else len(shape.tool_texts))
+            raw = text_counts(shape, None if counts is None else counts[position : position + width])
         add(shape, raw, None if exact is None else exact[counted])
         position += width
         counted += 1
