@@ -442,6 +442,7 @@ def _plain_shape(
 ) -> RequestShape:
     """The shape of a request of plain text (:func:`_plain_text`): one segment, no fixed tokens."""
     system = params.get("system")
+    thinking = params.get("thinking")
     return RequestShape(  # every field, in order: half the cost of keywords, for the common request
         facts,
         custom_id,
@@ -452,7 +453,7 @@ def _plain_shape(
         [len(params["messages"])],  # messages
         system is not None and system != "",  # system
         [],  # breaks
-        _thinking_budget(params.get("thinking")),
+        0 if thinking is None else _thinking_budget(thinking),
         _NO_NOTES,  # notes
         False,  # given
         None,  # given_output
