@@ -239,7 +239,8 @@ class EstimateRun:
         expected, label = self._expected_output(shape, prompt)
         assert tally.outputs is not None
         tally.outputs[label] += 1
-        modifiers, pricing = self._runs_as(shape)
+        runs_as = self._runs.get((mid, shape.inference_geo, shape.speed, shape.service_tier))
+        modifiers, pricing = runs_as or self._runs_as(shape)  # the call only the first time
         return Measured(  # positional, in the field order (a request's hot path)
             mid,
             self._tier(shape, prompt, pricing.realtime),
@@ -284,9 +285,9 @@ class EstimateRun:
         else:
             width = len(shape.texts)
             texts, tools = raw[:width], raw[width:]
-        prefixes, raw_text, modelled = self.method(shape.facts.model).prefixes(
-            texts, tools, shape.fixed, shape.messages, shape.system
-        )
+        info = shape.facts.model
+        model = self._methods.get(info.id) or self.method(info)  # the call only the first time
+        prefixes, raw_text, modelled = model.prefixes(texts, tools, shape.fixed, shape.messages, shape.system)
         if exact is None:
             tally.counted += 1
         else:
