@@ -232,7 +232,9 @@ class EstimateRun:
         tally = self.tally.get(mid) or self.tally.setdefault(mid, ModelTally(outputs=Counter()))
         prefixes, raw_text, modelled = self._prefixes(shape, raw, exact, tally)
         prompt = prefixes[-1]
-        cache = self._cache(shape, prefixes) if shape.breaks else NO_CACHE
+        write_5m, write_1h, read_best, write_5m_best, write_1h_best, write_5m_expected, write_1h_expected = (
+            self._cache(shape, prefixes) if shape.breaks else NO_CACHE
+        )
         if shape.notes:
             for code, count in shape.notes.items():
                 self.notes[code, mid] += count
@@ -247,7 +249,13 @@ class EstimateRun:
             modifiers,
             custom_id_prefix(shape.custom_id) if self.group_by == "prefix" else "",
             prompt,
-            *cache,  # write_5m, write_1h, read_best, write_5m_best, write_1h_best and the expected writes
+            write_5m,  # each written out: *cache made Measured's call build a list of its arguments
+            write_1h,
+            read_best,
+            write_5m_best,
+            write_1h_best,
+            write_5m_expected,
+            write_1h_expected,
             expected,
             shape.max_tokens,
             raw_text,
