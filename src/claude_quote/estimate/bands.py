@@ -90,15 +90,16 @@ class Bucket:
         self.requests += 1
         self.prompt += m.prompt
         self.modelled += m.modelled
-        self.write_5m += m.write_5m
-        self.write_1h += m.write_1h
-        self.read_best += m.read_best
-        self.write_5m_best += m.write_5m_best
-        self.write_1h_best += m.write_1h_best
-        self.write_5m_expected += m.write_5m_expected
-        self.write_1h_expected += m.write_1h_expected
         self.output_expected += m.output
         self.output_worst += m.max_tokens
+        if m.write_5m or m.write_1h:  # else every cache figure is 0: no write, so nothing to read
+            self.write_5m += m.write_5m
+            self.write_1h += m.write_1h
+            self.read_best += m.read_best
+            self.write_5m_best += m.write_5m_best
+            self.write_1h_best += m.write_1h_best
+            self.write_5m_expected += m.write_5m_expected
+            self.write_1h_expected += m.write_1h_expected
 
     def usage(self, band: BandName, *, worst: bool = False) -> Usage:
         return _band_usage(self, band, self.output_worst if worst else self.output_expected)

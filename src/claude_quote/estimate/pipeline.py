@@ -40,19 +40,26 @@ _CHUNK_CHARS = 1 << 22
 _CHUNK_REQUESTS = 2_048
 
 
-def _chunks(shapes: Iterator[RequestShape]) -> Iterator[list[RequestShape]]:
+def _chunks(shapes: Iterator[RequestShape]) -> Iterator[tuple[list[RequestShape], list[str]]]:
+    """The shapes in chunks, each with the texts to count: :func:`texts_of` each shape whose count is
+    not given, in order (gathered here, where each shape's texts are looked at anyway)."""
     chunk: list[RequestShape] = []
+    texts: list[str] = []
     chars = 0
     for shape in shapes:
         chunk.append(shape)
         chars += sum(map(len, shape.texts))
+        if not shape.given:
+            texts += shape.texts
         if shape.tool_texts is not None:
             chars += sum(map(len, shape.tool_texts))
+            if not shape.given:
+                texts += shape.tool_texts
         if chars >= _CHUNK_CHARS or len(chunk) >= _CHUNK_REQUESTS:
-            yield chunk
-            chunk, chars = [], 0
+            yield chunk, texts
+            chunk, texts, chars = [], [], 0
     if chunk:
-        yield chunk
+        yield chunk, texts
 
 
 SMALL_INPUT_CHARS = 1 << 15
@@ -153,10 +160,9 @@ def counted(
         return done, counts, None if exact is None else exact.result()
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="claude-quote-count-tokens") as pool:
-        for chunk in _chunks(shapes):
+        for chunk, texts in _chunks(shapes):
             bodies = [_exact_body(shape) for shape in chunk if not shape.given]
             exact = pool.submit(_exact_counts, counter, bodies) if bodies else None
-            texts = [text for shape in chunk if not shape.given for text in texts_of(shape)]
             counts = text_counter.counts(texts) if any(texts) else None
             pending.append((chunk, counts, exact))
             if len(pending) >= 2 * workers:
@@ -177,8 +183,7 @@ def _encoder(run: _EncodingNotes) -> Callable[[str], list[int]]:
 
 def _counted_inline(run: _EncodingNotes, shapes: Iterator[RequestShape]) -> Iterator[_Counted]:
     text_counter = _TextCounter(run)
-    for chunk in _chunks(shapes):
-        texts = [text for shape in chunk if not shape.given for text in texts_of(shape)]
+    for chunk, texts in _chunks(shapes):
         yield chunk, text_counter.counts(texts) if any(texts) else None, None
 
 
@@ -192,8 +197,14 @@ def _apply(
         if shape.given:
             add(shape, ())
             continue
-        width = len(shape.texts) + (0 if shape.tool_texts is None else len(shape.tool_texts))
-        raw = text_counts(shape, None if counts is None else counts[position : position + width])
+        texts = shape.texts
+        if counts is not None and len(texts) == 1 and shape.tool_texts is None:  # the common request
+            count = counts[position]
+            raw = [(count, scan(texts[0])) if count else ZERO_COUNT]
+            width = 1
+        else:  # several segments, or tools
+            width = len(texts) + (0 if shape.tool_texts is None else len(shape.tool_texts))
+            raw = text_counts(shape, None if counts is None else counts[position : position + width])
         add(shape, raw, None if exact is None else exact[counted])
         position += width
         counted += 1

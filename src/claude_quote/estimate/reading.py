@@ -70,14 +70,18 @@ def drop_non_text(run: EstimateRun, files: Sequence[Path]) -> list[Path]:
 
 
 def request_shapes(run: EstimateRun, path: Path) -> Iterator[RequestShape]:
+    where = str(path)
     for request in iter_requests(path, skip_invalid=run.skip_invalid, on_skip=run.skip):
-        shape = request_shape(run, path, request)
+        shape = request_shape(run, path, request, where)
         if shape is not None:
             yield shape
 
 
-def request_shape(run: EstimateRun, path: Path, request: BatchRequest) -> RequestShape | None:
-    """One request of a request file as a shape, checked (None: skipped, with ``skip_invalid``)."""
+def request_shape(
+    run: EstimateRun, path: Path, request: BatchRequest, where: str | None = None
+) -> RequestShape | None:
+    """One request of a request file as a shape, checked (None: skipped, with ``skip_invalid``);
+    ``where`` is ``str(path)``, when the caller has it (a method call less for each request)."""
     if run.unique_ids is not None and not _first_use(run, path, request):
         return None
     try:
@@ -86,7 +90,7 @@ def request_shape(run: EstimateRun, path: Path, request: BatchRequest) -> Reques
             custom_id=request.custom_id,
             facts_for=run.facts_for,
             model=run.model,
-            where=str(path),
+            where=str(path) if where is None else where,
             line=request.line,
             size_bytes=request.size_bytes,
         )

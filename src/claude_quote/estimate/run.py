@@ -232,21 +232,30 @@ class EstimateRun:
         tally = self.tally.get(mid) or self.tally.setdefault(mid, ModelTally(outputs=Counter()))
         prefixes, raw_text, modelled = self._prefixes(shape, raw, exact, tally)
         prompt = prefixes[-1]
-        cache = self._cache(shape, prefixes) if shape.breaks else NO_CACHE
+        write_5m, write_1h, read_best, write_5m_best, write_1h_best, write_5m_expected, write_1h_expected = (
+            self._cache(shape, prefixes) if shape.breaks else NO_CACHE
+        )
         if shape.notes:
             for code, count in shape.notes.items():
                 self.notes[code, mid] += count
         expected, label = self._expected_output(shape, prompt)
         assert tally.outputs is not None
         tally.outputs[label] += 1
-        modifiers, pricing = self._runs_as(shape)
+        runs_as = self._runs.get((mid, shape.inference_geo, shape.speed, shape.service_tier))
+        modifiers, pricing = runs_as or self._runs_as(shape)  # the call only the first time
         return Measured(  # positional, in the field order (a request's hot path)
             mid,
             self._tier(shape, prompt, pricing.realtime),
             modifiers,
             custom_id_prefix(shape.custom_id) if self.group_by == "prefix" else "",
             prompt,
-            *cache,  # write_5m, write_1h, read_best, write_5m_best, write_1h_best and the expected writes
+            write_5m,  # each written out: *cache made Measured's call build a list of its arguments
+            write_1h,
+            read_best,
+            write_5m_best,
+            write_1h_best,
+            write_5m_expected,
+            write_1h_expected,
             expected,
             shape.max_tokens,
             raw_text,
@@ -284,9 +293,9 @@ class EstimateRun:
         else:
             width = len(shape.texts)
             texts, tools = raw[:width], raw[width:]
-        prefixes, raw_text, modelled = self.method(shape.facts.model).prefixes(
-            texts, tools, shape.fixed, shape.messages, shape.system
-        )
+        info = shape.facts.model
+        model = self._methods.get(info.id) or self.method(info)  # the call only the first time
+        prefixes, raw_text, modelled = model.prefixes(texts, tools, shape.fixed, shape.messages, shape.system)
         if exact is None:
             tally.counted += 1
         else:

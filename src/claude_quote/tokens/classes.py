@@ -159,8 +159,6 @@ _TABLE: Final = _table()
 _FLAGS: Final = _flag_table()
 _SPACE_LEAD: Final = _space_lead_table()
 _ASCII_AND_CONTINUATIONS: Final = bytes(range(0xC0))
-_NO_WIDE: Final = (0,) * (len(CLASSES) - ASCII_CLASSES)
-"""The counts of the six classes of non-ASCII characters in ASCII text."""
 
 _BLOCK = 1 << 16
 """Bytes counted per integer: the masks below are this long (64 KiB each)."""
@@ -209,7 +207,12 @@ def scan(text: str) -> tuple[int, ...]:
             digits,
             punct,
             space,
-            *_NO_WIDE,
+            0,  # latin_ext, cyrillic, other, symbols, cjk and emoji: none in ASCII (written out, not
+            0,  # unpacked from a tuple: one BUILD_TUPLE, no list built and converted)
+            0,
+            0,
+            0,
+            0,
             punct_letter,
             lower_upper,
             start_digit,

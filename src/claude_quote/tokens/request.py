@@ -392,7 +392,9 @@ def _shape(
     if not isinstance(name, str) or not name:
         raise _Invalid(f"params.model must be a model name, got {_short(name)} (or pass --model)")
     facts = facts_for(name)
-    max_tokens = _count(params.get("max_tokens"), "max_tokens", minimum=1)
+    max_tokens = params.get("max_tokens")
+    if type(max_tokens) is not int or not 1 <= max_tokens <= MAX_COUNT:  # else _count has nothing to do
+        max_tokens = _count(max_tokens, "max_tokens", minimum=1)
     text = _plain_text(params)
     if text is not None:  # the common request: text only, nothing to cut or add
         return _plain_shape(params, text, facts, custom_id, max_tokens, where, line, size_bytes)
@@ -405,8 +407,6 @@ def _shape(
     if "cache_control" in params and params["cache_control"] is not None:
         b.cache_point(params["cache_control"], "params")  # automatic caching: up to the last block
     b.finish()
-
-    budget = _thinking_budget(params.get("thinking"))
     if len(b.breaks) > MAX_BREAKPOINTS:
         b.note("too_many_breakpoints")
     return RequestShape(
@@ -419,7 +419,7 @@ def _shape(
         messages=b.messages,
         system=system is not None and system != "" and system != [],
         breaks=b.breaks,
-        thinking_budget=budget,
+        thinking_budget=_thinking_budget(params.get("thinking")),
         notes=b.notes,
         size_bytes=size_bytes,
         where=where,
@@ -442,6 +442,7 @@ def _plain_shape(
 ) -> RequestShape:
     """The shape of a request of plain text (:func:`_plain_text`): one segment, no fixed tokens."""
     system = params.get("system")
+    thinking = params.get("thinking")
     return RequestShape(  # every field, in order: half the cost of keywords, for the common request
         facts,
         custom_id,
@@ -452,7 +453,7 @@ def _plain_shape(
         [len(params["messages"])],  # messages
         system is not None and system != "",  # system
         [],  # breaks
-        _thinking_budget(params.get("thinking")),
+        0 if thinking is None else _thinking_budget(thinking),
         _NO_NOTES,  # notes
         False,  # given
         None,  # given_output

@@ -27,10 +27,10 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, NamedTuple
 
 from claude_quote.errors import WorkloadError
-from claude_quote.parsing import loads_json
+from claude_quote.parsing import loads_json, loads_json_fast
 
 from .files import DEFAULT_MAX_LINE_BYTES, STDIN, iter_lines, limits, open_input
 
@@ -57,9 +57,9 @@ KIND_LINES = 20
 """How many non-blank lines :func:`jsonl_kind` looks at."""
 
 
-@dataclass(frozen=True, slots=True)
-class BatchRequest:
-    """One request of a batch file."""
+class BatchRequest(NamedTuple):
+    """One request of a batch file (a named tuple: a third of a frozen dataclass's cost to make, once
+    per request)."""
 
     line: int
     """1-based line number in the file (for a ``.json`` file: the request's 1-based position)."""
@@ -378,9 +378,11 @@ def _line_requests(
         if raw.isspace():
             continue
         try:
-            request = _batch_request(
-                loads_json(raw, path=where, line=number), line=number, size=len(raw), where=where, bare=bare
-            )
+            try:
+                value = loads_json_fast(raw)  # what loads_json tries first, without its call around it
+            except ValueError:
+                value = loads_json(raw, path=where, line=number)
+            request = _batch_request(value, line=number, size=len(raw), where=where, bare=bare)
         except WorkloadError as exc:
             if not skip_invalid:
                 raise
