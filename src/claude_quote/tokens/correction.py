@@ -77,7 +77,6 @@ TextCount = tuple[int, tuple[int, ...]]
 
 ZERO_COUNT: TextCount = (0, (0,) * len(FEATURES))
 _NCLASSES = len(CLASSES)
-_NJOINS = len(JOINS)
 _NO_WIDE = (0,) * (_NCLASSES - ASCII_CLASSES)
 """The counts of the classes after the ASCII ones in an ASCII text (:meth:`CountingModel.text_tokens`)."""
 
@@ -177,20 +176,13 @@ class CountingModel:
         raw, chars = count
         if not raw:
             return 0.0
-        # float × int, not int × float: the same product, without int's multiply declining first.
-        # sum()'s own order written out (it adds the first product to 0): a third faster than it
-        joins = chars[_NCLASSES:]
-        if len(joins) == len(self.joins) == _NJOINS:  # every join counted (scan's tuple)
-            p_l, l_u, s_d, n_l, u_u, s_n = joins
-            j_pl, j_lu, j_sd, j_nl, j_uu, j_sn = self.joins
-            extra = 0.0 + j_pl * p_l + j_lu * l_u + j_sd * s_d + j_nl * n_l + j_uu * u_u + j_sn * s_n
-        else:  # map stops at the shorter
-            extra = sum(map(mul, self.joins, joins))
-        effective: float = raw + extra
+        # float × int, not int × float: the same product, without int's multiply declining first
+        effective: float = raw + sum(map(mul, self.joins, chars[_NCLASSES:]))
         if self.ascii_tau and chars[ASCII_CLASSES:_NCLASSES] == _NO_WIDE:  # an ASCII text
             latin, digits, punct, space = chars[:ASCII_CLASSES]
             t_latin, t_digits, t_punct, t_space = self.ascii_tau
             w_latin, w_digits, w_punct, w_space = self.ascii_weights
+            # sum()'s own order written out (it adds the first product to 0), a third faster than it
             den = 0.0 + t_latin * latin + t_digits * digits + t_punct * punct + t_space * space
             num = 0.0 + w_latin * latin + w_digits * digits + w_punct * punct + w_space * space
         else:  # map stops at the shorter: tau and weights have no joins
