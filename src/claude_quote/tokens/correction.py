@@ -176,21 +176,17 @@ class CountingModel:
         raw, chars = count
         if not raw:
             return 0.0
-        # float × int, not int × float: the same product, without int's multiply declining first
-        effective: float = raw + sum(map(mul, self.joins, chars[_NCLASSES:]))
+        tau, weights = self.tau, self.weights
         if self.ascii_tau and chars[ASCII_CLASSES:_NCLASSES] == _NO_WIDE:  # an ASCII text
-            latin, digits, punct, space = chars[:ASCII_CLASSES]
-            t_latin, t_digits, t_punct, t_space = self.ascii_tau
-            w_latin, w_digits, w_punct, w_space = self.ascii_weights
-            # sum()'s own order written out (it adds the first product to 0), a third faster than it
-            den = 0.0 + t_latin * latin + t_digits * digits + t_punct * punct + t_space * space
-            num = 0.0 + w_latin * latin + w_digits * digits + w_punct * punct + w_space * space
-        else:  # map stops at the shorter: tau and weights have no joins
-            den = sum(map(mul, self.tau, chars))
-            num = sum(map(mul, self.weights, chars))
+            tau, weights = self.ascii_tau, self.ascii_weights
+        # map stops at the shorter: tau and weights have no joins. float × int, not int × float: the
+        # same product, without int's multiply declining first
+        den: float = sum(map(mul, tau, chars))
+        effective: float = raw + sum(map(mul, self.joins, chars[_NCLASSES:]))
         if den <= 0:
             assert self.factors is not None
             return effective * self.factors[0]
+        num: float = sum(map(mul, weights, chars))
         return effective * num / den
 
     def effective(self, count: TextCount) -> float:
