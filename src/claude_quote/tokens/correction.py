@@ -180,7 +180,8 @@ class CountingModel:
         if self.ascii_tau and chars[ASCII_CLASSES:_NCLASSES] == _NO_WIDE:  # an ASCII text
             tau, weights = self.ascii_tau, self.ascii_weights
         # map stops at the shorter: tau and weights have no joins. float × int, not int × float: the
-        # same product, without int's multiply declining first
+        # same product, without int's multiply declining first. sum(), never additions written out:
+        # from Python 3.12 sum() adds floats compensated, so `0.0 + a + b` is not its float there
         den: float = sum(map(mul, tau, chars))
         effective: float = raw + sum(map(mul, self.joins, chars[_NCLASSES:]))
         if den <= 0:
