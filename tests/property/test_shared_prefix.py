@@ -18,8 +18,15 @@ from hypothesis import strategies as st
 
 from claude_quote.estimate import EstimateOptions, estimate
 from claude_quote.tokens import shared_prefix
+from claude_quote.tokens.classes import scan
 from claude_quote.tokens.encoding import load_encoding
-from claude_quote.tokens.shared_prefix import KEY_CHARS, MIN_SHARED_CHARS, SharedPrefixes, split_point
+from claude_quote.tokens.shared_prefix import (
+    KEY_CHARS,
+    MIN_MEASURED_CHARS,
+    MIN_SHARED_CHARS,
+    SharedPrefixes,
+    split_point,
+)
 
 pipeline = importlib.import_module("claude_quote.estimate.pipeline")
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -79,6 +86,29 @@ def test_every_count_is_tiktoken_s(beginnings: list[str], rests: list[str], data
         cut = data.draw(st.integers(0, len(beginning)))  # some texts part from the beginning early
         text = beginning[:cut] + rest if data.draw(st.booleans()) else beginning + rest
         assert shared.count(text) == len(ENCODE(text)), text
+
+
+@SETTINGS
+@given(
+    beginnings=st.lists(LONG, min_size=1, max_size=3),
+    rests=st.lists(TEXT, min_size=1, max_size=12),
+    data=st.data(),
+)
+def test_every_scan_is_the_whole_text_s(beginnings: list[str], rests: list[str], data: st.DataObject) -> None:
+    # the content-class scan adds up where a letter meets a space, as tiktoken's count does: a kept
+    # beginning's scan plus the rest's is the whole text's, joins and the first character included
+    shared = SharedPrefixes(ENCODE)
+    texts = []
+    for rest in rests:
+        beginning = data.draw(st.sampled_from(beginnings))
+        cut = data.draw(st.integers(0, len(beginning)))
+        texts.append(beginning[:cut] + rest if data.draw(st.booleans()) else beginning + rest)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(shared_prefix, "MIN_MEASURED_CHARS", 0)  # every kept beginning scanned once
+        for text in texts:  # counting learns the beginnings; scanning comes after, as in a chunk
+            shared.count(text)
+        for text in texts:
+            assert shared.features(text, scan) == scan(text), text
 
 
 @SETTINGS
@@ -178,6 +208,53 @@ def test_the_tables_hold_at_most_their_characters(monkeypatch: pytest.MonkeyPatc
     assert shared.sizes() == (2, 0, 2 * 304)
 
 
+def test_a_shared_beginning_is_scanned_once() -> None:
+    measured: list[str] = []
+
+    def measure(text: str) -> tuple[int, ...]:
+        measured.append(text)
+        return scan(text)
+
+    shared = SharedPrefixes(ENCODE)
+    prompt = (
+        "You sort support tickets into billing, bugs and feature requests. " * 8 + "Reply in one word only."
+    )
+    asks = ("My card was charged twice", "The export does nothing", "Dark mode")
+    texts = [f"{prompt}\n{ask}" for ask in asks]
+    for text in texts:
+        shared.count(text)
+    assert [shared.features(text, measure) for text in texts] == [scan(text) for text in texts]
+    head = prompt[: prompt.rindex(" only.")]
+    assert len(head) > MIN_MEASURED_CHARS
+    # the beginning once, then each text's rest (the first text too: the beginning was kept by then)
+    assert measured == [head, *(text[len(head) :] for text in texts)]
+    tools = (
+        '{"name":"lookup","description":"' + "Find the plan a customer is on. " * 20 + '","input_schema":{}}'
+    )
+    shared.count(tools)
+    shared.count(tools)  # kept whole
+    measured.clear()
+    assert [shared.features(tools, measure) for _ in range(3)] == [scan(tools)] * 3
+    assert measured == [tools]
+
+
+def test_a_short_shared_beginning_is_scanned_with_each_text() -> None:
+    measured: list[str] = []
+
+    def measure(text: str) -> tuple[int, ...]:
+        measured.append(text)
+        return scan(text)
+
+    shared = SharedPrefixes(ENCODE)
+    prompt = "You sort support tickets into billing, bugs and feature requests. " * 7  # 462 characters
+    texts = [f"{prompt}Ticket {i}" for i in range(3)]
+    for text in texts:
+        shared.count(text)
+    assert 64 < shared.kept_chars() <= MIN_MEASURED_CHARS  # kept for counting, not for scanning
+    assert [shared.features(text, measure) for text in texts] == [scan(text) for text in texts]
+    assert measured == texts  # each scanned whole: adding two scans costs more than the beginning
+
+
 def test_a_text_that_comes_again_whole_is_counted_once() -> None:
     seen: list[str] = []
 
@@ -196,10 +273,13 @@ def test_a_text_that_comes_again_whole_is_counted_once() -> None:
 
 
 class _Unshared:
-    """Every text tokenized whole: what counting was before shared beginnings."""
+    """Every text tokenized and scanned whole: what counting was before shared beginnings."""
 
     def __init__(self, encode: Callable[[str], list[int]]) -> None:
         self.count = lambda text: len(encode(text))
+
+    def features(self, text: str, measure: Callable[[str], tuple[int, ...]]) -> tuple[int, ...]:
+        return measure(text)
 
 
 def test_an_estimate_is_the_same_with_and_without_sharing(

@@ -80,6 +80,7 @@ class _TextCounter:
     def __init__(self, run: _EncodingNotes) -> None:
         self._run = run
         self._count: Callable[[str], int] | None = None
+        self._shared: SharedPrefixes | None = None
         self._small_left = SMALL_INPUT_CHARS
 
     def counts(self, texts: list[str]) -> list[int]:
@@ -91,19 +92,32 @@ class _TextCounter:
                 if counts is not None:
                     self._small_left -= size
                     return counts
-            self._count = SharedPrefixes(_encoder(self._run)).count
+            self._shared = SharedPrefixes(_encoder(self._run))
+            self._count = self._shared.count
         count = self._count
         return [count(text) if text else 0 for text in texts]
 
+    def scan(self, text: str) -> tuple[int, ...]:
+        """The content-class scan of ``text``: of a kept shared beginning once, then of the rest
+        (:meth:`SharedPrefixes.features`: the same counts)."""
+        shared = self._shared
+        return scan(text) if shared is None else shared.features(text, scan)
 
-def text_counts(shape: RequestShape, counts: list[int] | None) -> list[TextCount]:
-    """The shape's texts (:func:`texts_of`) with their tiktoken counts and content-class scans."""
+
+def text_counts(
+    shape: RequestShape, counts: list[int] | None, scan_text: Callable[[str], tuple[int, ...]] = scan
+) -> list[TextCount]:
+    """The shape's texts (:func:`texts_of`) with their tiktoken counts and content-class scans (by
+    ``scan_text``: :func:`~claude_quote.tokens.classes.scan`, or a counter's, which scans a shared
+    beginning once)."""
     texts = texts_of(shape)
     if counts is None:
         return [ZERO_COUNT] * len(texts)
     if len(texts) == 1 == len(counts):  # the common request: one text
-        return [(counts[0], scan(texts[0])) if counts[0] else ZERO_COUNT]
-    return [(count, scan(text)) if count else ZERO_COUNT for count, text in zip(counts, texts, strict=True)]
+        return [(counts[0], scan_text(texts[0])) if counts[0] else ZERO_COUNT]
+    return [
+        (count, scan_text(text)) if count else ZERO_COUNT for count, text in zip(counts, texts, strict=True)
+    ]
 
 
 def texts_of(shape: RequestShape) -> list[str]:
@@ -138,20 +152,23 @@ def counted(
     run: _EncodingNotes,
     shapes: Iterator[RequestShape],
     counter: ExactCounter | None = None,
+    text_counter: _TextCounter | None = None,
 ) -> Iterator[_Counted]:
     """Chunks of shapes with the raw tiktoken count of every text (:func:`texts_of`), in order (and,
     with ``counter``, every counted request's exact prompt from count_tokens). ``claude-quote plan``
     reuses it; :func:`text_counts` adds the class scans.
 
-    tiktoken counts in the calling thread (see the module docs). count_tokens answers are waited for
-    on a small thread pool, at most twice as many chunks as threads in flight, so memory stays flat.
+    tiktoken counts in the calling thread (see the module docs), by ``text_counter`` when given (its
+    ``scan`` then scans what it has seen shared once). count_tokens answers are waited for on a small
+    thread pool, at most twice as many chunks as threads in flight, so memory stays flat.
     """
+    if text_counter is None:
+        text_counter = _TextCounter(run)
     if counter is None:
-        yield from _counted_inline(run, shapes)
+        yield from _counted_inline(shapes, text_counter)
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    text_counter = _TextCounter(run)
     workers = _workers()
     pending: deque[tuple[list[RequestShape], list[int] | None, Future[list[int]] | None]] = deque()
 
@@ -181,14 +198,17 @@ def _encoder(run: _EncodingNotes) -> Callable[[str], list[int]]:
     return encoding.encode_ordinary
 
 
-def _counted_inline(run: _EncodingNotes, shapes: Iterator[RequestShape]) -> Iterator[_Counted]:
-    text_counter = _TextCounter(run)
+def _counted_inline(shapes: Iterator[RequestShape], text_counter: _TextCounter) -> Iterator[_Counted]:
     for chunk, texts in _chunks(shapes):
         yield chunk, text_counter.counts(texts) if any(texts) else None, None
 
 
 def _apply(
-    run: EstimateRun, chunk: list[RequestShape], counts: list[int] | None, exact: list[int] | None
+    run: EstimateRun,
+    chunk: list[RequestShape],
+    counts: list[int] | None,
+    exact: list[int] | None,
+    scan_text: Callable[[str], tuple[int, ...]],
 ) -> None:
     position = 0
     counted = 0
@@ -200,11 +220,13 @@ def _apply(
         texts = shape.texts
         if counts is not None and len(texts) == 1 and shape.tool_texts is None:  # the common request
             count = counts[position]
-            raw = [(count, scan(texts[0])) if count else ZERO_COUNT]
+            raw = [(count, scan_text(texts[0])) if count else ZERO_COUNT]
             width = 1
         else:  # several segments, or tools
             width = len(texts) + (0 if shape.tool_texts is None else len(shape.tool_texts))
-            raw = text_counts(shape, None if counts is None else counts[position : position + width])
+            raw = text_counts(
+                shape, None if counts is None else counts[position : position + width], scan_text
+            )
         add(shape, raw, None if exact is None else exact[counted])
         position += width
         counted += 1
@@ -217,9 +239,10 @@ def count_all(run: EstimateRun, shapes: Iterator[RequestShape]) -> None:
         from claude_quote.tokens_exact import counter_from_env
 
         counter = counter_from_env()
+    text_counter = _TextCounter(run)
     try:
-        for chunk, counts, exact in counted(run, shapes, counter):
-            _apply(run, chunk, counts, exact)
+        for chunk, counts, exact in counted(run, shapes, counter, text_counter):
+            _apply(run, chunk, counts, exact, text_counter.scan)
     finally:
         if counter is not None:
             counter.close()

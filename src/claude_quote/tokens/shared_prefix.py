@@ -37,15 +37,28 @@ the older half is forgotten (the counts stay exact; only sharing is lost).
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import add
 from typing import Generic, TypeVar
 
-__all__ = ["KEY_CHARS", "MAX_CHARS", "MAX_KEYS", "MIN_SHARED_CHARS", "SharedPrefixes", "split_point"]
+__all__ = [
+    "KEY_CHARS",
+    "MAX_CHARS",
+    "MAX_KEYS",
+    "MIN_MEASURED_CHARS",
+    "MIN_SHARED_CHARS",
+    "SharedPrefixes",
+    "split_point",
+]
 
 KEY_CHARS = 64
 """Texts are filed under their first this many characters."""
 
 MIN_SHARED_CHARS = 64
 """A shared beginning shorter than this is not kept: tokenizing it again costs less than keeping it."""
+
+MIN_MEASURED_CHARS = 512
+"""A kept beginning shorter than this is measured again with each text (:meth:`SharedPrefixes.features`):
+adding two measures costs more than measuring a short beginning."""
 
 MAX_KEYS = 4_096
 """Texts waiting for a second one under their key, and beginnings kept, at most."""
@@ -94,7 +107,7 @@ class SharedPrefixes:
     ``len(encode(text))`` for every text, whatever came before.
     """
 
-    __slots__ = ("_encode", "_firsts", "_kept")
+    __slots__ = ("_encode", "_firsts", "_kept", "_long", "_measured")
 
     def __init__(self, encode: Callable[[str], list[int]]) -> None:
         self._encode = encode
@@ -103,6 +116,11 @@ class SharedPrefixes:
         self._kept = _Table[tuple[str, int, bool]]()
         """Under each key: a shared beginning with its space (``text[:p + 1]``), the tokens of
         ``text[:p]`` and False; or a whole text that came twice, its tokens and True."""
+        self._long = False
+        """Whether a beginning of :data:`MIN_MEASURED_CHARS` or more was ever kept."""
+        self._measured: dict[str, tuple[str, tuple[int, ...]]] = {}
+        """Under each key: the kept beginning (or whole text) it was made for, and :meth:`features`'
+        ``measure`` of it (without the space)."""
 
     def count(self, text: str) -> int:
         """``len(encode(text))``, without tokenizing a kept beginning again."""
@@ -133,6 +151,7 @@ class SharedPrefixes:
             self._firsts.drop(key)
             tokens = len(self._encode(text))
             self._kept.file(key, (text, tokens, True), len(text))
+            self._long = self._long or len(text) > MIN_MEASURED_CHARS
             return tokens
         p = split_point(text, common)
         if p < MIN_SHARED_CHARS:
@@ -140,7 +159,35 @@ class SharedPrefixes:
         self._firsts.drop(key)
         tokens = len(self._encode(text[:p]))
         self._kept.file(key, (text[: p + 1], tokens, False), p + 1)
+        self._long = self._long or p + 1 > MIN_MEASURED_CHARS
         return tokens + len(self._encode(text[p:]))
+
+    def features(self, text: str, measure: Callable[[str], tuple[int, ...]]) -> tuple[int, ...]:
+        """``measure(text)``, taken as ``measure`` of the kept beginning ``text`` starts with (made once)
+        plus ``measure`` of the rest, element by element, or the kept whole text's: for a measure that
+        adds up where a letter meets a space, as the content-class scan
+        (:func:`~claude_quote.tokens.classes.scan`) does, the same tuple. Beginnings of up to
+        :data:`MIN_MEASURED_CHARS` characters are measured again with each text."""
+        if not self._long or len(text) <= KEY_CHARS:
+            return measure(text)
+        key = text[:KEY_CHARS]
+        kept = self._kept.entries.get(key)
+        if kept is None or len(kept[0]) <= MIN_MEASURED_CHARS:
+            return measure(text)
+        head, _, whole = kept
+        if whole:
+            if text != head:
+                return measure(text)
+        elif not text.startswith(head):
+            return measure(text)
+        made = self._measured.get(key)
+        if made is None or made[0] is not head:  # a beginning kept since, or none measured yet
+            if len(self._measured) > len(self._kept.entries):  # entries of beginnings forgotten
+                self._measured = {k: v for k, v in self._measured.items() if k in self._kept.entries}
+            made = self._measured[key] = (head, measure(head if whole else head[:-1]))
+        if whole:
+            return made[1]
+        return tuple(map(add, made[1], measure(text[len(head) - 1 :])))
 
     def kept_chars(self) -> int:
         """Characters of the beginnings and whole texts kept (a beginning without its space)."""
