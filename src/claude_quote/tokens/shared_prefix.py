@@ -68,6 +68,9 @@ V = TypeVar("V")
 MAX_CHARS = 1 << 22
 """Characters of the texts waiting, and of the beginnings kept, at most (4 Mi each)."""
 
+_Kept = tuple[str, int, bool, tuple[int, ...] | None]
+"""A kept beginning (with its space) or whole text, its tokens, whether it is whole, and its measure."""
+
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
@@ -107,20 +110,18 @@ class SharedPrefixes:
     ``len(encode(text))`` for every text, whatever came before.
     """
 
-    __slots__ = ("_encode", "_firsts", "_kept", "_long", "_measured")
+    __slots__ = ("_encode", "_firsts", "_kept", "_long")
 
     def __init__(self, encode: Callable[[str], list[int]]) -> None:
         self._encode = encode
         self._firsts = _Table[str]()
         """The first text under each key, until a second one comes."""
-        self._kept = _Table[tuple[str, int, bool]]()
+        self._kept = _Table[_Kept]()
         """Under each key: a shared beginning with its space (``text[:p + 1]``), the tokens of
-        ``text[:p]`` and False; or a whole text that came twice, its tokens and True."""
+        ``text[:p]``, False, and :meth:`features`' measure of ``text[:p]`` once made; or a whole text
+        that came twice, its tokens, True and its measure once made."""
         self._long = False
-        """Whether a beginning of :data:`MIN_MEASURED_CHARS` or more was ever kept."""
-        self._measured: dict[str, tuple[str, tuple[int, ...]]] = {}
-        """Under each key: the kept beginning (or whole text) it was made for, and :meth:`features`'
-        ``measure`` of it (without the space)."""
+        """Whether a beginning of more than :data:`MIN_MEASURED_CHARS` characters was ever kept."""
 
     def count(self, text: str) -> int:
         """``len(encode(text))``, without tokenizing a kept beginning again."""
@@ -129,7 +130,7 @@ class SharedPrefixes:
         key = text[:KEY_CHARS]
         kept = self._kept.entries.get(key)
         if kept is not None:
-            head, tokens, whole = kept
+            head, tokens, whole, _ = kept
             if whole:
                 if text == head:
                     return tokens
@@ -150,7 +151,7 @@ class SharedPrefixes:
         if common == len(text) == len(other):  # the same text again (tool definitions often are)
             self._firsts.drop(key)
             tokens = len(self._encode(text))
-            self._kept.file(key, (text, tokens, True), len(text))
+            self._kept.file(key, (text, tokens, True, None), len(text))
             self._long = self._long or len(text) > MIN_MEASURED_CHARS
             return tokens
         p = split_point(text, common)
@@ -158,40 +159,39 @@ class SharedPrefixes:
             return len(self._encode(text))
         self._firsts.drop(key)
         tokens = len(self._encode(text[:p]))
-        self._kept.file(key, (text[: p + 1], tokens, False), p + 1)
+        self._kept.file(key, (text[: p + 1], tokens, False, None), p + 1)
         self._long = self._long or p + 1 > MIN_MEASURED_CHARS
         return tokens + len(self._encode(text[p:]))
 
     def features(self, text: str, measure: Callable[[str], tuple[int, ...]]) -> tuple[int, ...]:
-        """``measure(text)``, taken as ``measure`` of the kept beginning ``text`` starts with (made once)
-        plus ``measure`` of the rest, element by element, or the kept whole text's: for a measure that
-        adds up where a letter meets a space, as the content-class scan
-        (:func:`~claude_quote.tokens.classes.scan`) does, the same tuple. Beginnings of up to
-        :data:`MIN_MEASURED_CHARS` characters are measured again with each text."""
+        """``measure(text)``, taken as ``measure`` of the kept beginning ``text`` starts with (made once
+        and kept with it) plus ``measure`` of the rest, element by element, or the kept whole text's:
+        for a measure that adds up where a letter meets a space, as the content-class scan
+        (:func:`~claude_quote.tokens.classes.scan`) does, the same tuple. One measure for the life of
+        the object. Beginnings of up to :data:`MIN_MEASURED_CHARS` characters are measured again with
+        each text."""
         if not self._long or len(text) <= KEY_CHARS:
             return measure(text)
         key = text[:KEY_CHARS]
         kept = self._kept.entries.get(key)
         if kept is None or len(kept[0]) <= MIN_MEASURED_CHARS:
             return measure(text)
-        head, _, whole = kept
+        head, tokens, whole, made = kept
         if whole:
             if text != head:
                 return measure(text)
         elif not text.startswith(head):
             return measure(text)
-        made = self._measured.get(key)
-        if made is None or made[0] is not head:  # a beginning kept since, or none measured yet
-            if len(self._measured) > len(self._kept.entries):  # entries of beginnings forgotten
-                self._measured = {k: v for k, v in self._measured.items() if k in self._kept.entries}
-            made = self._measured[key] = (head, measure(head if whole else head[:-1]))
+        if made is None:  # measured once, kept with the beginning (the same size: replaced in place)
+            made = measure(head if whole else head[:-1])
+            self._kept.entries[key] = (head, tokens, whole, made)
         if whole:
-            return made[1]
-        return tuple(map(add, made[1], measure(text[len(head) - 1 :])))
+            return made
+        return tuple(map(add, made, measure(text[len(head) - 1 :])))
 
     def kept_chars(self) -> int:
         """Characters of the beginnings and whole texts kept (a beginning without its space)."""
-        return sum(len(head) - (0 if whole else 1) for head, _, whole in self._kept.entries.values())
+        return sum(len(head) - (0 if whole else 1) for head, _, whole, _ in self._kept.entries.values())
 
     def sizes(self) -> tuple[int, int, int]:
         """(texts waiting for a second one under their key, beginnings kept, the characters of both):
