@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -29,6 +30,7 @@ from claude_quote.tokens.shared_prefix import (
 )
 
 pipeline = importlib.import_module("claude_quote.estimate.pipeline")
+R = TypeVar("R")
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ENCODE = load_encoding()[0].encode_ordinary
 
@@ -73,36 +75,33 @@ TEXT = st.lists(PIECES, min_size=0, max_size=40).map("".join)
 LONG = st.lists(PIECES, min_size=30, max_size=80).map("".join)
 
 
+@st.composite
+def alike(draw: st.DrawFn) -> list[str]:
+    """Texts that begin alike: each one of a few beginnings (or a cut of it: some texts part from it
+    early), then a rest."""
+    beginnings = draw(st.lists(LONG, min_size=1, max_size=3))
+    texts = []
+    for rest in draw(st.lists(TEXT, min_size=1, max_size=12)):
+        beginning = draw(st.sampled_from(beginnings))
+        cut = draw(st.integers(0, len(beginning)))
+        texts.append(beginning[:cut] + rest if draw(st.booleans()) else beginning + rest)
+    return texts
+
+
 @SETTINGS
-@given(
-    beginnings=st.lists(LONG, min_size=1, max_size=3),
-    rests=st.lists(TEXT, min_size=1, max_size=12),
-    data=st.data(),
-)
-def test_every_count_is_tiktoken_s(beginnings: list[str], rests: list[str], data: st.DataObject) -> None:
+@given(texts=alike())
+def test_every_count_is_tiktoken_s(texts: list[str]) -> None:
     shared = SharedPrefixes(ENCODE)
-    for rest in rests:
-        beginning = data.draw(st.sampled_from(beginnings))
-        cut = data.draw(st.integers(0, len(beginning)))  # some texts part from the beginning early
-        text = beginning[:cut] + rest if data.draw(st.booleans()) else beginning + rest
+    for text in texts:
         assert shared.count(text) == len(ENCODE(text)), text
 
 
 @SETTINGS
-@given(
-    beginnings=st.lists(LONG, min_size=1, max_size=3),
-    rests=st.lists(TEXT, min_size=1, max_size=12),
-    data=st.data(),
-)
-def test_every_scan_is_the_whole_text_s(beginnings: list[str], rests: list[str], data: st.DataObject) -> None:
+@given(texts=alike())
+def test_every_scan_is_the_whole_text_s(texts: list[str]) -> None:
     # the content-class scan adds up where a letter meets a space, as tiktoken's count does: a kept
     # beginning's scan plus the rest's is the whole text's, joins and the first character included
     shared = SharedPrefixes(ENCODE)
-    texts = []
-    for rest in rests:
-        beginning = data.draw(st.sampled_from(beginnings))
-        cut = data.draw(st.integers(0, len(beginning)))
-        texts.append(beginning[:cut] + rest if data.draw(st.booleans()) else beginning + rest)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(shared_prefix, "MIN_MEASURED_CHARS", 0)  # every kept beginning scanned once
         for text in texts:  # counting learns the beginnings; scanning comes after, as in a chunk
@@ -143,6 +142,16 @@ def test_a_split_point_is_a_letter_then_a_space_where_tiktoken_cuts(text: str, e
         )
 
 
+def recording(function: Callable[[str], R], seen: list[str]) -> Callable[[str], R]:
+    """``function``, noting in ``seen`` each text it is given."""
+
+    def recorded(text: str) -> R:
+        seen.append(text)
+        return function(text)
+
+    return recorded
+
+
 def test_split_points_on_both_sides() -> None:
     # "Sort these: one two": spaces at 4 (after "t"), 11 (after ":"), 15 (after "e")
     text = "Sort these: one two"
@@ -157,12 +166,7 @@ def test_split_points_on_both_sides() -> None:
 
 def test_a_shared_beginning_is_tokenized_once() -> None:
     seen: list[str] = []
-
-    def encode(text: str) -> list[int]:
-        seen.append(text)
-        return ENCODE(text)
-
-    shared = SharedPrefixes(encode)
+    shared = SharedPrefixes(recording(ENCODE, seen))
     prompt = "You sort support tickets into billing, bugs and feature requests. Reply with one word only."
     asks = ["My card was charged twice", "The export button does nothing", "Please add a dark mode"]
     counts = [shared.count(f"{prompt}\n{ask}") for ask in asks]
@@ -210,11 +214,7 @@ def test_the_tables_hold_at_most_their_characters(monkeypatch: pytest.MonkeyPatc
 
 def test_a_shared_beginning_is_scanned_once() -> None:
     measured: list[str] = []
-
-    def measure(text: str) -> tuple[int, ...]:
-        measured.append(text)
-        return scan(text)
-
+    measure = recording(scan, measured)
     shared = SharedPrefixes(ENCODE)
     prompt = (
         "You sort support tickets into billing, bugs and feature requests. " * 8 + "Reply in one word only."
@@ -240,11 +240,7 @@ def test_a_shared_beginning_is_scanned_once() -> None:
 
 def test_a_short_shared_beginning_is_scanned_with_each_text() -> None:
     measured: list[str] = []
-
-    def measure(text: str) -> tuple[int, ...]:
-        measured.append(text)
-        return scan(text)
-
+    measure = recording(scan, measured)
     shared = SharedPrefixes(ENCODE)
     prompt = "You sort support tickets into billing, bugs and feature requests. " * 7  # 462 characters
     texts = [f"{prompt}Ticket {i}" for i in range(3)]
@@ -257,12 +253,7 @@ def test_a_short_shared_beginning_is_scanned_with_each_text() -> None:
 
 def test_a_text_that_comes_again_whole_is_counted_once() -> None:
     seen: list[str] = []
-
-    def encode(text: str) -> list[int]:
-        seen.append(text)
-        return ENCODE(text)
-
-    shared = SharedPrefixes(encode)
+    shared = SharedPrefixes(recording(ENCODE, seen))
     tools = '{"name":"get_weather","description":"The weather at a place","input_schema":{"type":"object"}}'
     assert [shared.count(tools) for _ in range(4)] == [len(ENCODE(tools))] * 4
     assert seen == [tools, tools]  # the first time, and once more when it is found to have come twice
