@@ -9,7 +9,9 @@ Sources (facts measured by others, each row names its repository, path and commi
   measurements gathered from jschoemaker/bpe-lite (claude-haiku-4-5, 12 categories of short texts)
   and freQuensy23-coder/claude-opus-4-7-tokenizer (the same long texts on claude-opus-4-6 and
   claude-opus-4-7), each with its text.
-- ``../shared/token-truth/claude-token-counts-recorded.jsonl`` (also read by default): 51 requests of one
+- ``../shared/token-truth/claude-token-counts-recorded.jsonl`` (also read by default; not in the shared
+  folder since 2026-12-02, when the workspace was reset: the script stops and says so; the rows in
+  ``tests/data`` name each text's repository, cassette and commit): 51 requests of one
   user message of plain text recorded in the VCR cassettes of 12 public test suites (crewAI, pydantic-ai,
   chatlas, Mirascope, ...), each with its ``usage.input_tokens`` (plus cache tokens), read 2026-12-02. Its
   rows carry their ``tokenizer`` and a ``split_group`` (one group for all of them, so a prompt recorded in
@@ -220,6 +222,15 @@ def main(argv: list[str] | None = None) -> int:
 
     encoding, _ = load_encoding()
     truth = args.truth or [ROOT.parent / "shared/token-truth" / name for name in TRUTH]
+    missing = [str(path) for path in truth if not path.is_file()]
+    if missing:  # the rows would be left out silently, and the split of the rest would move
+        print(
+            f"token_data: {', '.join(missing)}: not found. Every file of measurements is needed to rebuild "
+            f"{OUT.relative_to(ROOT)} as it is; each of its rows names the repository, path and commit "
+            "its text came from, to gather them again (pass the files with --truth).",
+            file=sys.stderr,
+        )
+        return 2
     rows = [row for path in truth for row in _truth_rows(path)]
     if args.agent_op_agent is not None:
         rows += _aoa_rows(args.agent_op_agent)
