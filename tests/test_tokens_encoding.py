@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from claude_quote.errors import TokenizerUnavailableError
 from claude_quote.tokens import encoding as enc
@@ -203,3 +205,64 @@ def test_the_bundled_ranks_are_used_without_parsing(monkeypatch: pytest.MonkeyPa
     encoding, source = enc.load_encoding()
     assert source.origin == "package"
     assert encoding.encode_ordinary("hello world") == [15339, 1917]
+
+
+# -- token_counter: tiktoken's count without its list of tokens ----------------------------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(max_size=300)
+    | st.from_regex(r"(<\|endoftext\|>|<\|fim_prefix\|>| |\n|\s+|word|\d+|'s|\ud800)*")
+)
+def test_token_counter_counts_as_encode_ordinary(text: str) -> None:
+    """Any text (special tokens and lone surrogates among them) counts as len(encode_ordinary)."""
+    encoding = enc.load_encoding()[0]
+    count = enc.token_counter(encoding)
+    assert count(text) == len(encoding.encode_ordinary(text))
+
+
+def test_token_counter_uses_the_buffer_and_special_tokens_stay_text() -> None:
+    encoding = enc.load_encoding()[0]
+    count = enc.token_counter(encoding)
+    # "<|endoftext|>" as text is 7 tokens of cl100k_base (<, |, endo, ft, ext, |, >), as one special
+    # token it would be 1
+    assert count("<|endoftext|>") == len(encoding.encode_ordinary("<|endoftext|>")) == 7
+    assert count("\ud800 lone") == len(encoding.encode_ordinary("\ud800 lone"))  # replaced, as tiktoken does
+
+
+class _Core:
+    """A buffer method that counts words (as the fake encode_ordinary does) or always ``tokens``,
+    and remembers what it was asked."""
+
+    def __init__(self, tokens_per_text: int | None) -> None:
+        self.tokens = tokens_per_text
+        self.asked: list[str] = []
+
+    def encode_to_tiktoken_buffer(self, text: str, allowed: set[str]) -> bytes:
+        assert allowed == set()
+        self.asked.append(text)
+        return b"\0\0\0\0" * (len(text.split()) if self.tokens is None else self.tokens)
+
+
+class _Encoding:
+    """An encoding whose encode_ordinary counts words, with a buffer method that agrees or not."""
+
+    def __init__(self, core: object) -> None:
+        self._core_bpe = core
+
+    def encode_ordinary(self, text: str) -> list[int]:
+        return [0] * len(text.split())
+
+
+def test_token_counter_uses_the_buffer_only_when_it_counts_the_probes_right() -> None:
+    agrees = _Core(None)
+    count = enc.token_counter(_Encoding(agrees))  # type: ignore[arg-type]
+    assert count("a b c") == 3
+    assert agrees.asked[-1] == "a b c"  # counted by the buffer
+    wrong = _Core(1)
+    count = enc.token_counter(_Encoding(wrong))  # type: ignore[arg-type]
+    assert count("a b c") == 3  # encode_ordinary's count, not the buffer's 1
+    assert "a b c" not in wrong.asked
+    count = enc.token_counter(_Encoding(object()))  # type: ignore[arg-type]  # no buffer method
+    assert count("a b c") == 3

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from claude_quote.estimate import EstimateOptions, estimate
 from claude_quote.tokens import shared_prefix
 from claude_quote.tokens.classes import scan
-from claude_quote.tokens.encoding import load_encoding
+from claude_quote.tokens.encoding import load_encoding, token_counter
 from claude_quote.tokens.shared_prefix import (
     KEY_CHARS,
     MIN_MEASURED_CHARS,
@@ -33,6 +33,7 @@ pipeline = importlib.import_module("claude_quote.estimate.pipeline")
 R = TypeVar("R")
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ENCODE = load_encoding()[0].encode_ordinary
+COUNT = token_counter(load_encoding()[0])  # what estimate counts with; ENCODE is the reference
 
 # Pieces the texts are made of: what the cl100k pattern treats differently (letter runs, a space
 # before them or not, digit runs, punctuation runs with newlines, contractions, whitespace runs,
@@ -91,7 +92,7 @@ def alike(draw: st.DrawFn) -> list[str]:
 @SETTINGS
 @given(texts=alike())
 def test_every_count_is_tiktoken_s(texts: list[str]) -> None:
-    shared = SharedPrefixes(ENCODE)
+    shared = SharedPrefixes(COUNT)
     for text in texts:
         assert shared.count(text) == len(ENCODE(text)), text
 
@@ -101,7 +102,7 @@ def test_every_count_is_tiktoken_s(texts: list[str]) -> None:
 def test_every_scan_is_the_whole_text_s(texts: list[str]) -> None:
     # the content-class scan adds up where a letter meets a space, as tiktoken's count does: a kept
     # beginning's scan plus the rest's is the whole text's, joins and the first character included
-    shared = SharedPrefixes(ENCODE)
+    shared = SharedPrefixes(COUNT)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(shared_prefix, "MIN_MEASURED_CHARS", 0)  # every kept beginning scanned once
         for text in texts:  # counting learns the beginnings; scanning comes after, as in a chunk
@@ -116,7 +117,7 @@ def test_with_tables_that_forget(texts: list[str]) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(shared_prefix, "MAX_KEYS", 2)
         patch.setattr(shared_prefix, "MAX_CHARS", 300)
-        shared = SharedPrefixes(ENCODE)
+        shared = SharedPrefixes(COUNT)
         for text in texts * 2:
             assert shared.count(text) == len(ENCODE(text))
             waiting, kept, chars = shared.sizes()
@@ -166,7 +167,7 @@ def test_split_points_on_both_sides() -> None:
 
 def test_a_shared_beginning_is_tokenized_once() -> None:
     seen: list[str] = []
-    shared = SharedPrefixes(recording(ENCODE, seen))
+    shared = SharedPrefixes(recording(COUNT, seen))
     prompt = "You sort support tickets into billing, bugs and feature requests. Reply with one word only."
     asks = ["My card was charged twice", "The export button does nothing", "Please add a dark mode"]
     counts = [shared.count(f"{prompt}\n{ask}") for ask in asks]
@@ -180,7 +181,7 @@ def test_a_shared_beginning_is_tokenized_once() -> None:
 
 
 def test_short_texts_and_short_beginnings_are_not_kept() -> None:
-    shared = SharedPrefixes(ENCODE)
+    shared = SharedPrefixes(COUNT)
     short = "x" * KEY_CHARS  # not longer than the key: counted as it is, never filed
     assert shared.count(short) == len(ENCODE(short))
     assert shared.sizes() == (0, 0, 0)
@@ -199,7 +200,7 @@ def test_short_texts_and_short_beginnings_are_not_kept() -> None:
 
 def test_the_tables_hold_at_most_their_characters(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shared_prefix, "MAX_CHARS", 1_000)
-    shared = SharedPrefixes(ENCODE)
+    shared = SharedPrefixes(COUNT)
     texts = [f"{i:03d} " + "lorem ipsum " * 25 for i in range(10)]  # 10 distinct keys, 304 characters each
     for text in texts:
         assert shared.count(text) == len(ENCODE(text))
@@ -215,7 +216,7 @@ def test_the_tables_hold_at_most_their_characters(monkeypatch: pytest.MonkeyPatc
 def test_a_shared_beginning_is_scanned_once() -> None:
     measured: list[str] = []
     measure = recording(scan, measured)
-    shared = SharedPrefixes(ENCODE)
+    shared = SharedPrefixes(COUNT)
     prompt = (
         "You sort support tickets into billing, bugs and feature requests. " * 8 + "Reply in one word only."
     )
@@ -241,7 +242,7 @@ def test_a_shared_beginning_is_scanned_once() -> None:
 def test_a_short_shared_beginning_is_scanned_with_each_text() -> None:
     measured: list[str] = []
     measure = recording(scan, measured)
-    shared = SharedPrefixes(ENCODE)
+    shared = SharedPrefixes(COUNT)
     prompt = "You sort support tickets into billing, bugs and feature requests. " * 7  # 462 characters
     texts = [f"{prompt}Ticket {i}" for i in range(3)]
     for text in texts:
@@ -253,7 +254,7 @@ def test_a_short_shared_beginning_is_scanned_with_each_text() -> None:
 
 def test_a_text_that_comes_again_whole_is_counted_once() -> None:
     seen: list[str] = []
-    shared = SharedPrefixes(recording(ENCODE, seen))
+    shared = SharedPrefixes(recording(COUNT, seen))
     tools = '{"name":"get_weather","description":"The weather at a place","input_schema":{"type":"object"}}'
     assert [shared.count(tools) for _ in range(4)] == [len(ENCODE(tools))] * 4
     assert seen == [tools, tools]  # the first time, and once more when it is found to have come twice
@@ -266,8 +267,8 @@ def test_a_text_that_comes_again_whole_is_counted_once() -> None:
 class _Unshared:
     """Every text tokenized and scanned whole: what counting was before shared beginnings."""
 
-    def __init__(self, encode: Callable[[str], list[int]]) -> None:
-        self.count = lambda text: len(encode(text))
+    def __init__(self, tokens: Callable[[str], int]) -> None:
+        self.count = tokens
 
     def features(self, text: str, measure: Callable[[str], tuple[int, ...]]) -> tuple[int, ...]:
         return measure(text)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from claude_quote.tokens.bpe import bpe_counts
 from claude_quote.tokens.classes import scan
 from claude_quote.tokens.correction import ZERO_COUNT, TextCount
-from claude_quote.tokens.encoding import bundled_ranks, load_encoding
+from claude_quote.tokens.encoding import bundled_ranks, load_encoding, token_counter
 from claude_quote.tokens.request import RequestShape
 from claude_quote.tokens.shared_prefix import SharedPrefixes
 
@@ -188,14 +188,14 @@ def counted(
             yield ready()
 
 
-def _encoder(run: _EncodingNotes) -> Callable[[str], list[int]]:
-    """The tokenizer's ``encode_ordinary``, loaded on first need; where its data came from goes into
-    the run's notes."""
+def _encoder(run: _EncodingNotes) -> Callable[[str], int]:
+    """The tokenizer's count of a text (:func:`~claude_quote.tokens.encoding.token_counter`: that of
+    ``encode_ordinary``), loaded on first need; where its data came from goes into the run's notes."""
     encoding, source = load_encoding()
     run.encoding_notes = tuple(
         f"tokenizer data: skipped {reason}; used {source.path}" for reason in source.skipped
     )
-    return encoding.encode_ordinary
+    return token_counter(encoding)
 
 
 def _counted_inline(shapes: Iterator[RequestShape], text_counter: _TextCounter) -> Iterator[_Counted]:

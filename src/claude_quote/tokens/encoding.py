@@ -23,6 +23,8 @@ about 7 ms, small inputs are counted from it without tiktoken (:mod:`claude_quot
 and the dict tiktoken's encoder needs is built from it in about 25 ms more, a third of what parsing
 the official file takes. The encoding is loaded once per process, in about 110 ms of CPU (building
 tiktoken's encoder is most of it).
+
+Counting takes the tokens' number from a buffer rather than a list (:func:`token_counter`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import functools
 import hashlib
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -57,6 +60,7 @@ __all__ = [
     "packaged_encoding_file",
     "packaged_ranks_file",
     "parse_bpe",
+    "token_counter",
     "write_ranks_cache",
 ]
 
@@ -283,6 +287,42 @@ def load_encoding() -> tuple[tiktoken.Encoding, EncodingSource]:
     """
     with _LOCK:
         return _load()
+
+
+_PROBES = ("count me, please", "<|endoftext|> stays text, as <|fim_prefix|> does", "  \n\n\t x  ")
+"""Texts :func:`token_counter` checks its counter on (special tokens among them: counted as text)."""
+
+
+def token_counter(encoding: tiktoken.Encoding) -> Callable[[str], int]:
+    """A function giving ``len(encoding.encode_ordinary(text))``, without building the list of tokens.
+
+    ``encode_ordinary`` returns a Python list of ints, and making a few hundred int objects a text
+    costs about 4 % of its time (callgrind, tiktoken 0.14). tiktoken's encoder can also write the
+    tokens into a buffer (``encode_to_tiktoken_buffer``, what its public ``encode_to_numpy`` calls,
+    without needing numpy): with no special token allowed, it cuts and merges as ``encode_ordinary``
+    does, and the buffer's length (4 bytes a token) is the count. That method is not public API, so
+    it is only used when the encoder has it and it counts a few probe texts (special tokens among
+    them) exactly as ``encode_ordinary`` does; otherwise the count is ``len(encode_ordinary(text))``.
+    A text with a lone surrogate (which the buffer call refuses) is counted by ``encode_ordinary``,
+    which replaces it as tiktoken does.
+    """
+    encode = encoding.encode_ordinary
+    to_buffer = getattr(getattr(encoding, "_core_bpe", None), "encode_to_tiktoken_buffer", None)
+    if to_buffer is None:
+        return lambda text: len(encode(text))
+    allowed: set[str] = set()
+
+    def count(text: str) -> int:
+        try:
+            return memoryview(to_buffer(text, allowed)).nbytes >> 2
+        except UnicodeEncodeError:
+            return len(encode(text))
+
+    try:
+        exact = all(count(text) == len(encode(text)) for text in _PROBES)
+    except Exception:  # a changed signature, or anything else: tiktoken's public method counts
+        exact = False
+    return count if exact else lambda text: len(encode(text))
 
 
 def clear_cache() -> None:

@@ -26,7 +26,7 @@ second one under their key, and at most as many beginnings of as many characters
 the older half is forgotten (the counts stay exact; only sharing is lost).
 
 >>> words = lambda text: len(text.split())  # stands in for tiktoken here
->>> shared = SharedPrefixes(lambda text: [0] * words(text))
+>>> shared = SharedPrefixes(words)
 >>> prompt = "You sort support tickets into billing, bugs and feature requests. " * 2
 >>> [shared.count(prompt + ask) for ask in ("Refund me", "The app crashes", "Add dark mode")]
 [22, 23, 23]
@@ -106,14 +106,14 @@ def _common_length(a: str, b: str) -> int:
 class SharedPrefixes:
     """Exact token counts of texts, each shared beginning tokenized once (see the module docs).
 
-    ``encode`` is the tokenizer (tiktoken's ``encode_ordinary``); :meth:`count` gives
-    ``len(encode(text))`` for every text, whatever came before.
+    ``tokens`` is the tokenizer's count of a text (``len`` of tiktoken's ``encode_ordinary``);
+    :meth:`count` gives ``tokens(text)`` for every text, whatever came before.
     """
 
-    __slots__ = ("_encode", "_firsts", "_kept", "_long")
+    __slots__ = ("_firsts", "_kept", "_long", "_tokens")
 
-    def __init__(self, encode: Callable[[str], list[int]]) -> None:
-        self._encode = encode
+    def __init__(self, tokens: Callable[[str], int]) -> None:
+        self._tokens = tokens
         self._firsts = _Table[str]()
         """The first text under each key, until a second one comes."""
         self._kept = _Table[_Kept]()
@@ -124,9 +124,9 @@ class SharedPrefixes:
         """Whether a beginning of more than :data:`MIN_MEASURED_CHARS` characters was ever kept."""
 
     def count(self, text: str) -> int:
-        """``len(encode(text))``, without tokenizing a kept beginning again."""
+        """``tokens(text)``, without tokenizing a kept beginning again."""
         if len(text) <= KEY_CHARS:
-            return len(self._encode(text))
+            return self._tokens(text)
         key = text[:KEY_CHARS]
         kept = self._kept.entries.get(key)
         if kept is not None:
@@ -135,12 +135,12 @@ class SharedPrefixes:
                 if text == head:
                     return tokens
             elif text.startswith(head):
-                return tokens + len(self._encode(text[len(head) - 1 :]))
+                return tokens + self._tokens(text[len(head) - 1 :])
             return self._learn(key, head, text)
         first = self._firsts.entries.get(key)
         if first is None:
             self._firsts.file(key, text, len(text))
-            return len(self._encode(text))
+            return self._tokens(text)
         return self._learn(key, first, text)
 
     def _learn(self, key: str, other: str, text: str) -> int:
@@ -150,18 +150,18 @@ class SharedPrefixes:
         common = _common_length(other, text)
         if common == len(text) == len(other):  # the same text again (tool definitions often are)
             self._firsts.drop(key)
-            tokens = len(self._encode(text))
+            tokens = self._tokens(text)
             self._kept.file(key, (text, tokens, True, None), len(text))
             self._long = self._long or len(text) > MIN_MEASURED_CHARS
             return tokens
         p = split_point(text, common)
         if p < MIN_SHARED_CHARS:
-            return len(self._encode(text))
+            return self._tokens(text)
         self._firsts.drop(key)
-        tokens = len(self._encode(text[:p]))
+        tokens = self._tokens(text[:p])
         self._kept.file(key, (text[: p + 1], tokens, False, None), p + 1)
         self._long = self._long or p + 1 > MIN_MEASURED_CHARS
-        return tokens + len(self._encode(text[p:]))
+        return tokens + self._tokens(text[p:])
 
     def features(self, text: str, measure: Callable[[str], tuple[int, ...]]) -> tuple[int, ...]:
         """``measure(text)``, taken as ``measure`` of the kept beginning ``text`` starts with (made once
