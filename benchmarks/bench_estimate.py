@@ -15,6 +15,11 @@ ratio pair by pair and its median):
 
 (``--loop`` and ``--ours`` print their own timings as JSON, one line a run.)
 
+The floors tokenize with ``cl100k_base`` as tiktoken itself builds it (:func:`tiktoken_encoding`).
+estimate builds the same encoder with a faster pattern from tiktoken 0.13 on (the same tokens:
+``claude_quote.tokens.encoding.FAST_PAT_STR``); ``--loop FILE --floor-pattern fast`` times the loop
+with that pattern too, to show how much of the ratio it is.
+
 It writes a Message Batches JSONL file into a temporary directory, then runs three measurements, each
 in its own process so each peak RSS is its own:
 
@@ -172,10 +177,29 @@ def _texts(path: Path) -> list[str]:
     return texts
 
 
-def run_floor(path: Path) -> dict[str, Any]:
-    from claude_quote.tokens.encoding import load_encoding
+def tiktoken_encoding(pattern: str = "official") -> Any:
+    """``cl100k_base`` as tiktoken itself builds it (``tiktoken.get_encoding("cl100k_base")``: its
+    pattern, ranks and special tokens), offline, from the copy claude-quote ships: the floors'
+    tokenizer. ``pattern="fast"`` builds it with the pattern estimate counts with under the installed
+    tiktoken (``claude_quote.tokens.encoding.counting_pattern``: the same tokens; from tiktoken 0.13,
+    about 1.4× as fast), to show how much of the ratio is that pattern."""
+    import tiktoken
 
-    encoding, _ = load_encoding()
+    from claude_quote.tokens import encoding
+
+    ranks = encoding.bundled_ranks()
+    assert ranks is not None, "claude-quote ships cl100k_base's ranks"
+    pat_str = encoding.PAT_STR if pattern == "official" else encoding.counting_pattern(tiktoken.__version__)
+    return tiktoken.Encoding(
+        name=f"cl100k_base-{pattern}",
+        pat_str=pat_str,
+        mergeable_ranks=ranks.to_dict(),
+        special_tokens=encoding.SPECIAL_TOKENS,
+    )
+
+
+def run_floor(path: Path, pattern: str = "official") -> dict[str, Any]:
+    encoding = tiktoken_encoding(pattern)
     texts = _texts(path)
     start, cpu = time.perf_counter(), _cpu()
     tokens = sum(len(ids) for ids in encoding.encode_ordinary_batch(texts))
@@ -189,10 +213,8 @@ def run_floor(path: Path) -> dict[str, Any]:
     }
 
 
-def run_loop(path: Path) -> dict[str, Any]:
-    from claude_quote.tokens.encoding import load_encoding
-
-    encoding, _ = load_encoding()
+def run_loop(path: Path, pattern: str = "official") -> dict[str, Any]:
+    encoding = tiktoken_encoding(pattern)
     texts = _texts(path)
     encode = encoding.encode_ordinary
     start, cpu = time.perf_counter(), _cpu()
@@ -278,6 +300,12 @@ def main() -> None:
     parser.add_argument("--loop", type=Path, metavar="FILE", help="only time the plain loop on FILE (JSON)")
     parser.add_argument("--ours", type=Path, metavar="FILE", help="only time estimate on FILE (JSON)")
     parser.add_argument(
+        "--floor-pattern",
+        choices=["official", "fast"],
+        default="official",
+        help="the floors' pattern: tiktoken's own (the goal's floor), or the one estimate counts with",
+    )
+    parser.add_argument(
         "--jobs",
         type=int,
         default=1,
@@ -285,10 +313,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.floor:
-        print(json.dumps(run_floor(args.floor)))
+        print(json.dumps(run_floor(args.floor, args.floor_pattern)))
         return
     if args.loop:
-        print(json.dumps(run_loop(args.loop)))
+        print(json.dumps(run_loop(args.loop, args.floor_pattern)))
         return
     if args.ours:
         print(json.dumps(run_ours(args.ours, args.jobs)))

@@ -45,7 +45,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_estimate import generate
+from bench_estimate import generate, tiktoken_encoding
 
 DAY = "2026-11-25"
 
@@ -63,10 +63,8 @@ def _cpu() -> float:
 
 
 def _loop_part(args: tuple[str, int, int | None]) -> int:
-    from claude_quote.tokens.encoding import load_encoding
-
     path, start, end = args
-    encode = load_encoding()[0].encode_ordinary
+    encode = tiktoken_encoding().encode_ordinary  # tiktoken's own cl100k_base
     tokens = 0
     with Path(path).open("rb") as handle:
         handle.seek(start)
