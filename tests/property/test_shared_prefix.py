@@ -299,8 +299,8 @@ def test_an_estimate_is_the_same_with_and_without_sharing(
     made: list[SharedPrefixes] = []
 
     class Recorded(SharedPrefixes):
-        def __init__(self, encode: Callable[[str], list[int]]) -> None:
-            super().__init__(encode)
+        def __init__(self, tokens: Callable[[str], int]) -> None:
+            super().__init__(tokens)
             made.append(self)
 
     monkeypatch.setattr(pipeline, "SharedPrefixes", Recorded)
