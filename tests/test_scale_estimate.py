@@ -8,8 +8,12 @@ custom_ids repeated across pieces.
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import random
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -275,12 +279,45 @@ def test_parquet_row_groups_and_text_runs_are_pieces(tmp_path: Path) -> None:
 
 
 def test_worker_processes_give_the_same_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers started fresh (``spawn``: this test process may run other threads by now, pyarrow's)."""
+    from claude_quote.scale import local
+
+    monkeypatch.setattr(local, "start_method", lambda: "spawn")
     path = _workload(tmp_path / "p.jsonl", 11, 60)
     monkeypatch.setattr(pieces_module, "MIN_PIECE_BYTES", 1_000)
     pieces = pieces_of([path], jobs=2)
     assert len(pieces) > 4
     merged = parallel_partial([path], OPTIONS, at=DAY, table=None, jobs=2)
     assert _json(estimate_of(merged, [path], OPTIONS, at=DAY)) == _json(estimate([path], OPTIONS, at=DAY))
+
+
+_FORKED = """
+import sys
+from pathlib import Path
+from claude_quote.estimate.partial import estimate_of, parallel_partial
+from claude_quote.scale import local, pieces
+from tests.conftest import DAY
+from tests.test_scale_estimate import OPTIONS, _json
+
+pieces.MIN_PIECE_BYTES = 1_000
+path = Path(sys.argv[1])
+print(local.start_method())
+print(_json(estimate_of(parallel_partial([path], OPTIONS, at=DAY, table=None, jobs=2), [path], OPTIONS, at=DAY)))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_workers_forked_from_a_fresh_process_give_the_same_json(tmp_path: Path) -> None:
+    """A process that runs one thread (as the command does) forks its workers: the same JSON."""
+    path = _workload(tmp_path / "p.jsonl", 11, 60)
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [sys.executable, "-c", _FORKED, str(path)], capture_output=True, text=True, cwd=root, check=True
+    )
+    method, forked = proc.stdout.split("\n", 1)
+    assert method == "fork"
+    assert forked == _json(estimate([path], OPTIONS, at=DAY)) + "\n"
 
 
 def test_small_inputs_and_one_job_stay_in_this_process(
@@ -345,3 +382,38 @@ def test_pieces_found_as_they_go_shrink_and_give_the_same_json(
     assert [p.files[0][0] for p in pieces] == sorted(p.files[0][0] for p in pieces)  # input order
     merged = parallel_partial(files, OPTIONS, at=DAY, table=None, jobs=2)
     assert _json(estimate_of(merged, files, OPTIONS, at=DAY)) == _json(estimate(files, OPTIONS, at=DAY))
+
+
+def test_workers_are_forked_on_linux_only_from_a_single_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    from claude_quote.scale import local
+
+    one_task = ["1"]
+    monkeypatch.setattr(os, "listdir", lambda path: one_task)  # /proc/self/task: one thread
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert local.start_method() == "fork"
+    one_task.append("2")  # a second thread (Python's or a native one: /proc lists both)
+    assert local.start_method() == "spawn"
+    one_task.pop()
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert local.start_method() == "spawn"
+    monkeypatch.setattr(sys, "platform", "linux")
+
+    def unreadable(path: str) -> list[str]:
+        raise PermissionError(path)
+
+    monkeypatch.setattr(os, "listdir", unreadable)
+    assert local.start_method() == "spawn"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_running_thread_means_spawn() -> None:
+    from claude_quote.scale import local
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert local.start_method() == "spawn"
+    finally:
+        stop.set()
+        thread.join()
