@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -350,8 +351,6 @@ def warn(warnings: list[str]) -> None:
         for warning in warnings:
             typer.echo(f"warning: {shown(warning)}", err=True)
         return
-    import os
-
     from claude_quote.render.text import warning_lines
 
     try:  # stderr's own size: stdout may be a file (--format json > report.json)

@@ -370,7 +370,7 @@ def token_counter(encoding: tiktoken.Encoding) -> Callable[[str], int]:
         try:
             return memoryview(to_buffer(text, allowed)).nbytes >> 2
         except UnicodeEncodeError:
-            return len(encode(text))
+            return ordinary(text)
 
     try:
         exact = all(count(text) == ordinary(text) for text in _PROBES)
